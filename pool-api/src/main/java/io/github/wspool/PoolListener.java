@@ -1,0 +1,67 @@
+package io.github.wspool;
+
+import io.github.wspool.event.AcquireEvent;
+import io.github.wspool.event.AcquireFailureEvent;
+import io.github.wspool.event.ConnectEvent;
+import io.github.wspool.event.ConnectionStateChange;
+import io.github.wspool.event.RecycleEvent;
+import io.github.wspool.event.ReleaseEvent;
+
+/**
+ * Receives what happens inside a pool: every lifecycle transition, connects, acquires, releases and recycles.
+ *
+ * <p>Register listeners on the builder. Every method has an empty default, so implement only what you need.
+ * Callbacks run synchronously on the pool's or the caller's thread, outside the pool's locks: keep them short and
+ * non-blocking (hand heavy work to your own executor). A listener that throws is logged and skipped; it never
+ * breaks the pool. With no listener registered no event object is created.
+ */
+public interface PoolListener {
+
+    /**
+     * A connection changed lifecycle state.
+     *
+     * @param event the transition
+     */
+    default void onStateChange(ConnectionStateChange event) {
+    }
+
+    /**
+     * A connect attempt finished, successfully or not.
+     *
+     * @param event the outcome
+     */
+    default void onConnect(ConnectEvent event) {
+    }
+
+    /**
+     * A caller got a lease.
+     *
+     * @param event the acquire
+     */
+    default void onAcquire(AcquireEvent event) {
+    }
+
+    /**
+     * An acquire failed (timeout, rejection, pool closed, interrupt).
+     *
+     * @param event the failure
+     */
+    default void onAcquireFailure(AcquireFailureEvent event) {
+    }
+
+    /**
+     * A lease was given back.
+     *
+     * @param event the release
+     */
+    default void onRelease(ReleaseEvent event) {
+    }
+
+    /**
+     * A connection is being recycled (closed) for a reason.
+     *
+     * @param event the recycle
+     */
+    default void onRecycle(RecycleEvent event) {
+    }
+}

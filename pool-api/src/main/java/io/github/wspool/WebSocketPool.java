@@ -1,0 +1,96 @@
+package io.github.wspool;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A pool of outbound WebSocket connections over one or more endpoints.
+ *
+ * <p>Thread-safe. Build one with {@code io.github.wspool.core.WebSocketPools.builder()}, share it, and close it when
+ * the application stops. Every {@code acquire} must be paired with {@link PooledConnection#close()}.
+ *
+ * <p>With {@code pooling(true)} connections are kept open and reused; with {@code pooling(false)} (the default) each
+ * acquire opens a fresh connection that is closed on release. Application code is the same in both modes.
+ */
+public interface WebSocketPool extends AutoCloseable {
+
+    /**
+     * The pool's name, used in thread names, log lines, error messages and metric tags.
+     *
+     * @return the name
+     */
+    String name();
+
+    /**
+     * Leases a connection, waiting up to the configured {@code acquireTimeout}.
+     *
+     * @return a lease; close it to give the connection back
+     * @throws AcquireTimeoutException  if none became available in time
+     * @throws AcquireRejectedException if {@code maxPendingAcquires} callers are already waiting
+     * @throws PoolClosedException      if the pool is closed
+     * @throws PoolException            if the thread was interrupted while waiting (the interrupt flag stays set)
+     */
+    PooledConnection acquire();
+
+    /**
+     * Leases a connection, waiting up to {@code timeout}.
+     *
+     * @param timeout how long to wait; zero means do not wait for a connection to be released or opened
+     * @return a lease; close it to give the connection back
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws AcquireTimeoutException  if none became available in time
+     * @throws AcquireRejectedException if {@code maxPendingAcquires} callers are already waiting
+     * @throws PoolClosedException      if the pool is closed
+     * @throws PoolException            if the thread was interrupted while waiting (the interrupt flag stays set)
+     */
+    PooledConnection acquire(Duration timeout);
+
+    /**
+     * Leases a connection without blocking the calling thread, with the configured {@code acquireTimeout}. The
+     * future completes exceptionally with the same exceptions {@link #acquire()} throws. Cancelling the future
+     * withdraws the request.
+     *
+     * @return a future lease
+     */
+    CompletableFuture<PooledConnection> acquireAsync();
+
+    /**
+     * Like {@link #acquireAsync()}, with its own timeout.
+     *
+     * @param timeout how long to wait
+     * @return a future lease
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    CompletableFuture<PooledConnection> acquireAsync(Duration timeout);
+
+    /**
+     * A snapshot of the pool's connections by state and of the waiting callers.
+     *
+     * @return the stats
+     */
+    PoolStats stats();
+
+    /**
+     * The endpoints this pool connects to, in configuration order.
+     *
+     * @return an unmodifiable list
+     */
+    List<Endpoint> endpoints();
+
+    /**
+     * Whether {@link #close()} has been called.
+     *
+     * @return {@code true} once closing has begun
+     */
+    boolean isClosed();
+
+    /**
+     * Closes the pool. New acquires fail at once with {@link PoolClosedException}, and so do callers still waiting;
+     * leased connections get {@code shutdownTimeout} to come back; then every connection gets a close frame
+     * ({@code 1001 going away}) and its socket is closed, and the pool's threads stop. When this returns no thread,
+     * socket or scheduled task of the pool remains. Idempotent.
+     */
+    @Override
+    void close();
+}

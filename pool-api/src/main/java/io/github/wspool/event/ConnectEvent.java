@@ -1,0 +1,24 @@
+package io.github.wspool.event;
+
+import io.github.wspool.Endpoint;
+import java.time.Duration;
+
+/**
+ * A connect attempt (TCP connect plus WebSocket opening handshake) finished.
+ *
+ * @param pool         the pool's name
+ * @param connectionId the id the connection had (or would have had)
+ * @param endpoint     the endpoint connected to
+ * @param duration     how long the attempt took
+ * @param failure      why it failed, or {@code null} if it succeeded
+ */
+public record ConnectEvent(String pool, String connectionId, Endpoint endpoint, Duration duration,
+                           Throwable failure) {
+
+    /**
+     * @return {@code true} if the connection opened
+     */
+    public boolean succeeded() {
+        return failure == null;
+    }
+}

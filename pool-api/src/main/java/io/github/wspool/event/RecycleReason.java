@@ -1,0 +1,34 @@
+package io.github.wspool.event;
+
+import java.util.Locale;
+
+/** Why a connection was recycled (closed by the pool or found closed). */
+public enum RecycleReason {
+    /** Idle longer than {@code idleTimeout} while the pool was above {@code minConnections}. */
+    IDLE,
+    /** Reached its {@code maxLifetime}. */
+    LIFETIME,
+    /** Failed a health probe or its circuit breaker opened. */
+    UNHEALTHY,
+    /** The server closed the WebSocket. */
+    PEER_CLOSED,
+    /** The transport reported an error. */
+    ERROR,
+    /** The holder called {@code invalidate()} on the lease. */
+    INVALIDATED,
+    /** Released with {@code pooling(false)}: every lease gets a fresh connection. */
+    NOT_POOLED,
+    /** The connect or opening handshake failed. */
+    CONNECT_FAILED,
+    /** The pool is closing. */
+    SHUTDOWN;
+
+    /**
+     * The lower-case, hyphenated form used in metric tags and logs, e.g. {@code peer-closed}.
+     *
+     * @return the tag value
+     */
+    public String tagValue() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

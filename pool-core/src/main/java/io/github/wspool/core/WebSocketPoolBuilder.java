@@ -1,0 +1,460 @@
+package io.github.wspool.core;
+
+import io.github.wspool.Endpoint;
+import io.github.wspool.LoadBalancingStrategy;
+import io.github.wspool.PoolListener;
+import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.internal.DefaultWebSocketPool;
+import io.github.wspool.core.internal.JavaWebSocketTransport;
+import io.github.wspool.core.internal.PoolConfig;
+import io.github.wspool.core.internal.PoolConfig.EndpointSpec;
+import io.github.wspool.core.spi.Transport;
+import io.github.wspool.strategy.Strategies;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Configures and builds a {@link WebSocketPool}. Obtain one from {@link WebSocketPools#builder()}.
+ *
+ * <p>Every setter validates its argument at once and throws {@link IllegalArgumentException} naming the setting
+ * and the value given; {@link #build()} checks the settings against each other. Nothing is ever silently clamped.
+ *
+ * <table>
+ *   <caption>Settings and defaults</caption>
+ *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@link #name(String)}</td><td>{@code wspool-N}</td><td>used in thread names, logs, errors</td></tr>
+ *   <tr><td>{@link #endpoint(String)}</td><td>none, at least one required</td><td>{@code ws://} or {@code wss://}
+ *       server; weight 1 unless given</td></tr>
+ *   <tr><td>{@link #pooling(boolean)}</td><td>{@code false}</td><td>keep and reuse connections; {@code false} opens
+ *       a fresh connection per acquire and closes it on release</td></tr>
+ *   <tr><td>{@link #minConnections(int)}</td><td>0</td><td>kept open (pooling only), opened in the background at
+ *       build</td></tr>
+ *   <tr><td>{@link #maxConnections(int)}</td><td>10</td><td>open plus connecting, in both modes</td></tr>
+ *   <tr><td>{@link #maxPendingAcquires(int)}</td><td>10,000</td><td>waiting callers; more are rejected at
+ *       once</td></tr>
+ *   <tr><td>{@link #acquireTimeout(Duration)}</td><td>5 s</td><td>wait of {@code acquire()}</td></tr>
+ *   <tr><td>{@link #idleAfter(Duration)}</td><td>10 s</td><td>READY becomes IDLE after this long unused</td></tr>
+ *   <tr><td>{@link #idleTimeout(Duration)}</td><td>5 min</td><td>IDLE connections above the minimum are closed
+ *       after this long unused; zero disables</td></tr>
+ *   <tr><td>{@link #maxLifetime(Duration)}</td><td>30 min</td><td>connections are replaced after this long, minus
+ *       up to 2.5% random jitter; zero disables</td></tr>
+ *   <tr><td>{@link #healthCheckInterval(Duration)}</td><td>30 s</td><td>keepalive ping period per connection;
+ *       zero disables</td></tr>
+ *   <tr><td>{@link #connectTimeout(Duration)}</td><td>5 s</td><td>TCP connect plus opening handshake</td></tr>
+ *   <tr><td>{@link #closeTimeout(Duration)}</td><td>2 s</td><td>wait for the server's close reply before the
+ *       socket is closed anyway</td></tr>
+ *   <tr><td>{@link #shutdownTimeout(Duration)}</td><td>10 s</td><td>on {@code close()}, wait for leases to come
+ *       back</td></tr>
+ *   <tr><td>{@link #reconnectBackoff(Duration, Duration)}</td><td>250 ms .. 10 s, x2</td><td>delay between failed
+ *       connects to an endpoint, exponential with full jitter</td></tr>
+ *   <tr><td>{@link #maxMessageSize(int)}</td><td>1 MiB</td><td>largest inbound frame accepted</td></tr>
+ *   <tr><td>{@link #failFastInitialization(boolean)}</td><td>{@code false}</td><td>{@code build()} throws if an
+ *       endpoint cannot be connected</td></tr>
+ *   <tr><td>{@link #strategy(LoadBalancingStrategy)}</td><td>round-robin</td><td>endpoint selection</td></tr>
+ * </table>
+ */
+public final class WebSocketPoolBuilder {
+
+    private static final AtomicInteger POOL_SEQUENCE = new AtomicInteger();
+
+    private String name;
+    private final List<EndpointSpec> endpoints = new ArrayList<>();
+    private boolean pooling;
+    private int minConnections;
+    private int maxConnections = 10;
+    private int maxPendingAcquires = 10_000;
+    private Duration acquireTimeout = Duration.ofSeconds(5);
+    private Duration idleAfter = Duration.ofSeconds(10);
+    private Duration idleTimeout = Duration.ofMinutes(5);
+    private Duration maxLifetime = Duration.ofMinutes(30);
+    private Duration healthCheckInterval = Duration.ofSeconds(30);
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration closeTimeout = Duration.ofSeconds(2);
+    private Duration shutdownTimeout = Duration.ofSeconds(10);
+    private Duration backoffInitial = Duration.ofMillis(250);
+    private Duration backoffMax = Duration.ofSeconds(10);
+    private double backoffMultiplier = 2.0;
+    private int maxMessageSize = 1 << 20;
+    private boolean failFastInitialization;
+    private LoadBalancingStrategy strategy;
+    private final List<PoolListener> listeners = new ArrayList<>();
+    private Ticker ticker = Ticker.system();
+    private Transport transport;
+
+    WebSocketPoolBuilder() {
+    }
+
+    /**
+     * The pool's name, used in thread names, log lines, error messages and metric tags.
+     *
+     * @param name not blank
+     * @return this
+     */
+    public WebSocketPoolBuilder name(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank, but was " + quote(name));
+        }
+        this.name = name;
+        return this;
+    }
+
+    /**
+     * Adds an endpoint of weight 1.
+     *
+     * @param uri a {@code ws://} or {@code wss://} URI
+     * @return this
+     */
+    public WebSocketPoolBuilder endpoint(String uri) {
+        return endpoint(uri, 1);
+    }
+
+    /**
+     * Adds an endpoint with a weight.
+     *
+     * @param uri    a {@code ws://} or {@code wss://} URI
+     * @param weight at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder endpoint(String uri, int weight) {
+        if (uri == null) {
+            throw new IllegalArgumentException("endpoint URI must not be null");
+        }
+        try {
+            return endpoint(new URI(uri), weight);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("endpoint URI is not a valid URI: " + quote(uri) + " (" + e.getReason()
+                    + ")", e);
+        }
+    }
+
+    /**
+     * Adds an endpoint of weight 1.
+     *
+     * @param uri a {@code ws://} or {@code wss://} URI
+     * @return this
+     */
+    public WebSocketPoolBuilder endpoint(URI uri) {
+        return endpoint(uri, 1);
+    }
+
+    /**
+     * Adds an endpoint with a weight.
+     *
+     * @param uri    a {@code ws://} or {@code wss://} URI with a host
+     * @param weight at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder endpoint(URI uri, int weight) {
+        if (uri == null) {
+            throw new IllegalArgumentException("endpoint URI must not be null");
+        }
+        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
+            throw new IllegalArgumentException("endpoint URI must use the ws or wss scheme, but was " + quote(Endpoint.describe(uri)));
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw new IllegalArgumentException("endpoint URI must name a host, but was " + quote(Endpoint.describe(uri)));
+        }
+        if (weight < 1) {
+            throw new IllegalArgumentException("weight of endpoint " + Endpoint.describe(uri) + " must be at least 1, but was " + weight);
+        }
+        for (EndpointSpec e : endpoints) {
+            if (e.uri().equals(uri)) {
+                throw new IllegalArgumentException("endpoint " + quote(Endpoint.describe(uri)) + " was already added");
+            }
+        }
+        endpoints.add(new EndpointSpec(uri, weight));
+        return this;
+    }
+
+    /**
+     * Whether connections are kept and reused. With {@code false} (the default) each acquire opens a fresh connection
+     * and each release closes it; {@code maxConnections} still caps concurrency. Application code is the same.
+     *
+     * @param pooling {@code true} to pool
+     * @return this
+     */
+    public WebSocketPoolBuilder pooling(boolean pooling) {
+        this.pooling = pooling;
+        return this;
+    }
+
+    /**
+     * Connections kept open with {@code pooling(true)}, opened in the background at build and replenished after
+     * failures. Ignored with {@code pooling(false)}.
+     *
+     * @param min at least 0, at most {@code maxConnections}
+     * @return this
+     */
+    public WebSocketPoolBuilder minConnections(int min) {
+        if (min < 0) {
+            throw new IllegalArgumentException("minConnections must be at least 0, but was " + min);
+        }
+        this.minConnections = min;
+        return this;
+    }
+
+    /**
+     * The most connections open or connecting at once (a handshake in progress holds a slot).
+     *
+     * @param max at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder maxConnections(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("maxConnections must be at least 1, but was " + max);
+        }
+        this.maxConnections = max;
+        return this;
+    }
+
+    /**
+     * The most callers waiting for a connection at once; a caller beyond it gets
+     * {@link io.github.wspool.AcquireRejectedException} at once.
+     *
+     * @param max at least 1 (a caller whose connection is being opened waits too)
+     * @return this
+     */
+    public WebSocketPoolBuilder maxPendingAcquires(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("maxPendingAcquires must be at least 1, but was " + max);
+        }
+        this.maxPendingAcquires = max;
+        return this;
+    }
+
+    /**
+     * How long {@code acquire()} waits.
+     *
+     * @param timeout zero or positive
+     * @return this
+     */
+    public WebSocketPoolBuilder acquireTimeout(Duration timeout) {
+        this.acquireTimeout = nonNegative("acquireTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * How long a READY connection may go unused before it is marked IDLE.
+     *
+     * @param idleAfter positive
+     * @return this
+     */
+    public WebSocketPoolBuilder idleAfter(Duration idleAfter) {
+        this.idleAfter = positive("idleAfter", idleAfter);
+        return this;
+    }
+
+    /**
+     * How long an IDLE connection above {@code minConnections} is kept before it is closed.
+     *
+     * @param timeout positive, or zero to never close idle connections
+     * @return this
+     */
+    public WebSocketPoolBuilder idleTimeout(Duration timeout) {
+        this.idleTimeout = nonNegative("idleTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * How long a connection lives before it is replaced (closed when not leased, or on release), minus a random
+     * jitter of up to 2.5% so that connections opened together do not expire together.
+     *
+     * @param lifetime positive, or zero for unlimited
+     * @return this
+     */
+    public WebSocketPoolBuilder maxLifetime(Duration lifetime) {
+        this.maxLifetime = nonNegative("maxLifetime", lifetime);
+        return this;
+    }
+
+    /**
+     * The keepalive ping period of every open connection (leased or not), from the pool's one scheduler.
+     *
+     * @param interval positive, or zero to send no keepalive pings
+     * @return this
+     */
+    public WebSocketPoolBuilder healthCheckInterval(Duration interval) {
+        this.healthCheckInterval = nonNegative("healthCheckInterval", interval);
+        return this;
+    }
+
+    /**
+     * Bound on opening one connection: TCP connect plus TLS plus the WebSocket opening handshake.
+     *
+     * @param timeout positive
+     * @return this
+     */
+    public WebSocketPoolBuilder connectTimeout(Duration timeout) {
+        this.connectTimeout = positive("connectTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * How long a closing connection waits for the server's close frame before its socket is closed anyway.
+     *
+     * @param timeout positive
+     * @return this
+     */
+    public WebSocketPoolBuilder closeTimeout(Duration timeout) {
+        this.closeTimeout = positive("closeTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * How long {@code close()} waits for leased connections to be released before closing them anyway.
+     *
+     * @param timeout zero or positive
+     * @return this
+     */
+    public WebSocketPoolBuilder shutdownTimeout(Duration timeout) {
+        this.shutdownTimeout = nonNegative("shutdownTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * Delay between failed connect attempts to one endpoint: exponential from {@code initial}, doubling, capped at
+     * {@code max}, each delay drawn uniformly from zero to that bound ("full jitter").
+     *
+     * @param initial positive
+     * @param max     at least {@code initial}
+     * @return this
+     */
+    public WebSocketPoolBuilder reconnectBackoff(Duration initial, Duration max) {
+        positive("reconnectBackoff initial", initial);
+        positive("reconnectBackoff max", max);
+        if (max.compareTo(initial) < 0) {
+            throw new IllegalArgumentException("reconnectBackoff max (" + max + ") must not be less than initial ("
+                    + initial + ")");
+        }
+        this.backoffInitial = initial;
+        this.backoffMax = max;
+        return this;
+    }
+
+    /**
+     * The largest inbound frame accepted, in bytes; a larger one closes the connection.
+     *
+     * @param bytes at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder maxMessageSize(int bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("maxMessageSize must be at least 1 byte, but was " + bytes);
+        }
+        this.maxMessageSize = bytes;
+        return this;
+    }
+
+    /**
+     * Whether {@link #build()} connects to every endpoint before returning and throws
+     * {@link io.github.wspool.EndpointConnectException} if one cannot be reached (the pool is closed again). By
+     * default a server that is down at build time is not an error: connects retry with backoff.
+     *
+     * @param failFast {@code true} to check at build
+     * @return this
+     */
+    public WebSocketPoolBuilder failFastInitialization(boolean failFast) {
+        this.failFastInitialization = failFast;
+        return this;
+    }
+
+    /**
+     * The endpoint selection strategy, for example {@code Strategies.roundRobin()}. Give each pool its own instance.
+     *
+     * @param strategy not null
+     * @return this
+     */
+    public WebSocketPoolBuilder strategy(LoadBalancingStrategy strategy) {
+        this.strategy = Objects.requireNonNull(strategy, "strategy must not be null");
+        return this;
+    }
+
+    /**
+     * Adds a listener for pool events. Listeners are called in the order added.
+     *
+     * @param listener not null
+     * @return this
+     */
+    public WebSocketPoolBuilder listener(PoolListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+        return this;
+    }
+
+    /**
+     * The time source for expiry, idle, backoff and timing (default {@link Ticker#system()}).
+     *
+     * @param ticker not null
+     * @return this
+     */
+    public WebSocketPoolBuilder ticker(Ticker ticker) {
+        this.ticker = Objects.requireNonNull(ticker, "ticker must not be null");
+        return this;
+    }
+
+    /**
+     * The transport that opens connections (default: Java-WebSocket's {@code WebSocketClient}). The pool owns it
+     * and closes it on {@code close()}.
+     *
+     * @param transport not null
+     * @return this
+     */
+    public WebSocketPoolBuilder transport(Transport transport) {
+        this.transport = Objects.requireNonNull(transport, "transport must not be null");
+        return this;
+    }
+
+    /**
+     * Builds the pool and, with {@code pooling(true)}, starts opening {@code minConnections} in the background.
+     *
+     * @return the running pool
+     * @throws IllegalArgumentException            if no endpoint was given or {@code minConnections > maxConnections}
+     * @throws io.github.wspool.EndpointConnectException with {@code failFastInitialization(true)}, if an endpoint
+     *                                             cannot be connected
+     */
+    public WebSocketPool build() {
+        return DefaultWebSocketPool.start(config());
+    }
+
+    /** Checks the settings against each other and freezes them. */
+    PoolConfig config() {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("at least one endpoint is required: call endpoint(\"ws://host:port/path\")");
+        }
+        if (minConnections > maxConnections) {
+            throw new IllegalArgumentException("minConnections (" + minConnections + ") must not exceed maxConnections ("
+                    + maxConnections + ")");
+        }
+        String poolName = name != null ? name : "wspool-" + POOL_SEQUENCE.incrementAndGet();
+        return new PoolConfig(poolName, endpoints, pooling, minConnections, maxConnections,
+                maxPendingAcquires, acquireTimeout, idleAfter, idleTimeout, maxLifetime, healthCheckInterval,
+                connectTimeout, closeTimeout, shutdownTimeout, backoffInitial, backoffMax, backoffMultiplier,
+                maxMessageSize, failFastInitialization,
+                strategy != null ? strategy : Strategies.roundRobin(), listeners, ticker,
+                transport != null ? transport : new JavaWebSocketTransport(poolName));
+    }
+
+    private static Duration positive(String setting, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(setting + " must be positive, but was " + value);
+        }
+        return value;
+    }
+
+    private static Duration nonNegative(String setting, Duration value) {
+        if (value == null || value.isNegative()) {
+            throw new IllegalArgumentException(setting + " must be zero or positive, but was " + value);
+        }
+        return value;
+    }
+
+    private static String quote(String s) {
+        return s == null ? "null" : "'" + s + "'";
+    }
+}

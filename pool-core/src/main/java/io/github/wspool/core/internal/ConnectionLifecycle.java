@@ -1,0 +1,82 @@
+package io.github.wspool.core.internal;
+
+import static io.github.wspool.ConnectionState.ACTIVE;
+import static io.github.wspool.ConnectionState.CLOSED;
+import static io.github.wspool.ConnectionState.FAILED;
+import static io.github.wspool.ConnectionState.IDLE;
+import static io.github.wspool.ConnectionState.INITIALIZING;
+import static io.github.wspool.ConnectionState.READY;
+import static io.github.wspool.ConnectionState.RECYCLING;
+import static io.github.wspool.ConnectionState.UNHEALTHY;
+
+import io.github.wspool.ConnectionState;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The one transition table of the connection lifecycle (DESIGN.md). Every state change of a
+ * {@link ManagedConnection} is checked against it.
+ *
+ * <pre>
+ * INITIALIZING -&gt; READY | FAILED
+ * READY        -&gt; ACTIVE | IDLE | UNHEALTHY | RECYCLING
+ * IDLE         -&gt; ACTIVE | UNHEALTHY | RECYCLING
+ * ACTIVE       -&gt; READY | UNHEALTHY | RECYCLING
+ * UNHEALTHY    -&gt; RECYCLING
+ * FAILED       -&gt; RECYCLING
+ * RECYCLING    -&gt; CLOSED
+ * CLOSED       (terminal)
+ * </pre>
+ *
+ * <p>Why these extra edges beyond the diagram's arrows: READY and IDLE connections can be found broken by a probe or
+ * a peer close (→ UNHEALTHY or straight to RECYCLING), and an ACTIVE connection is recycled directly on release
+ * when it expired, was invalidated, or the pool does not pool.
+ */
+public final class ConnectionLifecycle {
+
+    private static final Map<ConnectionState, Set<ConnectionState>> LEGAL = new EnumMap<>(ConnectionState.class);
+
+    static {
+        LEGAL.put(INITIALIZING, EnumSet.of(READY, FAILED));
+        LEGAL.put(READY, EnumSet.of(ACTIVE, IDLE, UNHEALTHY, RECYCLING));
+        LEGAL.put(IDLE, EnumSet.of(ACTIVE, UNHEALTHY, RECYCLING));
+        LEGAL.put(ACTIVE, EnumSet.of(READY, UNHEALTHY, RECYCLING));
+        LEGAL.put(UNHEALTHY, EnumSet.of(RECYCLING));
+        LEGAL.put(FAILED, EnumSet.of(RECYCLING));
+        LEGAL.put(RECYCLING, EnumSet.of(CLOSED));
+        LEGAL.put(CLOSED, EnumSet.noneOf(ConnectionState.class));
+    }
+
+    /** The same table as a matrix, for the hot path: one array read per check. */
+    private static final boolean[][] MATRIX = new boolean[ConnectionState.values().length][ConnectionState.values().length];
+
+    static {
+        LEGAL.forEach((from, tos) -> tos.forEach(to -> MATRIX[from.ordinal()][to.ordinal()] = true));
+    }
+
+    private ConnectionLifecycle() {
+    }
+
+    /**
+     * Whether the lifecycle allows {@code from → to}.
+     *
+     * @param from the current state
+     * @param to   the next state
+     * @return {@code true} if legal
+     */
+    public static boolean isLegal(ConnectionState from, ConnectionState to) {
+        return MATRIX[from.ordinal()][to.ordinal()];
+    }
+
+    /**
+     * The states reachable from {@code from} in one step.
+     *
+     * @param from a state
+     * @return an unmodifiable set
+     */
+    public static Set<ConnectionState> successors(ConnectionState from) {
+        return java.util.Collections.unmodifiableSet(LEGAL.get(from));
+    }
+}

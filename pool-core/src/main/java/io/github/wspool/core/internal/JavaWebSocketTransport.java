@@ -1,0 +1,227 @@
+package io.github.wspool.core.internal;
+
+import io.github.wspool.Endpoint;
+import io.github.wspool.EndpointConnectException;
+import io.github.wspool.core.spi.Transport;
+import io.github.wspool.core.spi.TransportConnection;
+import io.github.wspool.core.spi.TransportListener;
+import io.github.wspool.core.spi.TransportOptions;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLSocketFactory;
+import org.java_websocket.WebSocket;
+import org.java_websocket.client.WebSocketClient;
+import org.java_websocket.drafts.Draft_6455;
+import org.java_websocket.extensions.IExtension;
+import org.java_websocket.framing.Framedata;
+import org.java_websocket.handshake.ServerHandshake;
+import org.java_websocket.protocols.IProtocol;
+import org.java_websocket.protocols.Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default transport: one Java-WebSocket {@link WebSocketClient} per connection, tuned for pooling.
+ *
+ * <ul>
+ *   <li>The client's {@code run()} loop runs on a thread this transport starts and names
+ *       ({@code wspool-<pool>-io-<n>}) instead of the library's own, so that {@link #close()} can join every one
+ *       of them: after the pool closes, none is left.</li>
+ *   <li>{@code setConnectionLostTimeout(0)}: the library's per-client lost-connection timer is not started; the pool
+ *       sends keepalive pings from its one scheduler instead.</li>
+ *   <li>TCP_NODELAY on; a bounded frame size ({@code maxMessageSize}; the library default is unbounded); the TCP
+ *       connect bounded by {@code connectTimeout} (the pool bounds the whole handshake).</li>
+ *   <li>A rejected upgrade (for example {@code 401}) becomes an {@link EndpointConnectException} that quotes the
+ *       status line.</li>
+ * </ul>
+ *
+ * <p>Java-WebSocket starts one more thread per open connection for writes ({@code WebSocketWriteThread-N}); it
+ * ends when the connection closes.
+ */
+public final class JavaWebSocketTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(JavaWebSocketTransport.class);
+    private static final Pattern REJECTED_STATUS =
+            Pattern.compile("Invalid status code received: (\\d{3}) Status line: (.*)");
+    private static final long JOIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+    private final String poolName;
+    private final Set<Client> clients = ConcurrentHashMap.newKeySet();
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger threadSequence = new AtomicInteger();
+
+    /**
+     * @param poolName the owning pool's name, for thread names and logs
+     */
+    public JavaWebSocketTransport(String poolName) {
+        this.poolName = poolName;
+    }
+
+    @Override
+    public TransportConnection connect(URI uri, TransportOptions options, TransportListener listener) {
+        List<IExtension> extensions = Collections.emptyList();
+        List<IProtocol> protocols = Collections.singletonList(new Protocol(""));
+        Draft_6455 draft = new Draft_6455(extensions, protocols, options.maxMessageSize());
+        int connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, options.connectTimeout().toMillis()));
+        Client client = new Client(uri, draft, options, connectTimeoutMillis, listener);
+        client.setConnectionLostTimeout(0);
+        client.setTcpNoDelay(true);
+        Thread thread = new Thread(() -> runClient(client),
+                options.threadNamePrefix() + "-io-" + threadSequence.incrementAndGet());
+        thread.setDaemon(true);
+        clients.add(client);
+        threads.add(thread);
+        thread.start();
+        return client;
+    }
+
+    private void runClient(Client client) {
+        try {
+            client.run();
+        } catch (RuntimeException | Error e) {
+            log.warn("[{}] WebSocket client loop for {} failed", poolName, Endpoint.describe(client.getURI()), e);
+            client.finish(1006, String.valueOf(e.getMessage()), false, e);
+        } finally {
+            // run() can return without a close callback (e.g. after an abort before the socket existed)
+            client.finish(-1, "connection ended", false, null);
+            clients.remove(client);
+            threads.remove(Thread.currentThread());
+        }
+    }
+
+    /** Aborts what is still open and joins every client thread, bounded. */
+    @Override
+    public void close() {
+        for (Client c : clients) {
+            c.abort();
+        }
+        long deadline = System.nanoTime() + JOIN_TIMEOUT_NANOS;
+        for (Thread t : threads) {
+            long left = deadline - System.nanoTime();
+            try {
+                if (left > 0) {
+                    TimeUnit.NANOSECONDS.timedJoin(t, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (t.isAlive()) {
+                log.warn("[{}] transport thread {} did not stop in time", poolName, t.getName());
+            }
+        }
+    }
+
+    /** One connection: the library's client plus the adapter to the pool's listener. */
+    private static final class Client extends WebSocketClient implements TransportConnection {
+
+        private final TransportListener listener;
+        private final AtomicBoolean finished = new AtomicBoolean();
+        private volatile Exception firstError;
+        private volatile boolean aborted;
+        private final AbortableSocketFactory sockets;
+
+        Client(URI uri, Draft_6455 draft, TransportOptions options, int connectTimeoutMillis, TransportListener listener) {
+            super(uri, draft, options.headers().isEmpty() ? null : options.headers(), connectTimeoutMillis);
+            this.listener = listener;
+            this.sockets = new AbortableSocketFactory("wss".equalsIgnoreCase(uri.getScheme())
+                    ? SSLSocketFactory.getDefault() : SocketFactory.getDefault());
+            setSocketFactory(sockets);
+        }
+
+        @Override
+        public void onOpen(ServerHandshake handshake) {
+            if (finished.get() || aborted) {
+                closeSocketQuietly();
+                return;
+            }
+            listener.onOpen(this);
+        }
+
+        @Override
+        public void onMessage(String message) {
+            listener.onText(message);
+        }
+
+        @Override
+        public void onMessage(ByteBuffer bytes) {
+            listener.onBinary(bytes);
+        }
+
+        @Override
+        public void onWebsocketPong(WebSocket conn, Framedata f) {
+            super.onWebsocketPong(conn, f);
+            listener.onPong();
+        }
+
+        @Override
+        public void onError(Exception ex) {
+            if (firstError == null) {
+                firstError = ex;
+            }
+        }
+
+        @Override
+        public void onClose(int code, String reason, boolean remote) {
+            finish(code, reason == null ? "" : reason, remote, firstError);
+        }
+
+        void finish(int code, String reason, boolean remote, Throwable error) {
+            if (finished.compareAndSet(false, true)) {
+                listener.onClosed(code, reason, remote, handshakeRejection(reason, error));
+            }
+        }
+
+        /** Turns the library's "Invalid status code received: 401 Status line: …" into a typed failure. */
+        private Throwable handshakeRejection(String reason, Throwable error) {
+            Matcher m = REJECTED_STATUS.matcher(reason);
+            if (m.find()) {
+                return new EndpointConnectException(getURI(), "server rejected the WebSocket upgrade with "
+                        + m.group(2).trim(), Integer.parseInt(m.group(1)), error);
+            }
+            return error;
+        }
+
+        @Override
+        public void sendText(String text) {
+            send(text);
+        }
+
+        @Override
+        public void sendBinary(ByteBuffer data) {
+            send(data.duplicate());
+        }
+
+        @Override
+        public void ping() {
+            if (isOpen()) {
+                sendPing();
+            }
+        }
+
+        /**
+         * Closes the socket, whatever stage the client loop is at: the loop then fails its connect, its handshake or
+         * its read, and reports the close. Closing from here rather than calling the engine keeps every callback on
+         * the loop's own thread and lets the library stop its write thread.
+         */
+        @Override
+        public void abort() {
+            aborted = true;
+            sockets.abort();
+        }
+
+        private void closeSocketQuietly() {
+            sockets.abort();
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.wspool.core.internal;
+
+import io.github.wspool.LoadBalancingStrategy;
+import io.github.wspool.PoolListener;
+import io.github.wspool.core.Ticker;
+import io.github.wspool.core.spi.Transport;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The validated, immutable configuration of one pool, produced by the builder. Durations of zero mean "disabled"
+ * where the builder documents it ({@code idleTimeout}, {@code maxLifetime}, {@code healthCheckInterval}).
+ */
+public record PoolConfig(
+        String name,
+        List<EndpointSpec> endpoints,
+        boolean pooling,
+        int minConnections,
+        int maxConnections,
+        int maxPendingAcquires,
+        Duration acquireTimeout,
+        Duration idleAfter,
+        Duration idleTimeout,
+        Duration maxLifetime,
+        Duration healthCheckInterval,
+        Duration connectTimeout,
+        Duration closeTimeout,
+        Duration shutdownTimeout,
+        Duration backoffInitial,
+        Duration backoffMax,
+        double backoffMultiplier,
+        int maxMessageSize,
+        boolean failFastInitialization,
+        LoadBalancingStrategy strategy,
+        List<PoolListener> listeners,
+        Ticker ticker,
+        Transport transport) {
+
+    /**
+     * One configured endpoint.
+     *
+     * @param uri    as the user gave it
+     * @param weight at least 1
+     */
+    public record EndpointSpec(URI uri, int weight) {
+    }
+
+    /** Copies the lists. */
+    public PoolConfig {
+        endpoints = List.copyOf(endpoints);
+        listeners = List.copyOf(listeners);
+    }
+}

@@ -1,0 +1,53 @@
+package io.github.wspool.core.spi;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One WebSocket connection as the transport exposes it to the pool. Methods may be called from any thread.
+ */
+public interface TransportConnection {
+
+    /**
+     * Queues a text message.
+     *
+     * @param text the message
+     * @throws IllegalStateException if the connection is not open
+     */
+    void sendText(String text);
+
+    /**
+     * Queues a binary message with the buffer's remaining bytes, leaving the buffer's position unchanged.
+     *
+     * @param data the message
+     * @throws IllegalStateException if the connection is not open
+     */
+    void sendBinary(ByteBuffer data);
+
+    /**
+     * Queues a WebSocket ping; the pong arrives through {@link TransportListener#onPong()}. Does nothing if the
+     * connection is not open.
+     */
+    void ping();
+
+    /**
+     * Starts the closing handshake with {@code code} and {@code reason}; {@link TransportListener#onClosed} follows
+     * when the socket is closed. Does nothing if already closing.
+     *
+     * @param code   the close code, e.g. 1000 or 1001
+     * @param reason a short reason
+     */
+    void close(int code, String reason);
+
+    /**
+     * Closes the socket at once without a closing handshake (connect timeout, close timeout, shutdown).
+     * {@link TransportListener#onClosed} follows.
+     */
+    void abort();
+
+    /**
+     * Whether the WebSocket is open.
+     *
+     * @return {@code true} if open
+     */
+    boolean isOpen();
+}

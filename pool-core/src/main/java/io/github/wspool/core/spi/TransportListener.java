@@ -1,0 +1,44 @@
+package io.github.wspool.core.spi;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Callbacks from a transport to the pool for one connection. The transport calls them on its own threads, one at a
+ * time per connection, and calls {@link #onClosed} exactly once, last.
+ */
+public interface TransportListener {
+
+    /**
+     * The opening handshake completed.
+     *
+     * @param connection the open connection
+     */
+    void onOpen(TransportConnection connection);
+
+    /**
+     * A text message arrived.
+     *
+     * @param text the message
+     */
+    void onText(String text);
+
+    /**
+     * A binary message arrived.
+     *
+     * @param data the message; only valid during the call
+     */
+    void onBinary(ByteBuffer data);
+
+    /** A pong arrived. */
+    void onPong();
+
+    /**
+     * The connection is finished: it closed after opening, or it never opened.
+     *
+     * @param code   the close code (for example 1000, 1001, 1006; -1 when no connection was made)
+     * @param reason the close reason or failure description, never {@code null}
+     * @param remote whether the peer initiated the close
+     * @param error  the transport error that ended it, or {@code null} for an orderly close
+     */
+    void onClosed(int code, String reason, boolean remote, Throwable error);
+}

@@ -1,0 +1,198 @@
+package io.github.wspool.core.internal;
+
+import static io.github.wspool.ConnectionState.ACTIVE;
+import static io.github.wspool.ConnectionState.IDLE;
+import static io.github.wspool.ConnectionState.READY;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.wspool.PooledConnection;
+import io.github.wspool.core.spi.InMemoryTransport;
+import io.github.wspool.event.RecycleReason;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Every expiry rule, driven by a fake ticker: no sleeping. */
+class HousekeepingTest {
+
+    private static EngineHarness pooled(int min, int max) {
+        return new EngineHarness(b -> b.pooling(true).minConnections(min).maxConnections(max)
+                .idleAfter(Duration.ofSeconds(10)).idleTimeout(Duration.ofSeconds(60))
+                .maxLifetime(Duration.ofMinutes(30)).healthCheckInterval(Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void buildOpensMinConnectionsInTheBackground() {
+        try (EngineHarness h = pooled(2, 4)) {
+            assertEquals(2, h.pool.stats().count(READY));
+            assertEquals(2, h.transport.connectAttempts());
+        }
+    }
+
+    @Test
+    void readyBecomesIdleAfterIdleAfter() {
+        try (EngineHarness h = pooled(2, 4)) {
+            h.ticker.advance(Duration.ofSeconds(9));
+            h.maintain();
+            assertEquals(2, h.pool.stats().count(READY));
+            h.ticker.advance(Duration.ofSeconds(1));
+            h.maintain();
+            assertEquals(2, h.pool.stats().count(IDLE));
+            assertEquals(0, h.pool.stats().count(READY));
+        }
+    }
+
+    @Test
+    void acquiringAnIdleConnectionIsActivity() {
+        try (EngineHarness h = pooled(1, 1)) {
+            h.ticker.advance(Duration.ofSeconds(10));
+            h.maintain();
+            assertEquals(1, h.pool.stats().count(IDLE));
+            try (PooledConnection c = h.pool.acquire()) {
+                assertEquals(ACTIVE, c.state());
+            }
+            assertEquals(1, h.pool.stats().count(READY), "released after use: READY again, not IDLE");
+        }
+    }
+
+    @Test
+    void idleConnectionsAboveMinAreRecycledAfterIdleTimeoutButNeverBelowMin() {
+        try (EngineHarness h = pooled(2, 4)) {
+            List<PooledConnection> leases = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                leases.add(h.pool.acquire());
+            }
+            assertEquals(4, h.pool.stats().total());
+            leases.forEach(PooledConnection::close);
+            h.ticker.advance(Duration.ofSeconds(59));
+            h.maintain();
+            assertEquals(4, h.pool.stats().total(), "not yet idle for idleTimeout");
+            h.ticker.advance(Duration.ofSeconds(1));
+            h.maintain();
+            assertEquals(2, h.pool.stats().total(), "evicted down to minConnections");
+            assertEquals(2, h.recycledFor(RecycleReason.IDLE));
+            h.ticker.advance(Duration.ofMinutes(5));
+            h.maintain();
+            assertEquals(2, h.pool.stats().total(), "never below minConnections");
+            assertEquals(2, h.recycledFor(RecycleReason.IDLE));
+        }
+    }
+
+    @Test
+    void connectionsPastMaxLifetimeAreReplacedWithJitterBoundedAt2point5Percent() {
+        try (EngineHarness h = pooled(2, 4)) {
+            Set<String> before = connectionIds(h);
+            // earliest possible expiry: 30 min minus 2.5% = 29 min 15 s
+            h.ticker.advance(Duration.ofMinutes(29).plusSeconds(14));
+            h.maintain();
+            assertEquals(0, h.recycledFor(RecycleReason.LIFETIME));
+            // keep them from being evicted as idle first: idleTimeout is far below; min = 2 protects them
+            h.ticker.advance(Duration.ofSeconds(46)); // now 30 min
+            h.maintain();
+            assertEquals(2, h.recycledFor(RecycleReason.LIFETIME));
+            assertEquals(2, h.pool.stats().total(), "replenished to minConnections");
+            Set<String> after = connectionIds(h);
+            assertTrue(after.stream().noneMatch(before::contains), "new connections replaced the old: " + after);
+        }
+    }
+
+    @Test
+    void aLeasedConnectionPastMaxLifetimeIsRecycledOnRelease() {
+        try (EngineHarness h = pooled(1, 1)) {
+            PooledConnection lease = h.pool.acquire();
+            h.ticker.advance(Duration.ofMinutes(31));
+            h.maintain();
+            assertEquals(ACTIVE, lease.state(), "a leased connection is never taken from its holder");
+            assertEquals(0, h.recycledFor(RecycleReason.LIFETIME));
+            lease.close();
+            assertEquals(1, h.recycledFor(RecycleReason.LIFETIME));
+            h.maintain();
+            assertEquals(1, h.pool.stats().count(READY), "replaced to keep minConnections");
+        }
+    }
+
+    @Test
+    void keepalivePingsEveryOpenConnectionOnceDue() {
+        try (EngineHarness h = pooled(2, 2)) {
+            h.ticker.advance(Duration.ofSeconds(26)); // first ping is due between 27 s and 30 s (10% jitter)
+            h.maintain();
+            assertEquals(0, totalPings(h));
+            h.ticker.advance(Duration.ofSeconds(4));
+            h.maintain();
+            assertEquals(2, totalPings(h));
+            h.maintain();
+            assertEquals(2, totalPings(h), "not again until the next interval");
+            h.ticker.advance(Duration.ofSeconds(30));
+            h.maintain();
+            assertEquals(4, totalPings(h));
+        }
+    }
+
+    @Test
+    void failedConnectsBackOffExponentiallyThenRecover() {
+        try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(1).maxConnections(2)
+                .reconnectBackoff(Duration.ofMillis(250), Duration.ofSeconds(1)))) {
+            // harness opened the first connection already; drop it and make the server unreachable
+            h.transport.failConnects(new ConnectException("Connection refused"));
+            h.transport.openConnections().get(0).peerClose(1011, "restart");
+            int attempts = h.transport.connectAttempts();
+            h.maintain();
+            assertEquals(attempts + 1, h.transport.connectAttempts(), "first reconnect at once");
+            // jitter is the bound itself in this harness: 250 ms, 500 ms, 1 s, 1 s (cap)
+            long[] waits = {250, 500, 1000, 1000};
+            for (long wait : waits) {
+                int n = h.transport.connectAttempts();
+                h.ticker.advance(Duration.ofMillis(wait - 1));
+                h.maintain();
+                assertEquals(n, h.transport.connectAttempts(), "no attempt before the " + wait + " ms backoff");
+                h.ticker.advance(Duration.ofMillis(1));
+                h.maintain();
+                assertEquals(n + 1, h.transport.connectAttempts(), "attempt once the " + wait + " ms backoff passed");
+            }
+            h.transport.failConnects(null);
+            h.ticker.advance(Duration.ofSeconds(1));
+            h.maintain();
+            assertEquals(1, h.pool.stats().count(READY), "minConnections restored once the server is back");
+        }
+    }
+
+    @Test
+    void maintainReturnsTheDelayToItsNextDueWork() {
+        try (EngineHarness h = pooled(1, 1)) {
+            long delay = h.maintain();
+            assertTrue(delay <= Duration.ofSeconds(10).toNanos(), "READY->IDLE due within idleAfter: " + delay);
+            assertTrue(delay > 0);
+        }
+    }
+
+    @Test
+    void closeRecyclesEverythingWithShutdownAndClosesTheTransport() {
+        EngineHarness h = pooled(3, 3);
+        h.close();
+        assertEquals(3, h.recycledFor(RecycleReason.SHUTDOWN));
+        assertEquals(0, h.pool.stats().total());
+        assertTrue(h.transport.connections().stream().allMatch(InMemoryTransport.Connection::isFinished));
+        assertTrue(h.transport.connections().stream().allMatch(c -> c.closeCode() == 1001), "going away");
+    }
+
+    private static Set<String> connectionIds(EngineHarness h) {
+        List<PooledConnection> leases = new ArrayList<>();
+        try {
+            for (int i = 0; i < h.pool.stats().idle(); i++) {
+                leases.add(h.pool.acquire(Duration.ZERO));
+            }
+            return leases.stream().map(PooledConnection::id).collect(Collectors.toSet());
+        } finally {
+            leases.forEach(PooledConnection::close);
+        }
+    }
+
+    private static long totalPings(EngineHarness h) {
+        return h.transport.connections().stream().mapToLong(InMemoryTransport.Connection::pingCount).sum();
+    }
+}
