@@ -38,10 +38,10 @@ public interface Endpoint {
         }
         StringBuilder sb = new StringBuilder();
         if (uri.getScheme() != null) {
-            sb.append(uri.getScheme()).append("://");
+            sb.append(uri.getScheme()).append(':');
         }
         if (uri.getHost() != null) {
-            sb.append(uri.getHost());
+            sb.append("//").append(uri.getHost());
         }
         if (uri.getPort() >= 0) {
             sb.append(':').append(uri.getPort());

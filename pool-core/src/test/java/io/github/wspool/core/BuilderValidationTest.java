@@ -1,0 +1,120 @@
+package io.github.wspool.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** Bad settings fail fast with a message that names the setting and the value given. */
+class BuilderValidationTest {
+
+    private static String failure(Consumer<WebSocketPoolBuilder> settings) {
+        WebSocketPoolBuilder b = WebSocketPools.builder();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+            settings.accept(b);
+            b.config();
+        });
+        return e.getMessage();
+    }
+
+    private static void assertMessage(String message, String... parts) {
+        for (String part : parts) {
+            assertTrue(message.contains(part), "message should contain '" + part + "': " + message);
+        }
+    }
+
+    @Test
+    void minAboveMaxNamesBoth() {
+        assertMessage(failure(b -> b.endpoint("ws://127.0.0.1:1/").minConnections(5).maxConnections(2)),
+                "minConnections (5)", "maxConnections (2)");
+    }
+
+    @Test
+    void maxBelowOne() {
+        assertMessage(failure(b -> b.maxConnections(0)), "maxConnections", "at least 1", "was 0");
+    }
+
+    @Test
+    void negativeMin() {
+        assertMessage(failure(b -> b.minConnections(-1)), "minConnections", "was -1");
+    }
+
+    @Test
+    void noEndpoint() {
+        assertMessage(failure(b -> { }), "at least one endpoint is required");
+    }
+
+    @Test
+    void schemeOtherThanWsOrWssNamesTheUri() {
+        assertMessage(failure(b -> b.endpoint("http://127.0.0.1:8080/feed")), "ws or wss", "http://127.0.0.1:8080/feed");
+        assertMessage(failure(b -> b.endpoint(URI.create("tcp://10.0.0.1:1/"))), "tcp://10.0.0.1:1/");
+    }
+
+    @Test
+    void malformedUriNamesTheValue() {
+        assertMessage(failure(b -> b.endpoint("ws://bad host:80/")), "not a valid URI", "'ws://bad host:80/'");
+    }
+
+    @Test
+    void uriWithoutHost() {
+        assertMessage(failure(b -> b.endpoint("ws:/relative")), "must name a host", "ws:/relative");
+    }
+
+    @Test
+    void weightBelowOne() {
+        assertMessage(failure(b -> b.endpoint(URI.create("ws://127.0.0.1:1/"), 0)), "weight", "at least 1", "was 0");
+    }
+
+    @Test
+    void duplicateEndpoint() {
+        assertMessage(failure(b -> b.endpoint("ws://127.0.0.1:1/").endpoint("ws://127.0.0.1:1/")), "already added");
+    }
+
+    @Test
+    void durationsThatMustBePositive() {
+        assertMessage(failure(b -> b.connectTimeout(Duration.ZERO)), "connectTimeout", "positive", "PT0S");
+        assertMessage(failure(b -> b.idleAfter(Duration.ofSeconds(-1))), "idleAfter", "PT-1S");
+        assertMessage(failure(b -> b.closeTimeout(null)), "closeTimeout", "null");
+        assertMessage(failure(b -> b.reconnectBackoff(Duration.ZERO, Duration.ofSeconds(1))), "reconnectBackoff initial");
+        assertMessage(failure(b -> b.reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1))),
+                "max (PT1S)", "initial (PT2S)");
+    }
+
+    @Test
+    void durationsThatMayBeZeroButNotNegative() {
+        assertMessage(failure(b -> b.acquireTimeout(Duration.ofMillis(-5))), "acquireTimeout", "PT-0.005S");
+        assertMessage(failure(b -> b.idleTimeout(Duration.ofSeconds(-1))), "idleTimeout");
+        assertMessage(failure(b -> b.maxLifetime(Duration.ofSeconds(-1))), "maxLifetime");
+        assertMessage(failure(b -> b.healthCheckInterval(Duration.ofSeconds(-1))), "healthCheckInterval");
+        assertMessage(failure(b -> b.shutdownTimeout(Duration.ofSeconds(-1))), "shutdownTimeout");
+        // zero is accepted where it means "disabled" or "do not wait"
+        WebSocketPools.builder().endpoint("ws://127.0.0.1:1/").acquireTimeout(Duration.ZERO).idleTimeout(Duration.ZERO)
+                .maxLifetime(Duration.ZERO).healthCheckInterval(Duration.ZERO).shutdownTimeout(Duration.ZERO).config();
+    }
+
+    @Test
+    void otherLimits() {
+        assertMessage(failure(b -> b.maxPendingAcquires(0)), "maxPendingAcquires", "was 0");
+        assertMessage(failure(b -> b.maxMessageSize(0)), "maxMessageSize", "was 0");
+        assertMessage(failure(b -> b.name(" ")), "name", "' '");
+    }
+
+    @Test
+    void nothingIsSilentlyClamped() {
+        var config = WebSocketPools.builder().endpoint("ws://127.0.0.1:1/").maxConnections(1_000_000)
+                .minConnections(999_999).acquireTimeout(Duration.ofDays(3650)).config();
+        assertEquals(1_000_000, config.maxConnections());
+        assertEquals(999_999, config.minConnections());
+        assertEquals(Duration.ofDays(3650), config.acquireTimeout());
+    }
+
+    @Test
+    void uriIsKeptAsConfigured() {
+        var config = WebSocketPools.builder().endpoint("ws://127.0.0.1:8080/feed?x=1").config();
+        assertEquals(URI.create("ws://127.0.0.1:8080/feed?x=1"), config.endpoints().get(0).uri());
+    }
+}
