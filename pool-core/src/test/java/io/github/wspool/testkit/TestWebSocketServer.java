@@ -42,453 +42,435 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A small WebSocket server for integration tests, listening on {@code 127.0.0.1} on an ephemeral
- * port.
+ * A small WebSocket server for integration tests, on {@code 127.0.0.1} and an ephemeral port.
  *
- * <p>Why not {@code org.java_websocket.server.WebSocketServer}: in Java-WebSocket 1.6.0 its
- * selector write path re-arms {@code OP_READ} without re-checking the connection's out queue, so a
- * frame queued concurrently (typically an echo) can stay unflushed and tests flake. This class
- * drives the same protocol engine ({@link WebSocketImpl} in the server role with {@link
- * Draft_6455}) over blocking sockets instead: per connection one reader thread feeds {@code
- * decode}, and one writer thread blocks on the engine's out queue and writes every buffer, so no
- * write can be lost.
+ * <p>Why not {@code org.java_websocket.server.WebSocketServer}: in Java-WebSocket 1.6.0 its selector write path
+ * re-arms {@code OP_READ} without re-checking the connection's out queue, so a frame queued concurrently (typically
+ * an echo) can stay unflushed and tests flake. This class drives the same protocol engine ({@link WebSocketImpl} in
+ * the server role, {@link Draft_6455}) over blocking sockets instead: per connection, a reader thread feeds
+ * {@code decode} and a writer thread blocks on the engine's out queue and writes every buffer, so none is lost.
  */
 public final class TestWebSocketServer implements AutoCloseable {
 
-  /** How the server treats connections accepted from now on. */
-  public enum Behavior {
-    /** Complete the upgrade and echo every text and binary message on the same connection. */
-    ECHO,
-    /** Answer the upgrade request with {@code 401 Unauthorized}, then close. */
-    REJECT_401,
-    /** Answer the upgrade request with {@code 503 Service Unavailable}, then close. */
-    REJECT_503,
-    /** Accept TCP, read and discard whatever arrives, never answer. */
-    SILENT
-  }
-
-  private static final Logger LOG = LoggerFactory.getLogger(TestWebSocketServer.class);
-  private static final String HOST = "127.0.0.1";
-  private static final int MAX_REQUEST_HEAD = 16 * 1024;
-  private static final int MAX_RECORDED_TEXTS = 10_000;
-  private static final long STOP_TIMEOUT_MS = 5_000;
-  private static final long WRITER_DRAIN_MS = 1_000;
-  private static final int REJECT_LINGER_MS = 2_000;
-  // Markers for the writer thread, compared by identity and never written.
-  private static final ByteBuffer FLUSH_THEN_CLOSE = ByteBuffer.allocate(0);
-  private static final ByteBuffer STOP_WRITER = ByteBuffer.allocate(0);
-
-  private final ServerSocket serverSocket;
-  private final int port;
-  private final Thread acceptor;
-  private final AtomicBoolean stopped = new AtomicBoolean();
-  private volatile Behavior behavior;
-
-  private final Set<Connection> connections = ConcurrentHashMap.newKeySet(); // every live socket
-  private final Set<Connection> upgraded = ConcurrentHashMap.newKeySet(); // open WebSockets
-  private final Set<Thread> threads = ConcurrentHashMap.newKeySet(); // pruned, joined on stop
-  private final AtomicInteger accepted = new AtomicInteger();
-  private final AtomicInteger handshakes = new AtomicInteger();
-  private final AtomicLong messages = new AtomicLong();
-  private final List<String> texts = new ArrayList<>(); // guarded by itself
-  private final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
-  private final AtomicReference<Map<String, String>> lastHeaders = new AtomicReference<>(Map.of());
-
-  private TestWebSocketServer(Behavior behavior) throws IOException {
-    this.behavior = Objects.requireNonNull(behavior, "behavior");
-    serverSocket = new ServerSocket();
-    serverSocket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0), 128);
-    port = serverSocket.getLocalPort();
-    acceptor = newThread(this::acceptLoop, "accept");
-  }
-
-  /** Starts an echoing server on {@code 127.0.0.1} and an ephemeral port; returns once listening. */
-  public static TestWebSocketServer start() {
-    return start(Behavior.ECHO);
-  }
-
-  /** Starts a server with the given behaviour; returns once listening. */
-  public static TestWebSocketServer start(Behavior behavior) {
-    try {
-      TestWebSocketServer server = new TestWebSocketServer(behavior);
-      server.acceptor.start(); // the socket is bound: connects queue in the backlog until accepted
-      return server;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind test WebSocket server on " + HOST, e);
+    /** How the server treats connections accepted from now on. */
+    public enum Behavior {
+        /** Complete the upgrade and echo every text and binary message on the same connection. */
+        ECHO,
+        /** Answer the upgrade request with {@code 401 Unauthorized}, then close. */
+        REJECT_401,
+        /** Answer the upgrade request with {@code 503 Service Unavailable}, then close. */
+        REJECT_503,
+        /** Accept TCP, read and discard whatever arrives, never answer. */
+        SILENT
     }
-  }
 
-  /** Changes the behaviour for connections accepted from now on; existing ones keep theirs. */
-  public void behavior(Behavior newBehavior) {
-    behavior = Objects.requireNonNull(newBehavior, "newBehavior");
-  }
+    private static final Logger LOG = LoggerFactory.getLogger(TestWebSocketServer.class);
+    private static final String HOST = "127.0.0.1";
+    private static final int MAX_REQUEST_HEAD = 16 * 1024;
+    private static final int MAX_RECORDED_TEXTS = 10_000;
+    private static final long STOP_TIMEOUT_MS = 5_000;
+    private static final long WRITER_DRAIN_MS = 1_000;
+    private static final int REJECT_LINGER_MS = 2_000;
+    // Commands for a writer thread, put in the engine's out queue and compared by identity; never written.
+    private static final ByteBuffer FLUSH_THEN_CLOSE = ByteBuffer.allocate(0);
+    private static final ByteBuffer STOP_WRITER = ByteBuffer.allocate(0);
 
-  /** {@code ws://127.0.0.1:<port>/}. */
-  public URI uri() {
-    return uri("/");
-  }
+    private final ServerSocket serverSocket;
+    private final int port;
+    private final Thread acceptor;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private volatile Behavior behavior;
 
-  /** {@code ws://127.0.0.1:<port><path>}; a leading {@code /} is added when missing. */
-  public URI uri(String path) {
-    return URI.create("ws://" + HOST + ":" + port + (path.startsWith("/") ? path : "/" + path));
-  }
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet(); // every live socket
+    private final Set<Connection> upgraded = ConcurrentHashMap.newKeySet(); // open WebSockets
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet(); // all started threads, joined by stop()
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger handshakes = new AtomicInteger();
+    private final AtomicLong messages = new AtomicLong();
+    private final List<String> texts = new ArrayList<>(); // guarded by itself
+    private final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
+    private final AtomicReference<Map<String, String>> lastHeaders = new AtomicReference<>(Map.of());
 
-  /** The port the server listens on. */
-  public int port() {
-    return port;
-  }
-
-  /** Connections whose upgrade completed and which have not closed yet (ECHO mode only). */
-  public int openConnections() {
-    return upgraded.size();
-  }
-
-  /** TCP connections accepted since start, in any mode. */
-  public int acceptedConnections() {
-    return accepted.get();
-  }
-
-  /** WebSocket upgrades completed since start. */
-  public int completedHandshakes() {
-    return handshakes.get();
-  }
-
-  /** Text and binary messages received since start. */
-  public long messagesReceived() {
-    return messages.get();
-  }
-
-  /** Snapshot of the text messages received, in arrival order (the first 10,000 only). */
-  public List<String> receivedTexts() {
-    synchronized (texts) {
-      return List.copyOf(texts);
+    private TestWebSocketServer(Behavior behavior) throws IOException {
+        this.behavior = Objects.requireNonNull(behavior, "behavior");
+        serverSocket = new ServerSocket();
+        serverSocket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0), 128);
+        port = serverSocket.getLocalPort();
+        acceptor = newThread(this::acceptLoop, "accept");
     }
-  }
 
-  /** Snapshot of the codes of close frames received from clients, in order. */
-  public List<Integer> closeCodesReceived() {
-    return List.copyOf(closeCodes);
-  }
-
-  /** Headers of the most recent upgrade request, names lower-cased; empty before the first one. */
-  public Map<String, String> lastHandshakeHeaders() {
-    return lastHeaders.get();
-  }
-
-  /** Sends a close frame with {@code code} on every open WebSocket (server-initiated close). */
-  public void closeAllConnections(int code) {
-    for (Connection c : upgraded) {
-      c.engine.close(code, "closed by test server");
+    /** Starts an echoing server; returns once it listens. */
+    public static TestWebSocketServer start() {
+        return start(Behavior.ECHO);
     }
-  }
 
-  /** Abruptly closes every connection's socket, without a close frame. */
-  public void dropAllConnections() {
-    for (Connection c : connections) {
-      c.closeSocket();
-    }
-  }
-
-  /**
-   * Closes the server socket and every connection, and waits (5 s at most in all) until all of
-   * the server's threads have ended. Idempotent.
-   */
-  public void stop() {
-    if (!stopped.compareAndSet(false, true)) {
-      return;
-    }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MS);
-    closeQuietly(serverSocket);
-    join(acceptor, deadline); // after this no connection can be added any more
-    for (Connection c : connections) {
-      c.closeSocket();
-      if (c.writer != null) {
-        c.writer.interrupt();
-      }
-    }
-    for (Thread t : threads) {
-      join(t, deadline);
-      if (t.isAlive()) {
-        LOG.warn("{} did not end within {} ms", t.getName(), STOP_TIMEOUT_MS);
-      }
-    }
-  }
-
-  /** Same as {@link #stop()}. */
-  @Override
-  public void close() {
-    stop();
-  }
-
-  private void acceptLoop() {
-    int n = 0;
-    while (!stopped.get()) {
-      Socket socket;
-      try {
-        socket = serverSocket.accept();
-      } catch (IOException e) {
-        if (!stopped.get()) {
-          LOG.warn("test-ws-server-{}: accept failed, no more connections", port, e);
+    /** Starts a server with the given behaviour; returns once it listens. */
+    public static TestWebSocketServer start(Behavior behavior) {
+        try {
+            TestWebSocketServer server = new TestWebSocketServer(behavior);
+            server.acceptor.start(); // already bound: early connects wait in the backlog
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind a test WebSocket server on " + HOST, e);
         }
-        return;
-      }
-      accepted.incrementAndGet();
-      if (stopped.get()) {
-        closeQuietly(socket);
-        return;
-      }
-      threads.removeIf(t -> !t.isAlive());
-      new Connection(socket, ++n, behavior).start();
-    }
-  }
-
-  private Thread newThread(Runnable body, String suffix) {
-    Thread t = new Thread(body, "test-ws-server-" + port + "-" + suffix);
-    t.setDaemon(true);
-    threads.add(t);
-    return t;
-  }
-
-  /** One accepted socket; in ECHO mode also the listener of its protocol engine. */
-  private final class Connection extends WebSocketAdapter {
-    private final Socket socket;
-    private final Behavior mode;
-    private final WebSocketImpl engine; // ECHO only
-    private final Thread reader;
-    private final Thread writer; // ECHO only
-    private final AtomicBoolean closeCodeRecorded = new AtomicBoolean();
-    private volatile boolean closeInitiatedByServer;
-
-    Connection(Socket socket, int n, Behavior mode) {
-      this.socket = socket;
-      this.mode = mode;
-      boolean echo = mode == Behavior.ECHO;
-      engine = echo ? new WebSocketImpl(this, List.<Draft>of(new Draft_6455())) : null;
-      reader = newThread(this::readLoop, "conn-" + n + "-read");
-      writer = echo ? newThread(this::writeLoop, "conn-" + n + "-write") : null;
     }
 
-    void start() {
-      connections.add(this);
-      reader.start();
-      if (writer != null) {
-        writer.start();
-      }
+    /** Changes the behaviour for connections accepted from now on; existing ones keep theirs. */
+    public void behavior(Behavior newBehavior) {
+        behavior = Objects.requireNonNull(newBehavior, "newBehavior");
     }
 
-    private void readLoop() {
-      try {
-        InputStream in = socket.getInputStream();
-        switch (mode) {
-          case ECHO -> feedEngine(in);
-          case REJECT_401 -> reject(in, "401 Unauthorized");
-          case REJECT_503 -> reject(in, "503 Service Unavailable");
-          case SILENT -> discard(in);
+    /** {@code ws://127.0.0.1:<port>/}. */
+    public URI uri() {
+        return uri("/");
+    }
+
+    /** {@code ws://127.0.0.1:<port><path>}; a leading {@code /} is added when missing. */
+    public URI uri(String path) {
+        return URI.create("ws://" + HOST + ":" + port + (path.startsWith("/") ? path : "/" + path));
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return port;
+    }
+
+    /** Connections whose upgrade completed and which have not closed yet (ECHO mode only). */
+    public int openConnections() {
+        return upgraded.size();
+    }
+
+    /** TCP connections accepted since start, in any mode. */
+    public int acceptedConnections() {
+        return accepted.get();
+    }
+
+    /** WebSocket upgrades completed since start. */
+    public int completedHandshakes() {
+        return handshakes.get();
+    }
+
+    /** Text and binary messages received since start. */
+    public long messagesReceived() {
+        return messages.get();
+    }
+
+    /** A copy of the text messages received, in arrival order (the first 10,000 only). */
+    public List<String> receivedTexts() {
+        synchronized (texts) {
+            return List.copyOf(texts);
         }
-      } catch (IOException | RuntimeException e) {
-        LOG.debug("{}: read side ended: {}", reader.getName(), e.toString());
-      } finally {
-        if (engine != null) {
-          engine.eot(); // no-op if already closed; otherwise fires onWebsocketClose (-> STOP_WRITER)
-          joinWriter(); // let the writer drain what is queued, then make sure it is gone
+    }
+
+    /**
+     * A copy of the codes of the close frames that clients initiated, in order. Answers to
+     * {@link #closeAllConnections} are not read: like Java-WebSocket's own server, this one closes TCP as soon
+     * as its close frame is written.
+     */
+    public List<Integer> closeCodesReceived() {
+        return List.copyOf(closeCodes);
+    }
+
+    /** Headers of the most recent upgrade request, names lower-cased; empty before the first one. */
+    public Map<String, String> lastHandshakeHeaders() {
+        return lastHeaders.get();
+    }
+
+    /** Sends a close frame with {@code code} on every open WebSocket (a server-initiated close). */
+    public void closeAllConnections(int code) {
+        for (Connection c : upgraded) {
+            c.engine.close(code, "closed by test server");
         }
-        closeSocket();
-        connections.remove(this);
-      }
     }
 
-    private void feedEngine(InputStream in) throws IOException {
-      byte[] buf = new byte[16 * 1024];
-      int n;
-      while ((n = in.read(buf)) != -1) {
-        // After flushAndClose the engine ignores input anyway; skipping decode also keeps it from
-        // re-parsing a rejected handshake. Keep reading so that EOF / socket close end the loop.
-        if (n > 0 && !engine.isFlushAndClose() && !engine.isClosed()) {
-          engine.decode(ByteBuffer.wrap(buf, 0, n));
+    /** Abruptly closes every connection's socket, without a close frame. */
+    public void dropAllConnections() {
+        for (Connection c : connections) {
+            closeQuietly(c.socket);
         }
-      }
     }
 
-    private void reject(InputStream raw, String status) throws IOException {
-      InputStream in = new BufferedInputStream(raw);
-      skipRequestHead(in);
-      OutputStream out = socket.getOutputStream();
-      String response = "HTTP/1.1 " + status + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      out.write(response.getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      // Half-close and drain (bounded) rather than close at once: closing a socket with unread
-      // input makes the kernel send RST, which may discard the response before the client reads it.
-      socket.shutdownOutput();
-      socket.setSoTimeout(REJECT_LINGER_MS);
-      discard(in);
-    }
-
-    private void writeLoop() {
-      try {
-        OutputStream out = socket.getOutputStream();
-        while (true) {
-          ByteBuffer buf = engine.outQueue.take();
-          if (buf == STOP_WRITER) {
+    /** Closes the server socket and every connection, then waits (5 s at most) for all its threads. Idempotent. */
+    public void stop() {
+        if (!stopped.compareAndSet(false, true)) {
             return;
-          }
-          if (buf == FLUSH_THEN_CLOSE) {
-            engine.closeConnection(); // everything queued before the close is written now
-            return;
-          }
-          out.write(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining());
-          out.flush();
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (IOException e) {
-        LOG.debug("{}: write failed: {}", writer.getName(), e.toString());
-      } finally {
-        closeSocket(); // wakes the reader, which then reports EOF to the engine
-      }
-    }
-
-    private void joinWriter() {
-      try {
-        writer.join(WRITER_DRAIN_MS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      writer.interrupt();
-    }
-
-    void closeSocket() {
-      closeQuietly(socket);
-    }
-
-    private void recordCloseCode(int code) {
-      if (closeCodeRecorded.compareAndSet(false, true)) {
-        closeCodes.add(code);
-      }
-    }
-
-    private void echo(Runnable send) {
-      try {
-        send.run();
-      } catch (WebsocketNotConnectedException e) {
-        // closed concurrently (closeAllConnections, client close): nobody to echo to
-      }
-    }
-
-    @Override
-    public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(
-        WebSocket conn, Draft draft, ClientHandshake request) throws InvalidDataException {
-      ServerHandshakeBuilder response =
-          super.onWebsocketHandshakeReceivedAsServer(conn, draft, request);
-      Map<String, String> headers = new LinkedHashMap<>();
-      for (Iterator<String> it = request.iterateHttpFields(); it.hasNext(); ) {
-        String name = it.next();
-        headers.put(name.toLowerCase(Locale.ROOT), request.getFieldValue(name));
-      }
-      lastHeaders.set(Collections.unmodifiableMap(headers));
-      return response;
-    }
-
-    @Override
-    public void onWebsocketOpen(WebSocket conn, Handshakedata handshake) {
-      handshakes.incrementAndGet();
-      upgraded.add(this);
-    }
-
-    @Override
-    public void onWebsocketMessage(WebSocket conn, String message) {
-      messages.incrementAndGet(); // count before echoing, so a client seeing the echo sees the count
-      synchronized (texts) {
-        if (texts.size() < MAX_RECORDED_TEXTS) {
-          texts.add(message);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MS);
+        closeQuietly(serverSocket);
+        join(acceptor, deadline); // from here on no connection is added
+        for (Connection c : connections) {
+            closeQuietly(c.socket); // unblocks reads and writes
+            if (c.writer != null) {
+                c.writer.interrupt(); // unblocks outQueue.take()
+            }
         }
-      }
-      echo(() -> conn.send(message));
+        for (Thread t : threads) {
+            join(t, deadline);
+            if (t.isAlive()) {
+                LOG.warn("{} did not end within {} ms", t.getName(), STOP_TIMEOUT_MS);
+            }
+        }
     }
 
+    /** Same as {@link #stop()}. */
     @Override
-    public void onWebsocketMessage(WebSocket conn, ByteBuffer blob) {
-      messages.incrementAndGet();
-      echo(() -> conn.send(blob));
+    public void close() {
+        stop();
     }
 
-    @Override
-    public void onWebsocketCloseInitiated(WebSocket ws, int code, String reason) {
-      closeInitiatedByServer = true;
+    private void acceptLoop() {
+        int n = 0;
+        while (!stopped.get()) {
+            Socket socket;
+            try {
+                socket = serverSocket.accept();
+            } catch (IOException e) {
+                if (!stopped.get()) {
+                    LOG.warn("test-ws-server-{}: accept failed, accepting no more connections", port, e);
+                }
+                return;
+            }
+            accepted.incrementAndGet();
+            if (stopped.get()) {
+                closeQuietly(socket);
+                return;
+            }
+            threads.removeIf(t -> !t.isAlive()); // joined threads only need to be remembered while alive
+            new Connection(socket, ++n, behavior).start();
+        }
     }
 
-    @Override
-    public void onWebsocketClosing(WebSocket ws, int code, String reason, boolean remote) {
-      if (remote) {
-        recordCloseCode(code); // the client sent a close frame; the engine has queued the reply
-      }
-      // The engine is in flush-and-close: close the connection once everything queued is written.
-      engine.outQueue.add(FLUSH_THEN_CLOSE);
+    private Thread newThread(Runnable body, String suffix) {
+        Thread t = new Thread(body, "test-ws-server-" + port + "-" + suffix);
+        t.setDaemon(true);
+        threads.add(t);
+        return t;
     }
 
-    @Override
-    public void onWebsocketClose(WebSocket ws, int code, String reason, boolean remote) {
-      if (remote && closeInitiatedByServer) {
-        recordCloseCode(code); // the client's answer to our close frame
-      }
-      upgraded.remove(this);
-      engine.outQueue.add(STOP_WRITER); // writer ends after what is queued, then closes the socket
+    /** One accepted socket; in ECHO mode also the listener of its protocol engine. */
+    private final class Connection extends WebSocketAdapter {
+        private final Socket socket;
+        private final Behavior mode;
+        private final WebSocketImpl engine; // ECHO only
+        private final Thread reader;
+        private final Thread writer; // ECHO only
+
+        Connection(Socket socket, int n, Behavior mode) {
+            this.socket = socket;
+            this.mode = mode;
+            boolean echo = mode == Behavior.ECHO;
+            engine = echo ? new WebSocketImpl(this, List.<Draft>of(new Draft_6455())) : null;
+            reader = newThread(this::readLoop, "conn-" + n + "-read");
+            writer = echo ? newThread(this::writeLoop, "conn-" + n + "-write") : null;
+        }
+
+        void start() {
+            connections.add(this);
+            reader.start();
+            if (writer != null) {
+                writer.start();
+            }
+        }
+
+        private void readLoop() {
+            try {
+                InputStream in = socket.getInputStream();
+                switch (mode) {
+                    case ECHO -> feedEngine(in);
+                    case REJECT_401 -> reject(in, "401 Unauthorized");
+                    case REJECT_503 -> reject(in, "503 Service Unavailable");
+                    case SILENT -> discard(in);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("{}: read side ended: {}", reader.getName(), e.toString());
+            } finally {
+                if (engine != null) {
+                    engine.eot(); // no-op if closed already; else fires onWebsocketClose, which stops the writer
+                    awaitWriter();
+                }
+                closeQuietly(socket);
+                connections.remove(this);
+            }
+        }
+
+        private void feedEngine(InputStream in) throws IOException {
+            byte[] buf = new byte[16 * 1024];
+            int n;
+            while ((n = in.read(buf)) != -1) {
+                // Once flushing for close, the engine ignores input anyway (and must not re-parse a rejected
+                // handshake); keep reading all the same, so that EOF or the socket's close ends this loop.
+                if (n > 0 && !engine.isFlushAndClose() && !engine.isClosed()) {
+                    engine.decode(ByteBuffer.wrap(buf, 0, n));
+                }
+            }
+        }
+
+        private void reject(InputStream raw, String status) throws IOException {
+            InputStream in = new BufferedInputStream(raw);
+            skipRequestHead(in);
+            OutputStream out = socket.getOutputStream();
+            out.write(("HTTP/1.1 " + status + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // Half-close, then drain for a while: closing with unread input would make the kernel send RST,
+            // which can destroy the response before the client has read it.
+            socket.shutdownOutput();
+            socket.setSoTimeout(REJECT_LINGER_MS);
+            discard(in);
+        }
+
+        private void writeLoop() {
+            try {
+                OutputStream out = socket.getOutputStream();
+                while (true) {
+                    ByteBuffer buf = engine.outQueue.take();
+                    if (buf == STOP_WRITER) {
+                        return;
+                    }
+                    if (buf == FLUSH_THEN_CLOSE) {
+                        engine.closeConnection(); // all that was queued before the close is written by now
+                        return;
+                    }
+                    out.write(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining());
+                    out.flush();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                LOG.debug("{}: write failed: {}", writer.getName(), e.toString());
+            } finally {
+                closeQuietly(socket); // wakes the reader, which reports EOF to the engine
+            }
+        }
+
+        /** Gives the writer a moment to drain what is queued, then makes sure it ends. */
+        private void awaitWriter() {
+            try {
+                writer.join(WRITER_DRAIN_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            writer.interrupt();
+        }
+
+        @Override
+        public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket conn, Draft draft,
+                ClientHandshake request) throws InvalidDataException {
+            ServerHandshakeBuilder response = super.onWebsocketHandshakeReceivedAsServer(conn, draft, request);
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (Iterator<String> it = request.iterateHttpFields(); it.hasNext(); ) {
+                String name = it.next();
+                headers.put(name.toLowerCase(Locale.ROOT), request.getFieldValue(name));
+            }
+            lastHeaders.set(Collections.unmodifiableMap(headers));
+            return response;
+        }
+
+        @Override
+        public void onWebsocketOpen(WebSocket conn, Handshakedata handshake) {
+            handshakes.incrementAndGet();
+            upgraded.add(this);
+        }
+
+        @Override
+        public void onWebsocketMessage(WebSocket conn, String message) {
+            messages.incrementAndGet(); // record before echoing: a client that sees the echo sees the count
+            synchronized (texts) {
+                if (texts.size() < MAX_RECORDED_TEXTS) {
+                    texts.add(message);
+                }
+            }
+            try {
+                conn.send(message);
+            } catch (WebsocketNotConnectedException e) {
+                // closing concurrently: nobody to echo to
+            }
+        }
+
+        @Override
+        public void onWebsocketMessage(WebSocket conn, ByteBuffer blob) {
+            messages.incrementAndGet();
+            try {
+                conn.send(blob);
+            } catch (WebsocketNotConnectedException e) {
+                // closing concurrently: nobody to echo to
+            }
+        }
+
+        @Override
+        public void onWebsocketCloseInitiated(WebSocket conn, int code, String reason) {
+            // nothing to record: the close frame is queued and onWebsocketClosing follows
+        }
+
+        @Override
+        public void onWebsocketClosing(WebSocket conn, int code, String reason, boolean remote) {
+            if (remote) {
+                closeCodes.add(code); // the client sent a close frame; the engine has queued its answer
+            }
+            // The engine is in flushAndClose: close the connection once everything queued so far is written.
+            engine.outQueue.add(FLUSH_THEN_CLOSE);
+        }
+
+        @Override
+        public void onWebsocketClose(WebSocket conn, int code, String reason, boolean remote) {
+            upgraded.remove(this);
+            engine.outQueue.add(STOP_WRITER); // the writer ends after what is queued, closing the socket
+        }
+
+        @Override
+        public void onWebsocketError(WebSocket conn, Exception ex) {
+            LOG.debug("{}: engine error: {}", reader.getName(), ex.toString());
+        }
+
+        @Override
+        public void onWriteDemand(WebSocket conn) {
+            // nothing to do: the writer thread blocks on engine.outQueue
+        }
+
+        @Override
+        public InetSocketAddress getLocalSocketAddress(WebSocket conn) {
+            return (InetSocketAddress) socket.getLocalSocketAddress();
+        }
+
+        @Override
+        public InetSocketAddress getRemoteSocketAddress(WebSocket conn) {
+            return (InetSocketAddress) socket.getRemoteSocketAddress();
+        }
     }
 
-    @Override
-    public void onWebsocketError(WebSocket conn, Exception ex) {
-      LOG.debug("{}: engine error: {}", reader.getName(), ex.toString());
+    /** Reads up to the blank line that ends an HTTP request head, EOF, or 16 KiB, whichever comes first. */
+    private static void skipRequestHead(InputStream in) throws IOException {
+        String terminator = "\r\n\r\n";
+        int matched = 0;
+        for (int i = 0; i < MAX_REQUEST_HEAD && matched < terminator.length(); i++) {
+            int b = in.read();
+            if (b < 0) {
+                return;
+            }
+            matched = b == terminator.charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
     }
 
-    @Override
-    public void onWriteDemand(WebSocket conn) {
-      // nothing to do: the writer thread blocks on engine.outQueue
+    private static void discard(InputStream in) throws IOException {
+        byte[] buf = new byte[4096];
+        while (in.read(buf) != -1) {
+            // discard
+        }
     }
 
-    @Override
-    public InetSocketAddress getLocalSocketAddress(WebSocket conn) {
-      return (InetSocketAddress) socket.getLocalSocketAddress();
+    private static void join(Thread t, long deadlineNanos) {
+        try {
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
-    @Override
-    public InetSocketAddress getRemoteSocketAddress(WebSocket conn) {
-      return (InetSocketAddress) socket.getRemoteSocketAddress();
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            // nothing useful to do about it in a test server
+        }
     }
-  }
-
-  /** Reads up to the blank line ending an HTTP request head, EOF, or 16 KiB, whichever is first. */
-  private static void skipRequestHead(InputStream in) throws IOException {
-    String terminator = "\r\n\r\n";
-    int matched = 0;
-    for (int i = 0; i < MAX_REQUEST_HEAD && matched < terminator.length(); i++) {
-      int b = in.read();
-      if (b < 0) {
-        return;
-      }
-      matched = b == terminator.charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
-    }
-  }
-
-  private static void discard(InputStream in) throws IOException {
-    byte[] buf = new byte[4096];
-    while (in.read(buf) != -1) {
-      // discard
-    }
-  }
-
-  private static void join(Thread t, long deadlineNanos) {
-    long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-    try {
-      t.join(Math.max(1, remainingMs));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static void closeQuietly(AutoCloseable closeable) {
-    try {
-      closeable.close();
-    } catch (Exception e) {
-      // nothing useful to do in a test server
-    }
-  }
 }

@@ -412,22 +412,17 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 able++;
             }
         }
-        if (able == 0) {
-            return null;
-        }
-        List<? extends EndpointView> candidates;
         if (able == all.length) {
-            candidates = endpointList; // the common case: no allocation
-        } else {
-            List<EndpointState> some = new ArrayList<>(able);
-            for (EndpointState e : all) {
-                if (canServe(e, room)) {
-                    some.add(e);
-                }
-            }
-            candidates = some;
+            return picked(strategy.select(endpointList), endpointList); // the common case: no allocation
         }
-        return picked(strategy.select(candidates), candidates);
+        // Some cannot serve. Filter in one pass: counts read above may have changed since.
+        List<EndpointState> some = new ArrayList<>(all.length);
+        for (EndpointState e : all) {
+            if (canServe(e, room)) {
+                some.add(e);
+            }
+        }
+        return some.isEmpty() ? null : picked(strategy.select(some), some);
     }
 
     private static boolean canServe(EndpointState e, boolean room) {
@@ -649,8 +644,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         slots.decrementAndGet();
     }
 
-    /** Opens connections for waiters not yet covered by a connect in flight; {@code preferred} gets the first. */
+    /**
+     * Opens connections for waiters not yet covered by a connect in flight. Without pooling the connection serves
+     * exactly the acquire that picked {@code preferred}, so it opens there; with pooling a new connection joins the
+     * pool (the oldest waiter gets the next free one), so it is placed to keep the pool spread by weight.
+     */
     private void openForDemand(EndpointState preferred) {
+        if (config.pooling()) {
+            preferred = null;
+        }
         long now = ticker.read();
         while (!closed && pending.get() > connecting.get()) {
             EndpointState e = preferred != null && preferred.mayConnect(now) ? preferred : endpointForNewConnection(now);
@@ -662,22 +664,41 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
     }
 
-    /** Where a new connection should open: the strategy's pick among healthy endpoints whose backoff allows it. */
+    /**
+     * Where a connection opened in the background (pre-warm, replenishing, demand not tied to one acquire) goes:
+     * among healthy endpoints whose backoff allows a connect, those with the fewest connections per unit of weight,
+     * and among those the strategy's pick. So the pool's connections spread in proportion to weight even while
+     * acquires advance the strategy concurrently, and a recovered or new endpoint is filled first.
+     */
     private EndpointState endpointForNewConnection(long now) {
         if (endpoints.length == 1) {
             EndpointState only = endpoints[0];
             return only.healthy() && only.mayConnect(now) ? only : null;
         }
-        List<EndpointState> candidates = new ArrayList<>(endpoints.length);
+        List<EndpointState> fewest = new ArrayList<>(endpoints.length);
+        EndpointState best = null;
         for (EndpointState e : endpoints) {
-            if (e.healthy() && e.mayConnect(now)) {
-                candidates.add(e);
+            if (!e.healthy() || !e.mayConnect(now)) {
+                continue;
+            }
+            int cmp = best == null ? -1 : compareLoadPerWeight(e, best);
+            if (cmp < 0) {
+                fewest.clear();
+                best = e;
+            }
+            if (cmp <= 0) {
+                fewest.add(e);
             }
         }
-        if (candidates.isEmpty()) {
+        if (fewest.isEmpty()) {
             return null;
         }
-        return picked(strategy.select(candidates), candidates);
+        return fewest.size() == 1 ? fewest.get(0) : picked(strategy.select(fewest), fewest);
+    }
+
+    /** Compares slots/weight of two endpoints by cross-multiplication (no division, no rounding). */
+    private static int compareLoadPerWeight(EndpointState a, EndpointState b) {
+        return Long.compare((long) a.slots.get() * b.weight(), (long) b.slots.get() * a.weight());
     }
 
     /**

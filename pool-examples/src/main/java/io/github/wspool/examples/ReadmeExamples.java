@@ -1,0 +1,77 @@
+package io.github.wspool.examples;
+
+import io.github.wspool.AcquireTimeoutException;
+import io.github.wspool.PooledConnection;
+import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.WebSocketPools;
+import io.github.wspool.strategy.Strategies;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The code shown in README.md, kept here so that the build compiles it (and a test runs it). When you change a
+ * README example, change it here too.
+ */
+public final class ReadmeExamples {
+
+    private ReadmeExamples() {
+    }
+
+    /** README "Quick start". */
+    public static void quickStart(String uri) {
+        // --- README: quick start ---
+        WebSocketPool pool = WebSocketPools.builder().name("feed")
+                .endpoint(uri)
+                .pooling(true).minConnections(2).maxConnections(16)
+                .acquireTimeout(Duration.ofSeconds(5)).build();
+        try (PooledConnection c = pool.acquire()) {
+            c.send("hello");
+        }
+        pool.close();
+        // --- end ---
+    }
+
+    /** README "Configuration": several endpoints, weights, timeouts. */
+    public static WebSocketPool configured(URI a, URI b) {
+        // --- README: configuration ---
+        WebSocketPool pool = WebSocketPools.builder()
+                .name("quotes")
+                .endpoint(a, 3)                      // weight 3
+                .endpoint(b)                         // weight 1
+                .pooling(true)                       // false (default): a fresh connection per acquire
+                .minConnections(2).maxConnections(100)
+                .strategy(Strategies.roundRobin())
+                .acquireTimeout(Duration.ofSeconds(5))
+                .idleTimeout(Duration.ofMinutes(5))
+                .maxLifetime(Duration.ofMinutes(30))
+                .healthCheckInterval(Duration.ofSeconds(30))
+                .build();
+        // --- end ---
+        return pool;
+    }
+
+    /** README "Acquiring": timeouts, async, invalidate. */
+    public static void acquiring(WebSocketPool pool) {
+        // --- README: acquiring ---
+        try (PooledConnection c = pool.acquire(Duration.ofMillis(500))) {
+            c.send("{\"type\":\"subscribe\",\"channel\":\"prices\"}");
+        } catch (AcquireTimeoutException e) {
+            // e.getMessage(): "Pool 'quotes': no connection available within 500 ms (total=…, active=…, idle=…,
+            // pending=…)"; e.getCause(): the last connect failure, if any
+        }
+
+        CompletableFuture<PooledConnection> future = pool.acquireAsync();
+        future.thenAccept(c -> {
+            try (c) {
+                c.send("async hello");
+            }
+        });
+
+        try (PooledConnection c = pool.acquire()) {
+            c.send("something the server will reject");
+            c.invalidate(); // do not reuse this connection: it is closed on release
+        }
+        // --- end ---
+    }
+}

@@ -1,0 +1,42 @@
+package io.github.wspool.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.wspool.WebSocketPool;
+import io.github.wspool.testkit.TestWebSocketServer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The README's examples and the demo run against real loopback servers. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ExamplesTest {
+
+    @Test
+    void quickStartDeliversTheMessage() {
+        try (TestWebSocketServer server = TestWebSocketServer.start()) {
+            ReadmeExamples.quickStart(server.uri("/feed").toString());
+            assertTrue(server.receivedTexts().contains("hello"), server.receivedTexts().toString());
+            assertEquals(2, server.acceptedConnections());
+        }
+    }
+
+    @Test
+    void configuredAndAcquiringExamplesRun() {
+        try (TestWebSocketServer a = TestWebSocketServer.start(); TestWebSocketServer b = TestWebSocketServer.start()) {
+            try (WebSocketPool pool = ReadmeExamples.configured(a.uri("/feed"), b.uri("/feed"))) {
+                ReadmeExamples.acquiring(pool);
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                        .until(() -> a.messagesReceived() + b.messagesReceived() == 3);
+                assertEquals(3, pool.endpoints().get(0).weight());
+            }
+        }
+    }
+
+    @Test
+    void demoRunsAndExits() throws Exception {
+        PoolDemo.main(new String[] {"1", "4"});
+    }
+}
