@@ -235,7 +235,7 @@ public final class TestWebSocketServer implements AutoCloseable {
                 closeQuietly(socket);
                 return;
             }
-            threads.removeIf(t -> !t.isAlive()); // joined threads only need to be remembered while alive
+            threads.removeIf(t -> !t.isAlive()); // forget ended threads; stop() joins the others
             new Connection(socket, ++n, behavior).start();
         }
     }
