@@ -188,7 +188,8 @@ class PoolStressTest {
             }
             long sent = done;
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-                    .until(() -> server.messagesReceived() == sent);
+                    .alias("server received every message sent (" + sent + ")")
+                    .until(server::messagesReceived, n -> n == sent);
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.openConnections() == 0);
         }
     }

@@ -102,6 +102,12 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private final List<EndpointState> endpointList;
     private final List<Endpoint> publicEndpoints;
 
+    /**
+     * Without pooling no connection is ever released to READY; a new one is READY only for an instant before it is
+     * handed to the oldest waiter. Acquirers then never scan for available connections, so none can take a
+     * connection opened for another caller and leave that caller's connect unused.
+     */
+    private final boolean pooling;
     private final long acquireTimeoutNanos;
     private final long idleAfterNanos;
     private final long idleTimeoutNanos;
@@ -139,6 +145,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.events = new PoolEvents(name, config.listeners());
         this.transportOptions = new TransportOptions(config.connectTimeout(), config.maxMessageSize(), Map.of(),
                 "wspool-" + name);
+        this.pooling = config.pooling();
         this.acquireTimeoutNanos = config.acquireTimeout().toNanos();
         this.idleAfterNanos = config.idleAfter().toNanos();
         this.idleTimeoutNanos = config.idleTimeout().toNanos();
@@ -199,7 +206,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 break; // fewer slots than endpoints: the reachable check covers what fits
             }
             CompletableFuture<ManagedConnection> opened = new CompletableFuture<>();
-            startConnect(e, opened);
+            startConnect(e, opened, false);
             opens.add(opened);
         }
         for (CompletableFuture<ManagedConnection> f : opens) {
@@ -243,7 +250,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             throw acquireFailed(start, new PoolClosedException(name));
         }
         EndpointState chosen = selectEndpoint();
-        if (chosen != null) {
+        if (chosen != null && pooling) {
             ManagedConnection c = chosen.takeAvailable();
             if (c != null) {
                 return lease(c, start);
@@ -310,7 +317,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             return CompletableFuture.failedFuture(acquireFailed(start, new PoolClosedException(name)));
         }
         EndpointState chosen = selectEndpoint();
-        if (chosen != null) {
+        if (chosen != null && pooling) {
             ManagedConnection c = chosen.takeAvailable();
             if (c != null) {
                 return CompletableFuture.completedFuture(lease(c, start));
@@ -364,7 +371,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             w.completeExceptionally(new PoolClosedException(name));
             return w;
         }
-        ManagedConnection c = takeAnyAvailable(preferred);
+        ManagedConnection c = pooling ? takeAnyAvailable(preferred) : null;
         if (c != null) {
             if (handOver(c, w)) {
                 waiters.remove(w);
@@ -654,13 +661,23 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             preferred = null;
         }
         long now = ticker.read();
-        while (!closed && pending.get() > connecting.get()) {
+        while (!closed) {
+            // Claim one unit of demand by CAS, so that concurrent callers (acquirers, the housekeeper, a closing
+            // connection) never open more connections than there are waiters.
+            int inFlight = connecting.get();
+            if (pending.get() <= inFlight) {
+                return;
+            }
+            if (!connecting.compareAndSet(inFlight, inFlight + 1)) {
+                continue;
+            }
             EndpointState e = preferred != null && preferred.mayConnect(now) ? preferred : endpointForNewConnection(now);
             preferred = null;
             if (e == null || !reserveSlot(e)) {
+                connecting.decrementAndGet();
                 return;
             }
-            startConnect(e, null);
+            startConnect(e, null, true);
         }
     }
 
@@ -705,10 +722,12 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * Starts a connect on a reserved slot. {@code opened} (fail-fast initialization only) is completed with the open
      * connection or the failure.
      */
-    private void startConnect(EndpointState e, CompletableFuture<ManagedConnection> opened) {
+    private void startConnect(EndpointState e, CompletableFuture<ManagedConnection> opened, boolean counted) {
         long now = ticker.read();
         ManagedConnection c = new ManagedConnection(name + "-" + connectionSequence.incrementAndGet(), e, this, now);
-        connecting.incrementAndGet();
+        if (!counted) {
+            connecting.incrementAndGet();
+        }
         e.connecting.incrementAndGet();
         e.add(c);
         if (log.isDebugEnabled()) {
@@ -754,6 +773,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             this.opened = opened;
         }
 
+        /**
+         * Marks the connect attempt finished (once). The pool-wide {@code connecting} count is left to the caller:
+         * an open connection keeps counting as "demand in flight" until it has been handed to a waiter, or else
+         * another thread would open a second connection for the same waiter.
+         */
         private boolean settleConnect() {
             if (!connectSettled.compareAndSet(false, true)) {
                 return false;
@@ -762,7 +786,6 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (d != null) {
                 d.cancel();
             }
-            connecting.decrementAndGet();
             c.endpoint.connecting.decrementAndGet();
             return true;
         }
@@ -772,6 +795,14 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (!settleConnect()) {
                 return;
             }
+            try {
+                opened(connection);
+            } finally {
+                connecting.decrementAndGet();
+            }
+        }
+
+        private void opened(TransportConnection connection) {
             long now = ticker.read();
             c.transport = connection;
             c.openedAt = now;
@@ -836,6 +867,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         public void onClosed(int code, String reason, boolean remote, Throwable error) {
             c.transportFinished = true;
             if (settleConnect()) {
+                connecting.decrementAndGet();
                 connectFailed(code, reason, error);
                 return;
             }
@@ -1058,16 +1090,18 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * be tried again if an endpoint's backoff held a needed connect back, else far in the future.
      */
     private long refill(long now, int min) {
-        int wanted = Math.max(min - slots.get(), pending.get() - connecting.get());
-        while (wanted > 0 && !closed) {
+        int deficit = min - slots.get();
+        while (deficit > 0 && !closed) {
             EndpointState e = endpointForNewConnection(now);
             if (e == null || !reserveSlot(e)) {
                 break;
             }
-            startConnect(e, null);
-            wanted--;
+            startConnect(e, null, false);
+            deficit--;
         }
-        if (wanted <= 0) {
+        openForDemand(null);
+        boolean demandUnmet = pending.get() > connecting.get() && canOpenMore();
+        if (deficit <= 0 && !demandUnmet) {
             return Long.MAX_VALUE;
         }
         long retryAt = Long.MAX_VALUE;

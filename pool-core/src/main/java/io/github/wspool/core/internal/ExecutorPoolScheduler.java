@@ -1,5 +1,7 @@
 package io.github.wspool.core.internal;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -15,12 +17,14 @@ final class ExecutorPoolScheduler implements PoolScheduler {
 
     private final String poolName;
     private final ScheduledThreadPoolExecutor executor;
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
 
     ExecutorPoolScheduler(String poolName) {
         this.poolName = poolName;
         this.executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "wspool-" + poolName + "-housekeeper");
             t.setDaemon(true);
+            threads.add(t);
             return t;
         });
         executor.setRemoveOnCancelPolicy(true);
@@ -46,12 +50,23 @@ final class ExecutorPoolScheduler implements PoolScheduler {
         }
     }
 
+    /**
+     * Stops the executor and joins its thread: {@code awaitTermination} alone returns while the worker thread is
+     * still on its way out, and "no pool thread after close()" means the thread is gone.
+     */
     @Override
     public void shutdown(long timeoutNanos) {
         executor.shutdownNow();
+        long deadline = System.nanoTime() + timeoutNanos;
         try {
-            if (!executor.awaitTermination(timeoutNanos, TimeUnit.NANOSECONDS)) {
-                log.warn("[{}] housekeeper did not stop within {} ms", poolName, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+            for (Thread t : threads) {
+                if (t != Thread.currentThread()) {
+                    TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, deadline - System.nanoTime()));
+                }
+                if (t.isAlive() && t != Thread.currentThread()) {
+                    log.warn("[{}] housekeeper did not stop within {} ms", poolName,
+                            TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -2,13 +2,15 @@ package io.github.wspool.core.internal;
 
 import io.github.wspool.PooledConnection;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A caller waiting for a connection, in the pool's FIFO wait queue.
  *
  * <p>Ownership is decided by the future itself: whoever completes it first (a release handing over a connection,
  * the timeout, close(), or the caller cancelling) wins, and every completion path goes through {@link #settled} once,
- * which is where the pool's pending count is kept.
+ * which is where the pool's pending count is kept. {@link #isDone()} may lag a successful claim by an instant;
+ * a losing {@code complete} always returns {@code false}.
  */
 final class Waiter extends CompletableFuture<PooledConnection> {
 
@@ -21,6 +23,7 @@ final class Waiter extends CompletableFuture<PooledConnection> {
     final long startedAt;
     final long timeoutNanos;
     volatile PoolScheduler.Cancellable timeoutTask;
+    private final AtomicBoolean settled = new AtomicBoolean();
 
     Waiter(Owner owner, long startedAt, long timeoutNanos) {
         this.owner = owner;
@@ -30,36 +33,32 @@ final class Waiter extends CompletableFuture<PooledConnection> {
 
     @Override
     public boolean complete(PooledConnection value) {
-        if (super.complete(value)) {
-            settled(true);
-            return true;
-        }
-        return false;
+        return claim(true) && super.complete(value);
     }
 
     @Override
     public boolean completeExceptionally(Throwable ex) {
-        if (super.completeExceptionally(ex)) {
-            settled(false);
-            return true;
-        }
-        return false;
+        return claim(false) && super.completeExceptionally(ex);
     }
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        if (super.cancel(mayInterruptIfRunning)) {
-            settled(false);
-            return true;
-        }
-        return false;
+        return claim(false) && super.cancel(mayInterruptIfRunning);
     }
 
-    private void settled(boolean fulfilled) {
+    /**
+     * Decides who settles this waiter, and tells the owner before the result is published: a caller woken by the
+     * result must already see the pool's pending count without itself.
+     */
+    private boolean claim(boolean fulfilled) {
+        if (!settled.compareAndSet(false, true)) {
+            return false;
+        }
         PoolScheduler.Cancellable t = timeoutTask;
         if (t != null) {
             t.cancel();
         }
         owner.waiterSettled(this, fulfilled);
+        return true;
     }
 }
