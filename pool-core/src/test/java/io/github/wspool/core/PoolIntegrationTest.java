@@ -239,6 +239,7 @@ class PoolIntegrationTest {
 
     @Test
     void closeWakesWaitersRefusesAcquiresWaitsForLeasesAndLeavesNothingBehind() throws Exception {
+        long writeThreadsBefore = threadsNamed("WebSocketWriteThread");
         pool = builder("closing").pooling(true).minConnections(3).maxConnections(3)
                 .shutdownTimeout(Duration.ofSeconds(10)).build();
         await().atMost(Duration.ofSeconds(5)).until(() -> server.openConnections() == 3);
@@ -259,6 +260,8 @@ class PoolIntegrationTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> server.openConnections() == 0);
         assertEquals(List.of(1001, 1001, 1001), server.closeCodesReceived(), "every connection got a going-away close");
         assertEquals(List.of(), poolThreads("closing"), "no pool thread left once close() returned");
+        // Java-WebSocket's own write thread per connection is interrupted by the close and ends right after it
+        await().atMost(Duration.ofSeconds(5)).until(() -> threadsNamed("WebSocketWriteThread") <= writeThreadsBefore);
         assertEquals(0, pool.stats().total());
         pool.close(); // idempotent
     }
@@ -389,6 +392,11 @@ class PoolIntegrationTest {
         pool = WebSocketPools.builder().name("uri").endpoint(configured).build();
         assertEquals(configured, pool.endpoints().get(0).uri());
         assertEquals(1, pool.endpoints().get(0).weight());
+    }
+
+    static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();
     }
 
     /** Threads that belong to the named pool: its housekeeper and transport threads. */

@@ -107,6 +107,9 @@ public final class JavaWebSocketTransport implements Transport {
         }
         long deadline = System.nanoTime() + JOIN_TIMEOUT_NANOS;
         for (Thread t : threads) {
+            if (t == Thread.currentThread()) {
+                continue; // close() called from a callback on this very thread: it ends when the callback returns
+            }
             long left = deadline - System.nanoTime();
             try {
                 if (left > 0) {
