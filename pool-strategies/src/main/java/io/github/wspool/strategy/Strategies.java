@@ -22,4 +22,44 @@ public final class Strategies {
     public static LoadBalancingStrategy roundRobin() {
         return new RoundRobinStrategy(ThreadLocalRandom.current().nextLong(0, Integer.MAX_VALUE));
     }
+
+    /**
+     * The endpoint with the fewest active leases per unit of weight; ties rotate. With pooling the pool reuses an
+     * idle connection of the chosen endpoint when it has one and opens a new one there only when it has none.
+     *
+     * @return a new least-connections strategy
+     */
+    public static LoadBalancingStrategy leastConnections() {
+        return new LeastConnectionsStrategy(ThreadLocalRandom.current().nextLong(0, Integer.MAX_VALUE));
+    }
+
+    /**
+     * Smooth weighted round-robin (nginx): each endpoint gets picks in proportion to its weight, spread out rather
+     * than in bursts (weights 5, 1, 1 give {@code a a b a c a a}). Weight changes take effect at once.
+     *
+     * @return a new smooth weighted round-robin strategy
+     */
+    public static LoadBalancingStrategy weighted() {
+        return new SmoothWeightedStrategy();
+    }
+
+    /**
+     * Power of two choices: of two random endpoints, the one with fewer active leases per unit of weight. The
+     * scalable least-loaded choice for large endpoint sets, and it does not herd onto a new endpoint.
+     *
+     * @return a new power-of-two-choices strategy
+     */
+    public static LoadBalancingStrategy powerOfTwoChoices() {
+        return new PowerOfTwoChoicesStrategy();
+    }
+
+    /**
+     * Peak-EWMA latency times (active leases + 1), picked with power of two choices (Finagle): slow endpoints get
+     * less traffic within seconds.
+     *
+     * @return a new latency-aware strategy
+     */
+    public static LoadBalancingStrategy latencyAware() {
+        return new LatencyAwareStrategy();
+    }
 }
