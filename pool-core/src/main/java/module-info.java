@@ -6,6 +6,7 @@
 module io.github.wspool.core {
     requires transitive io.github.wspool.api;
     requires transitive io.github.wspool.strategy;
+    requires com.github.benmanes.caffeine;
     requires org.java_websocket;
     requires org.slf4j;
 

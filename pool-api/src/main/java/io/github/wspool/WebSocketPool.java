@@ -1,5 +1,6 @@
 package io.github.wspool;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -47,6 +48,29 @@ public interface WebSocketPool extends AutoCloseable {
     PooledConnection acquire(Duration timeout);
 
     /**
+     * Leases a connection to the endpoint that serves {@code affinityKey} (sticky sessions): the same key gets the
+     * same endpoint for as long as that endpoint is healthy, and is re-homed by the strategy when it is not. Waits
+     * up to the configured {@code acquireTimeout} for a connection of that endpoint. The key-to-endpoint table is
+     * bounded and forgets keys not used for a while (see the builder's {@code affinity} settings).
+     *
+     * @param affinityKey a session, user or tenant id; not null
+     * @return a lease on a connection to the key's endpoint
+     * @throws NoHealthyEndpointException if no endpoint is healthy (and panic mode is off)
+     * @throws AcquireTimeoutException    if no connection of that endpoint became available in time
+     * @throws PoolClosedException        if the pool is closed
+     */
+    PooledConnection acquire(String affinityKey);
+
+    /**
+     * Like {@link #acquire(String)}, with its own timeout.
+     *
+     * @param affinityKey a session, user or tenant id; not null
+     * @param timeout     how long to wait
+     * @return a lease on a connection to the key's endpoint
+     */
+    PooledConnection acquire(String affinityKey, Duration timeout);
+
+    /**
      * Leases a connection without blocking the calling thread, with the configured {@code acquireTimeout}. The
      * future completes exceptionally with the same exceptions {@link #acquire()} throws. Cancelling the future
      * withdraws the request.
@@ -77,6 +101,37 @@ public interface WebSocketPool extends AutoCloseable {
      * @return an unmodifiable list
      */
     List<Endpoint> endpoints();
+
+    /**
+     * Adds an endpoint at runtime. It can serve at once: with room in the pool, acquires the strategy sends to it
+     * open connections there instead of waiting for connections elsewhere to expire.
+     *
+     * @param uri    a {@code ws://} or {@code wss://} URI not already in the pool
+     * @param weight at least 1
+     * @throws IllegalArgumentException if the URI is invalid or already present, or the weight is below 1
+     * @throws PoolClosedException      if the pool is closed
+     */
+    void addEndpoint(URI uri, int weight);
+
+    /**
+     * Removes an endpoint with a drain: it gets no new leases or connections at once, its idle connections are
+     * closed, leased ones are closed when released or, at the latest, when {@code drainTimeout} has passed.
+     *
+     * @param uri          the endpoint's URI, as configured
+     * @param drainTimeout how long leased connections may take to come back
+     * @return completes when the endpoint's last connection is closed and it is gone from {@link #endpoints()}
+     * @throws IllegalArgumentException if the pool has no such endpoint, or it is the last one
+     */
+    CompletableFuture<Void> removeEndpoint(URI uri, Duration drainTimeout);
+
+    /**
+     * Changes an endpoint's weight; weight-aware strategies use it from their next pick on.
+     *
+     * @param uri    the endpoint's URI, as configured
+     * @param weight at least 1
+     * @throws IllegalArgumentException if the pool has no such endpoint or the weight is below 1
+     */
+    void updateWeight(URI uri, int weight);
 
     /**
      * Whether {@link #close()} has been called.

@@ -18,6 +18,8 @@ public enum RecycleReason {
     INVALIDATED,
     /** Released with {@code pooling(false)}: every lease gets a fresh connection. */
     NOT_POOLED,
+    /** Its endpoint was removed from the pool. */
+    ENDPOINT_REMOVED,
     /** The connect or opening handshake failed. */
     CONNECT_FAILED,
     /** The pool is closing. */

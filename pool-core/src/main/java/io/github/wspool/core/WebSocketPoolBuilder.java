@@ -5,6 +5,7 @@ import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.PoolListener;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.internal.DefaultWebSocketPool;
+import io.github.wspool.core.internal.EndpointUris;
 import io.github.wspool.core.internal.JavaWebSocketTransport;
 import io.github.wspool.core.internal.PoolConfig;
 import io.github.wspool.core.internal.PoolConfig.EndpointSpec;
@@ -15,7 +16,6 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -57,6 +57,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@link #failFastInitialization(boolean)}</td><td>{@code false}</td><td>{@code build()} throws if an
  *       endpoint cannot be connected</td></tr>
  *   <tr><td>{@link #strategy(LoadBalancingStrategy)}</td><td>round-robin</td><td>endpoint selection</td></tr>
+ *   <tr><td>{@link #maxConnectionsPerEndpoint(int)}</td><td>unlimited</td><td>cap per endpoint</td></tr>
+ *   <tr><td>{@link #ejectAfterConnectFailures(int)}</td><td>3</td><td>failed connects in a row that make an
+ *       endpoint unhealthy until a probe succeeds</td></tr>
+ *   <tr><td>{@link #panicMode(boolean)}</td><td>{@code false}</td><td>with no healthy endpoint: fail fast, or try
+ *       them all</td></tr>
+ *   <tr><td>{@link #affinity(int, Duration)}</td><td>100,000 keys, 30 min</td><td>sticky-affinity table
+ *       bounds</td></tr>
  * </table>
  */
 public final class WebSocketPoolBuilder {
@@ -82,6 +89,11 @@ public final class WebSocketPoolBuilder {
     private double backoffMultiplier = 2.0;
     private int maxMessageSize = 1 << 20;
     private boolean failFastInitialization;
+    private int maxConnectionsPerEndpoint = Integer.MAX_VALUE;
+    private int ejectAfterConnectFailures = 3;
+    private boolean panicMode;
+    private int affinityMaxKeys = 100_000;
+    private Duration affinityExpireAfterAccess = Duration.ofMinutes(30);
     private LoadBalancingStrategy strategy;
     private final List<PoolListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.system();
@@ -151,19 +163,8 @@ public final class WebSocketPoolBuilder {
      * @return this
      */
     public WebSocketPoolBuilder endpoint(URI uri, int weight) {
-        if (uri == null) {
-            throw new IllegalArgumentException("endpoint URI must not be null");
-        }
-        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
-            throw new IllegalArgumentException("endpoint URI must use the ws or wss scheme, but was " + quote(Endpoint.describe(uri)));
-        }
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            throw new IllegalArgumentException("endpoint URI must name a host, but was " + quote(Endpoint.describe(uri)));
-        }
-        if (weight < 1) {
-            throw new IllegalArgumentException("weight of endpoint " + Endpoint.describe(uri) + " must be at least 1, but was " + weight);
-        }
+        EndpointUris.requireWebSocketUri(uri);
+        EndpointUris.requireWeight(uri, weight);
         for (EndpointSpec e : endpoints) {
             if (e.uri().equals(uri)) {
                 throw new IllegalArgumentException("endpoint " + quote(Endpoint.describe(uri)) + " was already added");
@@ -366,6 +367,69 @@ public final class WebSocketPoolBuilder {
     }
 
     /**
+     * A cap on connections (open plus connecting) to any one endpoint, besides the pool-wide {@code maxConnections}.
+     * Unlimited by default.
+     *
+     * @param max at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder maxConnectionsPerEndpoint(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("maxConnectionsPerEndpoint must be at least 1, but was " + max);
+        }
+        this.maxConnectionsPerEndpoint = max;
+        return this;
+    }
+
+    /**
+     * After this many failed connects in a row an endpoint is unhealthy (ejected): it gets no leases and no
+     * connections except one probe connect at a time, paced by the reconnect backoff; the first probe that succeeds
+     * makes it healthy again.
+     *
+     * @param failures at least 1 (default 3)
+     * @return this
+     */
+    public WebSocketPoolBuilder ejectAfterConnectFailures(int failures) {
+        if (failures < 1) {
+            throw new IllegalArgumentException("ejectAfterConnectFailures must be at least 1, but was " + failures);
+        }
+        this.ejectAfterConnectFailures = failures;
+        return this;
+    }
+
+    /**
+     * What to do when no endpoint is healthy. {@code false} (the default): fail acquires at once with
+     * {@link io.github.wspool.NoHealthyEndpointException}, which carries each endpoint's last failure, rather than
+     * let callers wait out their timeout against servers known to be down. {@code true}: "panic" like Envoy and use
+     * every endpoint as if healthy, in the hope that some still serve.
+     *
+     * @param panic whether to try every endpoint when none is healthy
+     * @return this
+     */
+    public WebSocketPoolBuilder panicMode(boolean panic) {
+        this.panicMode = panic;
+        return this;
+    }
+
+    /**
+     * Bounds of the sticky-affinity table used by {@code acquire(String affinityKey)}: at most {@code maxKeys}
+     * keys (least recently used beyond that are forgotten), and a key unused for {@code expireAfterAccess} is
+     * forgotten. A forgotten key is simply placed again by the strategy. Defaults: 100,000 keys, 30 minutes.
+     *
+     * @param maxKeys           at least 1
+     * @param expireAfterAccess positive
+     * @return this
+     */
+    public WebSocketPoolBuilder affinity(int maxKeys, Duration expireAfterAccess) {
+        if (maxKeys < 1) {
+            throw new IllegalArgumentException("affinity maxKeys must be at least 1, but was " + maxKeys);
+        }
+        this.affinityExpireAfterAccess = positive("affinity expireAfterAccess", expireAfterAccess);
+        this.affinityMaxKeys = maxKeys;
+        return this;
+    }
+
+    /**
      * The endpoint selection strategy, for example {@code Strategies.roundRobin()}. Give each pool its own instance.
      *
      * @param strategy not null
@@ -435,7 +499,8 @@ public final class WebSocketPoolBuilder {
         return new PoolConfig(poolName, endpoints, pooling, minConnections, maxConnections,
                 maxPendingAcquires, acquireTimeout, idleAfter, idleTimeout, maxLifetime, healthCheckInterval,
                 connectTimeout, closeTimeout, shutdownTimeout, backoffInitial, backoffMax, backoffMultiplier,
-                maxMessageSize, failFastInitialization,
+                maxMessageSize, failFastInitialization, maxConnectionsPerEndpoint, ejectAfterConnectFailures,
+                panicMode, affinityMaxKeys, affinityExpireAfterAccess,
                 strategy != null ? strategy : Strategies.roundRobin(), listeners, ticker,
                 transport != null ? transport : new JavaWebSocketTransport(poolName));
     }

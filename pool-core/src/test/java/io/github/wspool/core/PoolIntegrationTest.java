@@ -13,6 +13,7 @@ import io.github.wspool.AcquireRejectedException;
 import io.github.wspool.AcquireTimeoutException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.NoHealthyEndpointException;
 import io.github.wspool.PoolClosedException;
 import io.github.wspool.PoolException;
 import io.github.wspool.PooledConnection;
@@ -132,6 +133,7 @@ class PoolIntegrationTest {
             closedPort = s.getLocalPort();
         }
         pool = WebSocketPools.builder().name("refused").endpoint("ws://127.0.0.1:" + closedPort + "/").pooling(true)
+                .ejectAfterConnectFailures(1_000) // keep the endpoint "healthy": this test is about the timeout
                 .build();
         AcquireTimeoutException e = assertThrows(AcquireTimeoutException.class, () -> pool.acquire(Duration.ofSeconds(1)));
         EndpointConnectException cause = assertInstanceOf(EndpointConnectException.class, e.getCause());
@@ -143,7 +145,7 @@ class PoolIntegrationTest {
     @Test
     void timeoutCauseCarriesTheRejectedStatusLine() {
         server.behavior(Behavior.REJECT_401);
-        pool = builder("unauthorized").pooling(true).build();
+        pool = builder("unauthorized").pooling(true).ejectAfterConnectFailures(1_000).build();
         AcquireTimeoutException e = assertThrows(AcquireTimeoutException.class, () -> pool.acquire(Duration.ofSeconds(1)));
         EndpointConnectException cause = assertInstanceOf(EndpointConnectException.class, e.getCause());
         assertEquals(401, cause.statusCode());
@@ -155,9 +157,55 @@ class PoolIntegrationTest {
     void aHandshakeThatNeverCompletesFailsAtTheConnectTimeout() {
         server.behavior(Behavior.SILENT);
         pool = builder("silent").pooling(true).connectTimeout(Duration.ofMillis(300)).build();
-        AcquireTimeoutException e = assertThrows(AcquireTimeoutException.class, () -> pool.acquire(Duration.ofSeconds(2)));
+        // three timed-out handshakes in a row make the only endpoint unhealthy: the wait ends early with the reason
+        NoHealthyEndpointException e = assertThrows(NoHealthyEndpointException.class,
+                () -> pool.acquire(Duration.ofSeconds(30)));
         EndpointConnectException cause = assertInstanceOf(EndpointConnectException.class, e.getCause());
         assertTrue(cause.getMessage().contains("did not complete within 300 ms"), cause.getMessage());
+    }
+
+    @Test
+    void whenEveryEndpointIsDownAcquiresFailFastWithEachEndpointsFailure() throws IOException {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        server.behavior(Behavior.REJECT_503);
+        URI refused = URI.create("ws://127.0.0.1:" + closedPort + "/");
+        pool = WebSocketPools.builder().name("all-down").endpoint(refused).endpoint(server.uri("/feed")).pooling(true)
+                .minConnections(2).reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(50)).build();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            NoHealthyEndpointException e = assertThrows(NoHealthyEndpointException.class,
+                    () -> pool.acquire(Duration.ofSeconds(30)));
+            assertEquals(2, e.lastFailures().size());
+            assertTrue(e.getMessage().contains("Connection refused"), e.getMessage());
+            assertTrue(e.getMessage().contains("503 Service Unavailable"), e.getMessage());
+        });
+        long start = System.nanoTime();
+        assertThrows(NoHealthyEndpointException.class, () -> pool.acquire(Duration.ofSeconds(30)));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "failed fast, not at the 30 s timeout");
+        // the server comes back: a probe connect finds it and the pool serves again
+        server.behavior(Behavior.ECHO);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            try (PooledConnection c = pool.acquire(Duration.ofSeconds(1))) {
+                assertEquals(server.uri("/feed"), c.endpoint().uri());
+            }
+        });
+    }
+
+    @Test
+    void panicModeTriesUnhealthyEndpointsInsteadOfFailingFast() {
+        server.behavior(Behavior.REJECT_503);
+        pool = builder("panic").pooling(true).panicMode(true).ejectAfterConnectFailures(1)
+                .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).build();
+        // with panic mode on, callers wait (and time out) rather than fail fast...
+        AcquireTimeoutException e = assertThrows(AcquireTimeoutException.class, () -> pool.acquire(Duration.ofMillis(500)));
+        assertInstanceOf(EndpointConnectException.class, e.getCause());
+        // ...so that they are served as soon as the endpoint answers again
+        server.behavior(Behavior.ECHO);
+        try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
+            c.send("served in panic mode");
+        }
     }
 
     @Test

@@ -9,14 +9,15 @@ import static io.github.wspool.ConnectionState.READY;
 import static io.github.wspool.ConnectionState.RECYCLING;
 import static io.github.wspool.ConnectionState.UNHEALTHY;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.wspool.AcquireRejectedException;
 import io.github.wspool.AcquireTimeoutException;
 import io.github.wspool.ConnectionClosedException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointConnectException;
-import io.github.wspool.EndpointView;
-import io.github.wspool.LoadBalancingStrategy;
+import io.github.wspool.NoHealthyEndpointException;
 import io.github.wspool.PoolClosedException;
 import io.github.wspool.PoolException;
 import io.github.wspool.PoolListener;
@@ -35,14 +36,19 @@ import io.github.wspool.event.ConnectionStateChange;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.ReleaseEvent;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -52,6 +58,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,22 +68,28 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>How a connection moves</h2>
  * <ul>
- *   <li><b>Acquire</b>: the strategy picks an endpoint among those able to serve; that endpoint hands out an
- *       available connection by CAS (lowest index first, so a lightly loaded pool keeps reusing the same few
- *       connections and the surplus ages into IDLE). If none is available and there is room, a connect starts there;
- *       the caller then waits in the FIFO wait queue.</li>
- *   <li><b>Release</b> hands the connection straight to the oldest waiter (it stays ACTIVE, no barging), or makes it
- *       READY, or recycles it (expired, invalidated, broken, not pooling, pool closing).</li>
+ *   <li><b>Acquire</b>: the {@link EndpointSelector} has the strategy pick an endpoint among those able to serve;
+ *       that endpoint hands out an available connection by CAS (lowest index first, so a lightly loaded pool keeps
+ *       reusing the same few connections and the surplus ages into IDLE). If it has none but has room, a connect
+ *       starts there; the caller then waits in the FIFO wait queue.</li>
+ *   <li><b>Release</b> hands the connection straight to the oldest waiter that can use it (it stays ACTIVE, no
+ *       barging), or makes it READY, or recycles it (expired, invalidated, broken, endpoint removed, not pooling,
+ *       pool closing).</li>
  *   <li><b>Slots</b>: {@code slots} counts connections opening, open or closing; a connect reserves a slot before it
  *       starts and the slot is freed only when the connection reaches CLOSED (two-phase, as Jetty's pool).</li>
- *   <li><b>Housekeeping</b>: {@link #maintain(long)} is a function of "now" that returns the delay until it
- *       next has work; the scheduler runs it and it is woken early when a slot frees or a connect fails.</li>
+ *   <li><b>Housekeeping</b>: {@link #maintain(long)} is a function of "now" that returns the delay until it next has
+ *       work; the scheduler runs it, and it is woken early when a slot frees or a connect fails.</li>
  * </ul>
  *
  * <h2>The handoff race</h2>
- * A releaser that finds no waiter makes its connection READY and then re-reads the pending count; a waiter
- * increments the pending count, enqueues, and then scans once more. With volatile accesses on both sides one of
- * them sees the other, so a connection can never sit READY while a waiter sleeps.
+ * A releaser that finds no waiter makes its connection READY and then looks for a waiter again; a waiter increments
+ * the pending count, enqueues, and then scans once more. With volatile accesses on both sides one of them sees the
+ * other, so a connection never sits READY while a waiter that could use it sleeps.
+ *
+ * <h2>Demand accounting</h2>
+ * {@code pending} counts waiters (decremented before a waiter is woken), {@code connecting} counts connects that
+ * will serve one of them (claimed by CAS, released only after the opened connection was handed over). Opening only
+ * while {@code pending > connecting} keeps concurrent openers from opening two connections for one waiter.
  */
 public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwner, Waiter.Owner {
 
@@ -85,6 +98,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /** Upper bound on the housekeeping period, so that a missed wake-up can never stall the pool for long. */
     private static final long MAX_MAINTENANCE_DELAY = TimeUnit.SECONDS.toNanos(5);
     private static final long MIN_MAINTENANCE_DELAY = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Decay time of the per-endpoint peak-EWMA latency estimate (Finagle's default). */
+    private static final long LATENCY_DECAY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int GOING_AWAY = 1001;
     private static final int NORMAL_CLOSURE = 1000;
     private static final LongUnaryOperator FULL_JITTER = bound -> ThreadLocalRandom.current().nextLong(bound + 1);
@@ -94,13 +109,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private final Ticker ticker;
     private final Transport transport;
     private final TransportOptions transportOptions;
-    private final LoadBalancingStrategy strategy;
+    private final EndpointSelector selector;
     private final PoolScheduler scheduler;
     private final PoolEvents events;
-
-    private final EndpointState[] endpoints;
-    private final List<EndpointState> endpointList;
-    private final List<Endpoint> publicEndpoints;
+    private final LongUnaryOperator backoffJitter;
+    private final EndpointSet endpoints;
+    /** Sticky affinity: key → endpoint, bounded and expiring after access. */
+    private final Cache<String, EndpointState> affinity;
 
     /**
      * Without pooling no connection is ever released to READY; a new one is READY only for an instant before it is
@@ -119,10 +134,12 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     /** Connections holding a slot (opening, open or closing), over all endpoints. */
     private final AtomicInteger slots = new AtomicInteger();
-    /** Connect attempts in flight, over all endpoints. */
+    /** Connects in flight that will serve a waiter or fill the pool, over all endpoints. */
     private final AtomicInteger connecting = new AtomicInteger();
     /** Callers waiting: incremented before a waiter is queued, decremented when it settles. */
     private final AtomicInteger pending = new AtomicInteger();
+    /** Waiters that need one particular endpoint (sticky affinity); while zero, handoff is a plain poll. */
+    private final AtomicInteger constrainedWaiters = new AtomicInteger();
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger connectionSequence = new AtomicInteger();
 
@@ -140,8 +157,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.name = config.name();
         this.ticker = config.ticker();
         this.transport = config.transport();
-        this.strategy = config.strategy();
+        this.selector = new EndpointSelector(config.strategy(), name, config.panicMode());
         this.scheduler = scheduler;
+        this.backoffJitter = backoffJitter;
         this.events = new PoolEvents(name, config.listeners());
         this.transportOptions = new TransportOptions(config.connectTimeout(), config.maxMessageSize(), Map.of(),
                 "wspool-" + name);
@@ -157,18 +175,27 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
         List<EndpointState> list = new ArrayList<>();
         for (PoolConfig.EndpointSpec spec : config.endpoints()) {
-            Backoff backoff = new Backoff(config.backoffInitial().toNanos(), config.backoffMax().toNanos(),
-                    config.backoffMultiplier(), backoffJitter);
-            list.add(new EndpointState(spec.uri(), spec.weight(), backoff));
+            list.add(newEndpoint(spec.uri(), spec.weight()));
         }
-        this.endpoints = list.toArray(new EndpointState[0]);
-        this.endpointList = List.copyOf(list);
-        this.publicEndpoints = List.copyOf(list);
+        this.endpoints = new EndpointSet(list);
+        this.affinity = Caffeine.newBuilder()
+                .maximumSize(config.affinityMaxKeys())
+                .expireAfterAccess(config.affinityExpireAfterAccess())
+                .ticker(ticker::read)
+                .executor(Runnable::run) // no background threads: cache upkeep runs on the calling thread
+                .build();
+    }
+
+    private EndpointState newEndpoint(URI uri, int weight) {
+        Backoff backoff = new Backoff(config.backoffInitial().toNanos(), config.backoffMax().toNanos(),
+                config.backoffMultiplier(), backoffJitter);
+        return new EndpointState(uri, weight, config.maxConnectionsPerEndpoint(), config.ejectAfterConnectFailures(),
+                backoff, LATENCY_DECAY_NANOS);
     }
 
     /**
-     * Builds and starts a pool with the production scheduler: opens {@code minConnections} in the background (or,
-     * with fail-fast initialization, checks every endpoint first).
+     * Builds and starts a pool with the production scheduler: starts opening {@code minConnections} (or, with
+     * fail-fast initialization, first checks every endpoint).
      */
     public static DefaultWebSocketPool start(PoolConfig config) {
         return start(config, new ExecutorPoolScheduler(config.name()), FULL_JITTER);
@@ -184,10 +211,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         return pool;
     }
 
-    /** Starts housekeeping; with fail-fast initialization first connects once to every endpoint. */
+    /**
+     * With fail-fast initialization first connects once to every endpoint; then starts the first connects to
+     * {@code minConnections} on the caller's thread (starting a connect does not block), so that they are placed
+     * by weight before the first acquire arrives, and schedules housekeeping.
+     */
     void begin() {
-        log.info("[{}] starting: endpoints={}, pooling={}, minConnections={}, maxConnections={}", name, endpointList,
-                config.pooling(), config.minConnections(), config.maxConnections());
+        log.info("[{}] starting: endpoints={}, pooling={}, minConnections={}, maxConnections={}, strategy={}", name,
+                endpoints.snapshot().list(), pooling, config.minConnections(), config.maxConnections(),
+                selector.strategy());
         if (config.failFastInitialization()) {
             try {
                 checkEndpointsReachable();
@@ -196,12 +228,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 throw e;
             }
         }
+        refillToMin(ticker.read());
         requestMaintenance();
     }
 
     private void checkEndpointsReachable() {
         List<CompletableFuture<ManagedConnection>> opens = new ArrayList<>();
-        for (EndpointState e : endpoints) {
+        for (EndpointState e : endpoints.array()) {
             if (!reserveSlot(e)) {
                 break; // fewer slots than endpoints: the reachable check covers what fits
             }
@@ -221,7 +254,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 Thread.currentThread().interrupt();
                 throw new PoolException("Pool '" + name + "': interrupted during fail-fast initialization", e);
             }
-            if (!config.pooling() && c.transition(READY, RECYCLING)) {
+            if (!pooling && c.transition(READY, RECYCLING)) {
                 recycle(c, RecycleReason.NOT_POOLED);
             }
         }
@@ -236,34 +269,46 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     @Override
     public PooledConnection acquire() {
-        return acquireNanos(acquireTimeoutNanos, config.acquireTimeout());
+        return acquireNanos(null, acquireTimeoutNanos, config.acquireTimeout());
     }
 
     @Override
     public PooledConnection acquire(Duration timeout) {
-        return acquireNanos(timeoutNanos(timeout), timeout);
+        return acquireNanos(null, timeoutNanos(timeout), timeout);
     }
 
-    private PooledConnection acquireNanos(long timeoutNanos, Duration timeout) {
+    @Override
+    public PooledConnection acquire(String affinityKey) {
+        return acquireNanos(Objects.requireNonNull(affinityKey, "affinityKey"), acquireTimeoutNanos,
+                config.acquireTimeout());
+    }
+
+    @Override
+    public PooledConnection acquire(String affinityKey, Duration timeout) {
+        return acquireNanos(Objects.requireNonNull(affinityKey, "affinityKey"), timeoutNanos(timeout), timeout);
+    }
+
+    private PooledConnection acquireNanos(String affinityKey, long timeoutNanos, Duration timeout) {
         long start = ticker.read();
         if (closed) {
             throw acquireFailed(start, new PoolClosedException(name));
         }
-        EndpointState chosen = selectEndpoint();
+        EndpointState required = affinityKey == null ? null : homeOf(affinityKey, start);
+        EndpointState chosen = required != null ? required : chooseForLease(start);
         if (chosen != null && pooling) {
             ManagedConnection c = chosen.takeAvailable();
             if (c != null) {
                 return lease(c, start);
             }
         }
-        Waiter w = enqueueWaiter(start, timeoutNanos, chosen);
+        Waiter w = enqueueWaiter(start, timeoutNanos, chosen, required);
         if (w.isDone()) {
             return joinLease(w, start);
         }
         try {
             return w.get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            AcquireTimeoutException timeoutException = timeoutException(timeout);
+            AcquireTimeoutException timeoutException = timeoutException(timeout, required);
             if (w.completeExceptionally(timeoutException)) {
                 throw acquireFailed(start, timeoutException);
             }
@@ -286,9 +331,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private PooledConnection joinLease(Waiter w, long start) {
         try {
             return w.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             throw acquireFailed(start, asPoolException(e.getCause()));
-        } catch (java.util.concurrent.CancellationException e) {
+        } catch (CancellationException e) {
             throw acquireFailed(start, new PoolException("Pool '" + name + "': acquire was cancelled", e));
         }
     }
@@ -313,25 +358,25 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     private CompletableFuture<PooledConnection> acquireAsyncNanos(long timeoutNanos, Duration timeout) {
         long start = ticker.read();
-        if (closed) {
-            return CompletableFuture.failedFuture(acquireFailed(start, new PoolClosedException(name)));
-        }
-        EndpointState chosen = selectEndpoint();
-        if (chosen != null && pooling) {
-            ManagedConnection c = chosen.takeAvailable();
-            if (c != null) {
-                return CompletableFuture.completedFuture(lease(c, start));
-            }
-        }
         Waiter w;
         try {
-            w = enqueueWaiter(start, timeoutNanos, chosen);
+            if (closed) {
+                throw acquireFailed(start, new PoolClosedException(name));
+            }
+            EndpointState chosen = chooseForLease(start);
+            if (chosen != null && pooling) {
+                ManagedConnection c = chosen.takeAvailable();
+                if (c != null) {
+                    return CompletableFuture.completedFuture(lease(c, start));
+                }
+            }
+            w = enqueueWaiter(start, timeoutNanos, chosen, null);
         } catch (PoolException e) {
             return CompletableFuture.failedFuture(e);
         }
         if (!w.isDone()) {
             w.timeoutTask = scheduler.schedule(() -> {
-                AcquireTimeoutException ex = timeoutException(timeout);
+                AcquireTimeoutException ex = timeoutException(timeout, null);
                 if (w.completeExceptionally(ex)) {
                     acquireFailed(start, ex);
                 }
@@ -356,22 +401,77 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /**
+     * The endpoint for a lease; {@code null} if every usable endpoint is busy and full (the caller waits).
+     *
+     * @throws NoHealthyEndpointException if no endpoint is usable
+     */
+    private EndpointState chooseForLease(long start) {
+        EndpointSet.Snapshot snapshot = endpoints.snapshot();
+        EndpointState chosen = selector.forLease(snapshot, canOpenMore());
+        if (chosen == null && !selector.anyUsable(snapshot)) {
+            throw acquireFailed(start, noHealthyEndpoint(snapshot));
+        }
+        return chosen;
+    }
+
+    /** The endpoint an affinity key lives on, homing (or re-homing) it when it has none or its endpoint is unusable. */
+    private EndpointState homeOf(String key, long start) {
+        EndpointState home = affinity.getIfPresent(key);
+        if (home != null && home.healthy()) {
+            return home;
+        }
+        EndpointSet.Snapshot snapshot = endpoints.snapshot();
+        EndpointState chosen = selector.forLease(snapshot, canOpenMore());
+        if (chosen == null) {
+            chosen = selector.forHoming(snapshot);
+        }
+        if (chosen == null) {
+            throw acquireFailed(start, noHealthyEndpoint(snapshot));
+        }
+        if (home != null && log.isDebugEnabled()) {
+            log.debug("[{}] affinity key re-homed from {} to {}", name, home, chosen);
+        }
+        affinity.put(key, chosen);
+        return chosen;
+    }
+
+    private NoHealthyEndpointException noHealthyEndpoint(EndpointSet.Snapshot snapshot) {
+        Map<URI, Throwable> failures = new LinkedHashMap<>();
+        for (EndpointState e : snapshot.array()) {
+            failures.put(e.uri(), e.lastFailure());
+        }
+        return new NoHealthyEndpointException(name, failures);
+    }
+
+    /**
      * Queues a waiter, then closes the handoff race (scan again), and starts a connect if the demand calls for one.
      * The returned waiter may already be settled.
      */
-    private Waiter enqueueWaiter(long start, long timeoutNanos, EndpointState preferred) {
+    private Waiter enqueueWaiter(long start, long timeoutNanos, EndpointState preferred, EndpointState required) {
         int limit = config.maxPendingAcquires();
+        // Without pooling the connect for this caller is claimed before the caller counts as pending, so that no
+        // background opener sees an uncovered waiter and opens elsewhere: every acquire is exactly one pick.
+        EndpointState own = !pooling && preferred != null ? claimConnect(preferred) : null;
         if (pending.incrementAndGet() > limit) {
             pending.decrementAndGet();
+            unclaimConnect(own);
             throw acquireFailed(start, new AcquireRejectedException(name, limit, stats()));
         }
-        Waiter w = new Waiter(this, start, timeoutNanos);
+        Waiter w = new Waiter(this, start, timeoutNanos, required);
+        if (required != null) {
+            constrainedWaiters.incrementAndGet();
+        }
         waiters.add(w);
         if (closed) {
+            unclaimConnect(own);
             w.completeExceptionally(new PoolClosedException(name));
             return w;
         }
-        ManagedConnection c = pooling ? takeAnyAvailable(preferred) : null;
+        if (own != null) {
+            startConnect(own, null, true);
+            return w;
+        }
+        ManagedConnection c = pooling ? takeAvailableFor(preferred, required) : null;
         if (c != null) {
             if (handOver(c, w)) {
                 waiters.remove(w);
@@ -380,18 +480,30 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             }
             return w;
         }
-        openForDemand(preferred);
+        if (required != null) {
+            openForRequired(required);
+        } else {
+            openForDemand(preferred);
+        }
         return w;
     }
 
-    private ManagedConnection takeAnyAvailable(EndpointState preferred) {
+    /**
+     * The waiter's own scan. A caller pinned to an endpoint looks there only. Otherwise: when the strategy's endpoint
+     * has room to open a connection, only there (the connect there is the point: it is how a new or recovered
+     * endpoint gets its share); else on any healthy endpoint, the strategy's first.
+     */
+    private ManagedConnection takeAvailableFor(EndpointState preferred, EndpointState required) {
+        if (required != null) {
+            return required.takeAvailable();
+        }
         if (preferred != null) {
             ManagedConnection c = preferred.takeAvailable();
-            if (c != null) {
+            if (c != null || (canOpenMore() && preferred.hasRoom())) {
                 return c;
             }
         }
-        for (EndpointState e : endpoints) {
+        for (EndpointState e : endpoints.array()) {
             if (e != preferred && e.healthy()) {
                 ManagedConnection c = e.takeAvailable();
                 if (c != null) {
@@ -400,48 +512,6 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             }
         }
         return null;
-    }
-
-    /**
-     * The strategy's pick among endpoints able to serve: healthy, and with an available connection or room to open
-     * one. {@code null} if none can.
-     */
-    private EndpointState selectEndpoint() {
-        EndpointState[] all = endpoints;
-        if (all.length == 1) {
-            EndpointState only = all[0];
-            return only.healthy() ? only : null;
-        }
-        boolean room = canOpenMore();
-        int able = 0;
-        for (EndpointState e : all) {
-            if (canServe(e, room)) {
-                able++;
-            }
-        }
-        if (able == all.length) {
-            return picked(strategy.select(endpointList), endpointList); // the common case: no allocation
-        }
-        // Some cannot serve. Filter in one pass: counts read above may have changed since.
-        List<EndpointState> some = new ArrayList<>(all.length);
-        for (EndpointState e : all) {
-            if (canServe(e, room)) {
-                some.add(e);
-            }
-        }
-        return some.isEmpty() ? null : picked(strategy.select(some), some);
-    }
-
-    private static boolean canServe(EndpointState e, boolean room) {
-        return e.healthy() && (room || e.hasAvailable());
-    }
-
-    private EndpointState picked(EndpointView view, List<? extends EndpointView> candidates) {
-        if (view instanceof EndpointState e && candidates.contains(e)) {
-            return e;
-        }
-        throw new IllegalStateException("strategy " + strategy + " of pool '" + name + "' returned " + view
-                + ", which is not one of the candidates it was given " + candidates);
     }
 
     private boolean canOpenMore() {
@@ -463,7 +533,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * already settled.
      */
     private boolean handOver(ManagedConnection c, Waiter w) {
-        if (w.isDone()) {
+        if (w.isDone() || !w.accepts(c.endpoint)) {
             return false;
         }
         long now = ticker.read();
@@ -498,14 +568,17 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         return new PoolException("Pool '" + name + "': acquire failed: " + t, t);
     }
 
-    private AcquireTimeoutException timeoutException(Duration timeout) {
-        return new AcquireTimeoutException(name, timeout, stats(), recentConnectFailure());
+    private AcquireTimeoutException timeoutException(Duration timeout, EndpointState required) {
+        return new AcquireTimeoutException(name, timeout, stats(), recentConnectFailure(required));
     }
 
     /** The latest failure of an endpoint that is failing now (its last connect attempt failed), else {@code null}. */
-    private Throwable recentConnectFailure() {
+    private Throwable recentConnectFailure(EndpointState required) {
+        if (required != null) {
+            return required.lastFailure();
+        }
         Throwable latest = null;
-        for (EndpointState e : endpoints) {
+        for (EndpointState e : endpoints.array()) {
             Throwable f = e.lastFailure();
             if (f != null) {
                 latest = f;
@@ -517,9 +590,44 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     @Override
     public void waiterSettled(Waiter waiter, boolean fulfilled) {
         pending.decrementAndGet();
+        if (waiter.required != null) {
+            constrainedWaiters.decrementAndGet();
+        }
         if (!fulfilled) {
             waiters.remove(waiter);
         }
+    }
+
+    /** The oldest waiter that can use {@code c}, removed from the queue; {@code null} if none. */
+    private Waiter nextWaiterFor(ManagedConnection c) {
+        if (constrainedWaiters.get() == 0) {
+            Waiter w = waiters.poll();
+            if (w == null || w.accepts(c.endpoint)) {
+                return w;
+            }
+            waiters.add(w); // a pinned waiter slipped in meanwhile: put it back (at the tail) and search
+        }
+        for (Waiter w : waiters) {
+            if (!w.isDone() && w.accepts(c.endpoint) && waiters.remove(w)) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    private boolean hasWaiterFor(ManagedConnection c) {
+        if (pending.get() == 0) {
+            return false;
+        }
+        if (constrainedWaiters.get() == 0) {
+            return true;
+        }
+        for (Waiter w : waiters) {
+            if (!w.isDone() && w.accepts(c.endpoint)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------------------------------------ release
@@ -559,7 +667,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (closed) {
             return RecycleReason.SHUTDOWN;
         }
-        if (!config.pooling()) {
+        if (c.endpoint.isDraining()) {
+            return RecycleReason.ENDPOINT_REMOVED;
+        }
+        if (!pooling) {
             return RecycleReason.NOT_POOLED;
         }
         if (c.invalidated) {
@@ -575,13 +686,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /**
-     * Makes an ACTIVE connection that the caller owns available again: to the oldest waiter if there is one (it
-     * stays ACTIVE), else READY. See the class comment for why the pending count is read again after READY.
+     * Makes an ACTIVE connection that the caller owns available again: to the oldest waiter that can use it (it stays
+     * ACTIVE), else READY. See the class comment for why waiters are looked for again after READY.
      */
     private void offer(ManagedConnection c) {
         while (true) {
-            while (pending.get() > 0 && c.state() == ACTIVE) {
-                Waiter w = waiters.poll();
+            while (c.state() == ACTIVE && pending.get() > 0) {
+                Waiter w = nextWaiterFor(c);
                 if (w == null) {
                     break;
                 }
@@ -596,10 +707,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 }
                 return;
             }
-            if (pending.get() == 0 || !c.transition(READY, ACTIVE)) {
+            if (!hasWaiterFor(c) || !c.transition(READY, ACTIVE)) {
                 return;
             }
-            // a waiter arrived between the poll and READY, and we took the connection back: hand it over
+            // a waiter arrived between the search and READY, and we took the connection back: hand it over
         }
     }
 
@@ -632,6 +743,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     // ------------------------------------------------------------------------------------------------ connecting
 
+    /** Reserves a slot under both the pool-wide and the endpoint's cap. */
     private boolean reserveSlot(EndpointState e) {
         int max = config.maxConnections();
         while (true) {
@@ -640,8 +752,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 return false;
             }
             if (slots.compareAndSet(n, n + 1)) {
-                e.slots.incrementAndGet();
-                return true;
+                if (e.tryReserve()) {
+                    return true;
+                }
+                slots.decrementAndGet();
+                return false;
             }
         }
     }
@@ -652,14 +767,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /**
-     * Opens connections for waiters not yet covered by a connect in flight. Without pooling the connection serves
-     * exactly the acquire that picked {@code preferred}, so it opens there; with pooling a new connection joins the
-     * pool (the oldest waiter gets the next free one), so it is placed to keep the pool spread by weight.
+     * Opens connections for waiters not yet covered by a connect in flight. The first opens on {@code preferred}
+     * (the strategy's pick for the acquire that caused it) when it can take one; the rest where background
+     * connections go.
      */
     private void openForDemand(EndpointState preferred) {
-        if (config.pooling()) {
-            preferred = null;
-        }
         long now = ticker.read();
         while (!closed) {
             // Claim one unit of demand by CAS, so that concurrent callers (acquirers, the housekeeper, a closing
@@ -671,7 +783,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (!connecting.compareAndSet(inFlight, inFlight + 1)) {
                 continue;
             }
-            EndpointState e = preferred != null && preferred.mayConnect(now) ? preferred : endpointForNewConnection(now);
+            EndpointState e = preferred != null && preferred.mayConnect(now) && preferred.hasRoom()
+                    ? preferred : selector.forNewConnection(endpoints.snapshot(), now);
             preferred = null;
             if (e == null || !reserveSlot(e)) {
                 connecting.decrementAndGet();
@@ -681,46 +794,42 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
     }
 
-    /**
-     * Where a connection opened in the background (pre-warm, replenishing, demand not tied to one acquire) goes:
-     * among healthy endpoints whose backoff allows a connect, those with the fewest connections per unit of weight,
-     * and among those the strategy's pick. So the pool's connections spread in proportion to weight even while
-     * acquires advance the strategy concurrently, and a recovered or new endpoint is filled first.
-     */
-    private EndpointState endpointForNewConnection(long now) {
-        if (endpoints.length == 1) {
-            EndpointState only = endpoints[0];
-            return only.healthy() && only.mayConnect(now) ? only : null;
-        }
-        List<EndpointState> fewest = new ArrayList<>(endpoints.length);
-        EndpointState best = null;
-        for (EndpointState e : endpoints) {
-            if (!e.healthy() || !e.mayConnect(now)) {
-                continue;
-            }
-            int cmp = best == null ? -1 : compareLoadPerWeight(e, best);
-            if (cmp < 0) {
-                fewest.clear();
-                best = e;
-            }
-            if (cmp <= 0) {
-                fewest.add(e);
-            }
-        }
-        if (fewest.isEmpty()) {
+    /** Claims a connect (demand count and slot) on {@code e}; returns {@code e}, or {@code null} if it cannot take one. */
+    private EndpointState claimConnect(EndpointState e) {
+        if (!e.mayConnect(ticker.read())) {
             return null;
         }
-        return fewest.size() == 1 ? fewest.get(0) : picked(strategy.select(fewest), fewest);
+        connecting.incrementAndGet();
+        if (reserveSlot(e)) {
+            return e;
+        }
+        connecting.decrementAndGet();
+        return null;
     }
 
-    /** Compares slots/weight of two endpoints by cross-multiplication (no division, no rounding). */
-    private static int compareLoadPerWeight(EndpointState a, EndpointState b) {
-        return Long.compare((long) a.slots.get() * b.weight(), (long) b.slots.get() * a.weight());
+    private void unclaimConnect(EndpointState e) {
+        if (e != null) {
+            freeSlot(e);
+            connecting.decrementAndGet();
+        }
+    }
+
+    /** Opens a connection on the endpoint a pinned waiter needs, unless enough are already opening there. */
+    private void openForRequired(EndpointState e) {
+        int needing = 0;
+        for (Waiter w : waiters) {
+            if (!w.isDone() && w.required == e) {
+                needing++;
+            }
+        }
+        if (e.connecting.get() < needing && e.mayConnect(ticker.read()) && reserveSlot(e)) {
+            startConnect(e, null, false);
+        }
     }
 
     /**
      * Starts a connect on a reserved slot. {@code opened} (fail-fast initialization only) is completed with the open
-     * connection or the failure.
+     * connection or the failure. {@code counted}: the caller already counted it in {@code connecting}.
      */
     private void startConnect(EndpointState e, CompletableFuture<ManagedConnection> opened, boolean counted) {
         long now = ticker.read();
@@ -810,6 +919,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             c.expiresAt = maxLifetimeNanos > 0 ? now + maxLifetimeNanos - lifetimeJitter() : Long.MAX_VALUE;
             c.nextPingAt = pingIntervalNanos > 0 ? now + pingIntervalNanos - pingJitter() : Long.MAX_VALUE;
             EndpointState e = c.endpoint;
+            e.recordLatency(now - startedAt, now);
             int failuresBefore = e.connectSucceeded();
             if (failuresBefore > 0) {
                 log.info("[{}] {} reachable again after {} failed connect attempt(s)", name, e, failuresBefore);
@@ -831,15 +941,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 opened.complete(c);
                 return;
             }
-            if (closed) {
+            if (closed || e.isDraining()) {
                 if (c.transition(READY, RECYCLING)) {
-                    recycle(c, RecycleReason.SHUTDOWN);
+                    recycle(c, closed ? RecycleReason.SHUTDOWN : RecycleReason.ENDPOINT_REMOVED);
                 }
                 return;
             }
-            if (pending.get() > 0 && c.transition(READY, ACTIVE)) {
+            if (hasWaiterFor(c) && c.transition(READY, ACTIVE)) {
                 offer(c);
-            } else if (!config.pooling() && c.transition(READY, RECYCLING)) {
+            } else if (!pooling && c.transition(READY, RECYCLING)) {
                 recycle(c, RecycleReason.NOT_POOLED); // nobody is waiting for it, and unpooled connections are not kept
             }
         }
@@ -860,7 +970,12 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
         @Override
         public void onPong() {
-            c.lastPongAt = ticker.read();
+            long now = ticker.read();
+            c.lastPongAt = now;
+            long sentAt = c.lastPingSentAt;
+            if (sentAt != 0) {
+                c.endpoint.recordLatency(now - sentAt, now);
+            }
         }
 
         @Override
@@ -882,6 +997,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             long now = ticker.read();
             EndpointState e = c.endpoint;
             EndpointConnectException failure = connectFailure(e, code, reason, error);
+            boolean wasEjected = e.isEjected();
             long delay = e.connectFailed(now, failure);
             int failures = e.consecutiveFailures();
             if (closed) {
@@ -903,7 +1019,12 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (opened != null) {
                 opened.completeExceptionally(failure);
             }
-            requestMaintenance(); // retry after the backoff delay, for min connections or waiters
+            if (!wasEjected && e.isEjected() && !closed) {
+                log.warn("[{}] {} is unhealthy after {} failed connects in a row; it gets no leases until a probe"
+                        + " connect succeeds", name, e, failures);
+                failWaitersIfNoEndpointUsable();
+            }
+            requestMaintenance(); // retry after the backoff delay, for min connections, waiters or a probe
         }
 
         private EndpointConnectException connectFailure(EndpointState e, int code, String reason, Throwable error) {
@@ -917,6 +1038,20 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             String detail = error != null ? describe(error) : "closed during the opening handshake (code " + code
                     + (reason.isEmpty() ? "" : ", " + reason) + ")";
             return new EndpointConnectException(e.uri(), detail, 0, error);
+        }
+    }
+
+    /** When the last usable endpoint went unhealthy, waiting callers get the failure now, not at their timeout. */
+    private void failWaitersIfNoEndpointUsable() {
+        EndpointSet.Snapshot snapshot = endpoints.snapshot();
+        if (selector.anyUsable(snapshot)) {
+            return;
+        }
+        NoHealthyEndpointException failure = noHealthyEndpoint(snapshot);
+        for (Waiter w : waiters) {
+            if (w.completeExceptionally(failure)) {
+                acquireFailed(w.startedAt, failure);
+            }
         }
     }
 
@@ -948,8 +1083,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (!c.transportFinished) {
             TransportConnection t = c.transport != null ? c.transport : c.handle;
             if (t != null) {
+                int code = reason == RecycleReason.SHUTDOWN || reason == RecycleReason.ENDPOINT_REMOVED
+                        ? GOING_AWAY : NORMAL_CLOSURE;
                 try {
-                    t.close(reason == RecycleReason.SHUTDOWN ? GOING_AWAY : NORMAL_CLOSURE, reason.tagValue());
+                    t.close(code, reason.tagValue());
                 } catch (RuntimeException e) {
                     log.debug("[{}] {} close failed, aborting", name, c.id, e);
                     t.abort();
@@ -971,19 +1108,108 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /** RECYCLING → CLOSED once the transport is finished; frees the slot and lets the pool refill. */
     private void finishIfRecycling(ManagedConnection c) {
         if (c.transportFinished && c.state() == RECYCLING && c.transition(RECYCLING, CLOSED)) {
-            c.endpoint.remove(c);
-            freeSlot(c.endpoint);
+            EndpointState e = c.endpoint;
+            e.remove(c);
+            freeSlot(e);
+            if (e.isDraining()) {
+                finishDrainIfEmpty(e);
+            }
             if (closed) {
                 signalShutdownProgress();
             } else {
                 if (pending.get() > 0) {
                     openForDemand(null);
                 }
-                if (config.pooling() && slots.get() < config.minConnections()) {
+                if (pooling && slots.get() < config.minConnections()) {
                     requestMaintenance();
                 }
             }
         }
+    }
+
+    // ------------------------------------------------------------------------------------------------ endpoints
+
+    @Override
+    public void addEndpoint(URI uri, int weight) {
+        EndpointUris.requireWebSocketUri(uri);
+        EndpointUris.requireWeight(uri, weight);
+        if (closed) {
+            throw new PoolClosedException(name);
+        }
+        EndpointState e = newEndpoint(uri, weight);
+        if (!endpoints.add(e)) {
+            throw new IllegalArgumentException("pool '" + name + "' already has endpoint '" + Endpoint.describe(uri) + "'");
+        }
+        log.info("[{}] endpoint {} added", name, e);
+        requestMaintenance();
+    }
+
+    @Override
+    public CompletableFuture<Void> removeEndpoint(URI uri, Duration drainTimeout) {
+        long drainNanos = timeoutNanos(Objects.requireNonNull(drainTimeout, "drainTimeout"));
+        EndpointState e = existing(uri);
+        if (!e.isDraining()) {
+            int remaining = 0;
+            for (EndpointState other : endpoints.array()) {
+                if (!other.isDraining()) {
+                    remaining++;
+                }
+            }
+            if (remaining <= 1) {
+                throw new IllegalArgumentException("cannot remove endpoint '" + Endpoint.describe(uri) + "': it is the"
+                        + " last endpoint of pool '" + name + "' (add another first, or close the pool)");
+            }
+            e.startDraining();
+            log.info("[{}] removing endpoint {}: draining {} connection(s), {} leased, up to {} ms", name, e,
+                    e.slots.get(), e.activeLeases.get(), drainTimeout.toMillis());
+            for (ManagedConnection c : e.connections()) {
+                ConnectionState s = c.state();
+                if (s.isAvailable() && c.transition(s, RECYCLING)) {
+                    recycle(c, RecycleReason.ENDPOINT_REMOVED);
+                }
+            }
+            scheduler.schedule(() -> forceDrain(e), drainNanos);
+            finishDrainIfEmpty(e);
+        }
+        return e.drained.copy();
+    }
+
+    /** The drain timeout passed: close what is still open on the removed endpoint, leased or not. */
+    private void forceDrain(EndpointState e) {
+        for (ManagedConnection c : e.connections()) {
+            ConnectionState s = c.state();
+            if ((s == ACTIVE || s == UNHEALTHY || s.isAvailable()) && c.transition(s, RECYCLING)) {
+                recycle(c, RecycleReason.ENDPOINT_REMOVED);
+            } else if (s == INITIALIZING && c.handle != null) {
+                c.handle.abort();
+            }
+        }
+    }
+
+    private void finishDrainIfEmpty(EndpointState e) {
+        if (e.slots.get() == 0 && !e.drained.isDone()) {
+            endpoints.remove(e);
+            affinity.asMap().values().removeIf(home -> home == e);
+            log.info("[{}] endpoint {} removed", name, e);
+            e.drained.complete(null);
+        }
+    }
+
+    @Override
+    public void updateWeight(URI uri, int weight) {
+        EndpointUris.requireWeight(uri, weight);
+        EndpointState e = existing(uri);
+        e.weight(weight);
+        log.info("[{}] endpoint {} weight set to {}", name, Endpoint.describe(uri), weight);
+    }
+
+    private EndpointState existing(URI uri) {
+        Objects.requireNonNull(uri, "uri");
+        EndpointState e = endpoints.find(uri);
+        if (e == null) {
+            throw new IllegalArgumentException("pool '" + name + "' has no endpoint '" + Endpoint.describe(uri) + "'");
+        }
+        return e;
     }
 
     // ------------------------------------------------------------------------------------------------ housekeeping
@@ -1011,7 +1237,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /**
      * One housekeeping pass at {@code now}: READY→IDLE after {@code idleAfter}; IDLE above the minimum recycled after
      * {@code idleTimeout}; unleased connections past their lifetime recycled; keepalive pings sent; connections
-     * opened to restore {@code minConnections} and to serve waiters, as far as backoff allows.
+     * opened to restore {@code minConnections} and to serve waiters, and probes to unhealthy endpoints, as far as
+     * backoff allows.
      *
      * @return nanoseconds until the next pass has something to do (bounded to [1 ms, 5 s])
      */
@@ -1021,8 +1248,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
         long next = now + MAX_MAINTENANCE_DELAY;
         int open = slots.get();
-        int min = config.pooling() ? config.minConnections() : 0;
-        for (EndpointState e : endpoints) {
+        int min = pooling ? config.minConnections() : 0;
+        for (EndpointState e : endpoints.array()) {
             for (ManagedConnection c : e.connections()) {
                 ConnectionState s = c.state();
                 if (s == READY || s == IDLE) {
@@ -1060,6 +1287,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                     next = Math.min(next, keepalive(c, now));
                 }
             }
+            next = Math.min(next, probe(e, now));
         }
         next = Math.min(next, refill(now, min));
         long delay = next - now;
@@ -1075,6 +1303,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             TransportConnection t = c.transport;
             if (t != null && !c.transportFinished) {
                 try {
+                    c.lastPingSentAt = now;
                     t.ping();
                 } catch (RuntimeException e) {
                     log.debug("[{}] {} keepalive ping failed", name, c.id, e); // the close callback follows
@@ -1086,29 +1315,54 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /**
+     * A probe connect to an ejected endpoint once its backoff allows: the connection joins the pool if it opens, and
+     * the endpoint is healthy again. Returns when to look again.
+     */
+    private long probe(EndpointState e, long now) {
+        if (!e.isEjected() || e.isDraining()) {
+            return Long.MAX_VALUE;
+        }
+        if (e.connecting.get() == 0 && e.mayConnect(now) && reserveSlot(e)) {
+            if (log.isDebugEnabled()) {
+                log.debug("[{}] probing unhealthy endpoint {}", name, e);
+            }
+            startConnect(e, null, false);
+            return Long.MAX_VALUE; // the outcome wakes housekeeping
+        }
+        long at = e.backoffUntil();
+        return at == Long.MAX_VALUE ? now + MAX_MAINTENANCE_DELAY : at;
+    }
+
+    /**
      * Opens connections up to {@code minConnections} and for waiters, where backoff allows; returns when it should
      * be tried again if an endpoint's backoff held a needed connect back, else far in the future.
      */
     private long refill(long now, int min) {
-        int deficit = min - slots.get();
-        while (deficit > 0 && !closed) {
-            EndpointState e = endpointForNewConnection(now);
-            if (e == null || !reserveSlot(e)) {
-                break;
-            }
-            startConnect(e, null, false);
-            deficit--;
-        }
+        int deficit = refillToMin(now);
         openForDemand(null);
         boolean demandUnmet = pending.get() > connecting.get() && canOpenMore();
         if (deficit <= 0 && !demandUnmet) {
             return Long.MAX_VALUE;
         }
         long retryAt = Long.MAX_VALUE;
-        for (EndpointState e : endpoints) {
+        for (EndpointState e : endpoints.array()) {
             retryAt = Math.min(retryAt, e.backoffUntil());
         }
         return retryAt;
+    }
+
+    /** Starts connects up to {@code minConnections} (pooling only); returns how many are still missing. */
+    private int refillToMin(long now) {
+        int deficit = pooling ? config.minConnections() - slots.get() : 0;
+        while (deficit > 0 && !closed) {
+            EndpointState e = selector.forNewConnection(endpoints.snapshot(), now);
+            if (e == null || !reserveSlot(e)) {
+                break;
+            }
+            startConnect(e, null, false);
+            deficit--;
+        }
+        return deficit;
     }
 
     // ------------------------------------------------------------------------------------------------ observation
@@ -1135,7 +1389,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     @Override
     public PoolStats stats() {
         Map<ConnectionState, Integer> counts = new EnumMap<>(ConnectionState.class);
-        for (EndpointState e : endpoints) {
+        for (EndpointState e : endpoints.array()) {
             for (ManagedConnection c : e.connections()) {
                 counts.merge(c.state(), 1, Integer::sum);
             }
@@ -1145,7 +1399,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     @Override
     public List<Endpoint> endpoints() {
-        return publicEndpoints;
+        return Collections.unmodifiableList(endpoints.snapshot().list());
     }
 
     @Override
@@ -1185,49 +1439,52 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         while ((w = waiters.poll()) != null) {
             w.completeExceptionally(new PoolClosedException(name));
         }
-        for (EndpointState e : endpoints) {
-            for (ManagedConnection c : e.connections()) {
-                ConnectionState s = c.state();
-                if (s.isAvailable() && c.transition(s, RECYCLING)) {
-                    recycle(c, RecycleReason.SHUTDOWN);
-                } else if (s == INITIALIZING) {
-                    TransportConnection h = c.handle;
-                    if (h != null) {
-                        h.abort();
-                    }
-                }
+        forEachConnection(c -> {
+            ConnectionState s = c.state();
+            if (s.isAvailable() && c.transition(s, RECYCLING)) {
+                recycle(c, RecycleReason.SHUTDOWN);
+            } else if (s == INITIALIZING && c.handle != null) {
+                c.handle.abort();
             }
-        }
+        });
         if (!awaitShutdown(this::noLeases, shutdownTimeoutNanos)) {
             log.warn("[{}] {} lease(s) not released within shutdownTimeout {} ms; closing them anyway", name,
                     activeLeases(), TimeUnit.NANOSECONDS.toMillis(shutdownTimeoutNanos));
         }
-        for (EndpointState e : endpoints) {
-            for (ManagedConnection c : e.connections()) {
-                ConnectionState s = c.state();
-                if ((s == ACTIVE || s == UNHEALTHY || s.isAvailable()) && c.transition(s, RECYCLING)) {
-                    recycle(c, RecycleReason.SHUTDOWN);
-                }
+        forEachConnection(c -> {
+            ConnectionState s = c.state();
+            if ((s == ACTIVE || s == UNHEALTHY || s.isAvailable()) && c.transition(s, RECYCLING)) {
+                recycle(c, RecycleReason.SHUTDOWN);
             }
-        }
+        });
         if (!awaitShutdown(this::allClosed, closeTimeoutNanos + TimeUnit.MILLISECONDS.toNanos(200))) {
-            for (EndpointState e : endpoints) {
-                for (ManagedConnection c : e.connections()) {
-                    TransportConnection t = c.transport != null ? c.transport : c.handle;
-                    if (t != null) {
-                        t.abort();
-                    }
+            forEachConnection(c -> {
+                TransportConnection t = c.transport != null ? c.transport : c.handle;
+                if (t != null) {
+                    t.abort();
                 }
-            }
+            });
             awaitShutdown(this::allClosed, TimeUnit.SECONDS.toNanos(1));
         }
         scheduler.shutdown(TimeUnit.SECONDS.toNanos(2));
         transport.close();
+        for (EndpointState e : endpoints.array()) {
+            e.drained.complete(null); // a removal still in progress is over: everything is closed
+        }
+        affinity.invalidateAll();
         int left = slots.get();
         if (left > 0) {
             log.warn("[{}] closed with {} connection(s) not confirmed closed: {}", name, left, stats());
         }
         log.info("[{}] closed in {} ms", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    private void forEachConnection(java.util.function.Consumer<ManagedConnection> action) {
+        for (EndpointState e : endpoints.array()) {
+            for (ManagedConnection c : e.connections()) {
+                action.accept(c);
+            }
+        }
     }
 
     private boolean noLeases() {
@@ -1236,7 +1493,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     private int activeLeases() {
         int n = 0;
-        for (EndpointState e : endpoints) {
+        for (EndpointState e : endpoints.array()) {
             n += e.activeLeases.get();
         }
         return n;
@@ -1247,7 +1504,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /** Waits (real time, not the ticker: shutdown must end even under a frozen fake ticker) until done or timeout. */
-    private boolean awaitShutdown(java.util.function.BooleanSupplier done, long timeoutNanos) {
+    private boolean awaitShutdown(BooleanSupplier done, long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
         shutdownLock.lock();
         try {
@@ -1256,7 +1513,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 if (left <= 0) {
                     return false;
                 }
-                // bounded wait: progress is signalled, but a short period also covers a transport that forgot to
+                // progress is signalled, but a short bound also covers a transport that reports a close late
                 shutdownProgress.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
             }
             return true;

@@ -5,14 +5,18 @@ import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointView;
 import java.net.URI;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One endpoint inside a pool: its connections, its counters, its connect backoff and last failure.
+ * One endpoint inside a pool: its connections, its counters, its connect backoff, health and latency estimate.
  *
  * <p>The connection array is copy-on-write (changed under {@link #lock} when a connection is created or finally
  * closed, read without a lock by every acquire), so the hot path is a lock-free scan plus one CAS.
+ *
+ * <p>Health, for now: an endpoint is unhealthy while it is being removed (draining) or while it is <em>ejected</em>
+ * after {@code ejectAfter} consecutive failed connects; the next successful connect (a probe) brings it back.
  */
 final class EndpointState implements Endpoint, EndpointView {
 
@@ -20,7 +24,8 @@ final class EndpointState implements Endpoint, EndpointView {
 
     private final URI uri;
     private volatile int weight;
-    private volatile boolean healthy = true;
+    private final int maxSlots;
+    private final int ejectAfter;
 
     private final ReentrantLock lock = new ReentrantLock();
     private volatile ManagedConnection[] connections = NONE; // replaced under lock
@@ -32,12 +37,21 @@ final class EndpointState implements Endpoint, EndpointView {
     final AtomicInteger activeLeases = new AtomicInteger();
 
     private final Backoff backoff; // guarded by lock
+    private final PeakEwma latency; // guarded by lock
+    private volatile long latencyEstimate;
     private volatile Throwable lastFailure;
+    private volatile boolean ejected;
+    private volatile boolean draining;
+    /** Completed when a removed endpoint has closed its last connection. */
+    final CompletableFuture<Void> drained = new CompletableFuture<>();
 
-    EndpointState(URI uri, int weight, Backoff backoff) {
+    EndpointState(URI uri, int weight, int maxSlots, int ejectAfter, Backoff backoff, long latencyDecayNanos) {
         this.uri = uri;
         this.weight = weight;
+        this.maxSlots = maxSlots;
+        this.ejectAfter = ejectAfter;
         this.backoff = backoff;
+        this.latency = new PeakEwma(latencyDecayNanos);
     }
 
     @Override
@@ -50,6 +64,10 @@ final class EndpointState implements Endpoint, EndpointView {
         return weight;
     }
 
+    void weight(int newWeight) {
+        this.weight = newWeight;
+    }
+
     @Override
     public Endpoint endpoint() {
         return this;
@@ -57,7 +75,19 @@ final class EndpointState implements Endpoint, EndpointView {
 
     @Override
     public boolean healthy() {
-        return healthy;
+        return !ejected && !draining;
+    }
+
+    boolean isEjected() {
+        return ejected;
+    }
+
+    boolean isDraining() {
+        return draining;
+    }
+
+    void startDraining() {
+        draining = true;
     }
 
     @Override
@@ -83,7 +113,35 @@ final class EndpointState implements Endpoint, EndpointView {
 
     @Override
     public long latencyNanos() {
-        return 0;
+        return latencyEstimate;
+    }
+
+    /** Records a round-trip time (handshake or ping) for the latency estimate. */
+    void recordLatency(long rttNanos, long now) {
+        lock.lock();
+        try {
+            latencyEstimate = latency.sample(rttNanos, now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether this endpoint's own cap leaves room for one more connection (the pool-wide cap is checked apart). */
+    boolean hasRoom() {
+        return slots.get() < maxSlots;
+    }
+
+    /** Reserves one of this endpoint's slots, if its cap allows. */
+    boolean tryReserve() {
+        while (true) {
+            int n = slots.get();
+            if (n >= maxSlots) {
+                return false;
+            }
+            if (slots.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
     }
 
     ManagedConnection[] connections() {
@@ -147,7 +205,7 @@ final class EndpointState implements Endpoint, EndpointView {
     boolean mayConnect(long now) {
         lock.lock();
         try {
-            return backoff.allows(now) && (backoff.failures() == 0 || connecting.get() == 0);
+            return !draining && backoff.allows(now) && (backoff.failures() == 0 || connecting.get() == 0);
         } finally {
             lock.unlock();
         }
@@ -163,12 +221,19 @@ final class EndpointState implements Endpoint, EndpointView {
         }
     }
 
-    /** Records a connect failure; returns the backoff delay before the next attempt. */
+    /**
+     * Records a connect failure; returns the backoff delay before the next attempt. The endpoint is ejected once
+     * {@code ejectAfter} connects in a row have failed.
+     */
     long connectFailed(long now, Throwable failure) {
         lock.lock();
         try {
             lastFailure = failure;
-            return backoff.onFailure(now);
+            long delay = backoff.onFailure(now);
+            if (backoff.failures() >= ejectAfter) {
+                ejected = true;
+            }
+            return delay;
         } finally {
             lock.unlock();
         }
@@ -191,6 +256,7 @@ final class EndpointState implements Endpoint, EndpointView {
             int failures = backoff.failures();
             backoff.onSuccess();
             lastFailure = null;
+            ejected = false;
             return failures;
         } finally {
             lock.unlock();

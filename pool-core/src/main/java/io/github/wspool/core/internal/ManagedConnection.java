@@ -51,6 +51,7 @@ final class ManagedConnection {
     volatile long expiresAt = Long.MAX_VALUE;
     volatile long lastUsedAt;
     volatile long nextPingAt = Long.MAX_VALUE;
+    volatile long lastPingSentAt;
     volatile long lastPongAt;
 
     ManagedConnection(String id, EndpointState endpoint, ConnectionOwner owner, long now) {

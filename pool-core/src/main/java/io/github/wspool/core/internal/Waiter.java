@@ -22,13 +22,21 @@ final class Waiter extends CompletableFuture<PooledConnection> {
     private final Owner owner;
     final long startedAt;
     final long timeoutNanos;
+    /** The endpoint whose connection this caller needs (sticky affinity), or {@code null} for any. */
+    final EndpointState required;
     volatile PoolScheduler.Cancellable timeoutTask;
     private final AtomicBoolean settled = new AtomicBoolean();
 
-    Waiter(Owner owner, long startedAt, long timeoutNanos) {
+    Waiter(Owner owner, long startedAt, long timeoutNanos, EndpointState required) {
         this.owner = owner;
         this.startedAt = startedAt;
         this.timeoutNanos = timeoutNanos;
+        this.required = required;
+    }
+
+    /** Whether a connection to {@code endpoint} can serve this caller. */
+    boolean accepts(EndpointState endpoint) {
+        return required == null || required == endpoint;
     }
 
     @Override

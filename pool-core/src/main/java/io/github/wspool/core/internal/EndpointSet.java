@@ -1,0 +1,74 @@
+package io.github.wspool.core.internal;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The pool's endpoints as an immutable snapshot, replaced (copy-on-write, under a lock) when an endpoint is added or
+ * finally removed. Readers take the snapshot once per operation and never lock.
+ */
+final class EndpointSet {
+
+    /** One consistent view: the array for iteration, the same endpoints as a list for strategies. */
+    record Snapshot(EndpointState[] array, List<EndpointState> list) {
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile Snapshot snapshot;
+
+    EndpointSet(List<EndpointState> initial) {
+        this.snapshot = snapshotOf(initial);
+    }
+
+    private static Snapshot snapshotOf(List<EndpointState> list) {
+        return new Snapshot(list.toArray(new EndpointState[0]), List.copyOf(list));
+    }
+
+    Snapshot snapshot() {
+        return snapshot;
+    }
+
+    EndpointState[] array() {
+        return snapshot.array();
+    }
+
+    /** The endpoint configured with exactly this URI, or {@code null}. */
+    EndpointState find(URI uri) {
+        for (EndpointState e : snapshot.array()) {
+            if (e.uri().equals(uri)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** Adds an endpoint; returns {@code false} if one with the same URI is already there. */
+    boolean add(EndpointState e) {
+        lock.lock();
+        try {
+            if (find(e.uri()) != null) {
+                return false;
+            }
+            List<EndpointState> next = new ArrayList<>(snapshot.list());
+            next.add(e);
+            snapshot = snapshotOf(next);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void remove(EndpointState e) {
+        lock.lock();
+        try {
+            List<EndpointState> next = new ArrayList<>(snapshot.list());
+            if (next.remove(e)) {
+                snapshot = snapshotOf(next);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}
