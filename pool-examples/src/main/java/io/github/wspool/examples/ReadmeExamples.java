@@ -1,6 +1,8 @@
 package io.github.wspool.examples;
 
 import io.github.wspool.AcquireTimeoutException;
+import io.github.wspool.EndpointView;
+import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.WebSocketPools;
@@ -49,6 +51,22 @@ public final class ReadmeExamples {
                 .build();
         // --- end ---
         return pool;
+    }
+
+    /** README "Choosing a strategy": a custom strategy in a dozen lines. */
+    public static LoadBalancingStrategy fewestLeases() {
+        // --- README: custom strategy ---
+        LoadBalancingStrategy fewestLeases = candidates -> {
+            EndpointView best = candidates.get(0);
+            for (EndpointView v : candidates) {
+                if (v.activeLeases() < best.activeLeases()) {
+                    best = v;
+                }
+            }
+            return best;
+        };
+        // --- end ---
+        return fewestLeases;
     }
 
     /** README "Acquiring": timeouts, async, invalidate. */

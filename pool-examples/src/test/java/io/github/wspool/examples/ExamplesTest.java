@@ -36,6 +36,19 @@ class ExamplesTest {
     }
 
     @Test
+    void customStrategyFromTheReadmeServesAPool() {
+        try (TestWebSocketServer a = TestWebSocketServer.start(); TestWebSocketServer b = TestWebSocketServer.start();
+             WebSocketPool pool = io.github.wspool.core.WebSocketPools.builder().endpoint(a.uri()).endpoint(b.uri())
+                     .pooling(true).strategy(ReadmeExamples.fewestLeases()).build()) {
+            var first = pool.acquire();
+            var second = pool.acquire();
+            assertTrue(!first.endpoint().equals(second.endpoint()), "fewest leases spreads two leases over two endpoints");
+            first.close();
+            second.close();
+        }
+    }
+
+    @Test
     void demoRunsAndExits() throws Exception {
         PoolDemo.main(new String[] {"1", "4"});
     }
