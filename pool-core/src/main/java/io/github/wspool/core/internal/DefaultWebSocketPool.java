@@ -788,6 +788,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             preferred = null;
             if (e == null || !reserveSlot(e)) {
                 connecting.decrementAndGet();
+                // A slot freed meanwhile may have seen this claim and left the demand to it: now that the claim is
+                // released, look again if there is room.
+                if (e != null && canOpenMore()) {
+                    continue;
+                }
                 return;
             }
             startConnect(e, null, true);
@@ -908,6 +913,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 opened(connection);
             } finally {
                 connecting.decrementAndGet();
+                // A waiter that arrived meanwhile may have found its demand covered by the count released only now.
+                if (pending.get() > 0 && !closed) {
+                    openForDemand(null);
+                }
             }
         }
 

@@ -195,6 +195,18 @@ public final class JavaWebSocketTransport implements Transport {
             return error;
         }
 
+        /**
+         * Keeps the library's read loop going until everything queued before the close frame is written. The loop
+         * stops reading as soon as the engine is CLOSING, and stopping interrupts the write thread, which exits
+         * without writing the rest of its queue when the interrupt lands during a write: messages sent just before
+         * {@code close} (and the close frame itself) would be silently lost. The close frame is queued last, so an
+         * empty queue means all of them were handed to the socket.
+         */
+        @Override
+        public boolean isClosing() {
+            return super.isClosing() && !hasBufferedData();
+        }
+
         @Override
         public void sendText(String text) {
             send(text);
