@@ -4,13 +4,16 @@ import io.github.wspool.event.AcquireEvent;
 import io.github.wspool.event.AcquireFailureEvent;
 import io.github.wspool.event.ConnectEvent;
 import io.github.wspool.event.ConnectionStateChange;
+import io.github.wspool.event.EndpointEvent;
+import io.github.wspool.event.EndpointHealthEvent;
+import io.github.wspool.event.PongEvent;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.ReleaseEvent;
 
 /**
  * Receives what happens inside a pool: every lifecycle transition, connects, acquires, releases and recycles.
  *
- * <p>Register listeners on the builder. Every method has an empty default, so implement only what you need.
+ * <p>Register listeners on the builder, or on a running pool with {@link WebSocketPool#addListener}. Every method has an empty default, so implement only what you need.
  * Callbacks run synchronously on the pool's or the caller's thread, outside the pool's locks: keep them short and
  * non-blocking (hand heavy work to your own executor). A listener that throws is logged and skipped; it never
  * breaks the pool. With no listener registered no event object is created.
@@ -63,5 +66,45 @@ public interface PoolListener {
      * @param event the recycle
      */
     default void onRecycle(RecycleEvent event) {
+    }
+
+    /**
+     * A keepalive pong arrived, with its round-trip time.
+     *
+     * @param event the pong
+     */
+    default void onPong(PongEvent event) {
+    }
+
+    /**
+     * An endpoint was added at runtime.
+     *
+     * @param event the endpoint
+     */
+    default void onEndpointAdded(EndpointEvent event) {
+    }
+
+    /**
+     * An endpoint was removed, after its drain.
+     *
+     * @param event the endpoint
+     */
+    default void onEndpointRemoved(EndpointEvent event) {
+    }
+
+    /**
+     * An endpoint became unhealthy or healthy again.
+     *
+     * @param event the change
+     */
+    default void onEndpointHealthChange(EndpointHealthEvent event) {
+    }
+
+    /**
+     * The pool finished closing: no more events follow.
+     *
+     * @param pool the pool's name
+     */
+    default void onPoolClosed(String pool) {
     }
 }

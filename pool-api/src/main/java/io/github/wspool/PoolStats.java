@@ -16,10 +16,12 @@ public final class PoolStats {
 
     private final int[] counts;
     private final int pending;
+    private final java.util.List<EndpointStats> endpoints;
 
-    private PoolStats(int[] counts, int pending) {
+    private PoolStats(int[] counts, int pending, java.util.List<EndpointStats> endpoints) {
         this.counts = counts;
         this.pending = pending;
+        this.endpoints = endpoints;
     }
 
     /**
@@ -31,6 +33,20 @@ public final class PoolStats {
      * @throws IllegalArgumentException if a count or {@code pending} is negative
      */
     public static PoolStats of(Map<ConnectionState, Integer> countsByState, int pending) {
+        return of(countsByState, pending, java.util.List.of());
+    }
+
+    /**
+     * Builds a snapshot with per-endpoint detail.
+     *
+     * @param countsByState number of connections in each state; missing states count as zero
+     * @param pending       number of callers waiting in {@code acquire}
+     * @param endpoints     one entry per endpoint, in configuration order
+     * @return the snapshot
+     * @throws IllegalArgumentException if a count or {@code pending} is negative
+     */
+    public static PoolStats of(Map<ConnectionState, Integer> countsByState, int pending,
+                               java.util.List<EndpointStats> endpoints) {
         Objects.requireNonNull(countsByState, "countsByState");
         if (pending < 0) {
             throw new IllegalArgumentException("pending must be >= 0, but was " + pending);
@@ -43,7 +59,7 @@ public final class PoolStats {
             }
             counts[e.getKey().ordinal()] = n;
         }
-        return new PoolStats(counts, pending);
+        return new PoolStats(counts, pending, java.util.List.copyOf(endpoints));
     }
 
     /**
@@ -101,6 +117,15 @@ public final class PoolStats {
     }
 
     /**
+     * Per-endpoint detail, in configuration order (empty for a snapshot built without it).
+     *
+     * @return an unmodifiable list
+     */
+    public java.util.List<EndpointStats> endpoints() {
+        return endpoints;
+    }
+
+    /**
      * All per-state counts.
      *
      * @return a new map from every state to its count
@@ -111,6 +136,20 @@ public final class PoolStats {
             map.put(s, counts[s.ordinal()]);
         }
         return map;
+    }
+
+    /**
+     * Formats the counts the way error messages quote them ({@code total=…, active=…, idle=…, pending=…}), followed
+     * by one line per endpoint.
+     *
+     * @return a multi-line description when there is endpoint detail
+     */
+    public String describe() {
+        StringBuilder sb = new StringBuilder(toString());
+        for (EndpointStats e : endpoints) {
+            sb.append(System.lineSeparator()).append("  ").append(e);
+        }
+        return sb.toString();
     }
 
     /** Formats the snapshot the way error messages quote it: {@code total=…, active=…, idle=…, pending=…}. */

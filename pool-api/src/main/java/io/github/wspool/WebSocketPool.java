@@ -96,6 +96,58 @@ public interface WebSocketPool extends AutoCloseable {
     PoolStats stats();
 
     /**
+     * Live count of connections in one state, read without locks or allocation (for gauges; {@link #stats()} gives a
+     * consistent-enough snapshot of everything at once).
+     *
+     * @param state the state
+     * @return how many connections are in it now
+     */
+    int connections(ConnectionState state);
+
+    /**
+     * Live number of callers waiting for a connection, read without locks or allocation.
+     *
+     * @return the waiting callers
+     */
+    int pendingAcquires();
+
+    /**
+     * The configured {@code minConnections}.
+     *
+     * @return the minimum kept open with pooling
+     */
+    int minConnections();
+
+    /**
+     * The configured {@code maxConnections}.
+     *
+     * @return the cap on open plus connecting connections
+     */
+    int maxConnections();
+
+    /**
+     * Live, read-only views of the endpoints (health, connections, leases, latency), in configuration order.
+     *
+     * @return an unmodifiable list of views whose values change as the pool works
+     */
+    List<EndpointView> endpointViews();
+
+    /**
+     * Registers a listener on the running pool; it receives events from now on. Listeners added on the builder see
+     * the pool's first connects too.
+     *
+     * @param listener not null
+     */
+    void addListener(PoolListener listener);
+
+    /**
+     * Unregisters a listener; events already being delivered may still reach it.
+     *
+     * @param listener a listener added before
+     */
+    void removeListener(PoolListener listener);
+
+    /**
      * The endpoints this pool connects to, in configuration order.
      *
      * @return an unmodifiable list

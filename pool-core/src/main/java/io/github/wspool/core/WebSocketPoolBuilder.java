@@ -15,7 +15,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -88,6 +90,7 @@ public final class WebSocketPoolBuilder {
     private Duration backoffMax = Duration.ofSeconds(10);
     private double backoffMultiplier = 2.0;
     private int maxMessageSize = 1 << 20;
+    private final Map<String, String> headers = new LinkedHashMap<>();
     private boolean failFastInitialization;
     private int maxConnectionsPerEndpoint = Integer.MAX_VALUE;
     private int ejectAfterConnectFailures = 3;
@@ -354,6 +357,33 @@ public final class WebSocketPoolBuilder {
     }
 
     /**
+     * An HTTP header sent with every WebSocket upgrade request of this pool, e.g. {@code Authorization}. Values are
+     * treated as secrets: they never appear in logs, exception messages, {@code toString()} or metric tags.
+     *
+     * @param name  a header name (an HTTP token, not blank)
+     * @param value the value, not null
+     * @return this
+     */
+    public WebSocketPoolBuilder header(String name, String value) {
+        if (name == null || name.isBlank() || !name.chars().allMatch(WebSocketPoolBuilder::isTokenChar)) {
+            throw new IllegalArgumentException("header name must be an HTTP token, but was " + quote(name));
+        }
+        if (value == null) {
+            throw new IllegalArgumentException("value of header '" + name + "' must not be null");
+        }
+        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("value of header '" + name + "' must not contain CR or LF"
+                    + " (the value itself is not shown: it may be a secret)");
+        }
+        headers.put(name, value);
+        return this;
+    }
+
+    private static boolean isTokenChar(int ch) {
+        return ch > 32 && ch < 127 && "()<>@,;:\\\"/[]?={}".indexOf(ch) < 0;
+    }
+
+    /**
      * Whether {@link #build()} connects to every endpoint before returning and throws
      * {@link io.github.wspool.EndpointConnectException} if one cannot be reached (the pool is closed again). By
      * default a server that is down at build time is not an error: connects retry with backoff.
@@ -499,7 +529,7 @@ public final class WebSocketPoolBuilder {
         return new PoolConfig(poolName, endpoints, pooling, minConnections, maxConnections,
                 maxPendingAcquires, acquireTimeout, idleAfter, idleTimeout, maxLifetime, healthCheckInterval,
                 connectTimeout, closeTimeout, shutdownTimeout, backoffInitial, backoffMax, backoffMultiplier,
-                maxMessageSize, failFastInitialization, maxConnectionsPerEndpoint, ejectAfterConnectFailures,
+                maxMessageSize, headers, failFastInitialization, maxConnectionsPerEndpoint, ejectAfterConnectFailures,
                 panicMode, affinityMaxKeys, affinityExpireAfterAccess,
                 strategy != null ? strategy : Strategies.roundRobin(), listeners, ticker,
                 transport != null ? transport : new JavaWebSocketTransport(poolName));

@@ -17,6 +17,8 @@ import io.github.wspool.ConnectionClosedException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.EndpointStats;
+import io.github.wspool.EndpointView;
 import io.github.wspool.NoHealthyEndpointException;
 import io.github.wspool.PoolClosedException;
 import io.github.wspool.PoolException;
@@ -33,6 +35,9 @@ import io.github.wspool.event.AcquireEvent;
 import io.github.wspool.event.AcquireFailureEvent;
 import io.github.wspool.event.ConnectEvent;
 import io.github.wspool.event.ConnectionStateChange;
+import io.github.wspool.event.EndpointEvent;
+import io.github.wspool.event.EndpointHealthEvent;
+import io.github.wspool.event.PongEvent;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.ReleaseEvent;
@@ -161,8 +166,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.scheduler = scheduler;
         this.backoffJitter = backoffJitter;
         this.events = new PoolEvents(name, config.listeners());
-        this.transportOptions = new TransportOptions(config.connectTimeout(), config.maxMessageSize(), Map.of(),
-                "wspool-" + name);
+        this.transportOptions = new TransportOptions(config.connectTimeout(), config.maxMessageSize(),
+                config.headers(), "wspool-" + name);
         this.pooling = config.pooling();
         this.acquireTimeoutNanos = config.acquireTimeout().toNanos();
         this.idleAfterNanos = config.idleAfter().toNanos();
@@ -929,9 +934,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             c.nextPingAt = pingIntervalNanos > 0 ? now + pingIntervalNanos - pingJitter() : Long.MAX_VALUE;
             EndpointState e = c.endpoint;
             e.recordLatency(now - startedAt, now);
+            boolean wasEjected = e.isEjected();
             int failuresBefore = e.connectSucceeded();
             if (failuresBefore > 0) {
-                log.info("[{}] {} reachable again after {} failed connect attempt(s)", name, e, failuresBefore);
+                log.info("[{}] {} reachable again after {} failed connect attempt(s){}", name, e, failuresBefore,
+                        wasEjected ? ": healthy again" : "");
+            }
+            if (wasEjected && events.enabled()) {
+                events.publish("onEndpointHealthChange", new EndpointHealthEvent(name, e, true, null),
+                        PoolListener::onEndpointHealthChange);
             }
             if (events.enabled()) {
                 ConnectEvent event = new ConnectEvent(name, c.id, e, Duration.ofNanos(now - startedAt), null);
@@ -984,6 +995,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             long sentAt = c.lastPingSentAt;
             if (sentAt != 0) {
                 c.endpoint.recordLatency(now - sentAt, now);
+                if (events.enabled()) {
+                    PongEvent event = new PongEvent(name, c.id, c.endpoint, Duration.ofNanos(now - sentAt));
+                    events.publish("onPong", event, PoolListener::onPong);
+                }
             }
         }
 
@@ -1031,6 +1046,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (!wasEjected && e.isEjected() && !closed) {
                 log.warn("[{}] {} is unhealthy after {} failed connects in a row; it gets no leases until a probe"
                         + " connect succeeds", name, e, failures);
+                if (events.enabled()) {
+                    events.publish("onEndpointHealthChange", new EndpointHealthEvent(name, e, false, failure),
+                            PoolListener::onEndpointHealthChange);
+                }
                 failWaitersIfNoEndpointUsable();
             }
             requestMaintenance(); // retry after the backoff delay, for min connections, waiters or a probe
@@ -1150,6 +1169,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             throw new IllegalArgumentException("pool '" + name + "' already has endpoint '" + Endpoint.describe(uri) + "'");
         }
         log.info("[{}] endpoint {} added", name, e);
+        if (events.enabled()) {
+            events.publish("onEndpointAdded", new EndpointEvent(name, e), PoolListener::onEndpointAdded);
+        }
         requestMaintenance();
     }
 
@@ -1200,6 +1222,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             endpoints.remove(e);
             affinity.asMap().values().removeIf(home -> home == e);
             log.info("[{}] endpoint {} removed", name, e);
+            if (events.enabled()) {
+                events.publish("onEndpointRemoved", new EndpointEvent(name, e), PoolListener::onEndpointRemoved);
+            }
             e.drained.complete(null);
         }
     }
@@ -1398,12 +1423,64 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     @Override
     public PoolStats stats() {
         Map<ConnectionState, Integer> counts = new EnumMap<>(ConnectionState.class);
+        List<EndpointStats> perEndpoint = new ArrayList<>();
+        for (EndpointState e : endpoints.array()) {
+            int available = 0;
+            for (ManagedConnection c : e.connections()) {
+                ConnectionState s = c.state();
+                counts.merge(s, 1, Integer::sum);
+                if (s.isAvailable()) {
+                    available++;
+                }
+            }
+            perEndpoint.add(new EndpointStats(e.uri(), e.weight(), e.healthy(), e.slots.get(),
+                    Math.max(0, e.activeLeases.get()), available, e.lastFailure(), Duration.ofNanos(e.latencyNanos())));
+        }
+        return PoolStats.of(counts, Math.max(0, pending.get()), perEndpoint);
+    }
+
+    @Override
+    public int connections(ConnectionState state) {
+        Objects.requireNonNull(state, "state");
+        int n = 0;
         for (EndpointState e : endpoints.array()) {
             for (ManagedConnection c : e.connections()) {
-                counts.merge(c.state(), 1, Integer::sum);
+                if (c.state() == state) {
+                    n++;
+                }
             }
         }
-        return PoolStats.of(counts, Math.max(0, pending.get()));
+        return n;
+    }
+
+    @Override
+    public int pendingAcquires() {
+        return Math.max(0, pending.get());
+    }
+
+    @Override
+    public int minConnections() {
+        return config.minConnections();
+    }
+
+    @Override
+    public int maxConnections() {
+        return config.maxConnections();
+    }
+
+    @Override
+    public List<EndpointView> endpointViews() {
+        return endpoints.snapshot().views();
+    }
+
+    @Override
+    public void addListener(PoolListener listener) {
+        events.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public void removeListener(PoolListener listener) {
+        events.remove(listener);
     }
 
     @Override
@@ -1486,6 +1563,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             log.warn("[{}] closed with {} connection(s) not confirmed closed: {}", name, left, stats());
         }
         log.info("[{}] closed in {} ms", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        if (events.enabled()) {
+            events.publish("onPoolClosed", name, PoolListener::onPoolClosed);
+        }
     }
 
     private void forEachConnection(java.util.function.Consumer<ManagedConnection> action) {

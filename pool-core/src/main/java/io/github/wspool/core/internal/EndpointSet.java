@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal;
 
+import io.github.wspool.EndpointView;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,8 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class EndpointSet {
 
-    /** One consistent view: the array for iteration, the same endpoints as a list for strategies. */
-    record Snapshot(EndpointState[] array, List<EndpointState> list) {
+    /** One consistent view: the array for iteration, the same endpoints as lists for strategies and callers. */
+    record Snapshot(EndpointState[] array, List<EndpointState> list, List<EndpointView> views) {
     }
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -23,7 +24,7 @@ final class EndpointSet {
     }
 
     private static Snapshot snapshotOf(List<EndpointState> list) {
-        return new Snapshot(list.toArray(new EndpointState[0]), List.copyOf(list));
+        return new Snapshot(list.toArray(new EndpointState[0]), List.copyOf(list), List.copyOf(list));
     }
 
     Snapshot snapshot() {

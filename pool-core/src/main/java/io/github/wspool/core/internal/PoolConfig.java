@@ -7,6 +7,7 @@ import io.github.wspool.core.spi.Transport;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The validated, immutable configuration of one pool, produced by the builder. Durations of zero mean "disabled"
@@ -31,6 +32,7 @@ public record PoolConfig(
         Duration backoffMax,
         double backoffMultiplier,
         int maxMessageSize,
+        Map<String, String> headers,
         boolean failFastInitialization,
         int maxConnectionsPerEndpoint,
         int ejectAfterConnectFailures,
@@ -51,9 +53,17 @@ public record PoolConfig(
     public record EndpointSpec(URI uri, int weight) {
     }
 
+    /** Never prints header values: they carry credentials. */
+    @Override
+    public String toString() {
+        return "PoolConfig[name=" + name + ", endpoints=" + endpoints.size() + ", pooling=" + pooling + ", min="
+                + minConnections + ", max=" + maxConnections + ", headers=" + headers.keySet() + "]";
+    }
+
     /** Copies the lists. */
     public PoolConfig {
         endpoints = List.copyOf(endpoints);
+        headers = Map.copyOf(headers);
         listeners = List.copyOf(listeners);
     }
 }

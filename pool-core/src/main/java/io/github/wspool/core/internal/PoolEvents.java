@@ -1,9 +1,12 @@
 package io.github.wspool.core.internal;
 
 import io.github.wspool.PoolListener;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,17 +19,45 @@ final class PoolEvents {
 
     private static final Logger log = LoggerFactory.getLogger(PoolEvents.class);
 
+    private static final PoolListener[] NONE = new PoolListener[0];
+
     private final String poolName;
-    private final PoolListener[] listeners;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile PoolListener[] listeners; // replaced under lock: copy-on-write
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
     PoolEvents(String poolName, List<PoolListener> listeners) {
         this.poolName = poolName;
-        this.listeners = listeners.toArray(new PoolListener[0]);
+        this.listeners = listeners.isEmpty() ? NONE : listeners.toArray(new PoolListener[0]);
     }
 
+    /** One volatile read: with no listener the pool builds no event object at all. */
     boolean enabled() {
         return listeners.length > 0;
+    }
+
+    void add(PoolListener listener) {
+        lock.lock();
+        try {
+            PoolListener[] old = listeners;
+            PoolListener[] next = Arrays.copyOf(old, old.length + 1);
+            next[old.length] = listener;
+            listeners = next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void remove(PoolListener listener) {
+        lock.lock();
+        try {
+            List<PoolListener> next = new ArrayList<>(Arrays.asList(listeners));
+            if (next.remove(listener)) {
+                listeners = next.isEmpty() ? NONE : next.toArray(new PoolListener[0]);
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     <E> void publish(String kind, E event, Dispatch<E> dispatch) {

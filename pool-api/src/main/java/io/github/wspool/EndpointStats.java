@@ -1,0 +1,40 @@
+package io.github.wspool;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * A snapshot of one endpoint inside {@link PoolStats}.
+ *
+ * @param uri         the endpoint's URI as configured (print it with {@link Endpoint#describe(URI)})
+ * @param weight      its weight
+ * @param healthy     whether it takes leases
+ * @param open        connections holding a slot (opening, open or closing)
+ * @param active      leases held
+ * @param available   connections available without waiting
+ * @param lastFailure its last connect failure while it is failing, else {@code null}
+ * @param latency     its round-trip estimate, {@link Duration#ZERO} before the first sample
+ */
+public record EndpointStats(URI uri, int weight, boolean healthy, int open, int active, int available,
+                            Throwable lastFailure, Duration latency) {
+
+    /** Reads like {@code ws://127.0.0.1:8080/feed healthy open=2 active=1 available=1 latency=0.4ms}. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(Endpoint.describe(uri));
+        if (weight != 1) {
+            sb.append(" weight=").append(weight);
+        }
+        sb.append(healthy ? " healthy" : " UNHEALTHY")
+                .append(" open=").append(open)
+                .append(" active=").append(active)
+                .append(" available=").append(available);
+        if (!latency.isZero()) {
+            sb.append(" latency=").append(String.format(java.util.Locale.ROOT, "%.1fms", latency.toNanos() / 1e6));
+        }
+        if (lastFailure != null) {
+            sb.append(" lastFailure=\"").append(lastFailure.getMessage()).append('"');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,302 @@
+package io.github.wspool.metrics;
+
+import io.github.wspool.AcquireTimeoutException;
+import io.github.wspool.ConnectionState;
+import io.github.wspool.Endpoint;
+import io.github.wspool.EndpointView;
+import io.github.wspool.PoolListener;
+import io.github.wspool.WebSocketPool;
+import io.github.wspool.event.AcquireEvent;
+import io.github.wspool.event.AcquireFailureEvent;
+import io.github.wspool.event.ConnectEvent;
+import io.github.wspool.event.EndpointEvent;
+import io.github.wspool.event.PongEvent;
+import io.github.wspool.event.RecycleEvent;
+import io.github.wspool.event.RecycleReason;
+import io.github.wspool.event.ReleaseEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Binds a {@link WebSocketPool} to a Micrometer {@link MeterRegistry}:
+ * <pre>{@code
+ * new WebSocketPoolMetrics(pool).bindTo(registry);
+ * }</pre>
+ *
+ * <table>
+ *   <caption>Meters (every one tagged {@code pool=<name>} plus the extra tags given)</caption>
+ *   <tr><th>name</th><th>type</th><th>more tags</th><th>meaning</th></tr>
+ *   <tr><td>{@code wspool.connections}</td><td>gauge</td><td>{@code state}</td><td>connections in each lifecycle state
+ *       (one gauge per state, lower-case name)</td></tr>
+ *   <tr><td>{@code wspool.connections.pending}</td><td>gauge</td><td></td><td>acquirers waiting</td></tr>
+ *   <tr><td>{@code wspool.connections.max}, {@code wspool.connections.min}</td><td>gauge</td><td></td><td>configured
+ *       bounds</td></tr>
+ *   <tr><td>{@code wspool.acquire}</td><td>timer</td><td></td><td>wait time of successful acquires</td></tr>
+ *   <tr><td>{@code wspool.acquire.timeouts}</td><td>counter</td><td></td><td>acquires that timed out</td></tr>
+ *   <tr><td>{@code wspool.lease}</td><td>timer</td><td></td><td>how long leases were held</td></tr>
+ *   <tr><td>{@code wspool.connect}</td><td>timer</td><td>{@code endpoint}, {@code outcome}</td><td>handshake duration,
+ *       {@code outcome} = {@code success} / {@code failure}</td></tr>
+ *   <tr><td>{@code wspool.recycled}</td><td>counter</td><td>{@code reason}</td><td>connections recycled, by reason
+ *       ({@code idle}, {@code lifetime}, {@code unhealthy}, {@code peer-closed}, {@code error}, …)</td></tr>
+ *   <tr><td>{@code wspool.endpoint.healthy}</td><td>gauge</td><td>{@code endpoint}</td><td>1 healthy, 0 not</td></tr>
+ *   <tr><td>{@code wspool.ping.rtt}</td><td>timer</td><td>{@code endpoint}</td><td>keepalive round-trip time</td></tr>
+ * </table>
+ *
+ * <p>The {@code endpoint} tag is the endpoint URI without user-info, query or fragment, so a token in the URI never
+ * becomes a tag. Per-endpoint meters appear when an endpoint is added and are removed when it is removed; every meter
+ * is removed when the pool closes (or when {@link #close()} is called), so no gauge keeps a closed pool reachable.
+ * Gauges read the pool's live counts, without locks or allocation; counters and timers are fed by a
+ * {@link PoolListener} registered at {@link #bindTo}, so a pool that is not bound pays nothing.
+ */
+public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
+
+    private final WebSocketPool pool;
+    private final Tags tags;
+    private final List<Meter> poolMeters = new CopyOnWriteArrayList<>();
+    private final Map<URI, List<Meter>> endpointMeters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> connectTimers = new ConcurrentHashMap<>();
+    private final Map<URI, Timer> rttTimers = new ConcurrentHashMap<>();
+    private final Map<RecycleReason, Counter> recycled = new EnumMap<>(RecycleReason.class);
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile MeterRegistry registry; // set once under lock
+    private volatile Listener listener;
+    private Timer acquireTimer;
+    private Timer leaseTimer;
+    private Counter acquireTimeouts;
+
+    /**
+     * @param pool the pool to measure
+     */
+    public WebSocketPoolMetrics(WebSocketPool pool) {
+        this(pool, Tags.empty());
+    }
+
+    /**
+     * @param pool      the pool to measure
+     * @param extraTags tags added to every meter, e.g. {@code Tags.of("service", "quotes")}
+     */
+    public WebSocketPoolMetrics(WebSocketPool pool, Iterable<Tag> extraTags) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.tags = Tags.of("pool", pool.name()).and(Objects.requireNonNull(extraTags, "extraTags"));
+    }
+
+    /**
+     * Registers the meters and starts listening to the pool. Bind one instance to one registry; to publish to
+     * several registries, bind to a {@code CompositeMeterRegistry}.
+     *
+     * @throws IllegalStateException if this instance is already bound
+     */
+    @Override
+    public void bindTo(MeterRegistry meterRegistry) {
+        Objects.requireNonNull(meterRegistry, "meterRegistry");
+        lock.lock();
+        try {
+            bind(meterRegistry);
+        } finally {
+            lock.unlock();
+        }
+        if (pool.isClosed()) {
+            close(); // closed while binding: the close event may have gone before the listener was there
+        }
+    }
+
+    private void bind(MeterRegistry meterRegistry) {
+        if (registry != null) {
+            throw new IllegalStateException("WebSocketPoolMetrics of pool '" + pool.name() + "' is already bound to a"
+                    + " registry; bind a new instance, or use a CompositeMeterRegistry to publish to several");
+        }
+        registry = meterRegistry;
+        for (ConnectionState state : ConnectionState.values()) {
+            poolMeters.add(Gauge.builder("wspool.connections", pool, p -> p.connections(state))
+                    .tags(tags).tag("state", state.name().toLowerCase(Locale.ROOT))
+                    .description("Connections in each lifecycle state").baseUnit("connections")
+                    .register(meterRegistry));
+        }
+        poolMeters.add(Gauge.builder("wspool.connections.pending", pool, WebSocketPool::pendingAcquires).tags(tags)
+                .description("Callers waiting for a connection").register(meterRegistry));
+        poolMeters.add(Gauge.builder("wspool.connections.max", pool, WebSocketPool::maxConnections).tags(tags)
+                .description("Configured maxConnections").baseUnit("connections").register(meterRegistry));
+        poolMeters.add(Gauge.builder("wspool.connections.min", pool, WebSocketPool::minConnections).tags(tags)
+                .description("Configured minConnections").baseUnit("connections").register(meterRegistry));
+        acquireTimer = Timer.builder("wspool.acquire").tags(tags).description("Wait time of successful acquires")
+                .register(meterRegistry);
+        leaseTimer = Timer.builder("wspool.lease").tags(tags).description("How long leases were held")
+                .register(meterRegistry);
+        acquireTimeouts = Counter.builder("wspool.acquire.timeouts").tags(tags).description("Acquires that timed out")
+                .register(meterRegistry);
+        poolMeters.add(acquireTimer);
+        poolMeters.add(leaseTimer);
+        poolMeters.add(acquireTimeouts);
+        for (RecycleReason reason : RecycleReason.values()) {
+            Counter c = Counter.builder("wspool.recycled").tags(tags).tag("reason", reason.tagValue())
+                    .description("Connections recycled, by reason").register(meterRegistry);
+            recycled.put(reason, c);
+            poolMeters.add(c);
+        }
+        for (EndpointView view : pool.endpointViews()) {
+            bindEndpoint(view);
+        }
+        listener = new Listener();
+        pool.addListener(listener);
+    }
+
+    private void bindEndpoint(EndpointView view) {
+        MeterRegistry r = registry;
+        if (r == null) {
+            return;
+        }
+        URI uri = view.uri();
+        endpointMeters.computeIfAbsent(uri, u -> {
+            List<Meter> meters = new ArrayList<>();
+            meters.add(Gauge.builder("wspool.endpoint.healthy", view, v -> v.healthy() ? 1 : 0)
+                    .tags(tags).tag("endpoint", Endpoint.describe(u))
+                    .description("1 if the endpoint is healthy, 0 if not").register(r));
+            return new CopyOnWriteArrayList<>(meters);
+        });
+    }
+
+    private void unbindEndpoint(URI uri) {
+        MeterRegistry r = registry;
+        List<Meter> meters = endpointMeters.remove(uri);
+        Timer rtt = rttTimers.remove(uri);
+        if (r == null) {
+            return;
+        }
+        if (meters != null) {
+            meters.forEach(r::remove);
+        }
+        if (rtt != null) {
+            r.remove(rtt);
+        }
+        String tag = Endpoint.describe(uri);
+        connectTimers.entrySet().removeIf(e -> {
+            if (e.getKey().startsWith(tag + "|")) {
+                r.remove(e.getValue());
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private Timer connectTimer(Endpoint endpoint, boolean success) {
+        String tag = Endpoint.describe(endpoint.uri());
+        String outcome = success ? "success" : "failure";
+        return connectTimers.computeIfAbsent(tag + "|" + outcome, k -> Timer.builder("wspool.connect").tags(tags)
+                .tag("endpoint", tag).tag("outcome", outcome).description("Opening handshake duration")
+                .register(registry));
+    }
+
+    private Timer rttTimer(Endpoint endpoint) {
+        return rttTimers.computeIfAbsent(endpoint.uri(), u -> Timer.builder("wspool.ping.rtt").tags(tags)
+                .tag("endpoint", Endpoint.describe(u)).description("Keepalive ping round-trip time")
+                .register(registry));
+    }
+
+    /** Removes every meter of this pool from the registry and stops listening. Idempotent. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            unbindAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void unbindAll() {
+        MeterRegistry r = registry;
+        Listener l = listener;
+        if (l != null) {
+            pool.removeListener(l);
+            listener = null;
+        }
+        if (r == null) {
+            return;
+        }
+        for (URI uri : new ArrayList<>(endpointMeters.keySet())) {
+            unbindEndpoint(uri);
+        }
+        for (Timer t : connectTimers.values()) {
+            r.remove(t);
+        }
+        for (Timer t : rttTimers.values()) {
+            r.remove(t);
+        }
+        connectTimers.clear();
+        rttTimers.clear();
+        poolMeters.forEach(r::remove);
+        poolMeters.clear();
+    }
+
+    /** Feeds the counters and timers from pool events; cheap and non-blocking, as listener callbacks must be. */
+    private final class Listener implements PoolListener {
+
+        @Override
+        public void onAcquire(AcquireEvent event) {
+            acquireTimer.record(event.waited().toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void onAcquireFailure(AcquireFailureEvent event) {
+            if (event.failure() instanceof AcquireTimeoutException) {
+                acquireTimeouts.increment();
+            }
+        }
+
+        @Override
+        public void onRelease(ReleaseEvent event) {
+            leaseTimer.record(event.held().toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void onConnect(ConnectEvent event) {
+            connectTimer(event.endpoint(), event.succeeded()).record(event.duration().toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void onRecycle(RecycleEvent event) {
+            recycled.get(event.reason()).increment();
+        }
+
+        @Override
+        public void onPong(PongEvent event) {
+            rttTimer(event.endpoint()).record(event.roundTrip().toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void onEndpointAdded(EndpointEvent event) {
+            for (EndpointView view : pool.endpointViews()) {
+                if (view.uri().equals(event.endpoint().uri())) {
+                    bindEndpoint(view);
+                }
+            }
+        }
+
+        @Override
+        public void onEndpointRemoved(EndpointEvent event) {
+            unbindEndpoint(event.endpoint().uri());
+        }
+
+        @Override
+        public void onPoolClosed(String poolName) {
+            close();
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.github.wspool.metrics;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.wspool.AcquireTimeoutException;
+import io.github.wspool.ConnectionState;
+import io.github.wspool.PoolListener;
+import io.github.wspool.PooledConnection;
+import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.WebSocketPools;
+import io.github.wspool.event.AcquireEvent;
+import io.github.wspool.testkit.TestWebSocketServer;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Every meter against a real registry and a real pool on loopback. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WebSocketPoolMetricsTest {
+
+    private TestWebSocketServer server;
+    private WebSocketPool pool;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @BeforeEach
+    void start() {
+        server = TestWebSocketServer.start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (pool != null) {
+            pool.close();
+        }
+        server.stop();
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private double gauge(String name, String... tags) {
+        return registry.get(name).tags(tags).gauge().value();
+    }
+
+    private List<String> wspoolMeters() {
+        return registry.getMeters().stream().map(m -> m.getId().getName()).filter(n -> n.startsWith("wspool"))
+                .distinct().sorted().collect(Collectors.toList());
+    }
+
+    @Test
+    void everyMeterExistsAndMovesWithThePool() throws Exception {
+        URI down = URI.create("ws://127.0.0.1:" + closedPort() + "/feed?token=s3cr3t");
+        pool = WebSocketPools.builder().name("m").endpoint(server.uri("/feed")).endpoint(down)
+                .pooling(true).minConnections(1).maxConnections(2).ejectAfterConnectFailures(1)
+                .healthCheckInterval(Duration.ofMillis(100)).build();
+        new WebSocketPoolMetrics(pool, Tags.of("service", "test")).bindTo(registry);
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().idle() == 1);
+
+        // five acquire/release cycles
+        for (int i = 0; i < 5; i++) {
+            try (PooledConnection c = pool.acquire()) {
+                c.send("x");
+            }
+        }
+        assertEquals(5, registry.get("wspool.acquire").tags("pool", "m", "service", "test").timer().count());
+        assertEquals(5, registry.get("wspool.lease").timer().count());
+
+        // one timeout: both slots leased (the down endpoint is unhealthy, so both open on the healthy one)
+        PooledConnection a = pool.acquire();
+        PooledConnection b = pool.acquire();
+        assertThrows(AcquireTimeoutException.class, () -> pool.acquire(Duration.ofMillis(100)));
+        assertEquals(1.0, registry.get("wspool.acquire.timeouts").counter().count());
+        assertEquals(pool.connections(ConnectionState.ACTIVE), gauge("wspool.connections", "state", "active"));
+        assertEquals(2.0, gauge("wspool.connections", "state", "active"));
+        assertEquals(2.0, gauge("wspool.connections.max"));
+        assertEquals(1.0, gauge("wspool.connections.min"));
+        assertEquals(0.0, gauge("wspool.connections.pending"));
+        b.invalidate();
+        a.close();
+        b.close();
+        assertEquals(1.0, registry.get("wspool.recycled").tags("reason", "invalidated").counter().count());
+
+        // gauges agree with stats()
+        for (ConnectionState s : ConnectionState.values()) {
+            assertEquals(pool.stats().count(s), gauge("wspool.connections", "state", s.name().toLowerCase(Locale.ROOT)),
+                    0.0, s.name());
+        }
+
+        // connects: successes on the healthy endpoint, failures on the down one
+        assertTrue(registry.get("wspool.connect").tags("endpoint", server.uri("/feed").toString(), "outcome", "success")
+                .timer().count() >= 2);
+        String downTag = "ws://127.0.0.1:" + down.getPort() + "/feed";
+        assertTrue(registry.get("wspool.connect").tags("endpoint", downTag, "outcome", "failure").timer().count() >= 1);
+        assertEquals(1.0, gauge("wspool.endpoint.healthy", "endpoint", server.uri("/feed").toString()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> gauge("wspool.endpoint.healthy", "endpoint", downTag) == 0.0);
+
+        // keepalive round trips
+        await().atMost(Duration.ofSeconds(5)).until(() -> registry.find("wspool.ping.rtt").timer() != null
+                && registry.find("wspool.ping.rtt").timer().count() > 0);
+
+        // no token anywhere in the registry
+        for (Meter m : registry.getMeters()) {
+            assertFalse(m.getId().toString().contains("s3cr3t"), m.getId().toString());
+        }
+
+        pool.close();
+        assertEquals(List.of(), wspoolMeters(), "meters removed when the pool closes");
+    }
+
+    @Test
+    void endpointMetersFollowTheEndpoint() throws Exception {
+        TestWebSocketServer second = TestWebSocketServer.start();
+        try {
+            pool = WebSocketPools.builder().name("ep").endpoint(server.uri()).pooling(true).build();
+            new WebSocketPoolMetrics(pool).bindTo(registry);
+            pool.addEndpoint(second.uri(), 2);
+            assertEquals(1.0, gauge("wspool.endpoint.healthy", "endpoint", second.uri().toString()));
+            pool.removeEndpoint(second.uri(), Duration.ZERO).get(5, TimeUnit.SECONDS);
+            assertEquals(null, registry.find("wspool.endpoint.healthy").tags("endpoint", second.uri().toString()).gauge());
+            assertNotNull(registry.find("wspool.endpoint.healthy").tags("endpoint", server.uri().toString()).gauge());
+        } finally {
+            second.stop();
+        }
+    }
+
+    @Test
+    void aPoolWithoutMetricsIsUnaffectedAndBindingTwiceIsRefused() {
+        pool = WebSocketPools.builder().name("twice").endpoint(server.uri()).build();
+        WebSocketPoolMetrics metrics = new WebSocketPoolMetrics(pool);
+        metrics.bindTo(registry);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> metrics.bindTo(new SimpleMeterRegistry()));
+        assertTrue(e.getMessage().contains("already bound"), e.getMessage());
+        metrics.close();
+        assertEquals(List.of(), wspoolMeters(), "close() unbinds");
+        try (PooledConnection c = pool.acquire()) {
+            c.send("still fine");
+        }
+    }
+
+    @Test
+    void aFailingListenerDoesNotBreakAcquiresOrMetrics() {
+        pool = WebSocketPools.builder().name("fail").endpoint(server.uri()).pooling(true)
+                .listener(new PoolListener() {
+                    @Override
+                    public void onAcquire(AcquireEvent event) {
+                        throw new IllegalStateException("broken listener");
+                    }
+                }).build();
+        new WebSocketPoolMetrics(pool).bindTo(registry);
+        for (int i = 0; i < 3; i++) {
+            try (PooledConnection c = pool.acquire()) {
+                c.send("x");
+            }
+        }
+        assertEquals(3, registry.get("wspool.acquire").timer().count());
+    }
+}
