@@ -49,6 +49,18 @@ class ExamplesTest {
     }
 
     @Test
+    void metricsExamplePrintsTheMeters() throws Exception {
+        String simple = MetricsExample.run(false);
+        assertTrue(simple.contains("wspool.acquire"), simple);
+        assertTrue(simple.contains("count=2000.000"), "2,000 acquires counted: " + simple);
+        String prometheus = MetricsExample.run(true);
+        assertTrue(prometheus.contains("wspool_connections{pool=\"quotes\",service=\"example\",state=\"active\"}"),
+                prometheus);
+        assertTrue(prometheus.contains("wspool_acquire_seconds_count{pool=\"quotes\",service=\"example\"} 2000"),
+                prometheus);
+    }
+
+    @Test
     void demoRunsAndExits() throws Exception {
         PoolDemo.main(new String[] {"1", "4"});
     }

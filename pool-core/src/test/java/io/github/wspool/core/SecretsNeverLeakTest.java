@@ -1,0 +1,86 @@
+package io.github.wspool.core;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.wspool.PoolException;
+import io.github.wspool.PooledConnection;
+import io.github.wspool.WebSocketPool;
+import io.github.wspool.testkit.TestWebSocketServer;
+import io.github.wspool.testkit.TestWebSocketServer.Behavior;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A token in a header or in the URI's query never shows up in logs, exception messages, toString or stats. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SecretsNeverLeakTest {
+
+    private static final String HEADER_SECRET = "Bearer hdr-SECRET-1f2e3d";
+    private static final String QUERY_SECRET = "qry-SECRET-9a8b7c";
+
+    @Test
+    void tokensStayOutOfLogsMessagesAndToString() {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream originalErr = System.err;
+        StringBuilder everything = new StringBuilder();
+        try (TestWebSocketServer server = TestWebSocketServer.start(Behavior.REJECT_401)) {
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8)); // slf4j-simple logs to stderr
+            URI uri = URI.create(server.uri("/feed") + "?token=" + QUERY_SECRET);
+            WebSocketPool pool = WebSocketPools.builder().name("secrets").endpoint(uri)
+                    .header("Authorization", HEADER_SECRET).pooling(true).minConnections(1)
+                    .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).build();
+            try {
+                PoolException failure = assertThrows(PoolException.class, () -> pool.acquire(Duration.ofSeconds(2)));
+                everything.append(stackTrace(failure));
+                assertTrue(failure.getMessage().contains("401"), "the failure is the rejected upgrade: " + failure);
+                everything.append(pool).append(pool.stats().describe()).append(pool.endpoints());
+
+                server.behavior(Behavior.ECHO);
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    try (PooledConnection c = pool.acquire(Duration.ofSeconds(1))) {
+                        everything.append(c).append(c.endpoint());
+                    }
+                });
+                // the secret did reach the server, so its absence below is meaningful
+                assertEquals(HEADER_SECRET, server.lastHandshakeHeaders().get("authorization"));
+            } finally {
+                pool.close();
+            }
+        } finally {
+            System.setErr(originalErr);
+        }
+        String logs = captured.toString(StandardCharsets.UTF_8);
+        assertTrue(logs.contains("[secrets]"), "logs were captured: " + logs);
+        assertTrue(logs.contains("401"), "the failures were logged: " + logs);
+        everything.append(logs);
+        for (String secret : new String[] {"SECRET", "hdr-SECRET-1f2e3d", QUERY_SECRET, "token="}) {
+            assertFalse(everything.toString().contains(secret), "'" + secret + "' leaked:\n" + everything);
+        }
+    }
+
+    @Test
+    void headerValuesAreValidatedWithoutEchoingThem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WebSocketPools.builder().header("Authorization", "Bearer abc\r\nX-Injected: 1"));
+        assertFalse(e.getMessage().contains("abc"), e.getMessage());
+        assertTrue(e.getMessage().contains("Authorization"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> WebSocketPools.builder().header("Bad Name", "v"));
+    }
+
+    private static String stackTrace(Throwable t) {
+        StringWriter w = new StringWriter();
+        t.printStackTrace(new PrintWriter(w));
+        return w.toString();
+    }
+}
