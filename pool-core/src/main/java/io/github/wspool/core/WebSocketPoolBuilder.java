@@ -48,6 +48,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       up to 2.5% random jitter; zero disables</td></tr>
  *   <tr><td>{@link #healthCheckInterval(Duration)}</td><td>30 s</td><td>keepalive ping period per connection;
  *       zero disables</td></tr>
+ *   <tr><td>{@link #pongTimeout(Duration)}</td><td>5 s</td><td>a ping's pong must come back within this</td></tr>
+ *   <tr><td>{@link #maxMissedPongs(int)}</td><td>1</td><td>missed pongs in a row that make a connection
+ *       unhealthy</td></tr>
+ *   <tr><td>{@link #leakDetectionThreshold(Duration)}</td><td>off</td><td>WARN for leases held longer</td></tr>
  *   <tr><td>{@link #connectTimeout(Duration)}</td><td>5 s</td><td>TCP connect plus opening handshake</td></tr>
  *   <tr><td>{@link #closeTimeout(Duration)}</td><td>2 s</td><td>wait for the server's close reply before the
  *       socket is closed anyway</td></tr>
@@ -83,6 +87,9 @@ public final class WebSocketPoolBuilder {
     private Duration idleTimeout = Duration.ofMinutes(5);
     private Duration maxLifetime = Duration.ofMinutes(30);
     private Duration healthCheckInterval = Duration.ofSeconds(30);
+    private Duration pongTimeout = Duration.ofSeconds(5);
+    private int maxMissedPongs = 1;
+    private Duration leakDetectionThreshold = Duration.ZERO;
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration closeTimeout = Duration.ofSeconds(2);
     private Duration shutdownTimeout = Duration.ofSeconds(10);
@@ -286,6 +293,46 @@ public final class WebSocketPoolBuilder {
      */
     public WebSocketPoolBuilder healthCheckInterval(Duration interval) {
         this.healthCheckInterval = nonNegative("healthCheckInterval", interval);
+        return this;
+    }
+
+    /**
+     * How long a keepalive ping may wait for its pong. A connection that misses {@link #maxMissedPongs(int)} pongs in
+     * a row is unhealthy and recycled: only a pong proves the peer is alive, not outgoing traffic.
+     *
+     * @param timeout positive
+     * @return this
+     */
+    public WebSocketPoolBuilder pongTimeout(Duration timeout) {
+        this.pongTimeout = positive("pongTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * How many consecutive keepalive pongs a connection may miss before it is unhealthy (default 1: the first miss).
+     * When two connections of one endpoint go unhealthy this way with no pong from that endpoint in between, the
+     * endpoint itself is ejected: its other connections stop being handed out at once.
+     *
+     * @param missed at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder maxMissedPongs(int missed) {
+        if (missed < 1) {
+            throw new IllegalArgumentException("maxMissedPongs must be at least 1, but was " + missed);
+        }
+        this.maxMissedPongs = missed;
+        return this;
+    }
+
+    /**
+     * A lease held longer than this gets one WARN log line with the stack trace of where it was acquired, and an INFO
+     * line when it finally comes back. Zero (the default) disables the check, and costs nothing.
+     *
+     * @param threshold zero, or positive
+     * @return this
+     */
+    public WebSocketPoolBuilder leakDetectionThreshold(Duration threshold) {
+        this.leakDetectionThreshold = nonNegative("leakDetectionThreshold", threshold);
         return this;
     }
 
@@ -528,6 +575,7 @@ public final class WebSocketPoolBuilder {
         String poolName = name != null ? name : "wspool-" + POOL_SEQUENCE.incrementAndGet();
         return new PoolConfig(poolName, endpoints, pooling, minConnections, maxConnections,
                 maxPendingAcquires, acquireTimeout, idleAfter, idleTimeout, maxLifetime, healthCheckInterval,
+                pongTimeout, maxMissedPongs, leakDetectionThreshold,
                 connectTimeout, closeTimeout, shutdownTimeout, backoffInitial, backoffMax, backoffMultiplier,
                 maxMessageSize, headers, failFastInitialization, maxConnectionsPerEndpoint, ejectAfterConnectFailures,
                 panicMode, affinityMaxKeys, affinityExpireAfterAccess,

@@ -133,6 +133,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private final long idleTimeoutNanos;
     private final long maxLifetimeNanos;
     private final long pingIntervalNanos;
+    private final long pongTimeoutNanos;
+    private final long leakThresholdNanos;
+    /** Leases being watched for leaks; empty (and never touched) when leak detection is off. */
+    private final Map<Lease, LeakWatch> leakWatches = new java.util.concurrent.ConcurrentHashMap<>();
     private final long connectTimeoutNanos;
     private final long closeTimeoutNanos;
     private final long shutdownTimeoutNanos;
@@ -174,6 +178,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.idleTimeoutNanos = config.idleTimeout().toNanos();
         this.maxLifetimeNanos = config.maxLifetime().toNanos();
         this.pingIntervalNanos = config.healthCheckInterval().toNanos();
+        this.pongTimeoutNanos = config.pongTimeout().toNanos();
+        this.leakThresholdNanos = config.leakDetectionThreshold().toNanos();
         this.connectTimeoutNanos = config.connectTimeout().toNanos();
         this.closeTimeoutNanos = config.closeTimeout().toNanos();
         this.shutdownTimeoutNanos = config.shutdownTimeout().toNanos();
@@ -529,6 +535,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         c.endpoint.activeLeases.incrementAndGet();
         Lease lease = new Lease(c, now);
         acquired(c, start, now);
+        if (leakThresholdNanos > 0) {
+            watchForLeak(lease);
+        }
         return lease;
     }
 
@@ -543,10 +552,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
         long now = ticker.read();
         c.endpoint.activeLeases.incrementAndGet();
-        if (w.complete(new Lease(c, now))) {
+        Lease lease = new Lease(c, now);
+        if (leakThresholdNanos > 0) {
+            watchForLeak(lease); // before the waiter can see (and release) it
+        }
+        if (w.complete(lease)) {
             acquired(c, w.startedAt, now);
             return true;
         }
+        unwatch(lease);
         c.endpoint.activeLeases.decrementAndGet();
         return false;
     }
@@ -603,6 +617,34 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
     }
 
+    /** A lease under watch: where it was acquired, and the task that reports it if it is held too long. */
+    private static final class LeakWatch {
+        final Throwable acquiredAt = new Throwable("the lease was acquired here");
+        volatile PoolScheduler.Cancellable task;
+        volatile boolean reported;
+    }
+
+    private void watchForLeak(Lease lease) {
+        LeakWatch watch = new LeakWatch();
+        leakWatches.put(lease, watch);
+        watch.task = scheduler.schedule(() -> {
+            if (leakWatches.containsKey(lease)) {
+                watch.reported = true;
+                log.warn("[{}] possible connection leak: {} has been leased for more than {} ms without being"
+                        + " released; close() every PooledConnection, e.g. with try-with-resources", name,
+                        lease.connection.id, TimeUnit.NANOSECONDS.toMillis(leakThresholdNanos), watch.acquiredAt);
+            }
+        }, leakThresholdNanos);
+    }
+
+    private LeakWatch unwatch(Lease lease) {
+        LeakWatch watch = leakWatches.remove(lease);
+        if (watch != null && watch.task != null) {
+            watch.task.cancel();
+        }
+        return watch;
+    }
+
     /** The oldest waiter that can use {@code c}, removed from the queue; {@code null} if none. */
     private Waiter nextWaiterFor(ManagedConnection c) {
         if (constrainedWaiters.get() == 0) {
@@ -641,6 +683,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     public void release(Lease lease) {
         ManagedConnection c = lease.connection;
         long now = ticker.read();
+        if (leakThresholdNanos > 0) {
+            LeakWatch watch = unwatch(lease);
+            if (watch != null && watch.reported) {
+                log.info("[{}] {} previously reported as a possible leak was returned after {} ms", name, c.id,
+                        TimeUnit.NANOSECONDS.toMillis(now - lease.acquiredAt));
+            }
+        }
         c.lastUsedAt = now;
         c.endpoint.activeLeases.decrementAndGet();
         if (events.enabled()) {
@@ -695,6 +744,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * ACTIVE), else READY. See the class comment for why waiters are looked for again after READY.
      */
     private void offer(ManagedConnection c) {
+        if (c.endpoint.isEjected() && c.transition(ACTIVE, RECYCLING)) {
+            recycle(c, RecycleReason.UNHEALTHY); // its endpoint stopped answering: do not pass it on
+            return;
+        }
         while (true) {
             while (c.state() == ACTIVE && pending.get() > 0) {
                 Waiter w = nextWaiterFor(c);
@@ -992,6 +1045,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         public void onPong() {
             long now = ticker.read();
             c.lastPongAt = now;
+            c.awaitingPong = false;
+            c.missedPongs = 0;
+            c.successfulPongs++;
+            c.endpoint.pongFailures.set(0);
             long sentAt = c.lastPingSentAt;
             if (sentAt != 0) {
                 c.endpoint.recordLatency(now - sentAt, now);
@@ -1328,16 +1385,29 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         return Math.max(MIN_MAINTENANCE_DELAY, Math.min(MAX_MAINTENANCE_DELAY, delay));
     }
 
-    /** Sends a keepalive ping when due; returns when the next one is due. */
+    /**
+     * Checks the outstanding ping's deadline and sends the next keepalive ping when due; returns when this connection
+     * next needs a look. A connection that misses {@code maxMissedPongs} pongs in a row is unhealthy: only a pong
+     * proves the peer alive.
+     */
     private long keepalive(ManagedConnection c, long now) {
         if (pingIntervalNanos <= 0) {
             return Long.MAX_VALUE;
+        }
+        if (c.awaitingPong && now - c.pongDeadline >= 0) {
+            c.awaitingPong = false;
+            if (++c.missedPongs >= config.maxMissedPongs()) {
+                pongMissed(c);
+                return Long.MAX_VALUE;
+            }
         }
         if (now - c.nextPingAt >= 0) {
             TransportConnection t = c.transport;
             if (t != null && !c.transportFinished) {
                 try {
                     c.lastPingSentAt = now;
+                    c.pongDeadline = now + pongTimeoutNanos;
+                    c.awaitingPong = true;
                     t.ping();
                 } catch (RuntimeException e) {
                     log.debug("[{}] {} keepalive ping failed", name, c.id, e); // the close callback follows
@@ -1345,7 +1415,42 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             }
             c.nextPingAt = now + pingIntervalNanos - pingJitter();
         }
-        return c.nextPingAt;
+        return c.awaitingPong ? Math.min(c.nextPingAt, c.pongDeadline) : c.nextPingAt;
+    }
+
+    /**
+     * A connection missed its pongs: it is unhealthy (recycled now, or on release if leased). When a second
+     * connection of the same endpoint goes the same way with no pong from that endpoint in between, the endpoint is
+     * the problem (a silent peer, a blackholed route): eject it and stop handing out its other connections now.
+     */
+    private void pongMissed(ManagedConnection c) {
+        long now = ticker.read();
+        EndpointState e = c.endpoint;
+        String reason = "sent ping but didn't receive pong within " + TimeUnit.NANOSECONDS.toMillis(pongTimeoutNanos)
+                + " ms (after " + c.successfulPongs + " successful ping/pongs)";
+        log.warn("[{}] {} to {} is unhealthy: {}", name, c.id, e, reason);
+        markBroken(c, RecycleReason.UNHEALTHY);
+        int failures = e.pongFailures.incrementAndGet();
+        if (failures >= Math.min(2, Math.max(1, e.slots.get())) && !e.isDraining()) {
+            EndpointConnectException cause = new EndpointConnectException(e.uri(), failures + " connection(s) stopped"
+                    + " answering pings: " + reason, 0, null);
+            if (e.eject(cause, now)) {
+                log.warn("[{}] {} is unhealthy: {} of its connections stopped answering pings; its other connections"
+                        + " are taken out of service and it gets no leases until a probe connect succeeds", name, e,
+                        failures);
+                if (events.enabled()) {
+                    events.publish("onEndpointHealthChange", new EndpointHealthEvent(name, e, false, cause),
+                            PoolListener::onEndpointHealthChange);
+                }
+                for (ManagedConnection other : e.connections()) {
+                    ConnectionState s = other.state();
+                    if (s.isAvailable() && other.transition(s, RECYCLING)) {
+                        recycle(other, RecycleReason.UNHEALTHY);
+                    }
+                }
+                failWaitersIfNoEndpointUsable();
+            }
+        }
     }
 
     /**

@@ -239,6 +239,28 @@ final class EndpointState implements Endpoint, EndpointView {
         }
     }
 
+    /**
+     * Ejects the endpoint for a reason other than connect failures (its connections stopped answering pings): it gets
+     * no leases until a probe connect succeeds. Returns whether this call ejected it.
+     */
+    boolean eject(Throwable cause, long now) {
+        lock.lock();
+        try {
+            lastFailure = cause;
+            if (ejected) {
+                return false;
+            }
+            ejected = true;
+            backoff.onFailure(now); // pace the probes like connect failures
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Connections of this endpoint that went unhealthy by missed pongs since its last pong. */
+    final AtomicInteger pongFailures = new AtomicInteger();
+
     /** Consecutive connect failures so far (0 when the last connect succeeded). */
     int consecutiveFailures() {
         lock.lock();

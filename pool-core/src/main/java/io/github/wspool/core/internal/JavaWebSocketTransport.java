@@ -196,15 +196,17 @@ public final class JavaWebSocketTransport implements Transport {
         }
 
         /**
-         * Keeps the library's read loop going until everything queued before the close frame is written. The loop
-         * stops reading as soon as the engine is CLOSING, and stopping interrupts the write thread, which exits
-         * without writing the rest of its queue when the interrupt lands during a write: messages sent just before
-         * {@code close} (and the close frame itself) would be silently lost. The close frame is queued last, so an
-         * empty queue means all of them were handed to the socket.
+         * Keeps the library's read loop reading until the server closes the connection, as RFC 6455 (7.1.1) asks of
+         * a client. Otherwise the loop stops at its first read once the engine is CLOSING and the socket is closed
+         * at once: the interrupted write thread drops what it has not written yet when the interrupt lands during a
+         * write, and a socket closed with unread input (echoes still arriving) is reset, which discards what the
+         * kernel has not sent yet and fails the server's socket. Either way, messages sent just before
+         * {@code close} were silently lost. Once the server has closed, every frame before the close frame has
+         * reached it. The pool's {@code closeTimeout} aborts a connection whose server never closes.
          */
         @Override
         public boolean isClosing() {
-            return super.isClosing() && !hasBufferedData();
+            return false;
         }
 
         @Override

@@ -53,6 +53,12 @@ final class ManagedConnection {
     volatile long nextPingAt = Long.MAX_VALUE;
     volatile long lastPingSentAt;
     volatile long lastPongAt;
+    /** A ping is out and its pong not back yet (housekeeper writes, transport thread clears). */
+    volatile boolean awaitingPong;
+    volatile long pongDeadline;
+    /** Consecutive pings that got no pong in time; reset by any pong. */
+    volatile int missedPongs;
+    volatile int successfulPongs;
 
     ManagedConnection(String id, EndpointState endpoint, ConnectionOwner owner, long now) {
         this.id = id;

@@ -1,0 +1,148 @@
+package io.github.wspool.core.internal;
+
+import static io.github.wspool.ConnectionState.ACTIVE;
+import static io.github.wspool.ConnectionState.READY;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.wspool.NoHealthyEndpointException;
+import io.github.wspool.PooledConnection;
+import io.github.wspool.core.spi.InMemoryTransport;
+import io.github.wspool.event.RecycleReason;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Keepalive pongs, endpoint ejection by missed pongs, and leak detection, on a fake ticker. */
+class HealthCheckTest {
+
+    private static EngineHarness harness(int min, int maxMissedPongs) {
+        return new EngineHarness(b -> b.pooling(true).minConnections(min).maxConnections(4)
+                .healthCheckInterval(Duration.ofSeconds(30)).pongTimeout(Duration.ofSeconds(5))
+                .maxMissedPongs(maxMissedPongs).idleTimeout(Duration.ZERO));
+    }
+
+    private static void silence(EngineHarness h) {
+        h.transport.openConnections().forEach(c -> c.autoPong(false));
+    }
+
+    @Test
+    void aConnectionThatMissesItsPongIsRecycledAsUnhealthy() {
+        try (EngineHarness h = harness(1, 1)) {
+            silence(h);
+            h.ticker.advance(Duration.ofSeconds(30));
+            h.maintain(); // ping sent
+            assertEquals(1, h.pool.stats().total());
+            h.ticker.advance(Duration.ofMillis(4_999));
+            h.maintain();
+            assertEquals(0, h.recycledFor(RecycleReason.UNHEALTHY), "not before pongTimeout");
+            h.ticker.advance(Duration.ofMillis(1));
+            h.maintain();
+            assertEquals(1, h.recycledFor(RecycleReason.UNHEALTHY), h.recycled.toString());
+        }
+    }
+
+    @Test
+    void answeredPingsKeepTheConnection() {
+        try (EngineHarness h = harness(1, 1)) {
+            for (int i = 0; i < 5; i++) {
+                h.ticker.advance(Duration.ofSeconds(30));
+                h.maintain();
+                h.ticker.advance(Duration.ofSeconds(5));
+                h.maintain();
+            }
+            assertEquals(0, h.recycledFor(RecycleReason.UNHEALTHY));
+            assertTrue(h.transport.connections().get(0).pingCount() >= 5);
+        }
+    }
+
+    @Test
+    void missedPongsCanBeTolerated() {
+        try (EngineHarness h = harness(1, 2)) {
+            silence(h);
+            h.ticker.advance(Duration.ofSeconds(30));
+            h.maintain();
+            h.ticker.advance(Duration.ofSeconds(5));
+            h.maintain();
+            assertEquals(0, h.recycledFor(RecycleReason.UNHEALTHY), "one miss tolerated");
+            h.ticker.advance(Duration.ofSeconds(25));
+            h.maintain(); // second ping
+            h.ticker.advance(Duration.ofSeconds(5));
+            h.maintain();
+            assertEquals(1, h.recycledFor(RecycleReason.UNHEALTHY), "the second miss in a row is not");
+        }
+    }
+
+    @Test
+    void aLeasedConnectionThatMissesItsPongIsRecycledOnRelease() {
+        try (EngineHarness h = harness(1, 1)) {
+            silence(h);
+            PooledConnection lease = h.pool.acquire();
+            h.ticker.advance(Duration.ofSeconds(35));
+            h.maintain();
+            h.ticker.advance(Duration.ofSeconds(5));
+            h.maintain();
+            assertEquals(io.github.wspool.ConnectionState.UNHEALTHY, lease.state(), "leased: marked, not taken away");
+            lease.close();
+            assertEquals(1, h.recycledFor(RecycleReason.UNHEALTHY));
+        }
+    }
+
+    @Test
+    void whenTheEndpointStopsAnsweringItIsEjectedAndItsOtherConnectionsWithdrawn() {
+        try (EngineHarness h = harness(3, 1)) {
+            assertEquals(3, h.pool.stats().count(READY));
+            silence(h);
+            h.ticker.advance(Duration.ofSeconds(30));
+            h.maintain();
+            h.ticker.advance(Duration.ofSeconds(5));
+            h.maintain();
+            assertFalse(h.pool.stats().endpoints().get(0).healthy(), "the endpoint is the problem");
+            assertEquals(0, h.pool.stats().idle(), "no connection of the silent endpoint is handed out");
+            NoHealthyEndpointException e = assertThrows(NoHealthyEndpointException.class,
+                    () -> h.pool.acquire(Duration.ofSeconds(1)));
+            assertTrue(e.getMessage().contains("stopped answering pings"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aLeaseHeldPastTheThresholdIsReportedOnceWithWhereItWasAcquired() {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream originalErr = System.err;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (EngineHarness h = new EngineHarness(b -> b.pooling(true).leakDetectionThreshold(Duration.ofSeconds(10)))) {
+            PooledConnection quick = h.pool.acquire();
+            quick.close();
+            PooledConnection leaked = h.pool.acquire();
+            assertEquals(ACTIVE, leaked.state());
+            h.ticker.advance(Duration.ofSeconds(10));
+            h.scheduler.runDue();
+            h.ticker.advance(Duration.ofSeconds(10));
+            h.scheduler.runDue();
+            leaked.close();
+        } finally {
+            System.setErr(originalErr);
+        }
+        String logs = captured.toString(StandardCharsets.UTF_8);
+        int warnings = logs.split("possible connection leak", -1).length - 1;
+        assertEquals(1, warnings, "one WARN, for the leaked lease only: " + logs);
+        assertTrue(logs.contains("the lease was acquired here"), logs);
+        assertTrue(logs.contains("HealthCheckTest"), "the stack trace points at the acquiring code: " + logs);
+        assertTrue(logs.contains("previously reported as a possible leak was returned after 20000 ms"), logs);
+    }
+
+    @Test
+    void inMemoryTransportCanSilencePongs() {
+        InMemoryTransport.Connection[] seen = new InMemoryTransport.Connection[1];
+        try (EngineHarness h = harness(1, 1)) {
+            seen[0] = h.transport.openConnections().get(0);
+            seen[0].autoPong(false);
+            seen[0].ping();
+            assertEquals(1, seen[0].pingCount());
+        }
+    }
+}
