@@ -803,7 +803,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     /** Reserves a slot under both the pool-wide and the endpoint's cap. */
     private boolean reserveSlot(EndpointState e) {
-        int max = config.maxConnections();
+        return reserveSlot(e, config.maxConnections());
+    }
+
+    /**
+     * Reserves a slot if fewer than {@code limit} are taken (and the endpoint's cap allows): one CAS decides, so
+     * concurrent refills cannot together overshoot {@code minConnections}.
+     */
+    private boolean reserveSlot(EndpointState e, int limit) {
+        int max = Math.min(limit, config.maxConnections());
         while (true) {
             int n = slots.get();
             if (n >= max) {
@@ -1024,6 +1032,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 offer(c);
             } else if (!pooling && c.transition(READY, RECYCLING)) {
                 recycle(c, RecycleReason.NOT_POOLED); // nobody is waiting for it, and unpooled connections are not kept
+                return;
+            }
+            if (pingIntervalNanos > 0) {
+                requestMaintenance(); // housekeeping last ran before this connection existed: let it see its ping
             }
         }
 
@@ -1043,6 +1055,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
         @Override
         public void onPong() {
+            if (log.isTraceEnabled()) {
+                log.trace("[{}] {} pong received", name, c.id);
+            }
             long now = ticker.read();
             c.lastPongAt = now;
             c.awaitingPong = false;
@@ -1070,8 +1085,14 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (log.isDebugEnabled()) {
                 log.debug("[{}] {} closed: code={} reason='{}' remote={}", name, c.id, code, reason, remote, error);
             }
+            boolean abnormal = c.state() != RECYCLING && (error != null || code == 1006 || code == 1011);
             markBroken(c, error != null ? RecycleReason.ERROR : RecycleReason.PEER_CLOSED);
             finishIfRecycling(c);
+            if (abnormal) {
+                // 1000/1001 from the server is an orderly goodbye; a reset, 1006 or 1011 counts against the endpoint
+                connectionFailedOn(c.endpoint, "closed abnormally (code " + code
+                        + (error != null ? ", " + describe(error) : "") + ")", ticker.read());
+            }
         }
 
         private void connectFailed(int code, String reason, Throwable error) {
@@ -1401,7 +1422,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 return Long.MAX_VALUE;
             }
         }
-        if (now - c.nextPingAt >= 0) {
+        if (!c.awaitingPong && now - c.nextPingAt >= 0) {
+            // never while a ping is out: a new ping would push the outstanding pong's deadline forward forever
             TransportConnection t = c.transport;
             if (t != null && !c.transportFinished) {
                 try {
@@ -1409,6 +1431,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                     c.pongDeadline = now + pongTimeoutNanos;
                     c.awaitingPong = true;
                     t.ping();
+                    if (log.isTraceEnabled()) {
+                        log.trace("[{}] {} ping sent", name, c.id);
+                    }
                 } catch (RuntimeException e) {
                     log.debug("[{}] {} keepalive ping failed", name, c.id, e); // the close callback follows
                 }
@@ -1430,14 +1455,23 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 + " ms (after " + c.successfulPongs + " successful ping/pongs)";
         log.warn("[{}] {} to {} is unhealthy: {}", name, c.id, e, reason);
         markBroken(c, RecycleReason.UNHEALTHY);
+        connectionFailedOn(e, "stopped answering pings: " + reason, now);
+    }
+
+    /**
+     * An open connection of {@code e} failed (missed pongs, or an abnormal close such as a reset). Two such failures
+     * with no pong or successful connect from {@code e} in between show the endpoint is the problem (one failure may
+     * be the connection's own): eject it, withdraw its idle connections now, and let probes bring it back.
+     */
+    private void connectionFailedOn(EndpointState e, String what, long now) {
         int failures = e.pongFailures.incrementAndGet();
-        if (failures >= Math.min(2, Math.max(1, e.slots.get())) && !e.isDraining()) {
-            EndpointConnectException cause = new EndpointConnectException(e.uri(), failures + " connection(s) stopped"
-                    + " answering pings: " + reason, 0, null);
+        if (failures >= 2 && !e.isDraining() && !closed) {
+            EndpointConnectException cause = new EndpointConnectException(e.uri(), failures + " connection(s) failed;"
+                    + " last: " + what, 0, null);
             if (e.eject(cause, now)) {
-                log.warn("[{}] {} is unhealthy: {} of its connections stopped answering pings; its other connections"
-                        + " are taken out of service and it gets no leases until a probe connect succeeds", name, e,
-                        failures);
+                log.warn("[{}] {} is unhealthy: {} of its connections failed ({}); its other connections are taken"
+                        + " out of service and it gets no leases until a probe connect succeeds", name, e, failures,
+                        what);
                 if (events.enabled()) {
                     events.publish("onEndpointHealthChange", new EndpointHealthEvent(name, e, false, cause),
                             PoolListener::onEndpointHealthChange);
@@ -1492,16 +1526,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     /** Starts connects up to {@code minConnections} (pooling only); returns how many are still missing. */
     private int refillToMin(long now) {
-        int deficit = pooling ? config.minConnections() - slots.get() : 0;
-        while (deficit > 0 && !closed) {
+        int min = pooling ? config.minConnections() : 0;
+        while (slots.get() < min && !closed) {
             EndpointState e = selector.forNewConnection(endpoints.snapshot(), now);
-            if (e == null || !reserveSlot(e)) {
+            if (e == null || !reserveSlot(e, min)) {
                 break;
             }
             startConnect(e, null, false);
-            deficit--;
         }
-        return deficit;
+        return min - slots.get();
     }
 
     // ------------------------------------------------------------------------------------------------ observation

@@ -258,7 +258,10 @@ final class EndpointState implements Endpoint, EndpointView {
         }
     }
 
-    /** Connections of this endpoint that went unhealthy by missed pongs since its last pong. */
+    /**
+     * Open connections of this endpoint that failed (missed pongs, abnormal closes) since its last pong or
+     * successful connect.
+     */
     final AtomicInteger pongFailures = new AtomicInteger();
 
     /** Consecutive connect failures so far (0 when the last connect succeeded). */
@@ -279,6 +282,7 @@ final class EndpointState implements Endpoint, EndpointView {
             backoff.onSuccess();
             lastFailure = null;
             ejected = false;
+            pongFailures.set(0);
             return failures;
         } finally {
             lock.unlock();

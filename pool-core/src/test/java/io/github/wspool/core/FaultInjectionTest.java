@@ -1,0 +1,157 @@
+package io.github.wspool.core;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.wspool.EndpointStats;
+import io.github.wspool.PoolException;
+import io.github.wspool.PooledConnection;
+import io.github.wspool.WebSocketPool;
+import io.github.wspool.strategy.Strategies;
+import io.github.wspool.testkit.FaultProxy;
+import io.github.wspool.testkit.TestWebSocketServer;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Real faults between the pool and a real server, through a TCP proxy on loopback: a blackholed route and a server
+ * killed under load. Bounded in time; after each scenario nothing of the pool is left.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FaultInjectionTest {
+
+    private TestWebSocketServer direct;
+    private TestWebSocketServer behindProxy;
+    private FaultProxy proxy;
+    private WebSocketPool pool;
+
+    @BeforeEach
+    void start() {
+        direct = TestWebSocketServer.start();
+        behindProxy = TestWebSocketServer.start();
+        proxy = FaultProxy.to(behindProxy.port());
+    }
+
+    @AfterEach
+    void stop() {
+        String name = pool == null ? null : pool.name();
+        if (pool != null) {
+            pool.close();
+            assertEquals(0, pool.stats().total(), "nothing of the pool left open");
+            assertEquals(List.of(), PoolIntegrationTest.poolThreads(name));
+        }
+        proxy.close();
+        direct.stop();
+        behindProxy.stop();
+    }
+
+    private EndpointStats proxied() {
+        return pool.stats().endpoints().get(1);
+    }
+
+    private URI proxiedUri() {
+        return proxy.uri("/feed");
+    }
+
+    @Test
+    void aBlackholedEndpointLeavesRotationWithinIntervalPlusPongTimeoutAndComesBack() {
+        long interval = 300;
+        long pongTimeout = 300;
+        pool = WebSocketPools.builder().name("blackhole").endpoint(direct.uri("/feed")).endpoint(proxiedUri())
+                .pooling(true).minConnections(4).maxConnections(8).strategy(Strategies.roundRobin())
+                .healthCheckInterval(Duration.ofMillis(interval)).pongTimeout(Duration.ofMillis(pongTimeout))
+                .connectTimeout(Duration.ofMillis(500)).reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                .build();
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().idle() == 4 && proxied().open() == 2);
+
+        proxy.mode(FaultProxy.Mode.BLACKHOLE);
+        long blackholedAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> !proxied().healthy());
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - blackholedAt);
+        assertTrue(tookMillis <= interval + pongTimeout + 700, "out of rotation in " + tookMillis + " ms");
+
+        for (int i = 0; i < 20; i++) {
+            try (PooledConnection c = pool.acquire(Duration.ofSeconds(1))) {
+                assertEquals(direct.uri("/feed"), c.endpoint().uri(), "no lease on the silent endpoint");
+            }
+        }
+
+        proxy.mode(FaultProxy.Mode.FORWARD);
+        await().atMost(Duration.ofSeconds(10)).until(() -> proxied().healthy());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            try (PooledConnection c = pool.acquire(Duration.ofSeconds(1))) {
+                assertEquals(proxiedUri(), c.endpoint().uri(), "round-robin reaches it again");
+            }
+        });
+    }
+
+    @Test
+    void anEndpointKilledUnderLoadCostsNoAcquireAndIsUsedAgainAfterItsRestart() throws Exception {
+        pool = WebSocketPools.builder().name("kill").endpoint(direct.uri("/feed")).endpoint(proxiedUri())
+                .pooling(true).minConnections(4).maxConnections(8).strategy(Strategies.roundRobin())
+                .ejectAfterConnectFailures(2).reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(300))
+                .build();
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().idle() == 4);
+
+        AtomicInteger failedAcquires = new AtomicInteger();
+        AtomicInteger failedSends = new AtomicInteger();
+        AtomicLong served = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        ExecutorService load = Executors.newFixedThreadPool(4);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            workers.add(load.submit(() -> {
+                while (System.nanoTime() < end) {
+                    PooledConnection c;
+                    try {
+                        c = pool.acquire(Duration.ofSeconds(1));
+                    } catch (PoolException e) {
+                        failedAcquires.incrementAndGet();
+                        continue;
+                    }
+                    try (c) {
+                        c.send("work");
+                        served.incrementAndGet();
+                    } catch (PoolException e) {
+                        failedSends.incrementAndGet(); // a connection that died under its holder
+                    }
+                }
+                return null;
+            }));
+        }
+        TimeUnit.MILLISECONDS.sleep(1_000); // let load run on both endpoints first (not an assertion's wait)
+        proxy.mode(FaultProxy.Mode.REFUSE);
+        proxy.resetAll();
+        for (Future<?> w : workers) {
+            w.get(20, TimeUnit.SECONDS);
+        }
+        load.shutdown();
+
+        assertEquals(0, failedAcquires.get(), "callers with a 1 s timeout never failed while an endpoint was healthy"
+                + " (served " + served.get() + ", sends that hit a dying connection " + failedSends.get() + ")");
+        assertTrue(served.get() > 100, "the load ran: " + served.get());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !proxied().healthy());
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().endpoints().get(0).open() >= 4);
+
+        proxy.mode(FaultProxy.Mode.FORWARD); // the server is back on the same port
+        await().atMost(Duration.ofSeconds(10)).until(() -> proxied().healthy());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            try (PooledConnection c = pool.acquire(Duration.ofSeconds(1))) {
+                assertEquals(proxiedUri(), c.endpoint().uri());
+            }
+        });
+    }
+}
