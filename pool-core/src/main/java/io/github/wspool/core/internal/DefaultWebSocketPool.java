@@ -529,9 +529,12 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         return slots.get() < config.maxConnections();
     }
 
-    /** Leases an ACTIVE connection the caller owns to the calling thread. */
+    /**
+     * Leases an ACTIVE connection the caller owns to the calling thread, on the fast path: it did not wait, so the
+     * time it started is the lease's start too (one clock read fewer per acquire).
+     */
     private Lease lease(ManagedConnection c, long start) {
-        long now = ticker.read();
+        long now = start;
         c.endpoint.activeLeases.incrementAndGet();
         Lease lease = new Lease(c, now);
         acquired(c, start, now);
