@@ -14,9 +14,10 @@ import java.time.Duration;
  * @param available   connections available without waiting
  * @param lastFailure its last connect failure while it is failing, else {@code null}
  * @param latency     its round-trip estimate, {@link Duration#ZERO} before the first sample
+ * @param breakerState its circuit breaker's state, lower-case ({@code closed}, {@code open}, {@code half_open}, …)
  */
 public record EndpointStats(URI uri, int weight, boolean healthy, int open, int active, int available,
-                            Throwable lastFailure, Duration latency) {
+                            Throwable lastFailure, Duration latency, String breakerState) {
 
     /** Reads like {@code ws://127.0.0.1:8080/feed healthy open=2 active=1 available=1 latency=0.4ms}. */
     @Override
@@ -25,7 +26,11 @@ public record EndpointStats(URI uri, int weight, boolean healthy, int open, int 
         if (weight != 1) {
             sb.append(" weight=").append(weight);
         }
-        sb.append(healthy ? " healthy" : " UNHEALTHY")
+        sb.append(healthy ? " healthy" : " UNHEALTHY");
+        if (!"closed".equals(breakerState)) {
+            sb.append(" breaker=").append(breakerState);
+        }
+        sb
                 .append(" open=").append(open)
                 .append(" active=").append(active)
                 .append(" available=").append(available);

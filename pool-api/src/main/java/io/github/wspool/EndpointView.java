@@ -64,6 +64,16 @@ public interface EndpointView {
     int availableConnections();
 
     /**
+     * The state of the endpoint's circuit breaker, lower-case ({@code closed}, {@code open}, {@code half_open}, …);
+     * {@code closed} for views without one.
+     *
+     * @return the breaker state name
+     */
+    default String breakerState() {
+        return "closed";
+    }
+
+    /**
      * An estimate of the round-trip time to this endpoint in nanoseconds, or 0 when nothing was measured yet.
      *
      * @return the latency estimate

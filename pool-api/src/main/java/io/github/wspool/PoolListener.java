@@ -4,6 +4,7 @@ import io.github.wspool.event.AcquireEvent;
 import io.github.wspool.event.AcquireFailureEvent;
 import io.github.wspool.event.ConnectEvent;
 import io.github.wspool.event.ConnectionStateChange;
+import io.github.wspool.event.EndpointBreakerEvent;
 import io.github.wspool.event.EndpointEvent;
 import io.github.wspool.event.EndpointHealthEvent;
 import io.github.wspool.event.PongEvent;
@@ -98,6 +99,15 @@ public interface PoolListener {
      * @param event the change
      */
     default void onEndpointHealthChange(EndpointHealthEvent event) {
+    }
+
+    /**
+     * An endpoint's circuit breaker changed state (it opens when connects to the endpoint keep failing or its
+     * connections stop answering, goes half-open to let a probe through, and closes when the probe succeeds).
+     *
+     * @param event the transition
+     */
+    default void onEndpointBreakerStateChange(EndpointBreakerEvent event) {
     }
 
     /**

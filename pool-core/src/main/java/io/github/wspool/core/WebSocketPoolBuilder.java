@@ -1,5 +1,8 @@
 package io.github.wspool.core;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.IntervalFunction;
 import io.github.wspool.Endpoint;
 import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.PoolListener;
@@ -101,6 +104,8 @@ public final class WebSocketPoolBuilder {
     private boolean failFastInitialization;
     private int maxConnectionsPerEndpoint = Integer.MAX_VALUE;
     private int ejectAfterConnectFailures = 3;
+    private CircuitBreakerConfig endpointBreakerConfig;
+    private CircuitBreakerRegistry breakerRegistry;
     private boolean panicMode;
     private int affinityMaxKeys = 100_000;
     private Duration affinityExpireAfterAccess = Duration.ofMinutes(30);
@@ -475,6 +480,33 @@ public final class WebSocketPoolBuilder {
     }
 
     /**
+     * The Resilience4j configuration of the per-endpoint circuit breakers, replacing the default: count-based window
+     * of 10 connects, opening at a 50% failure rate after {@code ejectAfterConnectFailures} connects, one probe
+     * connect when half-open, and an open-state wait of 1 s doubling with each repeated ejection up to 30 s (so a
+     * restarted server is used again within seconds, and a flapping one less and less often). The breakers record
+     * connect outcomes; the pool also forces them open when an endpoint's connections stop answering.
+     *
+     * @param config not null
+     * @return this
+     */
+    public WebSocketPoolBuilder endpointBreakerConfig(CircuitBreakerConfig config) {
+        this.endpointBreakerConfig = Objects.requireNonNull(config, "endpointBreakerConfig must not be null");
+        return this;
+    }
+
+    /**
+     * A Resilience4j registry to create the per-endpoint breakers in (named {@code wspool.<pool>.<endpoint>}), so
+     * they show up in existing Resilience4j tooling. The breakers then use the registry's clock, not the ticker.
+     *
+     * @param registry not null
+     * @return this
+     */
+    public WebSocketPoolBuilder circuitBreakerRegistry(CircuitBreakerRegistry registry) {
+        this.breakerRegistry = Objects.requireNonNull(registry, "circuitBreakerRegistry must not be null");
+        return this;
+    }
+
+    /**
      * What to do when no endpoint is healthy. {@code false} (the default): fail acquires at once with
      * {@link io.github.wspool.NoHealthyEndpointException}, which carries each endpoint's last failure, rather than
      * let callers wait out their timeout against servers known to be down. {@code true}: "panic" like Envoy and use
@@ -578,9 +610,22 @@ public final class WebSocketPoolBuilder {
                 pongTimeout, maxMissedPongs, leakDetectionThreshold,
                 connectTimeout, closeTimeout, shutdownTimeout, backoffInitial, backoffMax, backoffMultiplier,
                 maxMessageSize, headers, failFastInitialization, maxConnectionsPerEndpoint, ejectAfterConnectFailures,
+                endpointBreakerConfig != null ? endpointBreakerConfig : defaultEndpointBreakerConfig(), breakerRegistry,
                 panicMode, affinityMaxKeys, affinityExpireAfterAccess,
                 strategy != null ? strategy : Strategies.roundRobin(), listeners, ticker,
                 transport != null ? transport : new JavaWebSocketTransport(poolName));
+    }
+
+    private CircuitBreakerConfig defaultEndpointBreakerConfig() {
+        return CircuitBreakerConfig.custom()
+                .slidingWindow(Math.max(10, ejectAfterConnectFailures), ejectAfterConnectFailures,
+                        CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .failureRateThreshold(50)
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .waitIntervalFunctionInOpenState(
+                        IntervalFunction.ofExponentialBackoff(Duration.ofSeconds(1), 2.0, Duration.ofSeconds(30)))
+                .writableStackTraceEnabled(false)
+                .build();
     }
 
     private static Duration positive(String setting, Duration value) {

@@ -91,7 +91,7 @@ class FaultInjectionTest {
 
         proxy.mode(FaultProxy.Mode.FORWARD);
         await().atMost(Duration.ofSeconds(10)).until(() -> proxied().healthy());
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
             try (PooledConnection c = pool.acquire(Duration.ofSeconds(1))) {
                 assertEquals(proxiedUri(), c.endpoint().uri(), "round-robin reaches it again");
             }
@@ -148,7 +148,7 @@ class FaultInjectionTest {
 
         proxy.mode(FaultProxy.Mode.FORWARD); // the server is back on the same port
         await().atMost(Duration.ofSeconds(10)).until(() -> proxied().healthy());
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
             try (PooledConnection c = pool.acquire(Duration.ofSeconds(1))) {
                 assertEquals(proxiedUri(), c.endpoint().uri());
             }

@@ -174,7 +174,7 @@ class PoolIntegrationTest {
         URI refused = URI.create("ws://127.0.0.1:" + closedPort + "/");
         pool = WebSocketPools.builder().name("all-down").endpoint(refused).endpoint(server.uri("/feed")).pooling(true)
                 .minConnections(2).reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(50)).build();
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
             NoHealthyEndpointException e = assertThrows(NoHealthyEndpointException.class,
                     () -> pool.acquire(Duration.ofSeconds(30)));
             assertEquals(2, e.lastFailures().size());
@@ -186,7 +186,7 @@ class PoolIntegrationTest {
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "failed fast, not at the 30 s timeout");
         // the server comes back: a probe connect finds it and the pool serves again
         server.behavior(Behavior.ECHO);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
             try (PooledConnection c = pool.acquire(Duration.ofSeconds(1))) {
                 assertEquals(server.uri("/feed"), c.endpoint().uri());
             }

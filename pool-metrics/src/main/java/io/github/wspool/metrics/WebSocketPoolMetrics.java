@@ -57,6 +57,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       ({@code idle}, {@code lifetime}, {@code unhealthy}, {@code peer-closed}, {@code error}, …)</td></tr>
  *   <tr><td>{@code wspool.endpoint.healthy}</td><td>gauge</td><td>{@code endpoint}</td><td>1 healthy, 0 not</td></tr>
  *   <tr><td>{@code wspool.ping.rtt}</td><td>timer</td><td>{@code endpoint}</td><td>keepalive round-trip time</td></tr>
+ *   <tr><td>{@code wspool.endpoint.breaker.state}</td><td>gauge</td><td>{@code endpoint}, {@code state}</td><td>1 for
+ *       the current state of the endpoint's circuit breaker, 0 for the others</td></tr>
  * </table>
  *
  * <p>The {@code endpoint} tag is the endpoint URI without user-info, query or fragment, so a token in the URI never
@@ -66,6 +68,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link PoolListener} registered at {@link #bindTo}, so a pool that is not bound pays nothing.
  */
 public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
+
+    /** Resilience4j's breaker states, as the pool reports them. */
+    private static final List<String> BREAKER_STATES =
+            List.of("closed", "open", "half_open", "forced_open", "disabled", "metrics_only");
 
     private final WebSocketPool pool;
     private final Tags tags;
@@ -168,6 +174,11 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
             meters.add(Gauge.builder("wspool.endpoint.healthy", view, v -> v.healthy() ? 1 : 0)
                     .tags(tags).tag("endpoint", Endpoint.describe(u))
                     .description("1 if the endpoint is healthy, 0 if not").register(r));
+            for (String state : BREAKER_STATES) {
+                meters.add(Gauge.builder("wspool.endpoint.breaker.state", view, v -> state.equals(v.breakerState()) ? 1 : 0)
+                        .tags(tags).tag("endpoint", Endpoint.describe(u)).tag("state", state)
+                        .description("1 for the current state of the endpoint's circuit breaker").register(r));
+            }
             return new CopyOnWriteArrayList<>(meters);
         });
     }

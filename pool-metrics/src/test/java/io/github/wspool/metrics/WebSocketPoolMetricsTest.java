@@ -114,6 +114,12 @@ class WebSocketPoolMetricsTest {
         assertTrue(registry.get("wspool.connect").tags("endpoint", downTag, "outcome", "failure").timer().count() >= 1);
         assertEquals(1.0, gauge("wspool.endpoint.healthy", "endpoint", server.uri("/feed").toString()));
         await().atMost(Duration.ofSeconds(5)).until(() -> gauge("wspool.endpoint.healthy", "endpoint", downTag) == 0.0);
+        assertEquals(1.0, gauge("wspool.endpoint.breaker.state", "endpoint", server.uri("/feed").toString(),
+                "state", "closed"));
+        assertEquals(0.0, gauge("wspool.endpoint.breaker.state", "endpoint", downTag, "state", "closed"));
+        assertTrue(gauge("wspool.endpoint.breaker.state", "endpoint", downTag, "state", "open")
+                + gauge("wspool.endpoint.breaker.state", "endpoint", downTag, "state", "half_open") == 1.0,
+                "the down endpoint's breaker is open (or letting a probe through)");
 
         // keepalive round trips
         await().atMost(Duration.ofSeconds(5)).until(() -> registry.find("wspool.ping.rtt").timer() != null

@@ -11,6 +11,8 @@ import static io.github.wspool.ConnectionState.UNHEALTHY;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine;
 import io.github.wspool.AcquireRejectedException;
 import io.github.wspool.AcquireTimeoutException;
 import io.github.wspool.ConnectionClosedException;
@@ -35,6 +37,7 @@ import io.github.wspool.event.AcquireEvent;
 import io.github.wspool.event.AcquireFailureEvent;
 import io.github.wspool.event.ConnectEvent;
 import io.github.wspool.event.ConnectionStateChange;
+import io.github.wspool.event.EndpointBreakerEvent;
 import io.github.wspool.event.EndpointEvent;
 import io.github.wspool.event.EndpointHealthEvent;
 import io.github.wspool.event.PongEvent;
@@ -105,6 +108,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private static final long MIN_MAINTENANCE_DELAY = TimeUnit.MILLISECONDS.toNanos(1);
     /** Decay time of the per-endpoint peak-EWMA latency estimate (Finagle's default). */
     private static final long LATENCY_DECAY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long PROBE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int GOING_AWAY = 1001;
     private static final int NORMAL_CLOSURE = 1000;
     private static final LongUnaryOperator FULL_JITTER = bound -> ThreadLocalRandom.current().nextLong(bound + 1);
@@ -118,6 +122,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private final PoolScheduler scheduler;
     private final PoolEvents events;
     private final LongUnaryOperator backoffJitter;
+    private final java.time.Clock breakerClock;
     private final EndpointSet endpoints;
     /** Sticky affinity: key → endpoint, bounded and expiring after access. */
     private final Cache<String, EndpointState> affinity;
@@ -169,6 +174,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.selector = new EndpointSelector(config.strategy(), name, config.panicMode());
         this.scheduler = scheduler;
         this.backoffJitter = backoffJitter;
+        this.breakerClock = new TickerClock(config.ticker());
         this.events = new PoolEvents(name, config.listeners());
         this.transportOptions = new TransportOptions(config.connectTimeout(), config.maxMessageSize(),
                 config.headers(), "wspool-" + name);
@@ -200,8 +206,25 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private EndpointState newEndpoint(URI uri, int weight) {
         Backoff backoff = new Backoff(config.backoffInitial().toNanos(), config.backoffMax().toNanos(),
                 config.backoffMultiplier(), backoffJitter);
-        return new EndpointState(uri, weight, config.maxConnectionsPerEndpoint(), config.ejectAfterConnectFailures(),
-                backoff, LATENCY_DECAY_NANOS);
+        String breakerName = "wspool." + name + "." + Endpoint.describe(uri);
+        CircuitBreaker breaker = config.breakerRegistry() != null
+                ? config.breakerRegistry().circuitBreaker(breakerName, config.endpointBreakerConfig())
+                : new CircuitBreakerStateMachine(breakerName, config.endpointBreakerConfig(), breakerClock);
+        EndpointState e = new EndpointState(uri, weight, config.maxConnectionsPerEndpoint(), breaker, backoff,
+                LATENCY_DECAY_NANOS);
+        breaker.getEventPublisher().onStateTransition(t -> breakerTransition(e, t.getStateTransition()));
+        return e;
+    }
+
+    /** Logs and publishes an endpoint breaker's state change (called on the thread that caused it). */
+    private void breakerTransition(EndpointState e, CircuitBreaker.StateTransition transition) {
+        String from = transition.getFromState().name().toLowerCase(java.util.Locale.ROOT);
+        String to = transition.getToState().name().toLowerCase(java.util.Locale.ROOT);
+        log.info("[{}] circuit breaker of {}: {} -> {}", name, e, from, to);
+        if (events.enabled()) {
+            events.publish("onEndpointBreakerStateChange", new EndpointBreakerEvent(name, e, from, to),
+                    PoolListener::onEndpointBreakerStateChange);
+        }
     }
 
     /**
@@ -1491,22 +1514,25 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /**
-     * A probe connect to an ejected endpoint once its backoff allows: the connection joins the pool if it opens, and
-     * the endpoint is healthy again. Returns when to look again.
+     * A probe connect to an ejected endpoint once its breaker's open-state wait has passed (the breaker lets one
+     * through, half-open): the connection joins the pool if it opens, and the breaker closes. Returns when to look
+     * again: the breaker does not say when its wait ends, so an ejected endpoint is looked at every 100 ms.
      */
     private long probe(EndpointState e, long now) {
         if (!e.isEjected() || e.isDraining()) {
             return Long.MAX_VALUE;
         }
-        if (e.connecting.get() == 0 && e.mayConnect(now) && reserveSlot(e)) {
-            if (log.isDebugEnabled()) {
-                log.debug("[{}] probing unhealthy endpoint {}", name, e);
+        if (e.tryAcquireProbe()) {
+            if (reserveSlot(e)) {
+                if (log.isDebugEnabled()) {
+                    log.debug("[{}] probing unhealthy endpoint {}", name, e);
+                }
+                startConnect(e, null, false);
+                return Long.MAX_VALUE; // the outcome wakes housekeeping
             }
-            startConnect(e, null, false);
-            return Long.MAX_VALUE; // the outcome wakes housekeeping
+            e.releaseProbe();
         }
-        long at = e.backoffUntil();
-        return at == Long.MAX_VALUE ? now + MAX_MAINTENANCE_DELAY : at;
+        return now + PROBE_CHECK_NANOS;
     }
 
     /**
@@ -1575,7 +1601,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 }
             }
             perEndpoint.add(new EndpointStats(e.uri(), e.weight(), e.healthy(), e.slots.get(),
-                    Math.max(0, e.activeLeases.get()), available, e.lastFailure(), Duration.ofNanos(e.latencyNanos())));
+                    Math.max(0, e.activeLeases.get()), available, e.lastFailure(), Duration.ofNanos(e.latencyNanos()),
+                    e.breakerState()));
         }
         return PoolStats.of(counts, Math.max(0, pending.get()), perEndpoint);
     }

@@ -3,9 +3,11 @@ package io.github.wspool.core.internal;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointView;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -15,8 +17,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The connection array is copy-on-write (changed under {@link #lock} when a connection is created or finally
  * closed, read without a lock by every acquire), so the hot path is a lock-free scan plus one CAS.
  *
- * <p>Health, for now: an endpoint is unhealthy while it is being removed (draining) or while it is <em>ejected</em>
- * after {@code ejectAfter} consecutive failed connects; the next successful connect (a probe) brings it back.
+ * <p>Health: an endpoint is unhealthy while it is being removed (draining) or while its Resilience4j circuit breaker
+ * is not closed. The breaker records connect outcomes (it opens on the configured failure rate, by default after
+ * {@code ejectAfterConnectFailures} failures) and is forced open when the endpoint's open connections fail (missed
+ * pongs, resets). While open, no connects; once its wait has passed, one probe connect is let through (half-open),
+ * and its success closes the breaker again. The wait grows with repeated ejections.
  */
 final class EndpointState implements Endpoint, EndpointView {
 
@@ -25,7 +30,7 @@ final class EndpointState implements Endpoint, EndpointView {
     private final URI uri;
     private volatile int weight;
     private final int maxSlots;
-    private final int ejectAfter;
+    private final CircuitBreaker breaker;
 
     private final ReentrantLock lock = new ReentrantLock();
     private volatile ManagedConnection[] connections = NONE; // replaced under lock
@@ -40,16 +45,15 @@ final class EndpointState implements Endpoint, EndpointView {
     private final PeakEwma latency; // guarded by lock
     private volatile long latencyEstimate;
     private volatile Throwable lastFailure;
-    private volatile boolean ejected;
     private volatile boolean draining;
     /** Completed when a removed endpoint has closed its last connection. */
     final CompletableFuture<Void> drained = new CompletableFuture<>();
 
-    EndpointState(URI uri, int weight, int maxSlots, int ejectAfter, Backoff backoff, long latencyDecayNanos) {
+    EndpointState(URI uri, int weight, int maxSlots, CircuitBreaker breaker, Backoff backoff, long latencyDecayNanos) {
         this.uri = uri;
         this.weight = weight;
         this.maxSlots = maxSlots;
-        this.ejectAfter = ejectAfter;
+        this.breaker = breaker;
         this.backoff = backoff;
         this.latency = new PeakEwma(latencyDecayNanos);
     }
@@ -75,11 +79,31 @@ final class EndpointState implements Endpoint, EndpointView {
 
     @Override
     public boolean healthy() {
-        return !ejected && !draining;
+        return !draining && breakerAllowsTraffic();
+    }
+
+    /** Whether the breaker is in a state that lets ordinary traffic through (not open, half-open or forced open). */
+    private boolean breakerAllowsTraffic() {
+        CircuitBreaker.State s = breaker.getState();
+        return s == CircuitBreaker.State.CLOSED || s == CircuitBreaker.State.DISABLED
+                || s == CircuitBreaker.State.METRICS_ONLY;
     }
 
     boolean isEjected() {
-        return ejected;
+        return !breakerAllowsTraffic();
+    }
+
+    CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    /** Lower-case breaker state names, computed once: gauges read them without allocating. */
+    private static final String[] STATE_NAMES = java.util.Arrays.stream(CircuitBreaker.State.values())
+            .map(s -> s.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
+
+    @Override
+    public String breakerState() {
+        return STATE_NAMES[breaker.getState().ordinal()];
     }
 
     boolean isDraining() {
@@ -205,7 +229,8 @@ final class EndpointState implements Endpoint, EndpointView {
     boolean mayConnect(long now) {
         lock.lock();
         try {
-            return !draining && backoff.allows(now) && (backoff.failures() == 0 || connecting.get() == 0);
+            return !draining && breakerAllowsTraffic() && backoff.allows(now)
+                    && (backoff.failures() == 0 || connecting.get() == 0);
         } finally {
             lock.unlock();
         }
@@ -222,17 +247,25 @@ final class EndpointState implements Endpoint, EndpointView {
     }
 
     /**
-     * Records a connect failure; returns the backoff delay before the next attempt. The endpoint is ejected once
-     * {@code ejectAfter} connects in a row have failed.
+     * Claims the one probe connect an ejected endpoint may make once its breaker's wait has passed (the breaker goes
+     * half-open). The connect's outcome, recorded by {@link #connectSucceeded} or {@link #connectFailed}, closes or
+     * re-opens it; {@link #releaseProbe} gives the claim back if the connect cannot start.
      */
+    boolean tryAcquireProbe() {
+        return !draining && connecting.get() == 0 && !breakerAllowsTraffic() && breaker.tryAcquirePermission();
+    }
+
+    void releaseProbe() {
+        breaker.releasePermission();
+    }
+
+    /** Records a connect failure with the backoff and the breaker; returns the delay before the next attempt. */
     long connectFailed(long now, Throwable failure) {
         lock.lock();
         try {
             lastFailure = failure;
             long delay = backoff.onFailure(now);
-            if (backoff.failures() >= ejectAfter) {
-                ejected = true;
-            }
+            breaker.onError(0, TimeUnit.NANOSECONDS, failure);
             return delay;
         } finally {
             lock.unlock();
@@ -247,11 +280,10 @@ final class EndpointState implements Endpoint, EndpointView {
         lock.lock();
         try {
             lastFailure = cause;
-            if (ejected) {
+            if (!breakerAllowsTraffic()) {
                 return false;
             }
-            ejected = true;
-            backoff.onFailure(now); // pace the probes like connect failures
+            breaker.transitionToOpenState();
             return true;
         } finally {
             lock.unlock();
@@ -281,7 +313,7 @@ final class EndpointState implements Endpoint, EndpointView {
             int failures = backoff.failures();
             backoff.onSuccess();
             lastFailure = null;
-            ejected = false;
+            breaker.onSuccess(0, TimeUnit.NANOSECONDS);
             pongFailures.set(0);
             return failures;
         } finally {

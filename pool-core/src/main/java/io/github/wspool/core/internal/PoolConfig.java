@@ -1,5 +1,7 @@
 package io.github.wspool.core.internal;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.PoolListener;
 import io.github.wspool.core.Ticker;
@@ -39,6 +41,8 @@ public record PoolConfig(
         boolean failFastInitialization,
         int maxConnectionsPerEndpoint,
         int ejectAfterConnectFailures,
+        CircuitBreakerConfig endpointBreakerConfig,
+        CircuitBreakerRegistry breakerRegistry,
         boolean panicMode,
         int affinityMaxKeys,
         Duration affinityExpireAfterAccess,

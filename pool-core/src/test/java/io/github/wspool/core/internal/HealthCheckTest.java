@@ -136,6 +136,46 @@ class HealthCheckTest {
     }
 
     @Test
+    void theEndpointBreakerOpensProbesAfterAGrowingWaitAndClosesOnASuccessfulProbe() {
+        java.util.List<String> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.github.wspool.PoolListener recorder = new io.github.wspool.PoolListener() {
+            @Override
+            public void onEndpointBreakerStateChange(io.github.wspool.event.EndpointBreakerEvent e) {
+                transitions.add(e.from() + "->" + e.to());
+            }
+        };
+        try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(1).maxConnections(2)
+                .reconnectBackoff(Duration.ofMillis(1), Duration.ofMillis(1)).listener(recorder))) {
+            h.transport.failConnects(new java.net.ConnectException("Connection refused"));
+            h.transport.openConnections().get(0).peerClose(1001, "restart");
+            for (int i = 0; i < 3; i++) { // three failed connects in a row open the breaker
+                h.ticker.advance(Duration.ofMillis(2));
+                h.maintain();
+            }
+            assertEquals(java.util.List.of("closed->open"), transitions);
+            assertEquals("open", h.pool.stats().endpoints().get(0).breakerState());
+            int attempts = h.transport.connectAttempts();
+            h.ticker.advance(Duration.ofMillis(990));
+            h.maintain();
+            assertEquals(attempts, h.transport.connectAttempts(), "no connect while open (1 s wait)");
+            h.ticker.advance(Duration.ofMillis(20));
+            h.maintain();
+            assertEquals(attempts + 1, h.transport.connectAttempts(), "one probe once the wait passed");
+            assertEquals(java.util.List.of("closed->open", "open->half_open", "half_open->open"), transitions);
+            h.ticker.advance(Duration.ofMillis(1_500));
+            h.maintain();
+            assertEquals(attempts + 1, h.transport.connectAttempts(), "the second wait is longer (2 s)");
+            h.transport.failConnects(null);
+            h.ticker.advance(Duration.ofMillis(600));
+            h.maintain();
+            assertEquals("closed", h.pool.stats().endpoints().get(0).breakerState(), "a successful probe closes it");
+            assertEquals(java.util.List.of("closed->open", "open->half_open", "half_open->open", "open->half_open",
+                    "half_open->closed"), transitions);
+            assertEquals(1, h.pool.stats().idle(), "and its connection joins the pool");
+        }
+    }
+
+    @Test
     void inMemoryTransportCanSilencePongs() {
         InMemoryTransport.Connection[] seen = new InMemoryTransport.Connection[1];
         try (EngineHarness h = harness(1, 1)) {

@@ -136,6 +136,7 @@ class HousekeepingTest {
     @Test
     void failedConnectsBackOffExponentiallyThenRecover() {
         try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(1).maxConnections(2)
+                .ejectAfterConnectFailures(100) // this test is about the backoff before any ejection
                 .reconnectBackoff(Duration.ofMillis(250), Duration.ofSeconds(1)))) {
             // harness opened the first connection already; drop it and make the server unreachable
             h.transport.failConnects(new ConnectException("Connection refused"));
