@@ -105,6 +105,11 @@ public final class WebSocketPoolBuilder {
     private int maxConnectionsPerEndpoint = Integer.MAX_VALUE;
     private int ejectAfterConnectFailures = 3;
     private CircuitBreakerConfig endpointBreakerConfig;
+    private CircuitBreakerConfig connectionBreakerConfig = CircuitBreakerConfig.custom()
+            .slidingWindow(20, 5, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .failureRateThreshold(50)
+            .writableStackTraceEnabled(false)
+            .build();
     private CircuitBreakerRegistry breakerRegistry;
     private boolean panicMode;
     private int affinityMaxKeys = 100_000;
@@ -495,6 +500,21 @@ public final class WebSocketPoolBuilder {
     }
 
     /**
+     * The Resilience4j configuration shared by the per-connection circuit breakers, which record each connection's
+     * send outcomes and keepalive ping outcomes; when one opens, its connection is unhealthy and recycled. The
+     * default is a small count-based window (20 calls, judged after 5, open at 50% failures): the library's default
+     * of 100 calls would rarely judge a quiet socket and costs about three times the memory per connection. These
+     * breakers are not registered anywhere nor turned into meters: there may be thousands.
+     *
+     * @param config not null
+     * @return this
+     */
+    public WebSocketPoolBuilder connectionBreakerConfig(CircuitBreakerConfig config) {
+        this.connectionBreakerConfig = Objects.requireNonNull(config, "connectionBreakerConfig must not be null");
+        return this;
+    }
+
+    /**
      * A Resilience4j registry to create the per-endpoint breakers in (named {@code wspool.<pool>.<endpoint>}), so
      * they show up in existing Resilience4j tooling. The breakers then use the registry's clock, not the ticker.
      *
@@ -610,7 +630,8 @@ public final class WebSocketPoolBuilder {
                 pongTimeout, maxMissedPongs, leakDetectionThreshold,
                 connectTimeout, closeTimeout, shutdownTimeout, backoffInitial, backoffMax, backoffMultiplier,
                 maxMessageSize, headers, failFastInitialization, maxConnectionsPerEndpoint, ejectAfterConnectFailures,
-                endpointBreakerConfig != null ? endpointBreakerConfig : defaultEndpointBreakerConfig(), breakerRegistry,
+                endpointBreakerConfig != null ? endpointBreakerConfig : defaultEndpointBreakerConfig(),
+                connectionBreakerConfig, breakerRegistry,
                 panicMode, affinityMaxKeys, affinityExpireAfterAccess,
                 strategy != null ? strategy : Strategies.roundRobin(), listeners, ticker,
                 transport != null ? transport : new JavaWebSocketTransport(poolName));

@@ -799,7 +799,33 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     @Override
+    public void sendSucceeded(ManagedConnection c) {
+        CircuitBreaker b = c.breaker;
+        if (b != null) {
+            b.onSuccess(0, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Records a failed send or ping; an open breaker makes the connection unhealthy. */
+    private void recordConnectionFailure(ManagedConnection c, Throwable failure) {
+        CircuitBreaker b = c.breaker;
+        if (b == null) {
+            return;
+        }
+        b.onError(0, TimeUnit.NANOSECONDS, failure);
+        if (b.getState() == CircuitBreaker.State.OPEN) {
+            log.warn("[{}] {} to {} is unhealthy: its circuit breaker opened ({}% of its last sends and pings failed)",
+                    name, c.id, c.endpoint, Math.round(b.getMetrics().getFailureRate()));
+            markBroken(c, RecycleReason.UNHEALTHY);
+        }
+    }
+
+    @Override
     public RuntimeException sendFailed(ManagedConnection c, RuntimeException failure) {
+        CircuitBreaker b = c.breaker;
+        if (b != null) {
+            b.onError(0, TimeUnit.NANOSECONDS, failure);
+        }
         markBroken(c, RecycleReason.ERROR);
         return new ConnectionClosedException("Connection " + c.id + " to " + c.endpoint + " of pool '" + name
                 + "' is no longer open; release this lease and acquire another", failure);
@@ -1015,6 +1041,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         private void opened(TransportConnection connection) {
             long now = ticker.read();
             c.transport = connection;
+            c.breaker = new CircuitBreakerStateMachine("wspool." + name + "." + c.id, config.connectionBreakerConfig(),
+                    breakerClock);
             c.openedAt = now;
             c.lastUsedAt = now;
             c.expiresAt = maxLifetimeNanos > 0 ? now + maxLifetimeNanos - lifetimeJitter() : Long.MAX_VALUE;
@@ -1089,6 +1117,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             c.awaitingPong = false;
             c.missedPongs = 0;
             c.successfulPongs++;
+            CircuitBreaker b = c.breaker;
+            if (b != null) {
+                b.onSuccess(0, TimeUnit.NANOSECONDS);
+            }
             c.endpoint.pongFailures.set(0);
             long sentAt = c.lastPingSentAt;
             if (sentAt != 0) {
@@ -1446,6 +1478,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (++c.missedPongs >= config.maxMissedPongs()) {
                 pongMissed(c);
                 return Long.MAX_VALUE;
+            }
+            recordConnectionFailure(c, new TimeoutException("no pong within "
+                    + TimeUnit.NANOSECONDS.toMillis(pongTimeoutNanos) + " ms"));
+            if (c.state() != READY && c.state() != IDLE && c.state() != ACTIVE) {
+                return Long.MAX_VALUE; // the breaker opened: recycled
             }
         }
         if (!c.awaitingPong && now - c.nextPingAt >= 0) {

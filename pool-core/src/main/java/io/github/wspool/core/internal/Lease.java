@@ -61,6 +61,7 @@ final class Lease implements PooledConnection {
         } catch (RuntimeException e) {
             throw connection.owner().sendFailed(connection, e);
         }
+        connection.owner().sendSucceeded(connection);
     }
 
     @Override
@@ -72,6 +73,7 @@ final class Lease implements PooledConnection {
         } catch (RuntimeException e) {
             throw connection.owner().sendFailed(connection, e);
         }
+        connection.owner().sendSucceeded(connection);
     }
 
     private TransportConnection openTransport(String operation) {

@@ -59,6 +59,8 @@ final class ManagedConnection {
     /** Consecutive pings that got no pong in time; reset by any pong. */
     volatile int missedPongs;
     volatile int successfulPongs;
+    /** Records this connection's send and ping outcomes; set when it opens. Open means unhealthy. */
+    volatile io.github.resilience4j.circuitbreaker.CircuitBreaker breaker;
 
     ManagedConnection(String id, EndpointState endpoint, ConnectionOwner owner, long now) {
         this.id = id;

@@ -42,6 +42,7 @@ public record PoolConfig(
         int maxConnectionsPerEndpoint,
         int ejectAfterConnectFailures,
         CircuitBreakerConfig endpointBreakerConfig,
+        CircuitBreakerConfig connectionBreakerConfig,
         CircuitBreakerRegistry breakerRegistry,
         boolean panicMode,
         int affinityMaxKeys,

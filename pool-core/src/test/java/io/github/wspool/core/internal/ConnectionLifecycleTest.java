@@ -79,6 +79,10 @@ class ConnectionLifecycleTest {
         public RuntimeException sendFailed(ManagedConnection c, RuntimeException failure) {
             return failure;
         }
+
+        @Override
+        public void sendSucceeded(ManagedConnection c) {
+        }
     }
 
     private static ManagedConnection connectionIn(ConnectionState s, RecordingOwner owner) {

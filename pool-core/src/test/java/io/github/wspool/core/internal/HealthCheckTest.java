@@ -176,6 +176,39 @@ class HealthCheckTest {
     }
 
     @Test
+    void aConnectionWhosePingsFailIntermittentlyIsRecycledByItsBreaker() {
+        try (EngineHarness h = harness(1, 10)) { // 10 misses in a row tolerated: only the breaker can catch this
+            InMemoryTransport.Connection conn = h.transport.openConnections().get(0);
+            boolean answer = false;
+            for (int round = 0; round < 5; round++) {
+                conn.autoPong(answer); // miss, pong, miss, pong, miss: 60% failures over the minimum of 5 calls
+                answer = !answer;
+                h.ticker.advance(Duration.ofSeconds(30));
+                h.maintain();
+                h.ticker.advance(Duration.ofSeconds(5));
+                h.maintain();
+                if (round < 4) {
+                    assertEquals(0, h.recycledFor(RecycleReason.UNHEALTHY), "not judged before 5 calls, round " + round);
+                }
+            }
+            assertEquals(1, h.recycledFor(RecycleReason.UNHEALTHY), "the connection's breaker opened");
+        }
+    }
+
+    @Test
+    void sendsThatSucceedKeepTheBreakerClosed() {
+        try (EngineHarness h = harness(1, 1)) {
+            for (int i = 0; i < 50; i++) {
+                try (PooledConnection c = h.pool.acquire()) {
+                    c.send("ok");
+                }
+            }
+            assertEquals(0, h.recycledFor(RecycleReason.UNHEALTHY));
+            assertEquals(50, h.transport.connections().get(0).sentCount());
+        }
+    }
+
+    @Test
     void inMemoryTransportCanSilencePongs() {
         InMemoryTransport.Connection[] seen = new InMemoryTransport.Connection[1];
         try (EngineHarness h = harness(1, 1)) {
