@@ -103,6 +103,8 @@ public final class WebSocketPoolBuilder {
     private final Map<String, String> headers = new LinkedHashMap<>();
     private boolean failFastInitialization;
     private int maxConnectionsPerEndpoint = Integer.MAX_VALUE;
+    private int maxConcurrentConnectsPerEndpoint = 8;
+    private int maxConcurrentConnects = 32;
     private int ejectAfterConnectFailures = 3;
     private CircuitBreakerConfig endpointBreakerConfig;
     private CircuitBreakerConfig connectionBreakerConfig = CircuitBreakerConfig.custom()
@@ -469,6 +471,29 @@ public final class WebSocketPoolBuilder {
     }
 
     /**
+     * Caps on connect attempts in flight at once, per endpoint and for the whole pool, so that a pool starting with a
+     * large {@code minConnections}, or refilling after a server restart, ramps up instead of stampeding the server.
+     * Connects beyond a cap start as earlier ones finish. Defaults: 8 per endpoint, 32 per pool.
+     *
+     * @param perEndpoint at least 1
+     * @param perPool     at least {@code perEndpoint}
+     * @return this
+     */
+    public WebSocketPoolBuilder maxConcurrentConnects(int perEndpoint, int perPool) {
+        if (perEndpoint < 1) {
+            throw new IllegalArgumentException("maxConcurrentConnects perEndpoint must be at least 1, but was "
+                    + perEndpoint);
+        }
+        if (perPool < perEndpoint) {
+            throw new IllegalArgumentException("maxConcurrentConnects perPool (" + perPool + ") must not be less than"
+                    + " perEndpoint (" + perEndpoint + ")");
+        }
+        this.maxConcurrentConnectsPerEndpoint = perEndpoint;
+        this.maxConcurrentConnects = perPool;
+        return this;
+    }
+
+    /**
      * After this many failed connects in a row an endpoint is unhealthy (ejected): it gets no leases and no
      * connections except one probe connect at a time, paced by the reconnect backoff; the first probe that succeeds
      * makes it healthy again.
@@ -629,7 +654,8 @@ public final class WebSocketPoolBuilder {
                 maxPendingAcquires, acquireTimeout, idleAfter, idleTimeout, maxLifetime, healthCheckInterval,
                 pongTimeout, maxMissedPongs, leakDetectionThreshold,
                 connectTimeout, closeTimeout, shutdownTimeout, backoffInitial, backoffMax, backoffMultiplier,
-                maxMessageSize, headers, failFastInitialization, maxConnectionsPerEndpoint, ejectAfterConnectFailures,
+                maxMessageSize, headers, failFastInitialization, maxConnectionsPerEndpoint,
+                maxConcurrentConnectsPerEndpoint, maxConcurrentConnects, ejectAfterConnectFailures,
                 endpointBreakerConfig != null ? endpointBreakerConfig : defaultEndpointBreakerConfig(),
                 connectionBreakerConfig, breakerRegistry,
                 panicMode, affinityMaxKeys, affinityExpireAfterAccess,

@@ -148,6 +148,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     /** Connections holding a slot (opening, open or closing), over all endpoints. */
     private final AtomicInteger slots = new AtomicInteger();
+    /** Connect attempts in flight (TCP connect to handshake outcome), for the pool-wide cap on concurrent connects. */
+    private final AtomicInteger attempts = new AtomicInteger();
     /** Connects in flight that will serve a waiter or fill the pool, over all endpoints. */
     private final AtomicInteger connecting = new AtomicInteger();
     /** Callers waiting: incremented before a waiter is queued, decremented when it settles. */
@@ -210,8 +212,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         CircuitBreaker breaker = config.breakerRegistry() != null
                 ? config.breakerRegistry().circuitBreaker(breakerName, config.endpointBreakerConfig())
                 : new CircuitBreakerStateMachine(breakerName, config.endpointBreakerConfig(), breakerClock);
-        EndpointState e = new EndpointState(uri, weight, config.maxConnectionsPerEndpoint(), breaker, backoff,
-                LATENCY_DECAY_NANOS);
+        EndpointState e = new EndpointState(uri, weight, config.maxConnectionsPerEndpoint(),
+                config.maxConcurrentConnectsPerEndpoint(), breaker, backoff, LATENCY_DECAY_NANOS);
         breaker.getEventPublisher().onStateTransition(t -> breakerTransition(e, t.getStateTransition()));
         return e;
     }
@@ -863,6 +865,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * concurrent refills cannot together overshoot {@code minConnections}.
      */
     private boolean reserveSlot(EndpointState e, int limit) {
+        if (attempts.get() >= config.maxConcurrentConnects()) {
+            return false; // the pool-wide cap on connects in flight (a soft cap: checked, then counted)
+        }
         int max = Math.min(limit, config.maxConnections());
         while (true) {
             int n = slots.get();
@@ -960,6 +965,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (!counted) {
             connecting.incrementAndGet();
         }
+        attempts.incrementAndGet();
         e.connecting.incrementAndGet();
         e.add(c);
         if (log.isDebugEnabled()) {
@@ -1019,6 +1025,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 d.cancel();
             }
             c.endpoint.connecting.decrementAndGet();
+            attempts.decrementAndGet();
             return true;
         }
 

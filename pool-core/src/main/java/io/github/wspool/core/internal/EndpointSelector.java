@@ -99,8 +99,11 @@ final class EndpointSelector {
         List<EndpointState> fewest = new ArrayList<>(all.length);
         EndpointState best = null;
         for (EndpointState e : all) {
-            if (!(e.healthy() || (panic && !e.isDraining())) || !e.hasRoom() || !e.mayConnect(now)) {
+            if (!(e.healthy() || (panic && !e.isDraining())) || !e.hasRoom()) {
                 continue;
+            }
+            if (!e.mayConnect(now) && !e.connectsCapped()) {
+                continue; // backing off after failures: place the connection elsewhere
             }
             int cmp = best == null ? -1 : compareSlotsPerWeight(e, best);
             if (cmp < 0) {
@@ -114,7 +117,10 @@ final class EndpointSelector {
         if (fewest.isEmpty()) {
             return null;
         }
-        return fewest.get(Math.floorMod(placementTieBreaker.getAndIncrement(), fewest.size()));
+        EndpointState chosen = fewest.get(Math.floorMod(placementTieBreaker.getAndIncrement(), fewest.size()));
+        // An endpoint at its cap of concurrent connects is not replaced by another: its share waits for its connects
+        // to finish (slow start), rather than spilling onto the others and skewing the spread.
+        return chosen.mayConnect(now) ? chosen : null;
     }
 
     private static boolean noneHealthy(EndpointState[] all) {

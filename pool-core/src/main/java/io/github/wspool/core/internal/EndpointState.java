@@ -30,6 +30,7 @@ final class EndpointState implements Endpoint, EndpointView {
     private final URI uri;
     private volatile int weight;
     private final int maxSlots;
+    private final int maxConnects;
     private final CircuitBreaker breaker;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -49,10 +50,12 @@ final class EndpointState implements Endpoint, EndpointView {
     /** Completed when a removed endpoint has closed its last connection. */
     final CompletableFuture<Void> drained = new CompletableFuture<>();
 
-    EndpointState(URI uri, int weight, int maxSlots, CircuitBreaker breaker, Backoff backoff, long latencyDecayNanos) {
+    EndpointState(URI uri, int weight, int maxSlots, int maxConnects, CircuitBreaker breaker, Backoff backoff,
+                  long latencyDecayNanos) {
         this.uri = uri;
         this.weight = weight;
         this.maxSlots = maxSlots;
+        this.maxConnects = maxConnects;
         this.breaker = breaker;
         this.backoff = backoff;
         this.latency = new PeakEwma(latencyDecayNanos);
@@ -230,10 +233,15 @@ final class EndpointState implements Endpoint, EndpointView {
         lock.lock();
         try {
             return !draining && breakerAllowsTraffic() && backoff.allows(now)
-                    && (backoff.failures() == 0 || connecting.get() == 0);
+                    && (backoff.failures() == 0 || connecting.get() == 0) && connecting.get() < maxConnects;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Whether this endpoint's cap on concurrent connects is reached (other connects must finish first). */
+    boolean connectsCapped() {
+        return connecting.get() >= maxConnects;
     }
 
     /** When the backoff lets the next connect start, or {@code Long.MAX_VALUE} if it does not hold connects back. */

@@ -40,6 +40,8 @@ public record PoolConfig(
         Map<String, String> headers,
         boolean failFastInitialization,
         int maxConnectionsPerEndpoint,
+        int maxConcurrentConnectsPerEndpoint,
+        int maxConcurrentConnects,
         int ejectAfterConnectFailures,
         CircuitBreakerConfig endpointBreakerConfig,
         CircuitBreakerConfig connectionBreakerConfig,

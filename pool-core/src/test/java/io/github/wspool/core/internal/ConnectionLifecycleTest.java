@@ -86,7 +86,7 @@ class ConnectionLifecycleTest {
     }
 
     private static ManagedConnection connectionIn(ConnectionState s, RecordingOwner owner) {
-        EndpointState e = new EndpointState(URI.create("ws://127.0.0.1:1/"), 1, Integer.MAX_VALUE, io.github.resilience4j.circuitbreaker.CircuitBreaker.ofDefaults("t"), new Backoff(1, 1, 2.0, b -> b), 1);
+        EndpointState e = new EndpointState(URI.create("ws://127.0.0.1:1/"), 1, Integer.MAX_VALUE, 8, io.github.resilience4j.circuitbreaker.CircuitBreaker.ofDefaults("t"), new Backoff(1, 1, 2.0, b -> b), 1);
         ManagedConnection c = new ManagedConnection("t-1", e, owner, 0);
         ConnectionState at = INITIALIZING;
         for (ConnectionState next : pathTo(s)) {
@@ -152,7 +152,7 @@ class ConnectionLifecycleTest {
                 .name("illegal").endpoint("ws://127.0.0.1:1/").ticker(ticker).transport(new InMemoryTransport())),
                 new ManualScheduler(ticker), b -> b);
         try {
-            EndpointState e = new EndpointState(URI.create("ws://127.0.0.1:1/"), 1, Integer.MAX_VALUE, io.github.resilience4j.circuitbreaker.CircuitBreaker.ofDefaults("t"), new Backoff(1, 1, 2.0, b -> b), 1);
+            EndpointState e = new EndpointState(URI.create("ws://127.0.0.1:1/"), 1, Integer.MAX_VALUE, 8, io.github.resilience4j.circuitbreaker.CircuitBreaker.ofDefaults("t"), new Backoff(1, 1, 2.0, b -> b), 1);
             ManagedConnection c = new ManagedConnection("illegal-x", e, pool, 0);
             AssertionError error = assertThrows(AssertionError.class, () -> c.transition(INITIALIZING, ACTIVE));
             assertTrue(error.getMessage().contains("INITIALIZING -> ACTIVE"), error.getMessage());

@@ -163,6 +163,39 @@ class HousekeepingTest {
     }
 
     @Test
+    void concurrentConnectsAreCappedPerEndpointAndPerPool() {
+        InMemoryTransport manual = new InMemoryTransport().manualOpen(true);
+        FakeTicker ticker = new FakeTicker();
+        ManualScheduler scheduler = new ManualScheduler(ticker);
+        DefaultWebSocketPool pool = DefaultWebSocketPool.start(io.github.wspool.core.BuilderAccess.config(
+                io.github.wspool.core.WebSocketPools.builder().name("caps").endpoint("ws://127.0.0.1:1/")
+                        .endpoint("ws://127.0.0.1:2/").pooling(true).minConnections(20).maxConnections(20)
+                        .maxConcurrentConnects(3, 5).ticker(ticker).transport(manual)), scheduler, b -> b);
+        try {
+            scheduler.runDue();
+            int rounds = 0;
+            while (pool.stats().idle() < 20 && rounds++ < 20) {
+                long inFlight = manual.connections().stream().filter(c -> !c.isOpen() && !c.isFinished()).count();
+                assertTrue(inFlight <= 5, "at most 5 connects in flight, was " + inFlight);
+                java.util.Map<String, Long> perEndpoint = manual.connections().stream()
+                        .filter(c -> !c.isOpen() && !c.isFinished())
+                        .collect(java.util.stream.Collectors.groupingBy(c -> c.uri().toString(),
+                                java.util.stream.Collectors.counting()));
+                perEndpoint.values().forEach(n -> assertTrue(n <= 3, "at most 3 per endpoint: " + perEndpoint));
+                manual.openPending();
+                scheduler.runDue();
+                pool.maintain(ticker.read());
+            }
+            assertEquals(20, pool.stats().idle(), "all opened in rounds of at most 5");
+            assertTrue(rounds >= 4, "20 connects at 5 at a time take at least 4 rounds, took " + rounds);
+            assertEquals(java.util.List.of(10, 10), pool.stats().endpoints().stream()
+                    .map(io.github.wspool.EndpointStats::open).collect(java.util.stream.Collectors.toList()));
+        } finally {
+            pool.close();
+        }
+    }
+
+    @Test
     void maintainReturnsTheDelayToItsNextDueWork() {
         try (EngineHarness h = pooled(1, 1)) {
             long delay = h.maintain();
