@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.wspool.Endpoint;
+import io.github.wspool.HealthProbe;
 import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.PoolListener;
 import io.github.wspool.WebSocketPool;
@@ -93,6 +94,10 @@ public final class WebSocketPoolBuilder {
     private Duration pongTimeout = Duration.ofSeconds(5);
     private int maxMissedPongs = 1;
     private Duration leakDetectionThreshold = Duration.ZERO;
+    private HealthProbe healthProbe;
+    private Duration probeInterval = Duration.ofSeconds(30);
+    private Duration probeTimeout = Duration.ofSeconds(5);
+    private int probeUnhealthyThreshold = 2;
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration closeTimeout = Duration.ofSeconds(2);
     private Duration shutdownTimeout = Duration.ofSeconds(10);
@@ -333,6 +338,30 @@ public final class WebSocketPoolBuilder {
             throw new IllegalArgumentException("maxMissedPongs must be at least 1, but was " + missed);
         }
         this.maxMissedPongs = missed;
+        return this;
+    }
+
+    /**
+     * An application-level probe run on idle connections every {@code interval}; a reply must arrive within
+     * {@code timeout}. A connection failing {@code unhealthyThreshold} probes in a row is unhealthy and recycled; its
+     * outcomes also feed the connection's circuit breaker. Off by default.
+     *
+     * @param probe              what to send and how to recognise the reply
+     * @param interval           positive
+     * @param timeout            positive
+     * @param unhealthyThreshold consecutive failures that make a connection unhealthy, at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder healthProbe(HealthProbe probe, Duration interval, Duration timeout,
+                                            int unhealthyThreshold) {
+        this.healthProbe = Objects.requireNonNull(probe, "healthProbe must not be null");
+        this.probeInterval = positive("healthProbe interval", interval);
+        this.probeTimeout = positive("healthProbe timeout", timeout);
+        if (unhealthyThreshold < 1) {
+            throw new IllegalArgumentException("healthProbe unhealthyThreshold must be at least 1, but was "
+                    + unhealthyThreshold);
+        }
+        this.probeUnhealthyThreshold = unhealthyThreshold;
         return this;
     }
 
@@ -652,7 +681,8 @@ public final class WebSocketPoolBuilder {
         String poolName = name != null ? name : "wspool-" + POOL_SEQUENCE.incrementAndGet();
         return new PoolConfig(poolName, endpoints, pooling, minConnections, maxConnections,
                 maxPendingAcquires, acquireTimeout, idleAfter, idleTimeout, maxLifetime, healthCheckInterval,
-                pongTimeout, maxMissedPongs, leakDetectionThreshold,
+                pongTimeout, maxMissedPongs, leakDetectionThreshold, healthProbe, probeInterval, probeTimeout,
+                probeUnhealthyThreshold,
                 connectTimeout, closeTimeout, shutdownTimeout, backoffInitial, backoffMax, backoffMultiplier,
                 maxMessageSize, headers, failFastInitialization, maxConnectionsPerEndpoint,
                 maxConcurrentConnectsPerEndpoint, maxConcurrentConnects, ejectAfterConnectFailures,

@@ -1054,6 +1054,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             c.lastUsedAt = now;
             c.expiresAt = maxLifetimeNanos > 0 ? now + maxLifetimeNanos - lifetimeJitter() : Long.MAX_VALUE;
             c.nextPingAt = pingIntervalNanos > 0 ? now + pingIntervalNanos - pingJitter() : Long.MAX_VALUE;
+            c.nextProbeAt = config.healthProbe() != null ? now + config.probeInterval().toNanos() : Long.MAX_VALUE;
             EndpointState e = c.endpoint;
             e.recordLatency(now - startedAt, now);
             boolean wasEjected = e.isEjected();
@@ -1102,6 +1103,16 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
         @Override
         public void onText(String text) {
+            String probe = c.probeId;
+            if (probe != null && probeReply(text, probe)) {
+                c.probeId = null;
+                c.probeFailures = 0;
+                CircuitBreaker b = c.breaker;
+                if (b != null) {
+                    b.onSuccess(0, TimeUnit.NANOSECONDS);
+                }
+                return; // the pool's own message: not the application's
+            }
             if (log.isTraceEnabled()) {
                 log.trace("[{}] {} received a text message of {} chars", name, c.id, text.length());
             }
@@ -1463,6 +1474,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 if (s == READY || s == IDLE || s == ACTIVE) {
                     next = Math.min(next, keepalive(c, now));
                 }
+                if (config.healthProbe() != null) {
+                    next = Math.min(next, applicationProbe(c, now));
+                }
             }
             next = Math.min(next, probe(e, now));
         }
@@ -1511,6 +1525,60 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             c.nextPingAt = now + pingIntervalNanos - pingJitter();
         }
         return c.awaitingPong ? Math.min(c.nextPingAt, c.pongDeadline) : c.nextPingAt;
+    }
+
+    private boolean probeReply(String text, String probeId) {
+        try {
+            return config.healthProbe().isReply(text, probeId);
+        } catch (RuntimeException e) {
+            log.warn("[{}] health probe {} threw from isReply; treating the message as no reply", name,
+                    config.healthProbe().getClass().getName(), e);
+            return false;
+        }
+    }
+
+    /**
+     * Runs the application probe on an idle connection when due, and judges the one in flight when its deadline has
+     * passed; returns when this connection next needs a look.
+     */
+    private long applicationProbe(ManagedConnection c, long now) {
+        ConnectionState s = c.state();
+        String inFlight = c.probeId;
+        if (inFlight != null && now - c.probeDeadline >= 0) {
+            c.probeId = null;
+            int failures = ++c.probeFailures;
+            recordConnectionFailure(c, new TimeoutException("no reply to health probe within "
+                    + config.probeTimeout().toMillis() + " ms"));
+            if (failures >= config.probeUnhealthyThreshold() && (c.state() == READY || c.state() == IDLE
+                    || c.state() == ACTIVE)) {
+                log.warn("[{}] {} to {} is unhealthy: {} health probe(s) in a row got no reply within {} ms", name,
+                        c.id, c.endpoint, failures, config.probeTimeout().toMillis());
+                markBroken(c, RecycleReason.UNHEALTHY);
+                return Long.MAX_VALUE;
+            }
+            inFlight = null;
+        }
+        if (inFlight != null) {
+            return c.probeDeadline;
+        }
+        if ((s == READY || s == IDLE) && now - c.nextProbeAt >= 0) {
+            TransportConnection t = c.transport;
+            String id = c.id + "-probe-" + (c.successfulPongs + c.probeFailures) + "-" + (now & 0xffff);
+            if (t != null && !c.transportFinished) {
+                try {
+                    String request = config.healthProbe().request(id);
+                    c.probeDeadline = now + config.probeTimeout().toNanos();
+                    c.probeId = id;
+                    t.sendText(request);
+                } catch (RuntimeException e) {
+                    c.probeId = null;
+                    log.debug("[{}] {} health probe could not be sent", name, c.id, e);
+                }
+            }
+            c.nextProbeAt = now + config.probeInterval().toNanos();
+            return c.probeId != null ? Math.min(c.probeDeadline, c.nextProbeAt) : c.nextProbeAt;
+        }
+        return c.nextProbeAt;
     }
 
     /**

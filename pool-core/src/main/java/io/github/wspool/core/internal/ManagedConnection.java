@@ -59,6 +59,11 @@ final class ManagedConnection {
     /** Consecutive pings that got no pong in time; reset by any pong. */
     volatile int missedPongs;
     volatile int successfulPongs;
+    /** The application probe in flight (its id), or {@code null}; its deadline; failures in a row; next due. */
+    volatile String probeId;
+    volatile long probeDeadline;
+    volatile int probeFailures;
+    volatile long nextProbeAt = Long.MAX_VALUE;
     /** Records this connection's send and ping outcomes; set when it opens. Open means unhealthy. */
     volatile io.github.resilience4j.circuitbreaker.CircuitBreaker breaker;
 

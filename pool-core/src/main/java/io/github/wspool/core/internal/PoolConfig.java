@@ -2,6 +2,7 @@ package io.github.wspool.core.internal;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.wspool.HealthProbe;
 import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.PoolListener;
 import io.github.wspool.core.Ticker;
@@ -30,6 +31,10 @@ public record PoolConfig(
         Duration pongTimeout,
         int maxMissedPongs,
         Duration leakDetectionThreshold,
+        HealthProbe healthProbe,
+        Duration probeInterval,
+        Duration probeTimeout,
+        int probeUnhealthyThreshold,
         Duration connectTimeout,
         Duration closeTimeout,
         Duration shutdownTimeout,

@@ -208,6 +208,65 @@ class HealthCheckTest {
         }
     }
 
+    private static final io.github.wspool.HealthProbe JSON_PING = new io.github.wspool.HealthProbe() {
+        @Override
+        public String request(String probeId) {
+            return "{\"type\":\"ping\",\"messageId\":\"" + probeId + "\"}";
+        }
+
+        @Override
+        public boolean isReply(String message, String probeId) {
+            return message.equals("{\"type\":\"pong\",\"messageId\":\"" + probeId + "\"}");
+        }
+    };
+
+    private static String lastProbeId(InMemoryTransport.Connection conn) {
+        java.util.List<String> sent = conn.sentTexts();
+        String last = sent.get(sent.size() - 1);
+        return last.substring(last.indexOf("messageId\":\"") + 12, last.length() - 2);
+    }
+
+    @Test
+    void applicationProbesKeepAnsweringConnectionsAndRecycleSilentOnes() {
+        try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(1).healthCheckInterval(Duration.ZERO)
+                .idleTimeout(Duration.ZERO).healthProbe(JSON_PING, Duration.ofSeconds(10), Duration.ofSeconds(2), 2))) {
+            InMemoryTransport.Connection conn = h.transport.openConnections().get(0);
+            for (int i = 0; i < 3; i++) { // answered probes
+                h.ticker.advance(Duration.ofSeconds(10));
+                h.maintain();
+                assertEquals(i + 1, conn.sentTexts().size(), "probe " + i + " sent");
+                conn.receive("{\"type\":\"pong\",\"messageId\":\"" + lastProbeId(conn) + "\"}");
+                h.ticker.advance(Duration.ofSeconds(2));
+                h.maintain();
+            }
+            assertEquals(0, h.recycledFor(RecycleReason.UNHEALTHY));
+            h.ticker.advance(Duration.ofSeconds(8));
+            h.maintain(); // probe 4, never answered
+            conn.receive("{\"type\":\"pong\",\"messageId\":\"someone-else\"}"); // not its reply
+            h.ticker.advance(Duration.ofSeconds(2));
+            h.maintain();
+            assertEquals(0, h.recycledFor(RecycleReason.UNHEALTHY), "one failure is below the threshold of 2");
+            h.ticker.advance(Duration.ofSeconds(8));
+            h.maintain(); // probe 5, never answered
+            h.ticker.advance(Duration.ofSeconds(2));
+            h.maintain();
+            assertEquals(1, h.recycledFor(RecycleReason.UNHEALTHY), "two failed probes in a row");
+        }
+    }
+
+    @Test
+    void probesLeaveLeasedConnectionsAlone() {
+        try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(1).healthCheckInterval(Duration.ZERO)
+                .healthProbe(JSON_PING, Duration.ofSeconds(10), Duration.ofSeconds(2), 1))) {
+            try (PooledConnection lease = h.pool.acquire()) {
+                h.ticker.advance(Duration.ofSeconds(30));
+                h.maintain();
+                assertEquals(0, h.transport.connections().get(0).sentTexts().size(), "no probe while leased");
+                assertEquals(ACTIVE, lease.state());
+            }
+        }
+    }
+
     @Test
     void inMemoryTransportCanSilencePongs() {
         InMemoryTransport.Connection[] seen = new InMemoryTransport.Connection[1];
