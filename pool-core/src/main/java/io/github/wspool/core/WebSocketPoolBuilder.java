@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -98,6 +99,11 @@ public final class WebSocketPoolBuilder {
     private Duration probeInterval = Duration.ofSeconds(30);
     private Duration probeTimeout = Duration.ofSeconds(5);
     private int probeUnhealthyThreshold = 2;
+    private Function<URI, URI> endpointHealthUrl;
+    private Duration endpointHealthInterval = Duration.ofSeconds(5);
+    private Duration endpointHealthTimeout = Duration.ofSeconds(3);
+    private int endpointUnhealthyThreshold = 2;
+    private int endpointHealthyThreshold = 2;
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration closeTimeout = Duration.ofSeconds(2);
     private Duration shutdownTimeout = Duration.ofSeconds(10);
@@ -362,6 +368,47 @@ public final class WebSocketPoolBuilder {
                     + unhealthyThreshold);
         }
         this.probeUnhealthyThreshold = unhealthyThreshold;
+        return this;
+    }
+
+    /**
+     * An HTTP health check per endpoint: {@code GET http://<endpoint host:port><path>} (https for {@code wss}) every
+     * 5 s with a 3 s timeout, 2xx passing; 2 failures in a row make the endpoint unhealthy (no new leases or
+     * connections, idle connections drained), 2 passes in a row healthy again.
+     *
+     * @param path the health path on each endpoint's host and port, e.g. {@code "/health"}
+     * @return this
+     */
+    public WebSocketPoolBuilder endpointHealthCheck(String path) {
+        if (path == null || !path.startsWith("/")) {
+            throw new IllegalArgumentException("endpointHealthCheck path must start with '/', but was " + quote(path));
+        }
+        return endpointHealthCheck(uri -> URI.create(("wss".equalsIgnoreCase(uri.getScheme()) ? "https" : "http")
+                + "://" + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + path),
+                Duration.ofSeconds(5), Duration.ofSeconds(3), 2, 2);
+    }
+
+    /**
+     * An HTTP health check per endpoint with every setting given (Envoy's active health check semantics).
+     *
+     * @param healthUrl          maps an endpoint URI to its health URL ({@code http} or {@code https})
+     * @param interval           positive
+     * @param timeout            positive, bound on connect plus response
+     * @param unhealthyThreshold failures in a row that make the endpoint unhealthy, at least 1
+     * @param healthyThreshold   passes in a row that make it healthy again, at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder endpointHealthCheck(Function<URI, URI> healthUrl, Duration interval, Duration timeout,
+                                                    int unhealthyThreshold, int healthyThreshold) {
+        this.endpointHealthUrl = Objects.requireNonNull(healthUrl, "healthUrl must not be null");
+        this.endpointHealthInterval = positive("endpointHealthCheck interval", interval);
+        this.endpointHealthTimeout = positive("endpointHealthCheck timeout", timeout);
+        if (unhealthyThreshold < 1 || healthyThreshold < 1) {
+            throw new IllegalArgumentException("endpointHealthCheck thresholds must be at least 1, but were unhealthy="
+                    + unhealthyThreshold + ", healthy=" + healthyThreshold);
+        }
+        this.endpointUnhealthyThreshold = unhealthyThreshold;
+        this.endpointHealthyThreshold = healthyThreshold;
         return this;
     }
 
@@ -682,7 +729,8 @@ public final class WebSocketPoolBuilder {
         return new PoolConfig(poolName, endpoints, pooling, minConnections, maxConnections,
                 maxPendingAcquires, acquireTimeout, idleAfter, idleTimeout, maxLifetime, healthCheckInterval,
                 pongTimeout, maxMissedPongs, leakDetectionThreshold, healthProbe, probeInterval, probeTimeout,
-                probeUnhealthyThreshold,
+                probeUnhealthyThreshold, endpointHealthUrl, endpointHealthInterval, endpointHealthTimeout,
+                endpointUnhealthyThreshold, endpointHealthyThreshold,
                 connectTimeout, closeTimeout, shutdownTimeout, backoffInitial, backoffMax, backoffMultiplier,
                 maxMessageSize, headers, failFastInitialization, maxConnectionsPerEndpoint,
                 maxConcurrentConnectsPerEndpoint, maxConcurrentConnects, ejectAfterConnectFailures,

@@ -166,6 +166,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     private final AtomicBoolean wakeupScheduled = new AtomicBoolean();
+    private final ReentrantLock healthLock = new ReentrantLock();
+    private volatile java.util.concurrent.ExecutorService healthExecutor;
+    private volatile Thread healthThread;
     private volatile PoolScheduler.Cancellable nextMaintenance;
 
     DefaultWebSocketPool(PoolConfig config, PoolScheduler scheduler, LongUnaryOperator backoffJitter) {
@@ -215,6 +218,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         EndpointState e = new EndpointState(uri, weight, config.maxConnectionsPerEndpoint(),
                 config.maxConcurrentConnectsPerEndpoint(), breaker, backoff, LATENCY_DECAY_NANOS);
         breaker.getEventPublisher().onStateTransition(t -> breakerTransition(e, t.getStateTransition()));
+        e.nextCheckAt = config.ticker().read(); // the first health check is due at once
         return e;
     }
 
@@ -1478,6 +1482,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                     next = Math.min(next, applicationProbe(c, now));
                 }
             }
+            if (config.endpointHealthUrl() != null) {
+                next = Math.min(next, endpointCheck(e, now));
+            }
             next = Math.min(next, probe(e, now));
         }
         next = Math.min(next, refill(now, min));
@@ -1525,6 +1532,104 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             c.nextPingAt = now + pingIntervalNanos - pingJitter();
         }
         return c.awaitingPong ? Math.min(c.nextPingAt, c.pongDeadline) : c.nextPingAt;
+    }
+
+    /** Starts the endpoint's HTTP health check on the health thread when due; returns when it is next due. */
+    private long endpointCheck(EndpointState e, long now) {
+        if (e.isDraining()) {
+            return Long.MAX_VALUE;
+        }
+        if (e.checkInFlight) {
+            return e.nextCheckAt; // its completion wakes housekeeping too
+        }
+        if (now - e.nextCheckAt < 0) {
+            return e.nextCheckAt;
+        }
+        URI url;
+        try {
+            url = config.endpointHealthUrl().apply(e.uri());
+        } catch (RuntimeException ex) {
+            log.warn("[{}] health URL mapping failed for {}", name, e, ex);
+            e.nextCheckAt = now + config.endpointHealthInterval().toNanos();
+            return e.nextCheckAt;
+        }
+        e.checkInFlight = true;
+        e.nextCheckAt = now + config.endpointHealthInterval().toNanos();
+        try {
+            healthChecks().execute(() -> {
+                try {
+                    checked(e, url, HttpHealthCheck.check(url, config.endpointHealthTimeout()));
+                } finally {
+                    e.checkInFlight = false;
+                    requestMaintenance();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            e.checkInFlight = false;
+        }
+        return e.nextCheckAt;
+    }
+
+    /** Folds one health-check result into the endpoint's state (on the health thread). */
+    private void checked(EndpointState e, URI url, String failure) {
+        if (closed) {
+            return;
+        }
+        if (failure == null) {
+            e.checkFailures = 0;
+            if (e.checkFailing && ++e.checkPasses >= config.endpointHealthyThreshold()) {
+                e.checkFailing = false;
+                log.info("[{}] {} passed {} health check(s) in a row: healthy again", name, e, e.checkPasses);
+                if (events.enabled()) {
+                    events.publish("onEndpointHealthChange", new EndpointHealthEvent(name, e, true, null),
+                            PoolListener::onEndpointHealthChange);
+                }
+                requestMaintenance();
+            }
+            return;
+        }
+        e.checkPasses = 0;
+        if (!e.checkFailing && ++e.checkFailures >= config.endpointUnhealthyThreshold()) {
+            e.checkFailing = true;
+            EndpointConnectException cause = new EndpointConnectException(e.uri(), "health check "
+                    + Endpoint.describe(url) + " failed " + e.checkFailures + " time(s) in a row: " + failure, 0, null);
+            e.noteFailure(cause);
+            log.warn("[{}] {} is unhealthy: {}; its idle connections are drained", name, e, cause.getMessage());
+            if (events.enabled()) {
+                events.publish("onEndpointHealthChange", new EndpointHealthEvent(name, e, false, cause),
+                        PoolListener::onEndpointHealthChange);
+            }
+            for (ManagedConnection c : e.connections()) {
+                ConnectionState s = c.state();
+                if (s.isAvailable() && c.transition(s, RECYCLING)) {
+                    recycle(c, RecycleReason.UNHEALTHY);
+                }
+            }
+            failWaitersIfNoEndpointUsable();
+        }
+    }
+
+    /** The health-check thread, started on first use; joined on close. */
+    private java.util.concurrent.ExecutorService healthChecks() {
+        java.util.concurrent.ExecutorService ex = healthExecutor;
+        if (ex == null) {
+            healthLock.lock();
+            try {
+                ex = healthExecutor;
+                if (ex == null) {
+                    ex = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                        Thread t = new Thread(r, "wspool-" + name + "-health");
+                        t.setDaemon(true);
+                        healthThread = t;
+                        return t;
+                    });
+                    healthExecutor = ex;
+                }
+            } finally {
+                healthLock.unlock();
+            }
+        }
+        return ex;
     }
 
     private boolean probeReply(String text, String probeId) {
@@ -1833,6 +1938,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             awaitShutdown(this::allClosed, TimeUnit.SECONDS.toNanos(1));
         }
         scheduler.shutdown(TimeUnit.SECONDS.toNanos(2));
+        stopHealthChecks();
         transport.close();
         for (EndpointState e : endpoints.array()) {
             e.drained.complete(null); // a removal still in progress is over: everything is closed
@@ -1845,6 +1951,25 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         log.info("[{}] closed in {} ms", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         if (events.enabled()) {
             events.publish("onPoolClosed", name, PoolListener::onPoolClosed);
+        }
+    }
+
+    private void stopHealthChecks() {
+        java.util.concurrent.ExecutorService ex = healthExecutor;
+        if (ex == null) {
+            return;
+        }
+        ex.shutdownNow();
+        try {
+            // a check in flight ends within its timeout (connect and read are both bounded by it)
+            long waitMillis = config.endpointHealthTimeout().toMillis() * 2 + 500;
+            ex.awaitTermination(waitMillis, TimeUnit.MILLISECONDS);
+            Thread t = healthThread;
+            if (t != null && t != Thread.currentThread()) {
+                t.join(waitMillis);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

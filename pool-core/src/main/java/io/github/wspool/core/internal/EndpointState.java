@@ -82,8 +82,16 @@ final class EndpointState implements Endpoint, EndpointView {
 
     @Override
     public boolean healthy() {
-        return !draining && breakerAllowsTraffic();
+        return !draining && !checkFailing && breakerAllowsTraffic();
     }
+
+    /** Set while the endpoint's HTTP health check says it is down. */
+    volatile boolean checkFailing;
+    /** HTTP health check bookkeeping, touched only by the pool's health-check thread and the housekeeper. */
+    volatile boolean checkInFlight;
+    volatile long nextCheckAt;
+    int checkPasses; // health-check thread only
+    int checkFailures; // health-check thread only
 
     /** Whether the breaker is in a state that lets ordinary traffic through (not open, half-open or forced open). */
     private boolean breakerAllowsTraffic() {
@@ -232,7 +240,7 @@ final class EndpointState implements Endpoint, EndpointView {
     boolean mayConnect(long now) {
         lock.lock();
         try {
-            return !draining && breakerAllowsTraffic() && backoff.allows(now)
+            return !draining && !checkFailing && breakerAllowsTraffic() && backoff.allows(now)
                     && (backoff.failures() == 0 || connecting.get() == 0) && connecting.get() < maxConnects;
         } finally {
             lock.unlock();
@@ -260,7 +268,8 @@ final class EndpointState implements Endpoint, EndpointView {
      * re-opens it; {@link #releaseProbe} gives the claim back if the connect cannot start.
      */
     boolean tryAcquireProbe() {
-        return !draining && connecting.get() == 0 && !breakerAllowsTraffic() && breaker.tryAcquirePermission();
+        return !draining && !checkFailing && connecting.get() == 0 && !breakerAllowsTraffic()
+                && breaker.tryAcquirePermission();
     }
 
     void releaseProbe() {
@@ -327,6 +336,11 @@ final class EndpointState implements Endpoint, EndpointView {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Records why the endpoint is unhealthy, for stats and errors, without touching backoff or breaker. */
+    void noteFailure(Throwable failure) {
+        lastFailure = failure;
     }
 
     /** The last connect failure, while the endpoint is failing; {@code null} after a success. */

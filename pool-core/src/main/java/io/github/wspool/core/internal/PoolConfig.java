@@ -11,6 +11,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The validated, immutable configuration of one pool, produced by the builder. Durations of zero mean "disabled"
@@ -35,6 +36,11 @@ public record PoolConfig(
         Duration probeInterval,
         Duration probeTimeout,
         int probeUnhealthyThreshold,
+        Function<URI, URI> endpointHealthUrl,
+        Duration endpointHealthInterval,
+        Duration endpointHealthTimeout,
+        int endpointUnhealthyThreshold,
+        int endpointHealthyThreshold,
         Duration connectTimeout,
         Duration closeTimeout,
         Duration shutdownTimeout,
