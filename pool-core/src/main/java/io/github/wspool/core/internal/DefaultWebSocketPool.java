@@ -336,7 +336,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         EndpointState required = affinityKey == null ? null : homeOf(affinityKey, start);
         EndpointState chosen = required != null ? required : chooseForLease(start);
         if (chosen != null && pooling) {
-            ManagedConnection c = chosen.takeAvailable();
+            ManagedConnection c = takeLive(chosen);
             if (c != null) {
                 return lease(c, start);
             }
@@ -405,7 +405,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             }
             EndpointState chosen = chooseForLease(start);
             if (chosen != null && pooling) {
-                ManagedConnection c = chosen.takeAvailable();
+                ManagedConnection c = takeLive(chosen);
                 if (c != null) {
                     return CompletableFuture.completedFuture(lease(c, start));
                 }
@@ -535,23 +535,40 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      */
     private ManagedConnection takeAvailableFor(EndpointState preferred, EndpointState required) {
         if (required != null) {
-            return required.takeAvailable();
+            return takeLive(required);
         }
         if (preferred != null) {
-            ManagedConnection c = preferred.takeAvailable();
+            ManagedConnection c = takeLive(preferred);
             if (c != null || (canOpenMore() && preferred.hasRoom())) {
                 return c;
             }
         }
         for (EndpointState e : endpoints.array()) {
             if (e != preferred && e.healthy()) {
-                ManagedConnection c = e.takeAvailable();
+                ManagedConnection c = takeLive(e);
                 if (c != null) {
                     return c;
                 }
             }
         }
         return null;
+    }
+
+    /**
+     * Takes an available connection of {@code e} that is still open. One that died without the pool hearing of it yet
+     * (the close callback is on its way) is recycled and the next one is tried, so the caller never gets a dead lease
+     * from the fast path.
+     */
+    private ManagedConnection takeLive(EndpointState e) {
+        while (true) {
+            ManagedConnection c = e.takeAvailable();
+            if (c == null || c.isOpen()) {
+                return c;
+            }
+            if (c.transition(ACTIVE, RECYCLING)) {
+                recycle(c, RecycleReason.PEER_CLOSED);
+            }
+        }
     }
 
     private boolean canOpenMore() {
@@ -776,8 +793,12 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * ACTIVE), else READY. See the class comment for why waiters are looked for again after READY.
      */
     private void offer(ManagedConnection c) {
-        if (c.endpoint.isEjected() && c.transition(ACTIVE, RECYCLING)) {
-            recycle(c, RecycleReason.UNHEALTHY); // its endpoint stopped answering: do not pass it on
+        if (!c.endpoint.healthy() && !c.endpoint.isDraining() && c.transition(ACTIVE, RECYCLING)) {
+            recycle(c, RecycleReason.UNHEALTHY); // its endpoint is unhealthy: do not pass it on
+            return;
+        }
+        if (c.transport != null && !c.isOpen() && c.transition(ACTIVE, RECYCLING)) {
+            recycle(c, RecycleReason.PEER_CLOSED); // died on the way back: never hand a dead connection to a waiter
             return;
         }
         while (true) {

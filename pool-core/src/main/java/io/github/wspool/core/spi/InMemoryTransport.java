@@ -253,6 +253,14 @@ public final class InMemoryTransport implements Transport {
         }
 
         /**
+         * Simulates a connection that has died while its close callback is still on its way: it stops being open,
+         * but the pool is not told. Finish it later with {@link #peerClose(int, String)}.
+         */
+        public void dieSilently() {
+            open = false;
+        }
+
+        /**
          * Simulates a server message.
          *
          * @param text the message

@@ -268,6 +268,20 @@ class HealthCheckTest {
     }
 
     @Test
+    void anAcquireThatLandsOnAConnectionThatJustDiedGetsALiveOneInstead() {
+        try (EngineHarness h = harness(2, 1)) {
+            InMemoryTransport.Connection first = h.transport.openConnections().get(0);
+            first.dieSilently(); // dead, but its close callback has not arrived yet
+            try (PooledConnection c = h.pool.acquire(Duration.ZERO)) {
+                c.send("reaches a live connection");
+                assertTrue(c.isOpen());
+            }
+            assertEquals(1, h.recycledFor(RecycleReason.PEER_CLOSED), "the dead one was recycled, not handed out");
+            first.peerClose(1006, "late callback");
+        }
+    }
+
+    @Test
     void inMemoryTransportCanSilencePongs() {
         InMemoryTransport.Connection[] seen = new InMemoryTransport.Connection[1];
         try (EngineHarness h = harness(1, 1)) {
