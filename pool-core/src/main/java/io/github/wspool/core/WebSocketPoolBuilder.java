@@ -466,6 +466,22 @@ public final class WebSocketPoolBuilder {
      * @return this
      */
     public WebSocketPoolBuilder reconnectBackoff(Duration initial, Duration max) {
+        return reconnectBackoff(initial, max, 2.0);
+    }
+
+    /**
+     * Like {@link #reconnectBackoff(Duration, Duration)}, with the growth factor of the bound.
+     *
+     * @param initial    positive
+     * @param max        at least {@code initial}
+     * @param multiplier at least 1.0 (1.0: a constant bound)
+     * @return this
+     */
+    public WebSocketPoolBuilder reconnectBackoff(Duration initial, Duration max, double multiplier) {
+        if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
+            throw new IllegalArgumentException("reconnectBackoff multiplier must be a finite number of at least 1.0,"
+                    + " but was " + multiplier);
+        }
         positive("reconnectBackoff initial", initial);
         positive("reconnectBackoff max", max);
         if (max.compareTo(initial) < 0) {
@@ -474,6 +490,7 @@ public final class WebSocketPoolBuilder {
         }
         this.backoffInitial = initial;
         this.backoffMax = max;
+        this.backoffMultiplier = multiplier;
         return this;
     }
 

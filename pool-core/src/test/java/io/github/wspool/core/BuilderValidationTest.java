@@ -82,6 +82,12 @@ class BuilderValidationTest {
         assertMessage(failure(b -> b.reconnectBackoff(Duration.ZERO, Duration.ofSeconds(1))), "reconnectBackoff initial");
         assertMessage(failure(b -> b.reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1))),
                 "max (PT1S)", "initial (PT2S)");
+        assertMessage(failure(b -> b.reconnectBackoff(Duration.ofSeconds(1), Duration.ofSeconds(2), 0.5)),
+                "multiplier", "0.5");
+        assertMessage(failure(b -> b.maxConcurrentConnects(4, 2)), "perPool (2)", "perEndpoint (4)");
+        assertMessage(failure(b -> b.pongTimeout(Duration.ZERO)), "pongTimeout");
+        assertMessage(failure(b -> b.maxMissedPongs(0)), "maxMissedPongs", "was 0");
+        assertMessage(failure(b -> b.endpointHealthCheck("health")), "must start with '/'", "'health'");
     }
 
     @Test
