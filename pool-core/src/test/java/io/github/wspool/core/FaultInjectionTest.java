@@ -51,7 +51,10 @@ class FaultInjectionTest {
         if (pool != null) {
             pool.close();
             assertEquals(0, pool.stats().total(), "nothing of the pool left open");
-            assertEquals(List.of(), PoolIntegrationTest.poolThreads(name));
+            assertEquals(0, pool.stats().active(), "nothing leased");
+            assertEquals(List.of(), PoolIntegrationTest.poolThreads(name), "no pool thread");
+            await().atMost(Duration.ofSeconds(5)).until(() -> direct.openConnections() == 0
+                    && behindProxy.openConnections() == 0); // no socket left open at the servers
         }
         proxy.close();
         direct.stop();
