@@ -565,7 +565,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (c == null || c.isOpen()) {
                 return c;
             }
-            if (c.transition(ACTIVE, RECYCLING)) {
+            // ours either way: the close callback may have marked it UNHEALTHY meanwhile, expecting a holder to
+            // release it, and there is no holder
+            if (c.transition(ACTIVE, RECYCLING) || c.transition(UNHEALTHY, RECYCLING)) {
                 recycle(c, RecycleReason.PEER_CLOSED);
             }
         }
@@ -701,7 +703,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (w == null || w.accepts(c.endpoint)) {
                 return w;
             }
-            waiters.add(w); // a pinned waiter slipped in meanwhile: put it back (at the tail) and search
+            if (!w.isDone()) {
+                waiters.add(w); // a pinned waiter slipped in meanwhile: put it back (at the tail) and search
+            }
         }
         for (Waiter w : waiters) {
             if (!w.isDone() && w.accepts(c.endpoint) && waiters.remove(w)) {
@@ -921,6 +925,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      */
     private void openForDemand(EndpointState preferred) {
         long now = ticker.read();
+        boolean retried = false;
         while (!closed) {
             // Claim one unit of demand by CAS, so that concurrent callers (acquirers, the housekeeper, a closing
             // connection) never open more connections than there are waiters.
@@ -937,8 +942,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (e == null || !reserveSlot(e)) {
                 connecting.decrementAndGet();
                 // A slot freed meanwhile may have seen this claim and left the demand to it: now that the claim is
-                // released, look again if there is room.
-                if (e != null && canOpenMore()) {
+                // released, look once more if there is room. Only once, and not when the cap on connects in flight
+                // is what refused: a connect settling wakes demand again (onOpen, or maintenance after a failure).
+                if (e != null && !retried && canOpenMore() && attempts.get() < config.maxConcurrentConnects()) {
+                    retried = true;
                     continue;
                 }
                 return;
@@ -993,10 +1000,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         attempts.incrementAndGet();
         e.connecting.incrementAndGet();
         e.add(c);
+        ConnectCallbacks callbacks = new ConnectCallbacks(c, now, opened);
+        if (closed) {
+            // close() began after the caller checked: either its sweep saw c (added above) or this sees closed
+            callbacks.onClosed(-1, "pool closed", false, new PoolClosedException(name));
+            return;
+        }
         if (log.isDebugEnabled()) {
             log.debug("[{}] {} connecting to {}", name, c.id, e);
         }
-        ConnectCallbacks callbacks = new ConnectCallbacks(c, now, opened);
         try {
             c.handle = transport.connect(e.uri(), transportOptions, callbacks);
         } catch (RuntimeException ex) {
@@ -1397,7 +1409,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     private void finishDrainIfEmpty(EndpointState e) {
-        if (e.slots.get() == 0 && !e.drained.isDone()) {
+        if (e.slots.get() == 0 && e.markRemoved()) {
             endpoints.remove(e);
             affinity.asMap().values().removeIf(home -> home == e);
             log.info("[{}] endpoint {} removed", name, e);

@@ -47,6 +47,13 @@ final class EndpointState implements Endpoint, EndpointView {
     private volatile long latencyEstimate;
     private volatile Throwable lastFailure;
     private volatile boolean draining;
+    private final java.util.concurrent.atomic.AtomicBoolean removed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Marks a drained endpoint removed; true only for the one caller that does it. */
+    boolean markRemoved() {
+        return removed.compareAndSet(false, true);
+    }
+
     /** Completed when a removed endpoint has closed its last connection. */
     final CompletableFuture<Void> drained = new CompletableFuture<>();
 
@@ -278,15 +285,17 @@ final class EndpointState implements Endpoint, EndpointView {
 
     /** Records a connect failure with the backoff and the breaker; returns the delay before the next attempt. */
     long connectFailed(long now, Throwable failure) {
+        long delay;
         lock.lock();
         try {
             lastFailure = failure;
-            long delay = backoff.onFailure(now);
-            breaker.onError(0, TimeUnit.NANOSECONDS, failure);
-            return delay;
+            delay = backoff.onFailure(now);
         } finally {
             lock.unlock();
         }
+        // outside the lock: a breaker transition publishes events to user listeners
+        breaker.onError(0, TimeUnit.NANOSECONDS, failure);
+        return delay;
     }
 
     /**
@@ -294,16 +303,15 @@ final class EndpointState implements Endpoint, EndpointView {
      * no leases until a probe connect succeeds. Returns whether this call ejected it.
      */
     boolean eject(Throwable cause, long now) {
-        lock.lock();
+        lastFailure = cause;
+        if (!breakerAllowsTraffic()) {
+            return false;
+        }
         try {
-            lastFailure = cause;
-            if (!breakerAllowsTraffic()) {
-                return false;
-            }
-            breaker.transitionToOpenState();
+            breaker.transitionToOpenState(); // not under the lock: it publishes events to user listeners
             return true;
-        } finally {
-            lock.unlock();
+        } catch (io.github.resilience4j.circuitbreaker.IllegalStateTransitionException alreadyOpen) {
+            return false; // another thread opened it meanwhile
         }
     }
 
@@ -325,17 +333,18 @@ final class EndpointState implements Endpoint, EndpointView {
 
     /** Records a connect success; returns how many consecutive failures it ends. */
     int connectSucceeded() {
+        int failures;
         lock.lock();
         try {
-            int failures = backoff.failures();
+            failures = backoff.failures();
             backoff.onSuccess();
             lastFailure = null;
-            breaker.onSuccess(0, TimeUnit.NANOSECONDS);
             pongFailures.set(0);
-            return failures;
         } finally {
             lock.unlock();
         }
+        breaker.onSuccess(0, TimeUnit.NANOSECONDS); // outside the lock: it may publish a transition
+        return failures;
     }
 
     /** Records why the endpoint is unhealthy, for stats and errors, without touching backoff or breaker. */

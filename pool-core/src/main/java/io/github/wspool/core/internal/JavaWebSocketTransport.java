@@ -59,6 +59,7 @@ public final class JavaWebSocketTransport implements Transport {
     private final Set<Client> clients = ConcurrentHashMap.newKeySet();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicInteger threadSequence = new AtomicInteger();
+    private volatile boolean closed;
 
     /**
      * @param poolName the owning pool's name, for thread names and logs
@@ -76,6 +77,10 @@ public final class JavaWebSocketTransport implements Transport {
         Client client = new Client(uri, draft, options, connectTimeoutMillis, listener);
         client.setConnectionLostTimeout(0);
         client.setTcpNoDelay(true);
+        if (closed) {
+            client.finish(-1, "transport closed", false, new IllegalStateException("transport closed"));
+            return client;
+        }
         Thread thread = new Thread(() -> runClient(client),
                 options.threadNamePrefix() + "-io-" + threadSequence.incrementAndGet());
         thread.setDaemon(true);
@@ -102,6 +107,7 @@ public final class JavaWebSocketTransport implements Transport {
     /** Aborts what is still open and joins every client thread, bounded. */
     @Override
     public void close() {
+        closed = true;
         for (Client c : clients) {
             c.abort();
         }

@@ -282,6 +282,53 @@ class HealthCheckTest {
     }
 
     @Test
+    void aConnectionThatDiesWhileBeingTakenIsRecycledNotStranded() {
+        InMemoryTransport.Connection[] victim = new InMemoryTransport.Connection[1];
+        io.github.wspool.PoolListener closeAtTheWorstMoment = new io.github.wspool.PoolListener() {
+            @Override
+            public void onStateChange(io.github.wspool.event.ConnectionStateChange e) {
+                if (e.to() == ACTIVE && victim[0] != null && victim[0].isOpen()) {
+                    victim[0].dieSilently();
+                    victim[0].peerClose(1006, "reset"); // the close callback lands right after the take
+                }
+            }
+        };
+        try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(2).maxConnections(2)
+                .listener(closeAtTheWorstMoment))) {
+            victim[0] = h.transport.openConnections().get(0);
+            try (PooledConnection c = h.pool.acquire(Duration.ofSeconds(1))) {
+                assertTrue(c.isOpen(), "the caller got the live connection");
+            }
+            assertEquals(0, h.pool.stats().count(io.github.wspool.ConnectionState.UNHEALTHY), "nothing stranded");
+            h.maintain();
+            assertEquals(2, h.pool.stats().total(), "the dead one's slot was freed and refilled");
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void demandDoesNotSpinWhileThePoolWideConnectCapIsFull() {
+        InMemoryTransport manual = new InMemoryTransport().manualOpen(true);
+        FakeTicker ticker = new FakeTicker();
+        DefaultWebSocketPool pool = DefaultWebSocketPool.start(io.github.wspool.core.BuilderAccess.config(
+                io.github.wspool.core.WebSocketPools.builder().name("spin").endpoint("ws://127.0.0.1:1/")
+                        .endpoint("ws://127.0.0.1:2/").pooling(true).maxConcurrentConnects(1, 1)
+                        .ticker(ticker).transport(manual)), new ManualScheduler(ticker), b -> b);
+        try {
+            var first = pool.acquireAsync(Duration.ofSeconds(10));
+            var second = pool.acquireAsync(Duration.ofSeconds(10)); // returns at once: no busy loop on the full cap
+            assertEquals(1, manual.connectAttempts(), "one connect in flight, as capped");
+            manual.openPending(); // the first connect opens; its completion starts the second
+            manual.openPending();
+            assertTrue(first.isDone() && second.isDone(), "both served once the connects finished");
+            first.join().close();
+            second.join().close();
+        } finally {
+            pool.close();
+        }
+    }
+
+    @Test
     void inMemoryTransportCanSilencePongs() {
         InMemoryTransport.Connection[] seen = new InMemoryTransport.Connection[1];
         try (EngineHarness h = harness(1, 1)) {
