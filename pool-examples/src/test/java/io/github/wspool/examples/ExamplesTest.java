@@ -19,7 +19,9 @@ class ExamplesTest {
         try (TestWebSocketServer server = TestWebSocketServer.start()) {
             ReadmeExamples.quickStart(server.uri("/feed").toString());
             assertTrue(server.receivedTexts().contains("hello"), server.receivedTexts().toString());
-            assertEquals(2, server.acceptedConnections());
+            // minConnections 2 start opening at build; the pool may close before the second reaches the server
+            int accepted = server.acceptedConnections();
+            assertTrue(accepted >= 1 && accepted <= 2, "the quick start opened 1 or 2 connections, not " + accepted);
         }
     }
 
