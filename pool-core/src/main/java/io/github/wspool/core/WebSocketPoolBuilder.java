@@ -69,8 +69,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       endpoint cannot be connected</td></tr>
  *   <tr><td>{@link #strategy(LoadBalancingStrategy)}</td><td>round-robin</td><td>endpoint selection</td></tr>
  *   <tr><td>{@link #maxConnectionsPerEndpoint(int)}</td><td>unlimited</td><td>cap per endpoint</td></tr>
- *   <tr><td>{@link #ejectAfterConnectFailures(int)}</td><td>3</td><td>failed connects in a row that make an
- *       endpoint unhealthy until a probe succeeds</td></tr>
+ *   <tr><td>{@link #ejectAfterConnectFailures(int)}</td><td>3</td><td>connects before the endpoint breaker
+ *       judges (opens at a 50% failure rate)</td></tr>
  *   <tr><td>{@link #panicMode(boolean)}</td><td>{@code false}</td><td>with no healthy endpoint: fail fast, or try
  *       them all</td></tr>
  *   <tr><td>{@link #affinity(int, Duration)}</td><td>100,000 keys, 30 min</td><td>sticky-affinity table
@@ -587,9 +587,10 @@ public final class WebSocketPoolBuilder {
     }
 
     /**
-     * After this many failed connects in a row an endpoint is unhealthy (ejected): it gets no leases and no
-     * connections except one probe connect at a time, paced by the reconnect backoff; the first probe that succeeds
-     * makes it healthy again.
+     * The number of connects the default endpoint circuit breaker needs before it judges: once at least this many
+     * have been made, a failure rate of 50% or more opens it, and the endpoint is unhealthy (ejected): no leases, no
+     * connects, until after the open-state wait one probe connect succeeds. From a clean start this means after
+     * {@code failures} failed connects in a row. Ignored when {@link #endpointBreakerConfig} is given.
      *
      * @param failures at least 1 (default 3)
      * @return this
