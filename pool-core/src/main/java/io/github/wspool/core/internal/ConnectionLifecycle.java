@@ -69,14 +69,4 @@ public final class ConnectionLifecycle {
     public static boolean isLegal(ConnectionState from, ConnectionState to) {
         return MATRIX[from.ordinal()][to.ordinal()];
     }
-
-    /**
-     * The states reachable from {@code from} in one step.
-     *
-     * @param from a state
-     * @return an unmodifiable set
-     */
-    public static Set<ConnectionState> successors(ConnectionState from) {
-        return java.util.Collections.unmodifiableSet(LEGAL.get(from));
-    }
 }

@@ -777,6 +777,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (c.endpoint.isDraining()) {
             return RecycleReason.ENDPOINT_REMOVED;
         }
+        if (!c.endpoint.healthy()) {
+            return RecycleReason.UNHEALTHY; // its endpoint is ejected or failing its check: do not pass it on
+        }
         if (!pooling) {
             return RecycleReason.NOT_POOLED;
         }
@@ -797,14 +800,6 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * ACTIVE), else READY. See the class comment for why waiters are looked for again after READY.
      */
     private void offer(ManagedConnection c) {
-        if (!c.endpoint.healthy() && !c.endpoint.isDraining() && c.transition(ACTIVE, RECYCLING)) {
-            recycle(c, RecycleReason.UNHEALTHY); // its endpoint is unhealthy: do not pass it on
-            return;
-        }
-        if (c.transport != null && !c.isOpen() && c.transition(ACTIVE, RECYCLING)) {
-            recycle(c, RecycleReason.PEER_CLOSED); // died on the way back: never hand a dead connection to a waiter
-            return;
-        }
         while (true) {
             while (c.state() == ACTIVE && pending.get() > 0) {
                 Waiter w = nextWaiterFor(c);
@@ -1087,7 +1082,6 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             c.transport = connection;
             c.breaker = new CircuitBreakerStateMachine("wspool." + name + "." + c.id, config.connectionBreakerConfig(),
                     breakerClock);
-            c.openedAt = now;
             c.lastUsedAt = now;
             c.expiresAt = maxLifetimeNanos > 0 ? now + maxLifetimeNanos - lifetimeJitter() : Long.MAX_VALUE;
             c.nextPingAt = pingIntervalNanos > 0 ? now + pingIntervalNanos - pingJitter() : Long.MAX_VALUE;
@@ -1168,7 +1162,6 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 log.trace("[{}] {} pong received", name, c.id);
             }
             long now = ticker.read();
-            c.lastPongAt = now;
             c.awaitingPong = false;
             c.missedPongs = 0;
             c.successfulPongs++;
@@ -1176,7 +1169,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (b != null) {
                 b.onSuccess(0, TimeUnit.NANOSECONDS);
             }
-            c.endpoint.pongFailures.set(0);
+            c.endpoint.connectionFailures.set(0);
             long sentAt = c.lastPingSentAt;
             if (sentAt != 0) {
                 c.endpoint.recordLatency(now - sentAt, now);
@@ -1740,7 +1733,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * be the connection's own): eject it, withdraw its idle connections now, and let probes bring it back.
      */
     private void connectionFailedOn(EndpointState e, String what, long now) {
-        int failures = e.pongFailures.incrementAndGet();
+        int failures = e.connectionFailures.incrementAndGet();
         if (failures >= 2 && !e.isDraining() && !closed) {
             EndpointConnectException cause = new EndpointConnectException(e.uri(), failures + " connection(s) failed;"
                     + " last: " + what, 0, null);

@@ -56,8 +56,9 @@ final class EndpointSelector {
         EndpointState[] all = snapshot.array();
         boolean panic = panicMode && noneHealthy(all);
         if (all.length == 1) {
+            // no availability scan here: the caller's take scans once, and waits if nothing is free
             EndpointState only = all[0];
-            return canServe(only, poolHasRoom, panic) ? only : null;
+            return only.healthy() || (panic && !only.isDraining()) ? only : null;
         }
         int able = 0;
         for (EndpointState e : all) {

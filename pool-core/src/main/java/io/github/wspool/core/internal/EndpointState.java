@@ -319,7 +319,7 @@ final class EndpointState implements Endpoint, EndpointView {
      * Open connections of this endpoint that failed (missed pongs, abnormal closes) since its last pong or
      * successful connect.
      */
-    final AtomicInteger pongFailures = new AtomicInteger();
+    final AtomicInteger connectionFailures = new AtomicInteger();
 
     /** Consecutive connect failures so far (0 when the last connect succeeded). */
     int consecutiveFailures() {
@@ -339,7 +339,7 @@ final class EndpointState implements Endpoint, EndpointView {
             failures = backoff.failures();
             backoff.onSuccess();
             lastFailure = null;
-            pongFailures.set(0);
+            connectionFailures.set(0);
         } finally {
             lock.unlock();
         }

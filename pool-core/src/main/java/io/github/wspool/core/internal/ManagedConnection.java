@@ -30,7 +30,6 @@ final class ManagedConnection {
     final String id;
     final EndpointState endpoint;
     private final ConnectionOwner owner;
-    final long createdAt;
 
     private volatile ConnectionState state = ConnectionState.INITIALIZING;
 
@@ -47,12 +46,10 @@ final class ManagedConnection {
     /** Why the connection went UNHEALTHY, reported when it is recycled. */
     volatile RecycleReason brokenReason = RecycleReason.UNHEALTHY;
 
-    volatile long openedAt;
     volatile long expiresAt = Long.MAX_VALUE;
     volatile long lastUsedAt;
     volatile long nextPingAt = Long.MAX_VALUE;
     volatile long lastPingSentAt;
-    volatile long lastPongAt;
     /** A ping is out and its pong not back yet (housekeeper writes, transport thread clears). */
     volatile boolean awaitingPong;
     volatile long pongDeadline;
@@ -71,7 +68,6 @@ final class ManagedConnection {
         this.id = id;
         this.endpoint = endpoint;
         this.owner = owner;
-        this.createdAt = now;
         this.lastUsedAt = now;
     }
 
