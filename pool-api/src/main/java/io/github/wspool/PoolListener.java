@@ -7,9 +7,12 @@ import io.github.wspool.event.ConnectionStateChange;
 import io.github.wspool.event.EndpointBreakerEvent;
 import io.github.wspool.event.EndpointEvent;
 import io.github.wspool.event.EndpointHealthEvent;
+import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.PongEvent;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.ReleaseEvent;
+import io.github.wspool.event.RequestEvent;
+import io.github.wspool.event.SendRejectedEvent;
 
 /**
  * Receives what happens inside a pool: every lifecycle transition, connects, acquires, releases and recycles.
@@ -108,6 +111,31 @@ public interface PoolListener {
      * @param event the transition
      */
     default void onEndpointBreakerStateChange(EndpointBreakerEvent event) {
+    }
+
+    /**
+     * A request finished: replied, timed out, cancelled by its lease's release, or failed with its connection.
+     * Called on the thread that settled it.
+     *
+     * @param event the event
+     */
+    default void onRequest(RequestEvent event) {
+    }
+
+    /**
+     * An inbound message reached no application code: a late reply, a message nobody handles, a handler that threw.
+     *
+     * @param event the event
+     */
+    default void onMessageDropped(MessageDroppedEvent event) {
+    }
+
+    /**
+     * A send was refused because the connection's outgoing buffer was full.
+     *
+     * @param event the event
+     */
+    default void onSendRejected(SendRejectedEvent event) {
     }
 
     /**

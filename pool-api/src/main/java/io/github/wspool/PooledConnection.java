@@ -1,6 +1,8 @@
 package io.github.wspool;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A lease on one pooled WebSocket connection.
@@ -12,7 +14,8 @@ import java.nio.ByteBuffer;
  * }
  * }</pre>
  *
- * <p>A lease is meant for one caller at a time. After {@link #close()} every method except {@link #id()},
+ * <p>A lease is meant for one caller at a time (several leases may share one connection when the pool allows
+ * {@code maxLeasesPerConnection > 1}). After {@link #close()} every method except {@link #id()},
  * {@link #endpoint()}, {@link #state()}, {@link #isReleased()} and {@code close()} itself throws
  * {@link IllegalStateException}: the connection may already belong to someone else.
  */
@@ -45,6 +48,7 @@ public interface PooledConnection extends AutoCloseable {
      * @param text the message
      * @throws IllegalStateException     if this lease was already released
      * @throws ConnectionClosedException if the WebSocket is no longer open
+     * @throws SendBufferFullException   if the outgoing buffer has no room for the message (nothing was queued)
      */
     void send(String text);
 
@@ -54,8 +58,64 @@ public interface PooledConnection extends AutoCloseable {
      * @param data the message
      * @throws IllegalStateException     if this lease was already released
      * @throws ConnectionClosedException if the WebSocket is no longer open
+     * @throws SendBufferFullException   if the outgoing buffer has no room for the message (nothing was queued)
      */
     void send(ByteBuffer data);
+
+    /**
+     * Sends {@code message} and returns the reply: the first inbound message whose correlation id (by the pool's
+     * {@link MessageCorrelator}; by default the top-level JSON string field {@code messageId}) equals this
+     * message's. Many requests may be in flight on one connection at once, and their replies may arrive in any order.
+     *
+     * <p>The future completes on the transport's I/O thread; run heavy work with the {@code ...Async} methods of
+     * {@link CompletableFuture}. It fails with {@link RequestTimeoutException} after {@code timeout} (counted against
+     * the connection's circuit breaker; a later reply is dropped), {@link ConnectionClosedException} if the
+     * connection closes first, {@link RequestCancelledException} if this lease is released first, and
+     * {@link SendBufferFullException} if the message does not fit in the outgoing buffer.
+     *
+     * @param message the request; it must carry a correlation id
+     * @param timeout how long to wait for the reply; positive
+     * @return the reply's text (a binary reply is decoded as UTF-8)
+     * @throws IllegalArgumentException if the message carries no correlation id, or the timeout is not positive
+     * @throws IllegalStateException    if this lease was already released, or a request with the same id is
+     *                                  already pending on this connection
+     */
+    CompletableFuture<String> request(String message, Duration timeout);
+
+    /**
+     * The binary form of {@link #request(String, Duration)}; the correlator's binary method extracts the id. The
+     * buffer's position is not changed.
+     *
+     * @param message the request; it must carry a correlation id
+     * @param timeout how long to wait for the reply; positive
+     * @return the reply's bytes (a text reply is encoded as UTF-8), read-only
+     * @throws IllegalArgumentException if the message carries no correlation id, or the timeout is not positive
+     * @throws IllegalStateException    if this lease was already released, or a request with the same id is
+     *                                  already pending on this connection
+     */
+    CompletableFuture<ByteBuffer> request(ByteBuffer message, Duration timeout);
+
+    /**
+     * Receives this connection's inbound messages while the lease is held: every message that is not the reply to a
+     * pending request. The handler is detached when the lease is released, so the connection's next holder never
+     * sees it; messages with no lease handler go to the pool's handler. With a multiplexed connection
+     * ({@code maxLeasesPerConnection > 1}) every holder's handler gets each message. A second call replaces the
+     * handler; {@code null} detaches it.
+     *
+     * @param handler the handler, or {@code null}
+     * @return this lease
+     * @throws IllegalStateException if this lease was already released
+     */
+    PooledConnection onMessage(MessageHandler handler);
+
+    /**
+     * Bytes queued on this connection and not yet written to the socket (by every holder, including frame headers
+     * and control frames). Sends are refused, or wait, once this would pass the pool's {@code maxBufferedBytes}.
+     *
+     * @return bytes queued; 0 when the connection is closed
+     * @throws IllegalStateException if this lease was already released
+     */
+    long bufferedBytes();
 
     /**
      * Marks the connection as not to be reused: on {@link #close()} it is recycled (closed) instead of going back

@@ -6,6 +6,8 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.github.wspool.Endpoint;
 import io.github.wspool.HealthProbe;
 import io.github.wspool.LoadBalancingStrategy;
+import io.github.wspool.MessageCorrelator;
+import io.github.wspool.MessageHandler;
 import io.github.wspool.PoolListener;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.internal.DefaultWebSocketPool;
@@ -23,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -75,6 +78,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       them all</td></tr>
  *   <tr><td>{@link #affinity(int, Duration)}</td><td>100,000 keys, 30 min</td><td>sticky-affinity table
  *       bounds</td></tr>
+ *   <tr><td>{@link #onMessage(MessageHandler)}</td><td>none</td><td>receives inbound messages no lease
+ *       claims</td></tr>
+ *   <tr><td>{@link #messageExecutor(Executor)}</td><td>pool's own, min(cores, 4) threads</td><td>runs message
+ *       handlers</td></tr>
+ *   <tr><td>{@link #correlator(MessageCorrelator)}</td><td>JSON field {@code messageId}</td><td>matches replies to
+ *       {@code request(...)}</td></tr>
+ *   <tr><td>{@link #maxBufferedBytes(long)}</td><td>4 MiB</td><td>outgoing buffer per connection</td></tr>
+ *   <tr><td>{@link #sendBlockTimeout(Duration)}</td><td>0 (fail at once)</td><td>how long a send waits for room in
+ *       a full buffer</td></tr>
+ *   <tr><td>{@link #maxQueuedInboundBytes(long)}</td><td>8 MiB</td><td>inbound messages queued for handlers per
+ *       connection</td></tr>
+ *   <tr><td>{@link #maxLeasesPerConnection(int)}</td><td>1 (exclusive)</td><td>leases sharing one connection at
+ *       once</td></tr>
  * </table>
  */
 public final class WebSocketPoolBuilder {
@@ -131,6 +147,13 @@ public final class WebSocketPoolBuilder {
     private final List<PoolListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.system();
     private Transport transport;
+    private MessageHandler messageHandler;
+    private Executor messageExecutor;
+    private MessageCorrelator correlator = Correlators.messageId();
+    private long maxBufferedBytes = 4L << 20;
+    private Duration sendBlockTimeout = Duration.ZERO;
+    private long maxQueuedInboundBytes = 8L << 20;
+    private int maxLeasesPerConnection = 1;
 
     WebSocketPoolBuilder() {
     }
@@ -723,6 +746,113 @@ public final class WebSocketPoolBuilder {
     }
 
     /**
+     * The pool-level message handler: it receives every inbound text and binary message that no lease claims (no
+     * pending request matches it and no holder attached a handler with {@link
+     * io.github.wspool.PooledConnection#onMessage}), including those that arrive while the connection is not
+     * leased: server pushes, for example. Without one, such messages are dropped and reported to listeners as
+     * {@code unhandled}.
+     *
+     * @param handler not null
+     * @return this
+     */
+    public WebSocketPoolBuilder onMessage(MessageHandler handler) {
+        this.messageHandler = Objects.requireNonNull(handler, "message handler must not be null");
+        return this;
+    }
+
+    /**
+     * Where message handlers run. By default the pool starts its own small executor ({@code min(cores, 4)} daemon
+     * threads named {@code wspool-<pool>-msg-N}, stopped on {@code close()}). Whatever the executor, one
+     * connection's messages are handled one at a time and in order. An executor given here is not shut down by the
+     * pool. {@code Runnable::run} runs handlers on the transport's I/O thread: the lowest latency, but a handler that
+     * blocks then stalls its connection's reads.
+     *
+     * @param executor not null
+     * @return this
+     */
+    public WebSocketPoolBuilder messageExecutor(Executor executor) {
+        this.messageExecutor = Objects.requireNonNull(executor, "messageExecutor must not be null");
+        return this;
+    }
+
+    /**
+     * How {@code request(...)} matches replies to requests (default {@link Correlators#messageId()}: the top-level
+     * JSON field {@code messageId}; {@link Correlators#jsonField(String)} for another field name).
+     *
+     * @param correlator not null
+     * @return this
+     */
+    public WebSocketPoolBuilder correlator(MessageCorrelator correlator) {
+        this.correlator = Objects.requireNonNull(correlator, "correlator must not be null");
+        return this;
+    }
+
+    /**
+     * Bound on each connection's outgoing buffer: the bytes of frames sent but not yet written to the socket
+     * (Java-WebSocket's own queue is unbounded). A send that does not fit fails with
+     * {@link io.github.wspool.SendBufferFullException}, at once or after {@link #sendBlockTimeout(Duration)}; nothing
+     * of it is queued. A single message larger than this can never be sent. Default 4 MiB.
+     *
+     * @param bytes at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder maxBufferedBytes(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("maxBufferedBytes must be at least 1 byte, but was " + bytes);
+        }
+        this.maxBufferedBytes = bytes;
+        return this;
+    }
+
+    /**
+     * How long a send waits for room when the outgoing buffer is full, before it fails with
+     * {@link io.github.wspool.SendBufferFullException}. Zero (the default) fails at once, so a send never blocks.
+     *
+     * @param timeout zero or positive
+     * @return this
+     */
+    public WebSocketPoolBuilder sendBlockTimeout(Duration timeout) {
+        this.sendBlockTimeout = nonNegative("sendBlockTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * Bound on the inbound messages of one connection that wait for their handler, in bytes (2 per character of
+     * text). When it is reached the connection's reader waits until handlers catch up, which with the default
+     * transport stops reading that socket: TCP flow control then slows the server down, and the heap does not grow
+     * with a peer that sends faster than handlers consume. Default 8 MiB.
+     *
+     * @param bytes at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder maxQueuedInboundBytes(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("maxQueuedInboundBytes must be at least 1 byte, but was " + bytes);
+        }
+        this.maxQueuedInboundBytes = bytes;
+        return this;
+    }
+
+    /**
+     * How many leases may share one connection at once (Jetty's {@code maxMultiplex}). 1, the default, makes every
+     * lease exclusive. With {@code n > 1} an acquire prefers an available connection, then joins the least-shared
+     * leased one with room, before it opens a new one or waits; a connection is READY again when its last lease is
+     * released. Least-connections then balances leases, not connections. Sharing suits request/response protocols
+     * with correlation ids ({@link io.github.wspool.PooledConnection#request}). Ignored with {@code pooling(false)},
+     * where every lease has its own connection.
+     *
+     * @param n at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder maxLeasesPerConnection(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("maxLeasesPerConnection must be at least 1, but was " + n);
+        }
+        this.maxLeasesPerConnection = n;
+        return this;
+    }
+
+    /**
      * Builds the pool and, with {@code pooling(true)}, starts opening {@code minConnections} in the background.
      *
      * @return the running pool
@@ -756,7 +886,9 @@ public final class WebSocketPoolBuilder {
                 connectionBreakerConfig, breakerRegistry,
                 panicMode, affinityMaxKeys, affinityExpireAfterAccess,
                 strategy != null ? strategy : Strategies.roundRobin(), listeners, ticker,
-                transport != null ? transport : new JavaWebSocketTransport(poolName));
+                transport != null ? transport : new JavaWebSocketTransport(poolName),
+                messageHandler, messageExecutor, correlator, maxBufferedBytes, sendBlockTimeout, maxQueuedInboundBytes,
+                maxLeasesPerConnection);
     }
 
     private CircuitBreakerConfig defaultEndpointBreakerConfig() {

@@ -64,6 +64,28 @@ public final class TestWebSocketServer implements AutoCloseable {
         SILENT
     }
 
+    /** The server side of one open WebSocket, for a {@link Responder}. */
+    public interface Peer {
+        /** Queues a text message to the client. */
+        void send(String text);
+
+        /** Queues a binary message to the client. */
+        void send(ByteBuffer data);
+
+        /** A number unique among this server's connections, in accept order from 1. */
+        int number();
+    }
+
+    /** Decides what the server answers to a text message (instead of echoing it); runs on the connection's reader. */
+    @FunctionalInterface
+    public interface Responder {
+        /**
+         * @param peer the connection the message came on
+         * @param text the message
+         */
+        void onText(Peer peer, String text);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(TestWebSocketServer.class);
     private static final String HOST = "127.0.0.1";
     private static final int MAX_REQUEST_HEAD = 16 * 1024;
@@ -80,6 +102,9 @@ public final class TestWebSocketServer implements AutoCloseable {
     private final Thread acceptor;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile Behavior behavior;
+    private volatile Responder responder;
+    private volatile boolean readingPaused;
+    private final Object readGate = new Object();
 
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet(); // every live socket
     private final Set<Connection> upgraded = ConcurrentHashMap.newKeySet(); // open WebSockets
@@ -91,9 +116,12 @@ public final class TestWebSocketServer implements AutoCloseable {
     private final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
     private final AtomicReference<Map<String, String>> lastHeaders = new AtomicReference<>(Map.of());
 
-    private TestWebSocketServer(Behavior behavior) throws IOException {
+    private TestWebSocketServer(Behavior behavior, int receiveBufferBytes) throws IOException {
         this.behavior = Objects.requireNonNull(behavior, "behavior");
         serverSocket = new ServerSocket();
+        if (receiveBufferBytes > 0) {
+            serverSocket.setReceiveBufferSize(receiveBufferBytes); // inherited by accepted sockets
+        }
         serverSocket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0), 128);
         port = serverSocket.getLocalPort();
         acceptor = newThread(this::acceptLoop, "accept");
@@ -106,8 +134,19 @@ public final class TestWebSocketServer implements AutoCloseable {
 
     /** Starts a server with the given behaviour; returns once it listens. */
     public static TestWebSocketServer start(Behavior behavior) {
+        return start(behavior, 0);
+    }
+
+    /**
+     * Starts a server whose accepted sockets have a small receive buffer, so that a client's writes back up soon
+     * after {@link #pauseReading()}; returns once it listens.
+     *
+     * @param behavior           the behaviour
+     * @param receiveBufferBytes SO_RCVBUF for accepted sockets (the kernel may round it), 0 for the default
+     */
+    public static TestWebSocketServer start(Behavior behavior, int receiveBufferBytes) {
         try {
-            TestWebSocketServer server = new TestWebSocketServer(behavior);
+            TestWebSocketServer server = new TestWebSocketServer(behavior, receiveBufferBytes);
             server.acceptor.start(); // already bound: early connects wait in the backlog
             return server;
         } catch (IOException e) {
@@ -176,6 +215,50 @@ public final class TestWebSocketServer implements AutoCloseable {
         return lastHeaders.get();
     }
 
+    /**
+     * Replaces echoing: from now on every text message is given to {@code responder}, which may answer any number of
+     * times, later, or never ({@code null} restores echoing). Binary messages are still echoed.
+     */
+    public void responder(Responder responder) {
+        this.responder = responder;
+    }
+
+    /** Sends {@code text} to every open WebSocket (an unsolicited server push). */
+    public void pushToAll(String text) {
+        for (Connection c : upgraded) {
+            c.send(text);
+        }
+    }
+
+    /**
+     * Stops reading from every connection (their reader threads wait before the next read), so that what clients
+     * send piles up in socket buffers and then in the clients' own queues. {@link #resumeReading()} goes on.
+     */
+    public void pauseReading() {
+        readingPaused = true;
+    }
+
+    /** Reads again after {@link #pauseReading()}. */
+    public void resumeReading() {
+        synchronized (readGate) {
+            readingPaused = false;
+            readGate.notifyAll();
+        }
+    }
+
+    private void awaitReading() {
+        synchronized (readGate) {
+            while (readingPaused && !stopped.get()) {
+                try {
+                    readGate.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
     /** Sends a close frame with {@code code} on every open WebSocket (a server-initiated close). */
     public void closeAllConnections(int code) {
         for (Connection c : upgraded) {
@@ -195,6 +278,7 @@ public final class TestWebSocketServer implements AutoCloseable {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
+        resumeReading();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MS);
         closeQuietly(serverSocket);
         join(acceptor, deadline); // from here on no connection is added
@@ -248,8 +332,9 @@ public final class TestWebSocketServer implements AutoCloseable {
     }
 
     /** One accepted socket; in ECHO mode also the listener of its protocol engine. */
-    private final class Connection extends WebSocketAdapter {
+    private final class Connection extends WebSocketAdapter implements Peer {
         private final Socket socket;
+        private final int number;
         private final Behavior mode;
         private final WebSocketImpl engine; // ECHO only
         private final Thread reader;
@@ -257,6 +342,7 @@ public final class TestWebSocketServer implements AutoCloseable {
 
         Connection(Socket socket, int n, Behavior mode) {
             this.socket = socket;
+            this.number = n;
             this.mode = mode;
             boolean echo = mode == Behavior.ECHO;
             engine = echo ? new WebSocketImpl(this, List.<Draft>of(new Draft_6455())) : null;
@@ -296,7 +382,11 @@ public final class TestWebSocketServer implements AutoCloseable {
         private void feedEngine(InputStream in) throws IOException {
             byte[] buf = new byte[16 * 1024];
             int n;
-            while ((n = in.read(buf)) != -1) {
+            while (true) {
+                awaitReading();
+                if ((n = in.read(buf)) == -1) {
+                    break;
+                }
                 // Once flushing for close, the engine ignores input anyway (and must not re-parse a rejected
                 // handshake); keep reading all the same, so that EOF or the socket's close ends this loop.
                 if (n > 0 && !engine.isFlushAndClose() && !engine.isClosed()) {
@@ -380,11 +470,35 @@ public final class TestWebSocketServer implements AutoCloseable {
                     texts.add(message);
                 }
             }
-            try {
-                conn.send(message);
-            } catch (WebsocketNotConnectedException e) {
-                // closing concurrently: nobody to echo to
+            Responder r = responder;
+            if (r != null) {
+                r.onText(this, message);
+                return;
             }
+            send(message);
+        }
+
+        @Override
+        public void send(String text) {
+            try {
+                engine.send(text);
+            } catch (WebsocketNotConnectedException e) {
+                // closing concurrently: nobody to send to
+            }
+        }
+
+        @Override
+        public void send(ByteBuffer data) {
+            try {
+                engine.send(data);
+            } catch (WebsocketNotConnectedException e) {
+                // closing concurrently: nobody to send to
+            }
+        }
+
+        @Override
+        public int number() {
+            return number;
         }
 
         @Override

@@ -17,12 +17,6 @@ interface ConnectionOwner {
     /** A lease was closed for the first time. */
     void release(Lease lease);
 
-    /** A send on a leased connection succeeded (recorded by the connection's circuit breaker). */
-    void sendSucceeded(ManagedConnection connection);
-
-    /**
-     * A send on a leased connection failed because the transport is gone: marks the connection unhealthy and returns
-     * the exception for the caller to throw.
-     */
-    RuntimeException sendFailed(ManagedConnection connection, RuntimeException failure);
+    /** The pool's messaging layer: sends, requests and handlers of its leases. */
+    Messaging messaging();
 }

@@ -99,7 +99,7 @@ import org.slf4j.LoggerFactory;
  * will serve one of them (claimed by CAS, released only after the opened connection was handed over). Opening only
  * while {@code pending > connecting} keeps concurrent openers from opening two connections for one waiter.
  */
-public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwner, Waiter.Owner {
+public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwner, Waiter.Owner, Messaging.Host {
 
     private static final Logger log = LoggerFactory.getLogger(DefaultWebSocketPool.class);
 
@@ -133,6 +133,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * connection opened for another caller and leave that caller's connect unused.
      */
     private final boolean pooling;
+    /** Leases one connection may carry at once; 1 = exclusive. Always 1 without pooling. */
+    private final int maxLeases;
+    private final boolean multiplexed;
+    private final Messaging messaging;
     private final long acquireTimeoutNanos;
     private final long idleAfterNanos;
     private final long idleTimeoutNanos;
@@ -184,6 +188,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.transportOptions = new TransportOptions(config.connectTimeout(), config.maxMessageSize(),
                 config.headers(), "wspool-" + name);
         this.pooling = config.pooling();
+        this.maxLeases = pooling ? config.maxLeasesPerConnection() : 1;
+        this.multiplexed = maxLeases > 1;
+        this.messaging = new Messaging(config, this, events);
         this.acquireTimeoutNanos = config.acquireTimeout().toNanos();
         this.idleAfterNanos = config.idleAfter().toNanos();
         this.idleTimeoutNanos = config.idleTimeout().toNanos();
@@ -219,6 +226,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 config.maxConcurrentConnectsPerEndpoint(), breaker, backoff, LATENCY_DECAY_NANOS);
         breaker.getEventPublisher().onStateTransition(t -> breakerTransition(e, t.getStateTransition()));
         e.nextCheckAt = config.ticker().read(); // the first health check is due at once
+        e.shareLimit = maxLeases;
         return e;
     }
 
@@ -515,8 +523,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (c != null) {
             if (handOver(c, w)) {
                 waiters.remove(w);
+                if (multiplexed) {
+                    shareWithWaiters(c);
+                }
             } else {
-                offer(c); // the waiter settled meanwhile (timed out, cancelled): give this one back
+                dropShare(c, ticker.read()); // the waiter settled meanwhile (timed out, cancelled): give it back
             }
             return w;
         }
@@ -562,13 +573,74 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private ManagedConnection takeLive(EndpointState e) {
         while (true) {
             ManagedConnection c = e.takeAvailable();
-            if (c == null || c.isOpen()) {
+            if (c == null) {
+                return multiplexed ? joinShared(e) : null;
+            }
+            if (c.isOpen()) {
+                if (multiplexed) {
+                    c.setLeases(1);
+                }
                 return c;
             }
             // ours either way: the close callback may have marked it UNHEALTHY meanwhile, expecting a holder to
             // release it, and there is no holder
             if (c.transition(ACTIVE, RECYCLING) || c.transition(UNHEALTHY, RECYCLING)) {
                 recycle(c, RecycleReason.PEER_CLOSED);
+            }
+        }
+    }
+
+    /**
+     * With shared connections: one more lease on the least-shared joinable connection of {@code e}, or {@code null}.
+     * A connection that changed state while being joined is left again.
+     */
+    private ManagedConnection joinShared(EndpointState e) {
+        long now = ticker.read();
+        while (true) {
+            ManagedConnection best = null;
+            for (ManagedConnection c : e.connections()) {
+                if (joinable(c, now) && c.leases() < maxLeases && (best == null || c.leases() < best.leases())) {
+                    best = c;
+                }
+            }
+            if (best == null) {
+                return null;
+            }
+            if (best.tryJoin(maxLeases)) {
+                if (best.state() == ACTIVE) {
+                    return best;
+                }
+                undoJoin(best); // broken meanwhile
+            }
+        }
+    }
+
+    /** Whether another lease may share {@code c}: it is leased, healthy, open, not expiring, not marked. */
+    private boolean joinable(ManagedConnection c, long now) {
+        return c.state() == ACTIVE && c.leases() >= 1 && !c.invalidated && !closed && now - c.expiresAt < 0
+                && c.endpoint.healthy() && c.isOpen();
+    }
+
+    /** Leaves a share that was taken for nobody; if it was the last, the connection goes on as on release. */
+    private void undoJoin(ManagedConnection c) {
+        if (c.leaveShare() == 0) {
+            lastLeaseGone(c, ticker.read());
+        }
+    }
+
+    /** Hands spare shares of an ACTIVE shared connection to waiters, oldest first. */
+    private void shareWithWaiters(ManagedConnection c) {
+        while (pending.get() > 0 && joinable(c, ticker.read())) {
+            if (!c.tryJoin(maxLeases)) {
+                return;
+            }
+            Waiter w = nextWaiterFor(c);
+            if (w != null && handOver(c, w)) {
+                continue;
+            }
+            undoJoin(c);
+            if (w == null) {
+                return;
             }
         }
     }
@@ -735,6 +807,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     @Override
     public void release(Lease lease) {
         ManagedConnection c = lease.connection;
+        messaging.released(lease); // first: nothing of this holder's may reach the next one
         long now = ticker.read();
         if (leakThresholdNanos > 0) {
             LeakWatch watch = unwatch(lease);
@@ -749,6 +822,27 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             ReleaseEvent event = new ReleaseEvent(name, c.id, c.endpoint, Duration.ofNanos(now - lease.acquiredAt));
             events.publish("onRelease", event, PoolListener::onRelease);
         }
+        dropShare(c, now);
+        if (closed) {
+            signalShutdownProgress();
+        }
+    }
+
+    /** One lease of {@code c} ended: with shared connections, others may still hold it. */
+    private void dropShare(ManagedConnection c, long now) {
+        if (multiplexed) {
+            if (c.leaveShare() > 0) {
+                if (pending.get() > 0) {
+                    shareWithWaiters(c); // a share came free
+                }
+                return;
+            }
+        }
+        lastLeaseGone(c, now);
+    }
+
+    /** Decides what happens to a connection whose last lease ended: passed on, made READY, or recycled. */
+    private void lastLeaseGone(ManagedConnection c, long now) {
         ConnectionState s = c.state();
         if (s == ACTIVE) {
             RecycleReason reason = recycleReasonOnRelease(c, now);
@@ -764,9 +858,6 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
         if (s == UNHEALTHY && c.transition(UNHEALTHY, RECYCLING)) {
             recycle(c, c.brokenReason);
-        }
-        if (closed) {
-            signalShutdownProgress();
         }
     }
 
@@ -806,8 +897,17 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 if (w == null) {
                     break;
                 }
+                if (multiplexed) {
+                    c.setLeases(1); // before the waiter can see (and release) it
+                }
                 if (handOver(c, w)) {
+                    if (multiplexed) {
+                        shareWithWaiters(c);
+                    }
                     return;
+                }
+                if (multiplexed && c.leaveShare() > 0) {
+                    return; // someone joined meanwhile: theirs now, their release decides
                 }
             }
             if (!c.transition(ACTIVE, READY)) {
@@ -822,6 +922,21 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             }
             // a waiter arrived between the search and READY, and we took the connection back: hand it over
         }
+    }
+
+    @Override
+    public Messaging messaging() {
+        return messaging;
+    }
+
+    @Override
+    public PoolScheduler scheduler() {
+        return scheduler;
+    }
+
+    @Override
+    public void requestTimedOut(ManagedConnection c, io.github.wspool.RequestTimeoutException failure) {
+        recordConnectionFailure(c, failure);
     }
 
     @Override
@@ -1147,6 +1262,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (log.isTraceEnabled()) {
                 log.trace("[{}] {} received a text message of {} chars", name, c.id, text.length());
             }
+            messaging.inbound(c, text);
         }
 
         @Override
@@ -1154,6 +1270,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (log.isTraceEnabled()) {
                 log.trace("[{}] {} received a binary message of {} bytes", name, c.id, data.remaining());
             }
+            messaging.inbound(c, data);
         }
 
         @Override
@@ -1191,6 +1308,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (log.isDebugEnabled()) {
                 log.debug("[{}] {} closed: code={} reason='{}' remote={}", name, c.id, code, reason, remote, error);
             }
+            messaging.connectionClosed(c, code);
             boolean abnormal = c.state() != RECYCLING && (error != null || code == 1006 || code == 1011);
             markBroken(c, error != null ? RecycleReason.ERROR : RecycleReason.PEER_CLOSED);
             finishIfRecycling(c);
@@ -1966,6 +2084,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         scheduler.shutdown(TimeUnit.SECONDS.toNanos(2));
         stopHealthChecks();
         transport.close();
+        messaging.close(TimeUnit.SECONDS.toNanos(2));
         for (EndpointState e : endpoints.array()) {
             e.drained.complete(null); // a removal still in progress is over: everything is closed
         }

@@ -201,14 +201,21 @@ final class EndpointState implements Endpoint, EndpointView {
         return null;
     }
 
+    /** Whether a connection is available, or (when shared) held by fewer leases than the limit. */
     boolean hasAvailable() {
+        int limit = shareLimit;
         for (ManagedConnection c : connections) {
-            if (c.state().isAvailable()) {
+            ConnectionState s = c.state();
+            if (s.isAvailable() || (limit > 1 && s == ConnectionState.ACTIVE && c.leases() >= 1
+                    && c.leases() < limit)) {
                 return true;
             }
         }
         return false;
     }
+
+    /** {@code maxLeasesPerConnection}: more than 1 lets leases share this endpoint's connections. */
+    volatile int shareLimit = 1;
 
     void add(ManagedConnection c) {
         lock.lock();

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLSocketFactory;
 import org.java_websocket.WebSocket;
+import org.java_websocket.WebSocketImpl;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.extensions.IExtension;
@@ -223,6 +224,16 @@ public final class JavaWebSocketTransport implements Transport {
         @Override
         public void sendBinary(ByteBuffer data) {
             send(data.duplicate());
+        }
+
+        /** Sums the library's out queue: exact, and cheap while the write thread keeps up (the queue is short). */
+        @Override
+        public long bufferedBytes() {
+            long n = 0;
+            for (ByteBuffer b : ((WebSocketImpl) getConnection()).outQueue) {
+                n += b.remaining();
+            }
+            return n;
         }
 
         @Override

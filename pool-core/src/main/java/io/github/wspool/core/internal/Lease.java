@@ -2,16 +2,18 @@ package io.github.wspool.core.internal;
 
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
+import io.github.wspool.MessageHandler;
 import io.github.wspool.PooledConnection;
-import io.github.wspool.core.spi.TransportConnection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The handle a caller gets from {@code acquire}: the only object allocated on the acquire/release fast path
- * (one reference, one long, one flag).
+ * (two references, one long, two flags: 32 bytes with compressed references).
  *
  * <p>A lease is released once; the flag is flipped by CAS so that a double {@code close()} from racing threads
  * still releases the connection exactly once.
@@ -31,6 +33,10 @@ final class Lease implements PooledConnection {
     final ManagedConnection connection;
     final long acquiredAt;
     private volatile boolean released;
+    /** Set once a request was made on this lease: release then cancels what is still pending. */
+    volatile boolean requested;
+    /** This lease's message handler, or {@code null}. */
+    volatile MessageHandler handler;
 
     Lease(ManagedConnection connection, long acquiredAt) {
         this.connection = connection;
@@ -55,34 +61,43 @@ final class Lease implements PooledConnection {
     @Override
     public void send(String text) {
         Objects.requireNonNull(text, "text");
-        TransportConnection t = openTransport("send");
-        try {
-            t.sendText(text);
-        } catch (RuntimeException e) {
-            throw connection.owner().sendFailed(connection, e);
-        }
-        connection.owner().sendSucceeded(connection);
+        checkNotReleased("send");
+        connection.owner().messaging().send(connection, text);
     }
 
     @Override
     public void send(ByteBuffer data) {
         Objects.requireNonNull(data, "data");
-        TransportConnection t = openTransport("send");
-        try {
-            t.sendBinary(data);
-        } catch (RuntimeException e) {
-            throw connection.owner().sendFailed(connection, e);
-        }
-        connection.owner().sendSucceeded(connection);
+        checkNotReleased("send");
+        connection.owner().messaging().send(connection, data);
     }
 
-    private TransportConnection openTransport(String operation) {
-        checkNotReleased(operation);
-        TransportConnection t = connection.transport;
-        if (t == null || connection.transportFinished) {
-            throw connection.owner().sendFailed(connection, new IllegalStateException("transport closed"));
+    @Override
+    public CompletableFuture<String> request(String message, Duration timeout) {
+        checkNotReleased("request");
+        return connection.owner().messaging().request(this, message, timeout);
+    }
+
+    @Override
+    public CompletableFuture<ByteBuffer> request(ByteBuffer message, Duration timeout) {
+        checkNotReleased("request");
+        return connection.owner().messaging().request(this, message, timeout);
+    }
+
+    @Override
+    public PooledConnection onMessage(MessageHandler handler) {
+        checkNotReleased("onMessage");
+        connection.owner().messaging().attach(this, handler);
+        if (released) {
+            connection.owner().messaging().released(this); // released concurrently: detach again
         }
-        return t;
+        return this;
+    }
+
+    @Override
+    public long bufferedBytes() {
+        checkNotReleased("bufferedBytes");
+        return connection.owner().messaging().bufferedBytes(connection);
     }
 
     @Override

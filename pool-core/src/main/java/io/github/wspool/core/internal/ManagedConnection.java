@@ -5,6 +5,8 @@ import io.github.wspool.event.RecycleReason;
 import io.github.wspool.core.spi.TransportConnection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One pooled connection: its lifecycle state, its transport handle and its timestamps.
@@ -18,10 +20,16 @@ import java.lang.invoke.VarHandle;
 final class ManagedConnection {
 
     private static final VarHandle STATE;
+    private static final VarHandle LEASES;
+    private static final VarHandle LISTENERS;
+    private static final Lease[] NO_LEASES = new Lease[0];
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(ManagedConnection.class, "state", ConnectionState.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(ManagedConnection.class, "state", ConnectionState.class);
+            LEASES = lookup.findVarHandle(ManagedConnection.class, "leases", int.class);
+            LISTENERS = lookup.findVarHandle(ManagedConnection.class, "listeners", Lease[].class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -64,6 +72,19 @@ final class ManagedConnection {
     /** Records this connection's send and ping outcomes; set when it opens. Open means unhealthy. */
     volatile io.github.resilience4j.circuitbreaker.CircuitBreaker breaker;
 
+    /** Leases held right now, counted only when connections are shared ({@code maxLeasesPerConnection > 1}). */
+    private volatile int leases;
+    /** Leases holding this connection that attached a message handler; copy-on-write. */
+    private volatile Lease[] listeners = NO_LEASES;
+    /** Requests waiting for replies, by correlation id; created on the first request. */
+    private volatile ConcurrentHashMap<String, PendingRequest> pendingRequests;
+    /** Inbound messages on their way to handlers; created on the first message that has a handler. */
+    private volatile Mailbox mailbox;
+    /** Serialises sends, so the outgoing-buffer check and the enqueue are one step. */
+    final ReentrantLock sendLock = new ReentrantLock();
+    /** Over-estimate of the bytes queued in the transport (guarded by {@link #sendLock}). */
+    long sendEstimate;
+
     ManagedConnection(String id, EndpointState endpoint, ConnectionOwner owner, long now) {
         this.id = id;
         this.endpoint = endpoint;
@@ -95,6 +116,122 @@ final class ManagedConnection {
         }
         owner.onTransition(this, from, to);
         return true;
+    }
+
+    int leases() {
+        return leases;
+    }
+
+    /** Sets the lease count of a connection the caller owns exclusively (none are held, so nobody can join). */
+    void setLeases(int n) {
+        leases = n;
+    }
+
+    /** Joins a shared connection: one more lease if at least one and fewer than {@code max} are held. */
+    boolean tryJoin(int max) {
+        while (true) {
+            int n = leases;
+            if (n < 1 || n >= max) {
+                return false;
+            }
+            if (LEASES.compareAndSet(this, n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Undoes a first lease that could not be handed out: only if no one joined meanwhile. */
+    boolean tryUnshare() {
+        return LEASES.compareAndSet(this, 1, 0);
+    }
+
+    /** One lease fewer; returns how many remain. */
+    int leaveShare() {
+        return (int) LEASES.getAndAdd(this, -1) - 1;
+    }
+
+    Lease[] listeners() {
+        return listeners;
+    }
+
+    void addListener(Lease lease) {
+        while (true) {
+            Lease[] old = listeners;
+            for (Lease l : old) {
+                if (l == lease) {
+                    return;
+                }
+            }
+            Lease[] next = java.util.Arrays.copyOf(old, old.length + 1);
+            next[old.length] = lease;
+            if (LISTENERS.compareAndSet(this, old, next)) {
+                return;
+            }
+        }
+    }
+
+    void removeListener(Lease lease) {
+        while (true) {
+            Lease[] old = listeners;
+            int i = 0;
+            while (i < old.length && old[i] != lease) {
+                i++;
+            }
+            if (i == old.length) {
+                return;
+            }
+            Lease[] next = old.length == 1 ? NO_LEASES : new Lease[old.length - 1];
+            System.arraycopy(old, 0, next, 0, i);
+            System.arraycopy(old, i + 1, next, i, old.length - i - 1);
+            if (LISTENERS.compareAndSet(this, old, next)) {
+                return;
+            }
+        }
+    }
+
+    ConcurrentHashMap<String, PendingRequest> pendingRequests() {
+        ConcurrentHashMap<String, PendingRequest> m = pendingRequests;
+        if (m == null) {
+            synchronized (this) { // a one-time, non-blocking initialisation
+                m = pendingRequests;
+                if (m == null) {
+                    m = new ConcurrentHashMap<>();
+                    pendingRequests = m;
+                }
+            }
+        }
+        return m;
+    }
+
+    ConcurrentHashMap<String, PendingRequest> pendingRequestsIfAny() {
+        return pendingRequests;
+    }
+
+    Mailbox mailbox(Mailbox.Sink sink, java.util.concurrent.Executor executor, long maxBytes) {
+        Mailbox m = mailbox;
+        if (m == null) {
+            synchronized (this) {
+                m = mailbox;
+                if (m == null) {
+                    m = new Mailbox(this, sink, executor, maxBytes);
+                    mailbox = m;
+                }
+            }
+        }
+        return m;
+    }
+
+    /** Inbound bytes queued for handlers. */
+    long queuedInboundBytes() {
+        Mailbox m = mailbox;
+        return m == null ? 0 : m.queuedBytes();
+    }
+
+    /** Open and not on its way out: worth waiting for. */
+    boolean isLive() {
+        ConnectionState s = state;
+        return !transportFinished && s != ConnectionState.RECYCLING && s != ConnectionState.CLOSED
+                && s != ConnectionState.FAILED;
     }
 
     /** Whether the WebSocket is open right now. */

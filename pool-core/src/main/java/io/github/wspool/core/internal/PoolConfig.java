@@ -4,6 +4,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.wspool.HealthProbe;
 import io.github.wspool.LoadBalancingStrategy;
+import io.github.wspool.MessageCorrelator;
+import io.github.wspool.MessageHandler;
 import io.github.wspool.PoolListener;
 import io.github.wspool.core.Ticker;
 import io.github.wspool.core.spi.Transport;
@@ -11,6 +13,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -63,7 +66,14 @@ public record PoolConfig(
         LoadBalancingStrategy strategy,
         List<PoolListener> listeners,
         Ticker ticker,
-        Transport transport) {
+        Transport transport,
+        MessageHandler messageHandler,
+        Executor messageExecutor,
+        MessageCorrelator correlator,
+        long maxBufferedBytes,
+        Duration sendBlockTimeout,
+        long maxQueuedInboundBytes,
+        int maxLeasesPerConnection) {
 
     /**
      * One configured endpoint.

@@ -166,6 +166,9 @@ public final class InMemoryTransport implements Transport {
         private volatile boolean open;
         private volatile boolean autoPong = true;
         private volatile int closeCode;
+        private volatile boolean stalled;
+        private volatile boolean echo;
+        private final java.util.concurrent.atomic.AtomicLong buffered = new java.util.concurrent.atomic.AtomicLong();
 
         Connection(URI uri, TransportListener listener) {
             this.uri = uri;
@@ -203,12 +206,53 @@ public final class InMemoryTransport implements Transport {
             if (sentCount.sum() <= MAX_KEPT_MESSAGES) {
                 sentTexts.add(text);
             }
+            if (stalled) {
+                buffered.addAndGet(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+            }
+            if (echo) {
+                listener.onText(text);
+            }
         }
 
         @Override
         public void sendBinary(ByteBuffer data) {
             requireOpen();
             sentCount.increment();
+            if (stalled) {
+                buffered.addAndGet(data.remaining());
+            }
+            if (echo) {
+                listener.onBinary(data.duplicate());
+            }
+        }
+
+        @Override
+        public long bufferedBytes() {
+            return open ? buffered.get() : 0;
+        }
+
+        /**
+         * Simulates a peer that stops reading: from now on sent payload bytes accumulate in
+         * {@link #bufferedBytes()} until {@link #flushWrites()}.
+         *
+         * @param stall whether writes stall
+         */
+        public void stallWrites(boolean stall) {
+            this.stalled = stall;
+        }
+
+        /** Simulates the peer reading everything buffered: {@link #bufferedBytes()} drops to 0. */
+        public void flushWrites() {
+            buffered.set(0);
+        }
+
+        /**
+         * Makes the simulated server echo every message at once, on the sending thread.
+         *
+         * @param enabled whether to echo
+         */
+        public void echo(boolean enabled) {
+            this.echo = enabled;
         }
 
         private void requireOpen() {
@@ -268,6 +312,17 @@ public final class InMemoryTransport implements Transport {
         public void receive(String text) {
             if (open) {
                 listener.onText(text);
+            }
+        }
+
+        /**
+         * Simulates a binary server message.
+         *
+         * @param data the message
+         */
+        public void receive(ByteBuffer data) {
+            if (open) {
+                listener.onBinary(data);
             }
         }
 

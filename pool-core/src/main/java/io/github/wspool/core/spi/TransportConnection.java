@@ -45,6 +45,18 @@ public interface TransportConnection {
     void abort();
 
     /**
+     * Bytes queued for the socket and not yet written: the frames of sent messages (headers included) and control
+     * frames. The pool bounds each connection's outgoing buffer with it ({@code maxBufferedBytes}), so it must be
+     * exact or an over-estimate, and cheap when little is queued. The default, 0, suits transports that write
+     * synchronously; a transport that queues without bound and keeps the default disables the bound.
+     *
+     * @return bytes queued, 0 when nothing is or the connection is closed
+     */
+    default long bufferedBytes() {
+        return 0;
+    }
+
+    /**
      * Whether the WebSocket is open.
      *
      * @return {@code true} if open

@@ -76,12 +76,8 @@ class ConnectionLifecycleTest {
         }
 
         @Override
-        public RuntimeException sendFailed(ManagedConnection c, RuntimeException failure) {
-            return failure;
-        }
-
-        @Override
-        public void sendSucceeded(ManagedConnection c) {
+        public Messaging messaging() {
+            throw new AssertionError("no messaging in lifecycle tests");
         }
     }
 

@@ -1,0 +1,565 @@
+package io.github.wspool.core.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.wspool.ConnectionClosedException;
+import io.github.wspool.InboundMessage;
+import io.github.wspool.MessageCorrelator;
+import io.github.wspool.MessageHandler;
+import io.github.wspool.PoolListener;
+import io.github.wspool.RequestCancelledException;
+import io.github.wspool.RequestTimeoutException;
+import io.github.wspool.SendBufferFullException;
+import io.github.wspool.core.Ticker;
+import io.github.wspool.core.spi.TransportConnection;
+import io.github.wspool.event.MessageDroppedEvent;
+import io.github.wspool.event.RequestEvent;
+import io.github.wspool.event.SendRejectedEvent;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a pool does with message content: bounded sends, request/response correlation and inbound routing.
+ *
+ * <h2>Sending</h2>
+ * Each connection's outgoing buffer is bounded ({@code maxBufferedBytes}). A send takes the connection's send lock,
+ * checks a running over-estimate of the queued bytes (the sizes of the frames sent since the last exact count), and
+ * only when that estimate says "full" asks the transport for the exact figure. So the common case is one uncontended
+ * lock and an addition, and the exact count (a walk of the transport's queue) happens once per buffer's worth of
+ * bytes sent, or on every send while the buffer really is full.
+ *
+ * <h2>Inbound routing</h2>
+ * On the transport's I/O thread, in order: (1) a reply to a pending request completes that request's future, right
+ * there; (2) the reply to a request that timed out or was cancelled is dropped and reported ({@code late-reply});
+ * (3) any other message goes, through the connection's {@link Mailbox}, to the handlers of the leases holding the
+ * connection, or (4) to the pool handler when no holder has one, or (5) is reported as {@code unhandled}. Messages
+ * are only correlated (parsed) while the connection has requests pending or recently abandoned.
+ */
+final class Messaging implements Mailbox.Sink {
+
+    private static final Logger log = LoggerFactory.getLogger(Messaging.class);
+    private static final Lease[] NO_LEASES = new Lease[0];
+    private static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** How long the id of a timed-out or cancelled request is remembered, so that its late reply is recognised. */
+    private static final Duration LATE_REPLY_MEMORY = Duration.ofMinutes(2);
+    private static final int LATE_REPLY_MAX_IDS = 10_000;
+
+    /** What the messaging layer needs from the pool. */
+    interface Host {
+        /** A send or request succeeded: recorded by the connection's circuit breaker. */
+        void sendSucceeded(ManagedConnection c);
+
+        /** The transport refused a send because the connection is gone: the exception for the caller. */
+        RuntimeException sendFailed(ManagedConnection c, RuntimeException failure);
+
+        /** A request timed out: counted against the connection's circuit breaker. */
+        void requestTimedOut(ManagedConnection c, RequestTimeoutException failure);
+
+        PoolScheduler scheduler();
+    }
+
+    private final String pool;
+    private final Host host;
+    private final PoolEvents events;
+    private final Ticker ticker;
+    private final MessageCorrelator correlator;
+    private final MessageHandler poolHandler;
+    private final Executor executor;
+    private final ExecutorService ownedExecutor;
+    private final long maxBufferedBytes;
+    private final long sendBlockNanos;
+    private final long maxQueuedInboundBytes;
+    /** Ids (connection id + request id) of requests abandoned recently, whose replies are dropped if they come. */
+    private final Cache<String, Boolean> abandoned;
+    private final AtomicLong handlerFailures = new AtomicLong();
+    private final AtomicLong unhandled = new AtomicLong();
+
+    Messaging(PoolConfig config, Host host, PoolEvents events) {
+        this.pool = config.name();
+        this.host = host;
+        this.events = events;
+        this.ticker = config.ticker();
+        this.correlator = config.correlator();
+        this.poolHandler = config.messageHandler();
+        this.maxBufferedBytes = config.maxBufferedBytes();
+        this.sendBlockNanos = config.sendBlockTimeout().toNanos();
+        this.maxQueuedInboundBytes = config.maxQueuedInboundBytes();
+        if (config.messageExecutor() != null) {
+            this.executor = config.messageExecutor();
+            this.ownedExecutor = null;
+        } else {
+            this.ownedExecutor = defaultExecutor(pool);
+            this.executor = ownedExecutor;
+        }
+        this.abandoned = Caffeine.newBuilder()
+                .maximumSize(LATE_REPLY_MAX_IDS)
+                .expireAfterWrite(LATE_REPLY_MEMORY)
+                .ticker(ticker::read)
+                .executor(Runnable::run)
+                .build();
+    }
+
+    /** A few daemon threads, started on demand and ended after 30 s idle; shut down with the pool. */
+    private static ExecutorService defaultExecutor(String pool) {
+        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        AtomicInteger sequence = new AtomicInteger();
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "wspool-" + pool + "-msg-" + sequence.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
+    }
+
+    // ------------------------------------------------------------------------------------------------ sending
+
+    void send(ManagedConnection c, String text) {
+        TransportConnection t = openTransport(c);
+        long wire = WireSize.clientFrame(WireSize.utf8Length(text));
+        ReentrantLock lock = admit(c, t, wire);
+        try {
+            t.sendText(text);
+            c.sendEstimate += wire;
+        } catch (RuntimeException e) {
+            throw host.sendFailed(c, e);
+        } finally {
+            lock.unlock();
+        }
+        host.sendSucceeded(c);
+    }
+
+    void send(ManagedConnection c, ByteBuffer data) {
+        TransportConnection t = openTransport(c);
+        long wire = WireSize.clientFrame(data.remaining());
+        ReentrantLock lock = admit(c, t, wire);
+        try {
+            t.sendBinary(data);
+            c.sendEstimate += wire;
+        } catch (RuntimeException e) {
+            throw host.sendFailed(c, e);
+        } finally {
+            lock.unlock();
+        }
+        host.sendSucceeded(c);
+    }
+
+    private TransportConnection openTransport(ManagedConnection c) {
+        TransportConnection t = c.transport;
+        if (t == null || c.transportFinished) {
+            throw host.sendFailed(c, new IllegalStateException("transport closed"));
+        }
+        return t;
+    }
+
+    /**
+     * Takes the connection's send lock once the message fits in its outgoing buffer; returns the held lock.
+     *
+     * @throws SendBufferFullException if it does not fit (at once, or within {@code sendBlockTimeout})
+     */
+    private ReentrantLock admit(ManagedConnection c, TransportConnection t, long wire) {
+        ReentrantLock lock = c.sendLock;
+        long start = sendBlockNanos > 0 ? ticker.read() : 0;
+        if (sendBlockNanos == 0) {
+            lock.lock();
+        } else {
+            try {
+                if (!lock.tryLock(sendBlockNanos, TimeUnit.NANOSECONDS)) {
+                    throw rejected(c, wire, t.bufferedBytes(), ticker.read() - start);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw rejected(c, wire, t.bufferedBytes(), ticker.read() - start);
+            }
+        }
+        if (c.sendEstimate + wire <= maxBufferedBytes) {
+            return lock; // the over-estimate fits: so does the exact figure
+        }
+        long queued = t.bufferedBytes();
+        c.sendEstimate = queued;
+        if (queued + wire <= maxBufferedBytes) {
+            return lock;
+        }
+        if (sendBlockNanos == 0 || wire > maxBufferedBytes) {
+            lock.unlock();
+            throw rejected(c, wire, queued, 0);
+        }
+        long park = MIN_PARK_NANOS;
+        while (true) {
+            long left = sendBlockNanos - (ticker.read() - start);
+            if (left <= 0 || !t.isOpen()) {
+                break; // a closed connection: the send itself reports it
+            }
+            LockSupport.parkNanos(Math.min(park, left));
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            park = Math.min(park * 2, MAX_PARK_NANOS);
+            queued = t.bufferedBytes();
+            c.sendEstimate = queued;
+            if (queued + wire <= maxBufferedBytes) {
+                return lock;
+            }
+        }
+        if (!t.isOpen()) {
+            return lock;
+        }
+        lock.unlock();
+        throw rejected(c, wire, queued, ticker.read() - start);
+    }
+
+    private SendBufferFullException rejected(ManagedConnection c, long wire, long queued, long waitedNanos) {
+        if (events.enabled()) {
+            events.publish("onSendRejected", new SendRejectedEvent(pool, c.id, c.endpoint, wire, queued,
+                    maxBufferedBytes), PoolListener::onSendRejected);
+        }
+        return new SendBufferFullException(c.id, queued, maxBufferedBytes, wire,
+                TimeUnit.NANOSECONDS.toMillis(waitedNanos));
+    }
+
+    long bufferedBytes(ManagedConnection c) {
+        TransportConnection t = c.transport;
+        return t == null || c.transportFinished ? 0 : t.bufferedBytes();
+    }
+
+    // ------------------------------------------------------------------------------------------------ requests
+
+    CompletableFuture<String> request(Lease lease, String message, Duration timeout) {
+        Objects.requireNonNull(message, "message");
+        long timeoutNanos = requestTimeout(timeout);
+        String id = correlationId(message, null);
+        PendingRequest p = register(lease, id, PendingRequest.forText(id, lease, ticker.read()), timeout, timeoutNanos);
+        try {
+            send(lease.connection, message);
+        } catch (RuntimeException e) {
+            sendFailed(lease.connection, p, e);
+        }
+        return p.text;
+    }
+
+    CompletableFuture<ByteBuffer> request(Lease lease, ByteBuffer message, Duration timeout) {
+        Objects.requireNonNull(message, "message");
+        long timeoutNanos = requestTimeout(timeout);
+        String id = correlationId(null, message);
+        PendingRequest p = register(lease, id, PendingRequest.forBinary(id, lease, ticker.read()), timeout,
+                timeoutNanos);
+        try {
+            send(lease.connection, message);
+        } catch (RuntimeException e) {
+            sendFailed(lease.connection, p, e);
+        }
+        return p.binary;
+    }
+
+    private static long requestTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("request timeout must be positive, but was " + timeout);
+        }
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private String correlationId(String text, ByteBuffer data) {
+        String id;
+        try {
+            id = text != null ? correlator.correlationId(text) : correlator.correlationId(data);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("the message correlator " + correlator + " failed on the request: " + e,
+                    e);
+        }
+        if (id == null) {
+            throw new IllegalArgumentException("the request carries no correlation id: correlator " + correlator
+                    + " found none (the default reads a top-level JSON string field \"messageId\"). Put a unique id"
+                    + " in the message, or configure correlator(...) on the builder");
+        }
+        return id;
+    }
+
+    private PendingRequest register(Lease lease, String id, PendingRequest p, Duration timeout, long timeoutNanos) {
+        ManagedConnection c = lease.connection;
+        ConcurrentHashMap<String, PendingRequest> pending = c.pendingRequests();
+        PendingRequest existing = pending.putIfAbsent(id, p);
+        if (existing != null) {
+            throw new IllegalStateException("a request with correlation id '" + id + "' is already pending on"
+                    + " connection " + c.id + ": ids must be unique among a connection's pending requests");
+        }
+        lease.requested = true;
+        if (abandoned.estimatedSize() > 0) {
+            abandoned.invalidate(abandonedKey(c, id)); // a reused id: its new reply is not a late one
+        }
+        p.timeout = host.scheduler().schedule(() -> timedOut(c, p, timeout), timeoutNanos);
+        return p;
+    }
+
+    private void sendFailed(ManagedConnection c, PendingRequest p, RuntimeException e) {
+        if (c.pendingRequests().remove(p.id, p)) {
+            p.cancelTimeout();
+            p.fail(e);
+            requestEvent(c, p, RequestEvent.Outcome.SEND_FAILED);
+        }
+    }
+
+    private void timedOut(ManagedConnection c, PendingRequest p, Duration timeout) {
+        if (!c.pendingRequests().remove(p.id, p)) {
+            return; // replied or cancelled meanwhile
+        }
+        abandoned.put(abandonedKey(c, p.id), Boolean.TRUE);
+        RequestTimeoutException failure = new RequestTimeoutException(c.id, p.id, timeout);
+        host.requestTimedOut(c, failure);
+        requestEvent(c, p, RequestEvent.Outcome.TIMED_OUT);
+        // completed on the message executor, not the housekeeper: the caller's dependent stages run there
+        runOnExecutor(() -> p.fail(failure));
+    }
+
+    private void runOnExecutor(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    private static String abandonedKey(ManagedConnection c, String id) {
+        return c.id + '\n' + id;
+    }
+
+    private void requestEvent(ManagedConnection c, PendingRequest p, RequestEvent.Outcome outcome) {
+        if (events.enabled()) {
+            RequestEvent event = new RequestEvent(pool, c.id, c.endpoint, Duration.ofNanos(ticker.read() - p.sentAt),
+                    outcome);
+            events.publish("onRequest", event, PoolListener::onRequest);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ leases
+
+    void attach(Lease lease, MessageHandler handler) {
+        lease.handler = handler;
+        if (handler == null) {
+            lease.connection.removeListener(lease);
+        } else {
+            lease.connection.addListener(lease);
+        }
+    }
+
+    /**
+     * Called first on release, before the connection can reach its next holder: detaches the lease's handler and
+     * cancels its pending requests (their ids are remembered, so late replies are dropped, not passed on).
+     */
+    void released(Lease lease) {
+        ManagedConnection c = lease.connection;
+        if (lease.handler != null) {
+            lease.handler = null;
+            c.removeListener(lease);
+        }
+        if (lease.requested) {
+            for (PendingRequest p : c.pendingRequests().values()) {
+                if (p.lease == lease && c.pendingRequests().remove(p.id, p)) {
+                    p.cancelTimeout();
+                    abandoned.put(abandonedKey(c, p.id), Boolean.TRUE);
+                    requestEvent(c, p, RequestEvent.Outcome.CANCELLED);
+                    p.fail(new RequestCancelledException("Request '" + p.id + "' on connection " + c.id + " of pool '"
+                            + pool + "' was cancelled: its lease was released before the reply arrived"));
+                }
+            }
+        }
+    }
+
+    /** The connection is gone: its pending requests fail now rather than at their timeouts. */
+    void connectionClosed(ManagedConnection c, int code) {
+        var pending = c.pendingRequestsIfAny();
+        if (pending == null || pending.isEmpty()) {
+            return;
+        }
+        for (PendingRequest p : pending.values()) {
+            if (pending.remove(p.id, p)) {
+                p.cancelTimeout();
+                requestEvent(c, p, RequestEvent.Outcome.CONNECTION_CLOSED);
+                p.fail(new ConnectionClosedException("Connection " + c.id + " to " + c.endpoint + " of pool '" + pool
+                        + "' closed (code " + code + ") before the reply to request '" + p.id + "' arrived", null));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ inbound
+
+    /** A text message from the transport's I/O thread (probe replies are already taken out). */
+    void inbound(ManagedConnection c, String text) {
+        if (correlating(c)) {
+            String id = inboundId(c, text, null);
+            if (id != null && claimed(c, id, text, null)) {
+                return;
+            }
+        }
+        if (wanted(c)) {
+            dispatch(c, InboundMessage.text(c.id, c.endpoint, text), 2L * text.length());
+        }
+    }
+
+    /** A binary message from the transport's I/O thread; {@code data} is only valid during the call. */
+    void inbound(ManagedConnection c, ByteBuffer data) {
+        if (correlating(c)) {
+            String id = inboundId(c, null, data);
+            if (id != null && claimed(c, id, null, data)) {
+                return;
+            }
+        }
+        if (wanted(c)) {
+            dispatch(c, InboundMessage.binary(c.id, c.endpoint, data), data.remaining());
+        }
+    }
+
+    private boolean correlating(ManagedConnection c) {
+        var pending = c.pendingRequestsIfAny();
+        return (pending != null && !pending.isEmpty()) || abandoned.estimatedSize() > 0;
+    }
+
+    private String inboundId(ManagedConnection c, String text, ByteBuffer data) {
+        try {
+            return text != null ? correlator.correlationId(text) : correlator.correlationId(data);
+        } catch (RuntimeException e) {
+            log.debug("[{}] correlator {} failed on a message from {}; treating it as uncorrelated", pool, correlator,
+                    c.id, e);
+            return null;
+        }
+    }
+
+    /** Whether the message was a reply (delivered to its request) or a late one (dropped). */
+    private boolean claimed(ManagedConnection c, String id, String text, ByteBuffer data) {
+        var pending = c.pendingRequestsIfAny();
+        PendingRequest p = pending != null ? pending.remove(id) : null;
+        if (p != null) {
+            p.cancelTimeout();
+            requestEvent(c, p, RequestEvent.Outcome.REPLIED);
+            host.sendSucceeded(c);
+            if (text != null) {
+                p.reply(text);
+            } else {
+                p.reply(data);
+            }
+            return true;
+        }
+        if (abandoned.asMap().remove(abandonedKey(c, id)) != null) {
+            log.debug("[{}] late reply to request '{}' on {} dropped", pool, id, c.id);
+            dropped(c, MessageDroppedEvent.Reason.LATE_REPLY);
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether anyone would receive a message; if not, it is reported as unhandled without being copied. */
+    private boolean wanted(ManagedConnection c) {
+        if (c.listeners().length > 0 || poolHandler != null) {
+            return true;
+        }
+        long n = unhandled.incrementAndGet();
+        if (n == 1) {
+            log.info("[{}] an inbound message on {} was dropped: no lease handler and no pool handler (set"
+                    + " onMessage(...) on the builder or the lease); further ones are logged at DEBUG", pool, c.id);
+        } else {
+            log.debug("[{}] unhandled inbound message on {} dropped ({} so far)", pool, c.id, n);
+        }
+        dropped(c, MessageDroppedEvent.Reason.UNHANDLED);
+        return false;
+    }
+
+    private void dispatch(ManagedConnection c, InboundMessage message, long size) {
+        Lease[] holders = c.listeners();
+        Mailbox.Delivery d = new Mailbox.Delivery(message, holders.length == 0 ? null : holders, size);
+        if (!c.mailbox(this, executor, maxQueuedInboundBytes).post(d)) {
+            dropped(c, MessageDroppedEvent.Reason.OVERFLOW);
+        }
+    }
+
+    @Override
+    public void deliver(ManagedConnection c, Mailbox.Delivery d) {
+        boolean delivered = false;
+        if (d.targets() != null) {
+            for (Lease lease : d.targets()) {
+                MessageHandler h = lease.handler;
+                if (h != null && !lease.isReleased()) {
+                    delivered = true;
+                    invoke(c, h, d.message());
+                }
+            }
+        }
+        if (delivered) {
+            return;
+        }
+        if (poolHandler != null) {
+            invoke(c, poolHandler, d.message()); // no holder listens (any more): the pool handler's
+        } else {
+            dropped(c, MessageDroppedEvent.Reason.UNHANDLED);
+        }
+    }
+
+    @Override
+    public void rejected(ManagedConnection c, Mailbox.Delivery d) {
+        dropped(c, MessageDroppedEvent.Reason.POOL_CLOSED);
+    }
+
+    private void invoke(ManagedConnection c, MessageHandler handler, InboundMessage message) {
+        try {
+            handler.onMessage(message);
+        } catch (RuntimeException e) {
+            long n = handlerFailures.incrementAndGet();
+            if (Long.bitCount(n) == 1) { // 1st, 2nd, 4th, ... failure: visible without flooding the log
+                log.warn("[{}] message handler failed on {} ({} failure(s) so far); the next message is delivered"
+                        + " all the same", pool, c.id, n, e);
+            } else {
+                log.debug("[{}] message handler failed on {}", pool, c.id, e);
+            }
+            dropped(c, MessageDroppedEvent.Reason.HANDLER_FAILED);
+        }
+    }
+
+    private void dropped(ManagedConnection c, MessageDroppedEvent.Reason reason) {
+        if (events.enabled()) {
+            events.publish("onMessageDropped", new MessageDroppedEvent(pool, c.id, c.endpoint, reason),
+                    PoolListener::onMessageDropped);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ close
+
+    /** Lets queued deliveries finish (bounded), then stops the pool's own executor and waits for its threads. */
+    void close(long timeoutNanos) {
+        if (ownedExecutor == null) {
+            return;
+        }
+        ownedExecutor.shutdown();
+        try {
+            if (!ownedExecutor.awaitTermination(timeoutNanos, TimeUnit.NANOSECONDS)) {
+                log.warn("[{}] message handlers still running {} ms after close; interrupting them", pool,
+                        TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+                ownedExecutor.shutdownNow();
+                ownedExecutor.awaitTermination(timeoutNanos, TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            ownedExecutor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
