@@ -10,10 +10,13 @@ import io.github.wspool.event.AcquireEvent;
 import io.github.wspool.event.AcquireFailureEvent;
 import io.github.wspool.event.ConnectEvent;
 import io.github.wspool.event.EndpointEvent;
+import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.PongEvent;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.ReleaseEvent;
+import io.github.wspool.event.RequestEvent;
+import io.github.wspool.event.SendRejectedEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -59,6 +62,14 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <tr><td>{@code wspool.ping.rtt}</td><td>timer</td><td>{@code endpoint}</td><td>keepalive round-trip time</td></tr>
  *   <tr><td>{@code wspool.endpoint.breaker.state}</td><td>gauge</td><td>{@code endpoint}, {@code state}</td><td>1 for
  *       the current state of the endpoint's circuit breaker, 0 for the others</td></tr>
+ *   <tr><td>{@code wspool.requests}</td><td>timer</td><td>{@code outcome}</td><td>{@code request(...)} latency by
+ *       outcome: {@code replied}, {@code timed-out}, {@code cancelled}, {@code connection-closed},
+ *       {@code send-failed}</td></tr>
+ *   <tr><td>{@code wspool.messages.dropped}</td><td>counter</td><td>{@code reason}</td><td>inbound messages that
+ *       reached no application code: {@code late-reply}, {@code unhandled}, {@code handler-failed}, {@code overflow},
+ *       {@code pool-closed}</td></tr>
+ *   <tr><td>{@code wspool.sends.rejected}</td><td>counter</td><td></td><td>sends refused because the outgoing buffer
+ *       was full</td></tr>
  * </table>
  *
  * <p>The {@code endpoint} tag is the endpoint URI without user-info, query or fragment, so a token in the URI never
@@ -80,6 +91,10 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
     private final Map<String, Timer> connectTimers = new ConcurrentHashMap<>();
     private final Map<URI, Timer> rttTimers = new ConcurrentHashMap<>();
     private final Map<RecycleReason, Counter> recycled = new EnumMap<>(RecycleReason.class);
+    private final Map<RequestEvent.Outcome, Timer> requestTimers = new EnumMap<>(RequestEvent.Outcome.class);
+    private final Map<MessageDroppedEvent.Reason, Counter> droppedCounters =
+            new EnumMap<>(MessageDroppedEvent.Reason.class);
+    private Counter sendsRejected;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile MeterRegistry registry; // set once under lock
     private volatile Listener listener;
@@ -156,6 +171,22 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
             recycled.put(reason, c);
             poolMeters.add(c);
         }
+        for (RequestEvent.Outcome outcome : RequestEvent.Outcome.values()) {
+            Timer t = Timer.builder("wspool.requests").tags(tags).tag("outcome", outcome.tagValue())
+                    .description("Request/response latency, by outcome").register(meterRegistry);
+            requestTimers.put(outcome, t);
+            poolMeters.add(t);
+        }
+        for (MessageDroppedEvent.Reason reason : MessageDroppedEvent.Reason.values()) {
+            Counter c = Counter.builder("wspool.messages.dropped").tags(tags).tag("reason", reason.tagValue())
+                    .description("Inbound messages that reached no application code, by reason")
+                    .register(meterRegistry);
+            droppedCounters.put(reason, c);
+            poolMeters.add(c);
+        }
+        sendsRejected = Counter.builder("wspool.sends.rejected").tags(tags)
+                .description("Sends refused because the connection's outgoing buffer was full").register(meterRegistry);
+        poolMeters.add(sendsRejected);
         for (EndpointView view : pool.endpointViews()) {
             bindEndpoint(view);
         }
@@ -284,6 +315,21 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
         @Override
         public void onRecycle(RecycleEvent event) {
             recycled.get(event.reason()).increment();
+        }
+
+        @Override
+        public void onRequest(RequestEvent event) {
+            requestTimers.get(event.outcome()).record(event.latency().toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void onMessageDropped(MessageDroppedEvent event) {
+            droppedCounters.get(event.reason()).increment();
+        }
+
+        @Override
+        public void onSendRejected(SendRejectedEvent event) {
+            sendsRejected.increment();
         }
 
         @Override

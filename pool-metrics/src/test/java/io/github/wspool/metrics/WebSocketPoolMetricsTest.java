@@ -11,6 +11,7 @@ import io.github.wspool.AcquireTimeoutException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.PoolListener;
 import io.github.wspool.PooledConnection;
+import io.github.wspool.SendBufferFullException;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.event.AcquireEvent;
@@ -25,6 +26,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -139,6 +142,33 @@ class WebSocketPoolMetricsTest {
 
         pool.close();
         assertEquals(List.of(), wspoolMeters(), "meters removed when the pool closes");
+    }
+
+    @Test
+    void requestsDroppedMessagesAndRejectedSendsAreCounted() throws Exception {
+        server.responder((peer, text) -> {
+            if (text.contains("\"answer\"")) {
+                peer.send(text);
+            }
+        });
+        pool = WebSocketPools.builder().name("msg").endpoint(server.uri()).pooling(true).maxConnections(1)
+                .maxBufferedBytes(100).build();
+        new WebSocketPoolMetrics(pool).bindTo(registry);
+        try (PooledConnection c = pool.acquire()) {
+            assertEquals("{\"messageId\":\"1\",\"answer\":1}",
+                    c.request("{\"messageId\":\"1\",\"answer\":1}", Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS));
+            CompletableFuture<String> unanswered = c.request("{\"messageId\":\"2\"}", Duration.ofMillis(50));
+            assertThrows(ExecutionException.class, () -> unanswered.get(5, TimeUnit.SECONDS));
+            assertThrows(SendBufferFullException.class, () -> c.send("x".repeat(200)));
+        }
+        server.pushToAll("nobody handles this");
+        await().atMost(Duration.ofSeconds(5)).until(() -> registry.get("wspool.messages.dropped")
+                .tags("reason", "unhandled").counter().count() == 1.0);
+        assertEquals(1, registry.get("wspool.requests").tags("outcome", "replied").timer().count());
+        await().atMost(Duration.ofSeconds(5)).until(() -> registry.get("wspool.requests")
+                .tags("outcome", "timed-out").timer().count() == 1);
+        assertEquals(1.0, registry.get("wspool.sends.rejected").counter().count());
+        assertEquals(0.0, registry.get("wspool.messages.dropped").tags("reason", "late-reply").counter().count());
     }
 
     @Test
