@@ -89,6 +89,8 @@ public final class Correlators {
 
     /** A single-pass scanner; every method returns -1 (or null) on malformed input instead of throwing. */
     private static final class Scanner {
+        private static final String[] LITERALS = {"true", "false", "null"};
+
         private final String s;
         private final String field;
         private int i;
@@ -150,8 +152,19 @@ public final class Correlators {
                 i = -1;
                 return false;
             }
-            int escape = s.indexOf('\\', start);
-            if (escape < 0 || escape > end) {
+            boolean escaped = false;
+            for (int k = start; k < end; k++) {
+                char c = s.charAt(k);
+                if (c == '\\') {
+                    escaped = true;
+                    break;
+                }
+                if (c < 0x20) {
+                    i = -1; // raw control characters are not allowed in JSON strings
+                    return false;
+                }
+            }
+            if (!escaped) {
                 i = end + 1; // no escapes: compare in place
                 return end - start == field.length() && s.regionMatches(start, field, 0, field.length());
             }
@@ -190,12 +203,16 @@ public final class Correlators {
                                 i = -1;
                                 return null;
                             }
-                            try {
-                                out.append((char) Integer.parseInt(s.substring(i + 2, i + 6), 16));
-                            } catch (NumberFormatException ex) {
-                                i = -1;
-                                return null;
+                            int code = 0;
+                            for (int k = i + 2; k < i + 6; k++) {
+                                int digit = hexDigit(s.charAt(k));
+                                if (digit < 0) {
+                                    i = -1;
+                                    return null;
+                                }
+                                code = code * 16 + digit;
                             }
+                            out.append((char) code);
                             i += 4;
                         }
                         default -> {
@@ -218,15 +235,73 @@ public final class Correlators {
 
         private String readNumber() {
             int start = i;
-            while (i < s.length()) {
-                char c = s.charAt(i);
-                if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E') {
-                    i++;
-                } else {
-                    break;
-                }
+            int end = numberEnd(start);
+            if (end < 0 || end >= s.length()) {
+                return null; // malformed, or cut off where more digits could follow
             }
-            return s.substring(start, i);
+            char next = s.charAt(end);
+            if (next != ',' && next != '}' && next != ' ' && next != '\t' && next != '\n' && next != '\r') {
+                return null;
+            }
+            i = end;
+            return s.substring(start, end);
+        }
+
+        /** The end of the JSON number {@code -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?} at {@code from}, or -1. */
+        private int numberEnd(int from) {
+            int k = from;
+            if (k < s.length() && s.charAt(k) == '-') {
+                k++;
+            }
+            if (k < s.length() && s.charAt(k) == '0') {
+                k++;
+            } else {
+                int digits = digitsEnd(k);
+                if (digits == k) {
+                    return -1;
+                }
+                k = digits;
+            }
+            if (k < s.length() && s.charAt(k) == '.') {
+                int digits = digitsEnd(k + 1);
+                if (digits == k + 1) {
+                    return -1;
+                }
+                k = digits;
+            }
+            if (k < s.length() && (s.charAt(k) == 'e' || s.charAt(k) == 'E')) {
+                k++;
+                if (k < s.length() && (s.charAt(k) == '+' || s.charAt(k) == '-')) {
+                    k++;
+                }
+                int digits = digitsEnd(k);
+                if (digits == k) {
+                    return -1;
+                }
+                k = digits;
+            }
+            return k;
+        }
+
+        private int digitsEnd(int from) {
+            int k = from;
+            while (k < s.length() && s.charAt(k) >= '0' && s.charAt(k) <= '9') {
+                k++;
+            }
+            return k;
+        }
+
+        private static int hexDigit(char c) {
+            if (c >= '0' && c <= '9') {
+                return c - '0';
+            }
+            if (c >= 'a' && c <= 'f') {
+                return c - 'a' + 10;
+            }
+            if (c >= 'A' && c <= 'F') {
+                return c - 'A' + 10;
+            }
+            return -1;
         }
 
         /** Skips one JSON value; nesting depth is bounded so hostile input cannot overflow the stack. */
@@ -267,15 +342,18 @@ public final class Correlators {
                     return consume(close);
                 }
             }
-            int start = i;
-            while (i < s.length()) {
-                char d = s.charAt(i);
-                if (d == ',' || d == '}' || d == ']' || Character.isWhitespace(d)) {
-                    break;
+            for (String literal : LITERALS) {
+                if (s.startsWith(literal, i)) {
+                    i += literal.length();
+                    return true;
                 }
-                i++;
             }
-            return i > start;
+            int end = numberEnd(i);
+            if (end < 0) {
+                return false;
+            }
+            i = end;
+            return true;
         }
 
         private void skipWhitespace() {

@@ -4,6 +4,7 @@ import io.github.wspool.AcquireTimeoutException;
 import io.github.wspool.EndpointView;
 import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.PooledConnection;
+import io.github.wspool.SendBufferFullException;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.strategy.Strategies;
@@ -91,5 +92,26 @@ public final class ReadmeExamples {
             c.invalidate(); // do not reuse this connection: it is closed on release
         }
         // --- end ---
+    }
+
+    /** README "Sending and receiving": the outgoing buffer bound. Returns the bytes queued after one send. */
+    public static long backpressure(URI uri, String tick) {
+        // --- README: backpressure ---
+        WebSocketPool pool = WebSocketPools.builder().name("ticks").endpoint(uri).pooling(true)
+                .maxBufferedBytes(1 << 20)                  // per connection; default 4 MiB
+                .sendBlockTimeout(Duration.ofMillis(200))   // wait up to 200 ms for room; default 0 = fail at once
+                .build();
+        long queued;
+        try (PooledConnection c = pool.acquire()) {
+            try {
+                c.send(tick);
+            } catch (SendBufferFullException e) {
+                // the server reads slower than we send: nothing of this message was queued; slow down or shed load
+            }
+            queued = c.bufferedBytes();                     // bytes not yet written to the socket
+        }
+        pool.close();
+        // --- end ---
+        return queued;
     }
 }

@@ -63,6 +63,33 @@ class ExamplesTest {
     }
 
     @Test
+    void backpressureExampleSendsWithinTheBound() {
+        try (TestWebSocketServer server = TestWebSocketServer.start()) {
+            long queued = ReadmeExamples.backpressure(server.uri(), "tick");
+            assertTrue(queued >= 0 && queued <= 1 << 20, "queued " + queued);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> server.receivedTexts().contains("tick"));
+        }
+    }
+
+    @Test
+    void requestResponseExampleMatchesEveryReply() throws Exception {
+        RequestResponseExample.Result r = RequestResponseExample.run(8, 64);
+        assertEquals(512, r.requests());
+        assertEquals(512, r.matched(), r.toString());
+        assertTrue(r.connections() <= 2, "eight callers shared two connections: " + r);
+    }
+
+    @Test
+    void subscribeExampleReceivesPushesOnTheLeaseThenOnThePool() throws Exception {
+        SubscribeExample.Result r = SubscribeExample.run(10);
+        assertTrue(r.subscribed().contains("\"type\":\"subscribed\"") && r.subscribed().contains("\"messageId\":\"1\""),
+                r.toString());
+        assertTrue(r.leasePushes() >= 10, r.toString());
+        assertTrue(r.poolPushesAfterRelease() >= 1, r.toString());
+    }
+
+    @Test
     void demoRunsAndExits() throws Exception {
         PoolDemo.main(new String[] {"1", "4"});
     }
