@@ -149,6 +149,9 @@ class MessagingIntegrationTest {
         server.pushToAll("{\"type\":\"data\",\"payload\":3}");
         await().atMost(WAIT).until(() -> poolGot.size() == 2);
         assertEquals(1, leaseGot.size(), "released: the lease handler is gone");
+        pool.close();
+        assertEquals(List.of(), PoolIntegrationTest.poolThreads("it-push"),
+                "no handler, transport or housekeeping thread left once close() returned");
     }
 
     @Test

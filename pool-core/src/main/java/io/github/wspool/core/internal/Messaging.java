@@ -88,6 +88,8 @@ final class Messaging implements Mailbox.Sink {
     /** Ids (connection id + request id) of requests abandoned recently, whose replies are dropped if they come. */
     private final Cache<String, Boolean> abandoned;
     private final AtomicLong handlerFailures = new AtomicLong();
+    /** Threads of the pool's own executor, joined on close so that none outlives the pool. */
+    private final java.util.Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicLong unhandled = new AtomicLong();
 
     Messaging(PoolConfig config, Host host, PoolEvents events) {
@@ -104,7 +106,7 @@ final class Messaging implements Mailbox.Sink {
             this.executor = config.messageExecutor();
             this.ownedExecutor = null;
         } else {
-            this.ownedExecutor = defaultExecutor(pool);
+            this.ownedExecutor = defaultExecutor(pool, threads);
             this.executor = ownedExecutor;
         }
         this.abandoned = Caffeine.newBuilder()
@@ -116,13 +118,20 @@ final class Messaging implements Mailbox.Sink {
     }
 
     /** A few daemon threads, started on demand and ended after 30 s idle; shut down with the pool. */
-    private static ExecutorService defaultExecutor(String pool) {
-        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private static ExecutorService defaultExecutor(String pool, java.util.Set<Thread> threads) {
+        int size = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         AtomicInteger sequence = new AtomicInteger();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(size, size, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "wspool-" + pool + "-msg-" + sequence.incrementAndGet());
+                    Thread t = new Thread(() -> {
+                        try {
+                            r.run();
+                        } finally {
+                            threads.remove(Thread.currentThread());
+                        }
+                    }, "wspool-" + pool + "-msg-" + sequence.incrementAndGet());
                     t.setDaemon(true);
+                    threads.add(t);
                     return t;
                 });
         executor.allowCoreThreadTimeOut(true);
@@ -556,6 +565,12 @@ final class Messaging implements Mailbox.Sink {
                         TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
                 ownedExecutor.shutdownNow();
                 ownedExecutor.awaitTermination(timeoutNanos, TimeUnit.NANOSECONDS);
+            }
+            long deadline = System.nanoTime() + timeoutNanos;
+            for (Thread t : threads) { // terminated means the workers are leaving: wait until they are gone
+                if (t != Thread.currentThread()) {
+                    TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, deadline - System.nanoTime()));
+                }
             }
         } catch (InterruptedException e) {
             ownedExecutor.shutdownNow();
