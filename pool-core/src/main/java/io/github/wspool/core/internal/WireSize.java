@@ -6,7 +6,10 @@ final class WireSize {
     private WireSize() {
     }
 
-    /** The UTF-8 length of {@code s} without encoding it (an unpaired surrogate counts as the 3 bytes of U+FFFD). */
+    /**
+     * The UTF-8 length of {@code s} without encoding it. An unpaired surrogate counts 3 bytes although Java's encoder
+     * writes it as one {@code ?}: an over-estimate, which is what a buffer bound needs.
+     */
     static long utf8Length(String s) {
         int n = s.length();
         long bytes = n;
