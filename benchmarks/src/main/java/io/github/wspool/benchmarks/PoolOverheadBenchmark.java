@@ -1,13 +1,5 @@
 package io.github.wspool.benchmarks;
 
-import io.github.wspool.PooledConnection;
-import io.github.wspool.WebSocketPool;
-import io.github.wspool.core.WebSocketPoolBuilder;
-import io.github.wspool.core.WebSocketPools;
-import io.github.wspool.core.spi.InMemoryTransport;
-import io.github.wspool.metrics.WebSocketPoolMetrics;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,82 +17,143 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One acquire + release of an available connection on the in-memory transport (no I/O): the pool's own overhead.
- * {@code endpoints} 1 or 3 (strategy cost included), {@code metrics} {@code none} or {@code bound} (a
- * {@link WebSocketPoolMetrics} on a {@link SimpleMeterRegistry}: what observability costs on the hot path).
- * Pools of 8 and 32 connections, pre-warmed, on 1, 2 and 8 threads.
+ * One borrow + release of an available object, for wspool and its peers (see {@link PeerPool}): the pool's own
+ * overhead, no I/O (wspool runs on the in-memory transport). Pools of 8 and 32 objects, pre-filled, shared by 1, 2
+ * and 8 threads; there are always at least as many objects as threads, so nobody waits for an object, only for
+ * the pool's internals.
  *
- * <pre>java -jar benchmarks/target/benchmarks.jar PoolOverheadBenchmark -prof gc</pre>
+ * <p>Two methods per thread count, so each JSON record is one (impl, poolSize, threads, mode) cell:
+ * {@code acquireRelease*} in {@link Mode#Throughput}, ops/µs (the names earlier recordings used), and
+ * {@code acquireReleaseLatency*} in {@link Mode#SampleTime}, ns/op, whose JSON {@code scorePercentiles} hold p50,
+ * p99 and p99.9 of a single borrow + release. SampleTime brackets each sampled op with two {@code nanoTime()}
+ * reads, so on a tens-of-nanoseconds op the percentiles are quantised by the clock (about 20–30 ns on Linux) and
+ * include its cost; compare them across pools, not with the throughput figures. With {@code -prof gc},
+ * {@code gc.alloc.rate.norm} is the bytes allocated per op.
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar PoolOverheadBenchmark -prof gc
+ * java -jar benchmarks/target/benchmarks.jar 'PoolOverheadBenchmark.acquireRelease[0-9]'   # throughput only
+ * java -jar benchmarks/target/benchmarks.jar 'PoolOverheadBenchmark.acquireReleaseLatency'  # percentiles only
+ * </pre>
+ *
+ * The cost of wspool's metrics on the same op is {@link MetricsOverheadBenchmark}.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class PoolOverheadBenchmark {
 
+    /** The pool under test, a {@link PeerPool} name. */
+    @Param({"wspool", "wspool-3ep", "concurrentbag", "commons-pool2", "stormpot", "abq"})
+    public String impl;
+
+    /** Objects (connections) in the pool, all pre-filled. */
     @Param({"8", "32"})
     public int poolSize;
 
-    @Param({"1", "3"})
-    public int endpoints;
+    private PeerPool pool;
 
-    @Param({"none", "bound"})
-    public String metrics;
-
-    private WebSocketPool pool;
-    private WebSocketPoolMetrics binder;
-
+    /**
+     * Builds and pre-fills the pool.
+     *
+     * @throws Exception if the pool cannot be built or filled
+     */
     @Setup(Level.Trial)
-    public void setUp() {
-        WebSocketPoolBuilder b = WebSocketPools.builder().name("bench").pooling(true)
-                .minConnections(poolSize).maxConnections(poolSize)
-                .acquireTimeout(Duration.ofSeconds(10))
-                .healthCheckInterval(Duration.ZERO) // no keepalive traffic on the in-memory transport
-                .transport(new InMemoryTransport());
-        for (int i = 0; i < endpoints; i++) {
-            b.endpoint("ws://endpoint-" + i + ".bench:80/");
-        }
-        pool = b.build();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (pool.stats().idle() < poolSize) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("pool did not pre-warm: " + pool.stats());
-            }
-            Thread.onSpinWait();
-        }
-        if (metrics.equals("bound")) {
-            binder = new WebSocketPoolMetrics(pool);
-            binder.bindTo(new SimpleMeterRegistry());
-        }
+    public void setUp() throws Exception {
+        pool = PeerPool.create(impl);
+        pool.setUp(poolSize);
     }
 
+    /**
+     * Closes the pool.
+     *
+     * @throws Exception as the pool's shutdown does
+     */
     @TearDown(Level.Trial)
-    public void tearDown() {
-        pool.close();
+    public void tearDown() throws Exception {
+        pool.tearDown();
     }
 
-    private void cycle() {
-        PooledConnection c = pool.acquire();
-        c.close();
+    private void cycle() throws Exception {
+        pool.release(pool.borrow());
     }
 
+    /**
+     * Throughput, 1 thread.
+     *
+     * @throws Exception if the pool fails
+     */
     @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
     @Threads(1)
-    public void acquireRelease1Thread() {
+    public void acquireRelease1Thread() throws Exception {
         cycle();
     }
 
+    /**
+     * Throughput, 2 threads.
+     *
+     * @throws Exception if the pool fails
+     */
     @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
     @Threads(2)
-    public void acquireRelease2Threads() {
+    public void acquireRelease2Threads() throws Exception {
         cycle();
     }
 
+    /**
+     * Throughput, 8 threads.
+     *
+     * @throws Exception if the pool fails
+     */
     @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
     @Threads(8)
-    public void acquireRelease8Threads() {
+    public void acquireRelease8Threads() throws Exception {
+        cycle();
+    }
+
+    /**
+     * Latency percentiles, 1 thread.
+     *
+     * @throws Exception if the pool fails
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    @Threads(1)
+    public void acquireReleaseLatency1Thread() throws Exception {
+        cycle();
+    }
+
+    /**
+     * Latency percentiles, 2 threads.
+     *
+     * @throws Exception if the pool fails
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    @Threads(2)
+    public void acquireReleaseLatency2Threads() throws Exception {
+        cycle();
+    }
+
+    /**
+     * Latency percentiles, 8 threads.
+     *
+     * @throws Exception if the pool fails
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    @Threads(8)
+    public void acquireReleaseLatency8Threads() throws Exception {
         cycle();
     }
 }

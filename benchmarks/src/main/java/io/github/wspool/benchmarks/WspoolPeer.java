@@ -1,0 +1,65 @@
+package io.github.wspool.benchmarks;
+
+import io.github.wspool.PooledConnection;
+import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.WebSocketPoolBuilder;
+import io.github.wspool.core.WebSocketPools;
+import io.github.wspool.core.spi.InMemoryTransport;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** wspool on the in-memory transport (no I/O), 1 or more endpoints, no keepalive traffic. */
+final class WspoolPeer implements PeerPool {
+
+    private final int endpoints;
+    private WebSocketPool pool;
+
+    WspoolPeer(int endpoints) {
+        this.endpoints = endpoints;
+    }
+
+    /**
+     * A pooling wspool of exactly {@code poolSize} connections spread over {@code endpoints} in-memory endpoints,
+     * health checks off, returned once every connection is available.
+     */
+    static WebSocketPool prewarmedPool(String name, int endpoints, int poolSize) {
+        WebSocketPoolBuilder b = WebSocketPools.builder().name(name).pooling(true)
+                .minConnections(poolSize).maxConnections(poolSize)
+                .acquireTimeout(Duration.ofSeconds(30))
+                .healthCheckInterval(Duration.ZERO) // no keepalive traffic on the in-memory transport
+                .transport(new InMemoryTransport());
+        for (int i = 0; i < endpoints; i++) {
+            b.endpoint("ws://endpoint-" + i + ".bench:80/");
+        }
+        WebSocketPool pool = b.build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pool.stats().idle() < poolSize) {
+            if (System.nanoTime() > deadline) {
+                pool.close();
+                throw new IllegalStateException("pool did not pre-warm: " + pool.stats());
+            }
+            Thread.onSpinWait();
+        }
+        return pool;
+    }
+
+    @Override
+    public void setUp(int poolSize) {
+        pool = prewarmedPool(endpoints == 1 ? "bench" : "bench-" + endpoints + "ep", endpoints, poolSize);
+    }
+
+    @Override
+    public Object borrow() {
+        return pool.acquire();
+    }
+
+    @Override
+    public void release(Object lease) {
+        ((PooledConnection) lease).close();
+    }
+
+    @Override
+    public void tearDown() {
+        pool.close();
+    }
+}
