@@ -27,7 +27,11 @@ final class Mailbox implements Runnable {
     private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     /** One message and where it goes: the listed leases' handlers, or the pool handler when {@code targets} is null. */
-    record Delivery(InboundMessage message, Lease[] targets, long size) {
+    record Delivery(InboundMessage message, Lease[] targets) {
+        /** Heap bytes the message holds: 2 per character of text, 1 per byte of binary. */
+        long size() {
+            return message.isText() ? 2L * message.size() : message.size();
+        }
     }
 
     /** Delivers one message on an executor thread; drops it (with a reason) when the executor refused the task. */
@@ -53,10 +57,6 @@ final class Mailbox implements Runnable {
         this.sink = sink;
         this.executor = executor;
         this.maxBytes = maxBytes;
-    }
-
-    long queuedBytes() {
-        return queuedBytes.get();
     }
 
     /**

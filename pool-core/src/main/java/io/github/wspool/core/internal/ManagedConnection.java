@@ -22,6 +22,8 @@ final class ManagedConnection {
     private static final VarHandle STATE;
     private static final VarHandle LEASES;
     private static final VarHandle LISTENERS;
+    private static final VarHandle PENDING_REQUESTS;
+    private static final VarHandle MAILBOX;
     private static final Lease[] NO_LEASES = new Lease[0];
 
     static {
@@ -30,6 +32,9 @@ final class ManagedConnection {
             STATE = lookup.findVarHandle(ManagedConnection.class, "state", ConnectionState.class);
             LEASES = lookup.findVarHandle(ManagedConnection.class, "leases", int.class);
             LISTENERS = lookup.findVarHandle(ManagedConnection.class, "listeners", Lease[].class);
+            PENDING_REQUESTS = lookup.findVarHandle(ManagedConnection.class, "pendingRequests",
+                    ConcurrentHashMap.class);
+            MAILBOX = lookup.findVarHandle(ManagedConnection.class, "mailbox", Mailbox.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -140,11 +145,6 @@ final class ManagedConnection {
         }
     }
 
-    /** Undoes a first lease that could not be handed out: only if no one joined meanwhile. */
-    boolean tryUnshare() {
-        return LEASES.compareAndSet(this, 1, 0);
-    }
-
     /** One lease fewer; returns how many remain. */
     int leaveShare() {
         return (int) LEASES.getAndAdd(this, -1) - 1;
@@ -189,18 +189,15 @@ final class ManagedConnection {
         }
     }
 
+    @SuppressWarnings("unchecked")
     ConcurrentHashMap<String, PendingRequest> pendingRequests() {
         ConcurrentHashMap<String, PendingRequest> m = pendingRequests;
-        if (m == null) {
-            synchronized (this) { // a one-time, non-blocking initialisation
-                m = pendingRequests;
-                if (m == null) {
-                    m = new ConcurrentHashMap<>();
-                    pendingRequests = m;
-                }
-            }
+        if (m != null) {
+            return m;
         }
-        return m;
+        ConcurrentHashMap<String, PendingRequest> created = new ConcurrentHashMap<>();
+        Object witness = PENDING_REQUESTS.compareAndExchange(this, null, created);
+        return witness == null ? created : (ConcurrentHashMap<String, PendingRequest>) witness;
     }
 
     ConcurrentHashMap<String, PendingRequest> pendingRequestsIfAny() {
@@ -209,22 +206,12 @@ final class ManagedConnection {
 
     Mailbox mailbox(Mailbox.Sink sink, java.util.concurrent.Executor executor, long maxBytes) {
         Mailbox m = mailbox;
-        if (m == null) {
-            synchronized (this) {
-                m = mailbox;
-                if (m == null) {
-                    m = new Mailbox(this, sink, executor, maxBytes);
-                    mailbox = m;
-                }
-            }
+        if (m != null) {
+            return m;
         }
-        return m;
-    }
-
-    /** Inbound bytes queued for handlers. */
-    long queuedInboundBytes() {
-        Mailbox m = mailbox;
-        return m == null ? 0 : m.queuedBytes();
+        Mailbox created = new Mailbox(this, sink, executor, maxBytes);
+        Object witness = MAILBOX.compareAndExchange(this, null, created);
+        return witness == null ? created : (Mailbox) witness;
     }
 
     /** Open and not on its way out: worth waiting for. */

@@ -53,7 +53,6 @@ import org.slf4j.LoggerFactory;
 final class Messaging implements Mailbox.Sink {
 
     private static final Logger log = LoggerFactory.getLogger(Messaging.class);
-    private static final Lease[] NO_LEASES = new Lease[0];
     private static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /** How long the id of a timed-out or cancelled request is remembered, so that its late reply is recognised. */
@@ -62,7 +61,7 @@ final class Messaging implements Mailbox.Sink {
 
     /** What the messaging layer needs from the pool. */
     interface Host {
-        /** A send or request succeeded: recorded by the connection's circuit breaker. */
+        /** A send was queued, or a request got its reply: one success for the connection's circuit breaker. */
         void sendSucceeded(ManagedConnection c);
 
         /** The transport refused a send because the connection is gone: the exception for the caller. */
@@ -141,33 +140,35 @@ final class Messaging implements Mailbox.Sink {
     // ------------------------------------------------------------------------------------------------ sending
 
     void send(ManagedConnection c, String text) {
-        TransportConnection t = openTransport(c);
-        long wire = WireSize.clientFrame(WireSize.utf8Length(text));
-        ReentrantLock lock = admit(c, t, wire);
-        try {
-            t.sendText(text);
-            c.sendEstimate += wire;
-        } catch (RuntimeException e) {
-            throw host.sendFailed(c, e);
-        } finally {
-            lock.unlock();
-        }
+        enqueue(c, text, null);
         host.sendSucceeded(c);
     }
 
     void send(ManagedConnection c, ByteBuffer data) {
+        enqueue(c, null, data);
+        host.sendSucceeded(c);
+    }
+
+    /**
+     * Queues one message (exactly one of {@code text} and {@code data} is set) within the outgoing-buffer bound. Its
+     * success is recorded by the caller: a plain send once queued, a request once its outcome is known.
+     */
+    private void enqueue(ManagedConnection c, String text, ByteBuffer data) {
         TransportConnection t = openTransport(c);
-        long wire = WireSize.clientFrame(data.remaining());
+        long wire = WireSize.clientFrame(text != null ? WireSize.utf8Length(text) : data.remaining());
         ReentrantLock lock = admit(c, t, wire);
         try {
-            t.sendBinary(data);
+            if (text != null) {
+                t.sendText(text);
+            } else {
+                t.sendBinary(data);
+            }
             c.sendEstimate += wire;
         } catch (RuntimeException e) {
             throw host.sendFailed(c, e);
         } finally {
             lock.unlock();
         }
-        host.sendSucceeded(c);
     }
 
     private TransportConnection openTransport(ManagedConnection c) {
@@ -257,7 +258,7 @@ final class Messaging implements Mailbox.Sink {
         String id = correlationId(message, null);
         PendingRequest p = register(lease, id, PendingRequest.forText(id, lease, ticker.read()), timeout, timeoutNanos);
         try {
-            send(lease.connection, message);
+            enqueue(lease.connection, message, null);
         } catch (RuntimeException e) {
             sendFailed(lease.connection, p, e);
         }
@@ -271,7 +272,7 @@ final class Messaging implements Mailbox.Sink {
         PendingRequest p = register(lease, id, PendingRequest.forBinary(id, lease, ticker.read()), timeout,
                 timeoutNanos);
         try {
-            send(lease.connection, message);
+            enqueue(lease.connection, null, message);
         } catch (RuntimeException e) {
             sendFailed(lease.connection, p, e);
         }
@@ -383,9 +384,10 @@ final class Messaging implements Mailbox.Sink {
             lease.handler = null;
             c.removeListener(lease);
         }
-        if (lease.requested) {
-            for (PendingRequest p : c.pendingRequests().values()) {
-                if (p.lease == lease && c.pendingRequests().remove(p.id, p)) {
+        var pending = lease.requested ? c.pendingRequestsIfAny() : null;
+        if (pending != null) {
+            for (PendingRequest p : pending.values()) {
+                if (p.lease == lease && pending.remove(p.id, p)) {
                     p.cancelTimeout();
                     abandoned.put(abandonedKey(c, p.id), Boolean.TRUE);
                     requestEvent(c, p, RequestEvent.Outcome.CANCELLED);
@@ -423,7 +425,7 @@ final class Messaging implements Mailbox.Sink {
             }
         }
         if (wanted(c)) {
-            dispatch(c, InboundMessage.text(c.id, c.endpoint, text), 2L * text.length());
+            dispatch(c, InboundMessage.text(c.id, c.endpoint, text));
         }
     }
 
@@ -436,7 +438,7 @@ final class Messaging implements Mailbox.Sink {
             }
         }
         if (wanted(c)) {
-            dispatch(c, InboundMessage.binary(c.id, c.endpoint, data), data.remaining());
+            dispatch(c, InboundMessage.binary(c.id, c.endpoint, data));
         }
     }
 
@@ -494,9 +496,9 @@ final class Messaging implements Mailbox.Sink {
         return false;
     }
 
-    private void dispatch(ManagedConnection c, InboundMessage message, long size) {
+    private void dispatch(ManagedConnection c, InboundMessage message) {
         Lease[] holders = c.listeners();
-        Mailbox.Delivery d = new Mailbox.Delivery(message, holders.length == 0 ? null : holders, size);
+        Mailbox.Delivery d = new Mailbox.Delivery(message, holders.length == 0 ? null : holders);
         if (!c.mailbox(this, executor, maxQueuedInboundBytes).post(d)) {
             dropped(c, MessageDroppedEvent.Reason.OVERFLOW);
         }
