@@ -8,8 +8,7 @@ import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.core.spi.TransportOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.util.Collections;
-import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -18,16 +17,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.SocketFactory;
-import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.SSLParameters;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.client.WebSocketClient;
-import org.java_websocket.drafts.Draft_6455;
-import org.java_websocket.extensions.IExtension;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ServerHandshake;
-import org.java_websocket.protocols.IProtocol;
-import org.java_websocket.protocols.Protocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +35,13 @@ import org.slf4j.LoggerFactory;
  *       of them: after the pool closes, none is left.</li>
  *   <li>{@code setConnectionLostTimeout(0)}: the library's per-client lost-connection timer is not started; the pool
  *       sends keepalive pings from its one scheduler instead.</li>
- *   <li>TCP_NODELAY on; a bounded frame size ({@code maxMessageSize}; the library default is unbounded); the TCP
- *       connect bounded by {@code connectTimeout} (the pool bounds the whole handshake).</li>
+ *   <li>TCP_NODELAY on; inbound messages bounded by {@code maxMessageSize} however they are fragmented
+ *       ({@link BoundedDraft}; the library's default is unbounded); the TCP connect bounded by
+ *       {@code connectTimeout} (the pool bounds the whole handshake).</li>
+ *   <li>{@code wss://} through the pool's {@link io.github.wspool.core.spi.TlsOptions}: its SSL context (or the
+ *       JVM default), its parameters, and the library's hostname verification unless explicitly turned off.</li>
+ *   <li>Upgrade headers from {@link TransportOptions#handshakeHeaders}, resolved on the connection's own thread
+ *       (a header supplier may block); the server's subprotocol checked against the requested ones.</li>
  *   <li>A rejected upgrade (for example {@code 401}) becomes an {@link EndpointConnectException} that quotes the
  *       status line.</li>
  * </ul>
@@ -71,9 +71,7 @@ public final class JavaWebSocketTransport implements Transport {
 
     @Override
     public TransportConnection connect(URI uri, TransportOptions options, TransportListener listener) {
-        List<IExtension> extensions = Collections.emptyList();
-        List<IProtocol> protocols = Collections.singletonList(new Protocol(""));
-        Draft_6455 draft = new Draft_6455(extensions, protocols, options.maxMessageSize());
+        BoundedDraft draft = new BoundedDraft(options.maxMessageSize(), options.subprotocols());
         int connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, options.connectTimeout().toMillis()));
         Client client = new Client(uri, draft, options, connectTimeoutMillis, listener);
         client.setConnectionLostTimeout(0);
@@ -93,6 +91,15 @@ public final class JavaWebSocketTransport implements Transport {
 
     private void runClient(Client client) {
         try {
+            // Called here, on the connection's own thread: a supplier fetching a token blocks this connect only.
+            Map<String, String> headers;
+            try {
+                headers = client.options.handshakeHeaders(client.getURI());
+            } catch (EndpointConnectException e) {
+                client.finish(-1, e.getMessage(), false, e);
+                return;
+            }
+            headers.forEach(client::addHeader);
             client.run();
         } catch (RuntimeException | Error e) {
             log.warn("[{}] WebSocket client loop for {} failed", poolName, Endpoint.describe(client.getURI()), e);
@@ -140,13 +147,29 @@ public final class JavaWebSocketTransport implements Transport {
         private volatile Exception firstError;
         private volatile boolean aborted;
         private final AbortableSocketFactory sockets;
+        final TransportOptions options;
+        private volatile String subprotocol = "";
 
-        Client(URI uri, Draft_6455 draft, TransportOptions options, int connectTimeoutMillis, TransportListener listener) {
-            super(uri, draft, options.headers().isEmpty() ? null : options.headers(), connectTimeoutMillis);
+        Client(URI uri, BoundedDraft draft, TransportOptions options, int connectTimeoutMillis,
+               TransportListener listener) {
+            super(uri, draft, null, connectTimeoutMillis);
             this.listener = listener;
+            this.options = options;
             this.sockets = new AbortableSocketFactory("wss".equalsIgnoreCase(uri.getScheme())
-                    ? SSLSocketFactory.getDefault() : SocketFactory.getDefault());
+                    ? options.tls().socketFactory() : SocketFactory.getDefault());
             setSocketFactory(sockets);
+        }
+
+        /**
+         * Applies the pool's TLS options, then the library's own hostname verification (endpoint identification
+         * {@code HTTPS}), unless the pool was explicitly built with verification off.
+         */
+        @Override
+        protected void onSetSSLParameters(SSLParameters sslParameters) {
+            options.tls().configure(sslParameters);
+            if (options.tls().verifyHostname()) {
+                super.onSetSSLParameters(sslParameters);
+            }
         }
 
         @Override
@@ -155,7 +178,21 @@ public final class JavaWebSocketTransport implements Transport {
                 closeSocketQuietly();
                 return;
             }
+            String selected = handshake.getFieldValue("Sec-WebSocket-Protocol");
+            String problem = options.subprotocolProblem(selected);
+            if (problem != null) {
+                // RFC 6455 4.1: fail the WebSocket connection; the close reports this as the connect's failure
+                firstError = new EndpointConnectException(getURI(), problem, 0, null);
+                close(1002, "subprotocol not acceptable");
+                return;
+            }
+            subprotocol = selected == null ? "" : selected.trim();
             listener.onOpen(this);
+        }
+
+        @Override
+        public String subprotocol() {
+            return subprotocol;
         }
 
         @Override

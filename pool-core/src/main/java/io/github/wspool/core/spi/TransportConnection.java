@@ -57,6 +57,15 @@ public interface TransportConnection {
     }
 
     /**
+     * The subprotocol the server selected in its handshake response ({@code Sec-WebSocket-Protocol}).
+     *
+     * @return the subprotocol, or {@code ""} when none was selected (the default)
+     */
+    default String subprotocol() {
+        return "";
+    }
+
+    /**
      * Whether the WebSocket is open.
      *
      * @return {@code true} if open

@@ -1,44 +1,175 @@
 package io.github.wspool.core.spi;
 
+import io.github.wspool.EndpointConnectException;
+import io.github.wspool.HeaderSupplier;
+import io.github.wspool.core.internal.HttpHeaders;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * Per-connection options the pool passes to {@link Transport#connect}.
  *
- * @param connectTimeout bound on TCP connect (the pool bounds the whole handshake separately)
- * @param maxMessageSize the largest inbound frame the transport accepts, in bytes
- * @param headers        extra HTTP headers for the upgrade request (values are secrets: never log them)
- * @param threadNamePrefix prefix for any thread the transport starts for this connection
+ * <p>Transports take the upgrade request's headers from {@link #handshakeHeaders(URI)}, called once per connect on
+ * the transport's own connecting thread (it may call the user's {@link HeaderSupplier}, which may block), and check
+ * the server's choice of subprotocol with {@link #subprotocolProblem(String)}.
+ *
+ * @param connectTimeout      bound on TCP connect (the pool bounds the whole handshake separately)
+ * @param maxMessageSize      the largest inbound message the transport accepts, in bytes, whether it arrives in one
+ *                            frame or assembled from continuation frames; a larger one closes the connection with
+ *                            1009 (message too big)
+ * @param headers             static HTTP headers for the upgrade request: the pool's, then the endpoint's (values are
+ *                            secrets: never log them)
+ * @param headerSupplier      called on every connect for headers that change (tokens), or {@code null}
+ * @param refreshHeaders      whether this connect retries one whose upgrade was rejected with 401/403: the supplier is
+ *                            asked for fresh credentials
+ * @param subprotocols        the subprotocols to request in {@code Sec-WebSocket-Protocol}, in order of preference;
+ *                            empty for none
+ * @param subprotocolRequired whether a server that selects none of {@code subprotocols} fails the connect
+ * @param tls                 how {@code wss://} connections are secured
+ * @param threadNamePrefix    prefix for any thread the transport starts for this connection
  */
 public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
-                               String threadNamePrefix) {
+                               HeaderSupplier headerSupplier, boolean refreshHeaders, List<String> subprotocols,
+                               boolean subprotocolRequired, TlsOptions tls, String threadNamePrefix) {
 
     /**
      * Validates and copies.
      *
-     * @param connectTimeout   positive
-     * @param maxMessageSize   positive
-     * @param headers          not null
-     * @param threadNamePrefix not null
+     * @param connectTimeout      positive
+     * @param maxMessageSize      positive
+     * @param headers             not null
+     * @param headerSupplier      may be null
+     * @param refreshHeaders      see above
+     * @param subprotocols        not null, no blank entries
+     * @param subprotocolRequired see above
+     * @param tls                 not null
+     * @param threadNamePrefix    not null
      */
     public TransportOptions {
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(threadNamePrefix, "threadNamePrefix");
+        Objects.requireNonNull(tls, "tls");
         headers = Map.copyOf(headers);
+        subprotocols = List.copyOf(subprotocols);
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout must be positive, but was " + connectTimeout);
         }
         if (maxMessageSize < 1) {
             throw new IllegalArgumentException("maxMessageSize must be at least 1, but was " + maxMessageSize);
         }
+        for (String p : subprotocols) {
+            if (p.isBlank()) {
+                throw new IllegalArgumentException("subprotocols must not contain a blank name, but were "
+                        + subprotocols);
+            }
+        }
+    }
+
+    /**
+     * Options with static headers only: no supplier, no subprotocol, default TLS.
+     *
+     * @param connectTimeout   positive
+     * @param maxMessageSize   positive
+     * @param headers          not null
+     * @param threadNamePrefix not null
+     */
+    public TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
+                            String threadNamePrefix) {
+        this(connectTimeout, maxMessageSize, headers, null, false, List.of(), false, TlsOptions.DEFAULT,
+                threadNamePrefix);
+    }
+
+    /**
+     * These options with other static headers.
+     *
+     * @param newHeaders the headers
+     * @return a copy
+     */
+    public TransportOptions withHeaders(Map<String, String> newHeaders) {
+        return new TransportOptions(connectTimeout, maxMessageSize, newHeaders, headerSupplier, refreshHeaders,
+                subprotocols, subprotocolRequired, tls, threadNamePrefix);
+    }
+
+    /**
+     * These options for a connect that retries one rejected with 401/403.
+     *
+     * @param refresh whether to ask the supplier for fresh credentials
+     * @return a copy, or this if unchanged
+     */
+    public TransportOptions withRefreshHeaders(boolean refresh) {
+        return refresh == refreshHeaders ? this : new TransportOptions(connectTimeout, maxMessageSize, headers,
+                headerSupplier, refresh, subprotocols, subprotocolRequired, tls, threadNamePrefix);
+    }
+
+    /**
+     * The headers for one opening handshake: the static ones, then the supplier's, which replace static ones of the
+     * same name (case-insensitively). Call once per connect, on the transport's own thread.
+     *
+     * @param uri the endpoint being connected to
+     * @return header names to values
+     * @throws EndpointConnectException if the supplier throws or returns an invalid header; the message names the
+     *                                  header, never a value
+     */
+    public Map<String, String> handshakeHeaders(URI uri) {
+        if (headerSupplier == null) {
+            return headers;
+        }
+        Map<String, String> supplied;
+        try {
+            supplied = headerSupplier.headers(uri, refreshHeaders);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new EndpointConnectException(uri, "the header supplier failed (" + e.getClass().getName() + ")",
+                    0, e);
+        }
+        if (supplied == null) {
+            throw new EndpointConnectException(uri, "the header supplier returned null instead of a map", 0, null);
+        }
+        Map<String, String> merged = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        merged.putAll(headers);
+        for (Map.Entry<String, String> h : supplied.entrySet()) {
+            String problem = HttpHeaders.problem(h.getKey(), h.getValue());
+            if (problem != null) {
+                throw new EndpointConnectException(uri, "the header supplier returned an invalid header: " + problem,
+                        0, null);
+            }
+            merged.put(h.getKey(), h.getValue());
+        }
+        return merged;
+    }
+
+    /**
+     * Checks the server's {@code Sec-WebSocket-Protocol} answer against what was requested (RFC 6455 4.1: a client
+     * fails the connection when the server selects a subprotocol it did not request).
+     *
+     * @param selected the header's value in the server's handshake response, {@code null} or empty if absent
+     * @return {@code null} if acceptable, else why not (for the connect failure's message)
+     */
+    public String subprotocolProblem(String selected) {
+        boolean none = selected == null || selected.isBlank();
+        if (none) {
+            return subprotocolRequired && !subprotocols.isEmpty()
+                    ? "the server selected none of the requested subprotocols " + subprotocols
+                            + " (no Sec-WebSocket-Protocol in its response)"
+                    : null;
+        }
+        String s = selected.trim();
+        return subprotocols.contains(s) ? null : "the server selected subprotocol '" + HttpHeaders.printable(s)
+                + "', which was not requested (requested: " + subprotocols + ")";
     }
 
     /** Prints the options without header values. */
     @Override
     public String toString() {
         return "TransportOptions[connectTimeout=" + connectTimeout + ", maxMessageSize=" + maxMessageSize
-                + ", headers=" + headers.keySet() + ", threadNamePrefix=" + threadNamePrefix + "]";
+                + ", headers=" + headers.keySet() + ", headerSupplier=" + (headerSupplier != null)
+                + ", refreshHeaders=" + refreshHeaders + ", subprotocols=" + subprotocols + ", subprotocolRequired="
+                + subprotocolRequired + ", tls=" + tls + ", threadNamePrefix=" + threadNamePrefix + "]";
     }
 }

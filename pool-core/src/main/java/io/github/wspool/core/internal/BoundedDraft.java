@@ -1,0 +1,81 @@
+package io.github.wspool.core.internal;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.java_websocket.WebSocketImpl;
+import org.java_websocket.drafts.Draft;
+import org.java_websocket.drafts.Draft_6455;
+import org.java_websocket.enums.Opcode;
+import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.exceptions.LimitExceededException;
+import org.java_websocket.framing.Framedata;
+import org.java_websocket.protocols.IProtocol;
+import org.java_websocket.protocols.Protocol;
+
+/**
+ * Java-WebSocket's RFC 6455 draft with the inbound message size bounded for whole messages, not only frames, and
+ * the subprotocols the pool requests. One instance per connection (it keeps per-connection state).
+ *
+ * <p><b>Message size.</b> {@code Draft_6455} checks each frame against its {@code maxFrameSize} before allocating
+ * it, so a frame that merely declares a huge length is refused unread. But it checks the assembled size of a
+ * fragmented message only at its first and last frame: middle continuation frames pile up without bound
+ * (Java-WebSocket issue #1508). This subclass counts every fragment and refuses the message as soon as its bytes so
+ * far exceed the limit, with close code 1009 (message too big), before the library buffers more.
+ *
+ * <p><b>Subprotocols.</b> The requested ones are offered in order, followed by the empty protocol, so that a server
+ * answering with none (or with one not requested) still completes the library's handshake; the transport then
+ * checks the answer with {@code TransportOptions.subprotocolProblem} and fails the connect with a clear message,
+ * instead of the library's "draft refuses handshake".
+ */
+public final class BoundedDraft extends Draft_6455 {
+
+    private final int maxMessageSize;
+    private final List<String> subprotocols;
+    private long fragmentedBytes; // bytes of the fragmented message being assembled; touched by the reading thread only
+
+    /**
+     * @param maxMessageSize the largest message accepted, in bytes, however it is fragmented
+     * @param subprotocols   the subprotocols to request, in order of preference; may be empty
+     */
+    public BoundedDraft(int maxMessageSize, List<String> subprotocols) {
+        super(Collections.emptyList(), protocols(subprotocols), maxMessageSize);
+        this.maxMessageSize = maxMessageSize;
+        this.subprotocols = List.copyOf(subprotocols);
+    }
+
+    private static List<IProtocol> protocols(List<String> requested) {
+        List<IProtocol> list = new ArrayList<>(requested.size() + 1);
+        for (String p : requested) {
+            list.add(new Protocol(p));
+        }
+        list.add(new Protocol("")); // accepts any answer; the transport checks it
+        return list;
+    }
+
+    @Override
+    public void processFrame(WebSocketImpl webSocketImpl, Framedata frame) throws InvalidDataException {
+        Opcode op = frame.getOpcode();
+        if (op == Opcode.CONTINUOUS || (!frame.isFin() && (op == Opcode.TEXT || op == Opcode.BINARY))) {
+            long total = (op == Opcode.CONTINUOUS ? fragmentedBytes : 0) + frame.getPayloadData().remaining();
+            if (total > maxMessageSize) {
+                fragmentedBytes = 0;
+                throw new LimitExceededException("a fragmented message exceeded " + maxMessageSize
+                        + " bytes (maxMessageSize)", maxMessageSize);
+            }
+            fragmentedBytes = frame.isFin() ? 0 : total;
+        }
+        super.processFrame(webSocketImpl, frame);
+    }
+
+    @Override
+    public void reset() {
+        fragmentedBytes = 0;
+        super.reset();
+    }
+
+    @Override
+    public Draft copyInstance() {
+        return new BoundedDraft(maxMessageSize, subprotocols);
+    }
+}
