@@ -43,6 +43,15 @@ public interface PooledConnection extends AutoCloseable {
     ConnectionState state();
 
     /**
+     * The subprotocol the server selected in the opening handshake ({@code Sec-WebSocket-Protocol}), one of those
+     * the pool requested.
+     *
+     * @return the subprotocol, or {@code ""} when none was requested or selected
+     * @throws IllegalStateException if this lease was already released
+     */
+    String subprotocol();
+
+    /**
      * Sends a text message. The message is queued for the transport; this does not wait for the peer.
      *
      * @param text the message

@@ -166,6 +166,19 @@ public interface WebSocketPool extends AutoCloseable {
     void addEndpoint(URI uri, int weight);
 
     /**
+     * Adds an endpoint at runtime with upgrade headers of its own, sent in addition to the pool's (replacing a pool
+     * header of the same name). Header values are secrets: they never appear in logs, messages or metrics.
+     *
+     * @param uri     a {@code ws://} or {@code wss://} URI not already in the pool
+     * @param weight  at least 1
+     * @param headers header names (HTTP tokens) to values (no CR, LF or NUL); may be empty
+     * @throws IllegalArgumentException if the URI is invalid or already present, the weight is below 1, or a header
+     *                                  is invalid (the message names the header, never its value)
+     * @throws PoolClosedException      if the pool is closed
+     */
+    void addEndpoint(URI uri, int weight, java.util.Map<String, String> headers);
+
+    /**
      * Removes an endpoint with a drain: it gets no new leases or connections at once, its idle connections are
      * closed, leased ones are closed when released or, at the latest, when {@code drainTimeout} has passed.
      *

@@ -14,6 +14,12 @@ public enum RecycleReason {
     PEER_CLOSED,
     /** The transport reported an error. */
     ERROR,
+    /**
+     * The server broke the WebSocket protocol and this client closed the connection: a message larger than
+     * {@code maxMessageSize} (close code 1009), invalid data such as bad UTF-8 (1007), or a protocol error (1002).
+     * Counted as a failure of the endpoint.
+     */
+    PROTOCOL_VIOLATION,
     /** The holder called {@code invalidate()} on the lease. */
     INVALIDATED,
     /** Released with {@code pooling(false)}: every lease gets a fresh connection. */

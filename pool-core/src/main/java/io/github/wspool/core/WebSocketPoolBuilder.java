@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.wspool.Endpoint;
+import io.github.wspool.HeaderSupplier;
 import io.github.wspool.HealthProbe;
 import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.MessageCorrelator;
@@ -12,9 +13,11 @@ import io.github.wspool.PoolListener;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.internal.DefaultWebSocketPool;
 import io.github.wspool.core.internal.EndpointUris;
+import io.github.wspool.core.internal.HttpHeaders;
 import io.github.wspool.core.internal.JavaWebSocketTransport;
 import io.github.wspool.core.internal.PoolConfig;
 import io.github.wspool.core.internal.PoolConfig.EndpointSpec;
+import io.github.wspool.core.spi.TlsOptions;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.strategy.Strategies;
 import java.net.URI;
@@ -27,6 +30,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -67,7 +72,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       back</td></tr>
  *   <tr><td>{@link #reconnectBackoff(Duration, Duration)}</td><td>250 ms .. 10 s, x2</td><td>delay between failed
  *       connects to an endpoint, exponential with full jitter</td></tr>
- *   <tr><td>{@link #maxMessageSize(int)}</td><td>1 MiB</td><td>largest inbound frame accepted</td></tr>
+ *   <tr><td>{@link #maxMessageSize(int)}</td><td>1 MiB</td><td>largest inbound message accepted, however it is
+ *       fragmented; a larger one closes the connection with 1009</td></tr>
+ *   <tr><td>{@link #header(String, String)}, {@link #endpoint(URI, int, Map)}</td><td>none</td><td>static upgrade
+ *       headers, pool-wide and per endpoint</td></tr>
+ *   <tr><td>{@link #headers(HeaderSupplier)}</td><td>none</td><td>headers computed on every connect
+ *       (tokens)</td></tr>
+ *   <tr><td>{@link #refreshHeadersOnAuthFailure(boolean)}</td><td>{@code true}</td><td>one retry with refreshed
+ *       headers after 401/403</td></tr>
+ *   <tr><td>{@link #subprotocols(String...)}</td><td>none</td><td>requested subprotocols; one must be
+ *       selected</td></tr>
+ *   <tr><td>{@link #sslContext(SSLContext)}, {@link #sslParameters(SSLParameters)}</td><td>JVM default</td><td>TLS
+ *       for {@code wss://}</td></tr>
+ *   <tr><td>{@link #dangerouslyDisableHostnameVerification()}</td><td>verification on</td><td>insecure: accept
+ *       certificates for other hosts</td></tr>
+ *   <tr><td>{@link #maxConnectRate(double, double)}</td><td>unlimited</td><td>connects per second, per endpoint and
+ *       per pool</td></tr>
  *   <tr><td>{@link #failFastInitialization(boolean)}</td><td>{@code false}</td><td>{@code build()} throws if an
  *       endpoint cannot be connected</td></tr>
  *   <tr><td>{@link #strategy(LoadBalancingStrategy)}</td><td>round-robin</td><td>endpoint selection</td></tr>
@@ -154,6 +174,15 @@ public final class WebSocketPoolBuilder {
     private Duration sendBlockTimeout = Duration.ZERO;
     private long maxQueuedInboundBytes = 8L << 20;
     private int maxLeasesPerConnection = 1;
+    private HeaderSupplier headerSupplier;
+    private boolean refreshHeadersOnAuthFailure = true;
+    private List<String> subprotocols = List.of();
+    private boolean subprotocolRequired;
+    private SSLContext sslContext;
+    private SSLParameters sslParameters;
+    private boolean verifyHostname = true;
+    private double connectRatePerEndpoint;
+    private double connectRatePerPool;
 
     WebSocketPoolBuilder() {
     }
@@ -219,14 +248,30 @@ public final class WebSocketPoolBuilder {
      * @return this
      */
     public WebSocketPoolBuilder endpoint(URI uri, int weight) {
+        return endpoint(uri, weight, Map.of());
+    }
+
+    /**
+     * Adds an endpoint with a weight and upgrade headers of its own (for example its own API key), sent in addition
+     * to the pool's {@link #header(String, String) headers}; an endpoint header replaces a pool header of the same
+     * name. Values are secrets: they never appear in logs, messages, {@code toString()} or metric tags.
+     *
+     * @param uri     a {@code ws://} or {@code wss://} URI with a host
+     * @param weight  at least 1
+     * @param headers header names to values, each checked like {@link #header(String, String)}
+     * @return this
+     */
+    public WebSocketPoolBuilder endpoint(URI uri, int weight, Map<String, String> headers) {
         EndpointUris.requireWebSocketUri(uri);
         EndpointUris.requireWeight(uri, weight);
+        Objects.requireNonNull(headers, "endpoint headers must not be null (use an empty map)");
         for (EndpointSpec e : endpoints) {
             if (e.uri().equals(uri)) {
                 throw new IllegalArgumentException("endpoint " + quote(Endpoint.describe(uri)) + " was already added");
             }
         }
-        endpoints.add(new EndpointSpec(uri, weight));
+        headers.forEach(WebSocketPoolBuilder::requireValidHeader);
+        endpoints.add(new EndpointSpec(uri, weight, headers));
         return this;
     }
 
@@ -518,7 +563,10 @@ public final class WebSocketPoolBuilder {
     }
 
     /**
-     * The largest inbound frame accepted, in bytes; a larger one closes the connection.
+     * The largest inbound message accepted, in bytes (default 1 MiB), whether it comes in one frame or assembled from
+     * continuation frames. A frame that declares a larger length is refused before anything is allocated for it, and
+     * a fragmented message is refused as soon as its fragments add up to more; either way the connection is closed
+     * with 1009 (message too big), recycled, and counted as a failure of its endpoint.
      *
      * @param bytes at least 1
      * @return this
@@ -540,22 +588,151 @@ public final class WebSocketPoolBuilder {
      * @return this
      */
     public WebSocketPoolBuilder header(String name, String value) {
-        if (name == null || name.isBlank() || !name.chars().allMatch(WebSocketPoolBuilder::isTokenChar)) {
-            throw new IllegalArgumentException("header name must be an HTTP token, but was " + quote(name));
-        }
-        if (value == null) {
-            throw new IllegalArgumentException("value of header '" + name + "' must not be null");
-        }
-        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
-            throw new IllegalArgumentException("value of header '" + name + "' must not contain CR or LF"
-                    + " (the value itself is not shown: it may be a secret)");
-        }
+        requireValidHeader(name, value);
         headers.put(name, value);
+        return this;
+    }
+
+    private static void requireValidHeader(String name, String value) {
+        String problem = HttpHeaders.problem(name, value);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+    }
+
+    /**
+     * Headers computed for every opening handshake, for credentials that expire (a JWT, an OAuth access token):
+     * called on each connect, on the transport's connecting thread, with {@code refresh = true} on the one retry
+     * after a {@code 401}/{@code 403} (see {@link #refreshHeadersOnAuthFailure(boolean)}). They replace static
+     * headers of the same name. Values are secrets, as for {@link #header(String, String)}.
+     *
+     * @param supplier not null
+     * @return this
+     */
+    public WebSocketPoolBuilder headers(HeaderSupplier supplier) {
+        this.headerSupplier = Objects.requireNonNull(supplier, "header supplier must not be null");
+        return this;
+    }
+
+    /**
+     * Whether an upgrade rejected with {@code 401} or {@code 403} is retried at once, once, with headers the
+     * {@link #headers(HeaderSupplier) supplier} is asked to refresh, before it counts as a connect failure (against
+     * the endpoint's breaker and backoff). Default {@code true}; without a supplier there is nothing to refresh and a
+     * rejection always counts.
+     *
+     * @param refresh {@code false} to count every rejection at once
+     * @return this
+     */
+    public WebSocketPoolBuilder refreshHeadersOnAuthFailure(boolean refresh) {
+        this.refreshHeadersOnAuthFailure = refresh;
+        return this;
+    }
+
+    /**
+     * Subprotocols to request ({@code Sec-WebSocket-Protocol}), in order of preference; the server must select one
+     * of them, or the connect fails with an {@link io.github.wspool.EndpointConnectException} saying so. The
+     * selected one is {@link io.github.wspool.PooledConnection#subprotocol()}.
+     *
+     * @param protocols one or more subprotocol names (HTTP tokens), e.g. {@code "agent-protocol-v1"}
+     * @return this
+     */
+    public WebSocketPoolBuilder subprotocols(String... protocols) {
+        return subprotocols(protocols == null ? null : java.util.Arrays.asList(protocols), true);
+    }
+
+    /**
+     * Subprotocols to request, in order of preference.
+     *
+     * @param protocols subprotocol names (HTTP tokens), not empty
+     * @param required  whether a server that selects none of them fails the connect ({@code false}: the connection
+     *                  is used without a subprotocol). A server selecting one that was not requested always fails it
+     *                  (RFC 6455 4.1).
+     * @return this
+     */
+    public WebSocketPoolBuilder subprotocols(List<String> protocols, boolean required) {
+        if (protocols == null || protocols.isEmpty()) {
+            throw new IllegalArgumentException("subprotocols must name at least one protocol, but were " + protocols);
+        }
+        for (String p : protocols) {
+            if (p == null || p.isEmpty() || !p.chars().allMatch(WebSocketPoolBuilder::isTokenChar)) {
+                throw new IllegalArgumentException("subprotocol must be an HTTP token, but was " + quote(p)
+                        + " in " + protocols);
+            }
+        }
+        if (new java.util.HashSet<>(protocols).size() != protocols.size()) {
+            throw new IllegalArgumentException("subprotocols must not repeat a name, but were " + protocols);
+        }
+        this.subprotocols = List.copyOf(protocols);
+        this.subprotocolRequired = required;
         return this;
     }
 
     private static boolean isTokenChar(int ch) {
         return ch > 32 && ch < 127 && "()<>@,;:\\\"/[]?={}".indexOf(ch) < 0;
+    }
+
+    /**
+     * The SSL context for {@code wss://} endpoints: a private CA in its trust managers, a client certificate in its
+     * key managers (default: the JVM's default context and trust store). Hostname verification stays on.
+     *
+     * @param context not null
+     * @return this
+     */
+    public WebSocketPoolBuilder sslContext(SSLContext context) {
+        this.sslContext = Objects.requireNonNull(context, "sslContext must not be null");
+        return this;
+    }
+
+    /**
+     * TLS parameters applied on top of the context's defaults for {@code wss://} endpoints: protocols, cipher
+     * suites, SNI server names, algorithm constraints, ALPN. Copied at connect, never mutated. Their endpoint
+     * identification algorithm is ignored: hostname verification is on unless
+     * {@link #dangerouslyDisableHostnameVerification()} is called.
+     *
+     * @param parameters not null
+     * @return this
+     */
+    public WebSocketPoolBuilder sslParameters(SSLParameters parameters) {
+        this.sslParameters = Objects.requireNonNull(parameters, "sslParameters must not be null");
+        return this;
+    }
+
+    /**
+     * <b>Insecure.</b> Accepts a server certificate issued for any host name, as long as the trust store accepts
+     * the certificate itself: anyone holding such a certificate can impersonate the server and read and change all
+     * traffic. Only for tests or a private network where certificates do not carry the right names; prefer fixing
+     * the certificate or connecting by the name it carries. The pool logs a WARN when it is built with this.
+     *
+     * @return this
+     */
+    public WebSocketPoolBuilder dangerouslyDisableHostnameVerification() {
+        this.verifyHostname = false;
+        return this;
+    }
+
+    /**
+     * Caps how fast new connections are opened, so that a restart (or a whole endpoint coming back) does not open
+     * thousands at once: at most {@code perEndpointPerSecond} connects per second to each endpoint and
+     * {@code perPoolPerSecond} in all, each allowing a burst of a tenth of a second's worth (at least 1). Connects
+     * over the rate wait for their turn; acquires waiting for them wait too. Zero means unlimited (the default for
+     * both); retries after failures are also spread by {@link #reconnectBackoff(Duration, Duration)}.
+     *
+     * @param perEndpointPerSecond zero or positive
+     * @param perPoolPerSecond     zero or positive
+     * @return this
+     */
+    public WebSocketPoolBuilder maxConnectRate(double perEndpointPerSecond, double perPoolPerSecond) {
+        if (!(perEndpointPerSecond >= 0) || Double.isInfinite(perEndpointPerSecond)) {
+            throw new IllegalArgumentException("maxConnectRate perEndpointPerSecond must be zero (unlimited) or a"
+                    + " positive finite number, but was " + perEndpointPerSecond);
+        }
+        if (!(perPoolPerSecond >= 0) || Double.isInfinite(perPoolPerSecond)) {
+            throw new IllegalArgumentException("maxConnectRate perPoolPerSecond must be zero (unlimited) or a"
+                    + " positive finite number, but was " + perPoolPerSecond);
+        }
+        this.connectRatePerEndpoint = perEndpointPerSecond;
+        this.connectRatePerPool = perPoolPerSecond;
+        return this;
     }
 
     /**
@@ -888,7 +1065,8 @@ public final class WebSocketPoolBuilder {
                 strategy != null ? strategy : Strategies.roundRobin(), listeners, ticker,
                 transport != null ? transport : new JavaWebSocketTransport(poolName),
                 messageHandler, messageExecutor, correlator, maxBufferedBytes, sendBlockTimeout, maxQueuedInboundBytes,
-                maxLeasesPerConnection);
+                maxLeasesPerConnection, headerSupplier, refreshHeadersOnAuthFailure, subprotocols, subprotocolRequired,
+                new TlsOptions(sslContext, sslParameters, verifyHostname), connectRatePerEndpoint, connectRatePerPool);
     }
 
     private CircuitBreakerConfig defaultEndpointBreakerConfig() {

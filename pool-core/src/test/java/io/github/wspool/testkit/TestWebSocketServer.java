@@ -28,6 +28,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import javax.net.ServerSocketFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
@@ -98,11 +103,17 @@ public final class TestWebSocketServer implements AutoCloseable {
     private static final ByteBuffer STOP_WRITER = ByteBuffer.allocate(0);
 
     private final ServerSocket serverSocket;
+    private final boolean tls;
     private final int port;
     private final Thread acceptor;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile Behavior behavior;
     private volatile Responder responder;
+    private volatile Predicate<Map<String, String>> handshakeGate;
+    private volatile UnaryOperator<String> subprotocolChooser;
+    private final List<Map<String, String>> handshakeHeaderLog = new CopyOnWriteArrayList<>();
+    private final AtomicInteger gateRejections = new AtomicInteger();
+    private final AtomicReference<String> lastTlsProtocol = new AtomicReference<>();
     private volatile boolean readingPaused;
     private final Object readGate = new Object();
 
@@ -116,9 +127,11 @@ public final class TestWebSocketServer implements AutoCloseable {
     private final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
     private final AtomicReference<Map<String, String>> lastHeaders = new AtomicReference<>(Map.of());
 
-    private TestWebSocketServer(Behavior behavior, int receiveBufferBytes) throws IOException {
+    private TestWebSocketServer(Behavior behavior, int receiveBufferBytes, SSLContext tlsContext) throws IOException {
         this.behavior = Objects.requireNonNull(behavior, "behavior");
-        serverSocket = new ServerSocket();
+        this.tls = tlsContext != null;
+        serverSocket = tls ? tlsContext.getServerSocketFactory().createServerSocket()
+                : ServerSocketFactory.getDefault().createServerSocket();
         if (receiveBufferBytes > 0) {
             serverSocket.setReceiveBufferSize(receiveBufferBytes); // inherited by accepted sockets
         }
@@ -145,8 +158,22 @@ public final class TestWebSocketServer implements AutoCloseable {
      * @param receiveBufferBytes SO_RCVBUF for accepted sockets (the kernel may round it), 0 for the default
      */
     public static TestWebSocketServer start(Behavior behavior, int receiveBufferBytes) {
+        return start(behavior, receiveBufferBytes, null);
+    }
+
+    /**
+     * Starts an echoing {@code wss://} server whose certificate comes from {@code serverContext}; returns once it
+     * listens. The TLS handshake runs on each connection's reader thread.
+     *
+     * @param serverContext an SSL context with the server's key
+     */
+    public static TestWebSocketServer startTls(SSLContext serverContext) {
+        return start(Behavior.ECHO, 0, Objects.requireNonNull(serverContext, "serverContext"));
+    }
+
+    private static TestWebSocketServer start(Behavior behavior, int receiveBufferBytes, SSLContext tlsContext) {
         try {
-            TestWebSocketServer server = new TestWebSocketServer(behavior, receiveBufferBytes);
+            TestWebSocketServer server = new TestWebSocketServer(behavior, receiveBufferBytes, tlsContext);
             server.acceptor.start(); // already bound: early connects wait in the backlog
             return server;
         } catch (IOException e) {
@@ -164,9 +191,9 @@ public final class TestWebSocketServer implements AutoCloseable {
         return uri("/");
     }
 
-    /** {@code ws://127.0.0.1:<port><path>}; a leading {@code /} is added when missing. */
+    /** {@code ws://127.0.0.1:<port><path>} ({@code wss://} for a TLS server); a leading {@code /} is added when missing. */
     public URI uri(String path) {
-        return URI.create("ws://" + HOST + ":" + port + (path.startsWith("/") ? path : "/" + path));
+        return URI.create((tls ? "wss://" : "ws://") + HOST + ":" + port + (path.startsWith("/") ? path : "/" + path));
     }
 
     /** The port the server listens on. */
@@ -213,6 +240,37 @@ public final class TestWebSocketServer implements AutoCloseable {
     /** Headers of the most recent upgrade request, names lower-cased; empty before the first one. */
     public Map<String, String> lastHandshakeHeaders() {
         return lastHeaders.get();
+    }
+
+    /** Headers of every upgrade request that reached the gate or the engine, in order, names lower-cased. */
+    public List<Map<String, String>> handshakeHeaderLog() {
+        return List.copyOf(handshakeHeaderLog);
+    }
+
+    /**
+     * From now on, upgrade requests whose headers (names lower-cased) fail {@code gate} are answered with
+     * {@code 401 Unauthorized}; {@code null} accepts every request again.
+     */
+    public void handshakeGate(Predicate<Map<String, String>> gate) {
+        this.handshakeGate = gate;
+    }
+
+    /** Upgrade requests the {@link #handshakeGate} refused. */
+    public int gateRejections() {
+        return gateRejections.get();
+    }
+
+    /**
+     * From now on, the server answers with the subprotocol {@code chooser} returns for the request's
+     * {@code Sec-WebSocket-Protocol} value ({@code ""} when absent); a {@code null} or empty answer selects none.
+     */
+    public void subprotocolChooser(UnaryOperator<String> chooser) {
+        this.subprotocolChooser = chooser;
+    }
+
+    /** The TLS protocol (e.g. {@code TLSv1.3}) of the most recent TLS handshake, or {@code null}. */
+    public String lastTlsProtocol() {
+        return lastTlsProtocol.get();
     }
 
     /**
@@ -360,9 +418,13 @@ public final class TestWebSocketServer implements AutoCloseable {
 
         private void readLoop() {
             try {
+                if (socket instanceof SSLSocket ssl) {
+                    ssl.startHandshake();
+                    lastTlsProtocol.set(ssl.getSession().getProtocol());
+                }
                 InputStream in = socket.getInputStream();
                 switch (mode) {
-                    case ECHO -> feedEngine(in);
+                    case ECHO -> gateThenFeedEngine(in);
                     case REJECT_401 -> reject(in, "401 Unauthorized");
                     case REJECT_503 -> reject(in, "503 Service Unavailable");
                     case SILENT -> discard(in);
@@ -377,6 +439,26 @@ public final class TestWebSocketServer implements AutoCloseable {
                 closeQuietly(socket);
                 connections.remove(this);
             }
+        }
+
+        /** With a {@link #handshakeGate}: reads the request head, answers 401 or hands the head to the engine. */
+        private void gateThenFeedEngine(InputStream raw) throws IOException {
+            Predicate<Map<String, String>> gate = handshakeGate;
+            if (gate == null) {
+                feedEngine(raw);
+                return;
+            }
+            InputStream in = new BufferedInputStream(raw);
+            byte[] head = readRequestHead(in);
+            Map<String, String> headers = parseHeaders(head);
+            handshakeHeaderLog.add(headers);
+            if (!gate.test(headers)) {
+                gateRejections.incrementAndGet();
+                respondAndLinger(in, "401 Unauthorized");
+                return;
+            }
+            engine.decode(ByteBuffer.wrap(head));
+            feedEngine(in);
         }
 
         private void feedEngine(InputStream in) throws IOException {
@@ -398,6 +480,10 @@ public final class TestWebSocketServer implements AutoCloseable {
         private void reject(InputStream raw, String status) throws IOException {
             InputStream in = new BufferedInputStream(raw);
             skipRequestHead(in);
+            respondAndLinger(in, status);
+        }
+
+        private void respondAndLinger(InputStream in, String status) throws IOException {
             OutputStream out = socket.getOutputStream();
             out.write(("HTTP/1.1 " + status + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
@@ -453,6 +539,16 @@ public final class TestWebSocketServer implements AutoCloseable {
                 headers.put(name.toLowerCase(Locale.ROOT), request.getFieldValue(name));
             }
             lastHeaders.set(Collections.unmodifiableMap(headers));
+            if (handshakeGate == null) {
+                handshakeHeaderLog.add(Collections.unmodifiableMap(headers));
+            }
+            UnaryOperator<String> chooser = subprotocolChooser;
+            if (chooser != null) {
+                String chosen = chooser.apply(request.getFieldValue("Sec-WebSocket-Protocol"));
+                if (chosen != null && !chosen.isEmpty()) {
+                    response.put("Sec-WebSocket-Protocol", chosen);
+                }
+            }
             return response;
         }
 
@@ -563,6 +659,35 @@ public final class TestWebSocketServer implements AutoCloseable {
             }
             matched = b == terminator.charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
         }
+    }
+
+    /** Reads an HTTP request head up to and including its blank line (16 KiB at most). */
+    private static byte[] readRequestHead(InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        String terminator = "\r\n\r\n";
+        int matched = 0;
+        for (int i = 0; i < MAX_REQUEST_HEAD && matched < terminator.length(); i++) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.write(b);
+            matched = b == terminator.charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        return head.toByteArray();
+    }
+
+    private static Map<String, String> parseHeaders(byte[] head) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        String[] lines = new String(head, StandardCharsets.ISO_8859_1).split("\r\n");
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            if (colon > 0) {
+                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
+            }
+        }
+        return Collections.unmodifiableMap(headers);
     }
 
     private static void discard(InputStream in) throws IOException {

@@ -151,6 +151,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private final long connectTimeoutNanos;
     private final long closeTimeoutNanos;
     private final long shutdownTimeoutNanos;
+    /** Pool-wide connects-per-second limit, or {@code null} for none; per-endpoint ones live on the endpoints. */
+    private final ConnectRate poolConnectRate;
+    /** Whether a wake-up is scheduled for connects a rate limit held back. */
+    private final AtomicBoolean rateWakeupScheduled = new AtomicBoolean();
 
     /** Connections holding a slot (opening, open or closing), over all endpoints. */
     private final AtomicInteger slots = new AtomicInteger();
@@ -188,7 +192,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.breakerClock = new TickerClock(config.ticker());
         this.events = new PoolEvents(name, config.listeners());
         this.transportOptions = new TransportOptions(config.connectTimeout(), config.maxMessageSize(),
-                config.headers(), "wspool-" + name);
+                config.headers(), config.headerSupplier(), false, config.subprotocols(), config.subprotocolRequired(),
+                config.tls(), "wspool-" + name);
+        this.poolConnectRate = ConnectRate.of(config.connectRatePerPool());
         this.pooling = config.pooling();
         this.maxLeases = pooling ? config.maxLeasesPerConnection() : 1;
         this.multiplexed = maxLeases > 1;
@@ -206,7 +212,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
         List<EndpointState> list = new ArrayList<>();
         for (PoolConfig.EndpointSpec spec : config.endpoints()) {
-            list.add(newEndpoint(spec.uri(), spec.weight()));
+            list.add(newEndpoint(spec.uri(), spec.weight(), spec.headers()));
         }
         this.endpoints = new EndpointSet(list);
         this.affinity = Caffeine.newBuilder()
@@ -217,7 +223,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 .build();
     }
 
-    private EndpointState newEndpoint(URI uri, int weight) {
+    private EndpointState newEndpoint(URI uri, int weight, Map<String, String> endpointHeaders) {
         Backoff backoff = new Backoff(config.backoffInitial().toNanos(), config.backoffMax().toNanos(),
                 config.backoffMultiplier(), backoffJitter);
         String breakerName = "wspool." + name + "." + Endpoint.describe(uri);
@@ -229,6 +235,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         breaker.getEventPublisher().onStateTransition(t -> breakerTransition(e, t.getStateTransition()));
         e.nextCheckAt = config.ticker().read(); // the first health check is due at once
         e.shareLimit = maxLeases;
+        e.connectRate = ConnectRate.of(config.connectRatePerEndpoint());
+        if (endpointHeaders.isEmpty()) {
+            e.transportOptions = transportOptions;
+        } else {
+            Map<String, String> merged = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            merged.putAll(config.headers());
+            merged.putAll(endpointHeaders); // an endpoint's header replaces the pool's of the same name
+            e.transportOptions = transportOptions.withHeaders(merged);
+        }
         return e;
     }
 
@@ -267,6 +282,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * by weight before the first acquire arrives, and schedules housekeeping.
      */
     void begin() {
+        if (!config.tls().verifyHostname()) {
+            log.warn("[{}] TLS hostname verification is OFF (dangerouslyDisableHostnameVerification): a certificate"
+                    + " the trust store accepts is accepted for any host name, so whoever holds one can impersonate"
+                    + " the servers of this pool and read and change its traffic", name);
+        }
         log.info("[{}] starting: endpoints={}, pooling={}, minConnections={}, maxConnections={}, strategy={}", name,
                 endpoints.snapshot().list(), pooling, config.minConnections(), config.maxConnections(),
                 selector.strategy());
@@ -1025,12 +1045,51 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             }
             if (slots.compareAndSet(n, n + 1)) {
                 if (e.tryReserve()) {
-                    return true;
+                    if (connectRatePermits(e)) {
+                        return true;
+                    }
+                    e.slots.decrementAndGet();
                 }
                 slots.decrementAndGet();
                 return false;
             }
         }
+    }
+
+    /**
+     * Takes a permit from the endpoint's and the pool's connect rate limits, or neither. When one refuses, schedules
+     * a wake-up for when it allows the next connect, so that waiters and the minimum are served then.
+     */
+    private boolean connectRatePermits(EndpointState e) {
+        ConnectRate er = e.connectRate;
+        if (er == null && poolConnectRate == null) {
+            return true;
+        }
+        long now = ticker.read();
+        long wait = er != null ? er.tryAcquire(now) : 0;
+        if (wait == 0 && poolConnectRate != null) {
+            wait = poolConnectRate.tryAcquire(now);
+            if (wait > 0 && er != null) {
+                er.refund();
+            }
+        }
+        if (wait == 0) {
+            return true;
+        }
+        if (!closed && rateWakeupScheduled.compareAndSet(false, true)) {
+            if (log.isDebugEnabled()) {
+                log.debug("[{}] connect to {} held back {} us by maxConnectRate", name, e,
+                        TimeUnit.NANOSECONDS.toMicros(wait));
+            }
+            scheduler.schedule(() -> {
+                rateWakeupScheduled.set(false);
+                if (!closed) {
+                    openForDemand(null);
+                    requestMaintenance();
+                }
+            }, wait);
+        }
+        return false;
     }
 
     private void freeSlot(EndpointState e) {
@@ -1129,8 +1188,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (log.isDebugEnabled()) {
             log.debug("[{}] {} connecting to {}", name, c.id, e);
         }
+        boolean refresh = e.refreshHeadersNext.getAndSet(false);
+        c.refreshedHeaders = refresh;
         try {
-            c.handle = transport.connect(e.uri(), transportOptions, callbacks);
+            c.handle = transport.connect(e.uri(), e.transportOptions.withRefreshHeaders(refresh), callbacks);
         } catch (RuntimeException ex) {
             callbacks.onClosed(-1, String.valueOf(ex.getMessage()), false, ex);
             return;
@@ -1319,8 +1380,19 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 log.debug("[{}] {} closed: code={} reason='{}' remote={}", name, c.id, code, reason, remote, error);
             }
             messaging.connectionClosed(c, code);
-            boolean abnormal = c.state() != RECYCLING && (error != null || code == 1006 || code == 1011);
-            markBroken(c, error != null ? RecycleReason.ERROR : RecycleReason.PEER_CLOSED);
+            boolean recycling = c.state() == RECYCLING;
+            // 1002 protocol error, 1007 invalid data, 1009 message too big: this client failed the connection
+            // because of what the server sent
+            boolean violation = !remote && !recycling && (code == 1002 || code == 1007 || code == 1009);
+            boolean abnormal = !recycling && (violation || error != null || code == 1006 || code == 1011);
+            if (violation) {
+                log.warn("[{}] {} closed by this client with code {}: {}; counted as a failure of {}", name, c.id, code,
+                        code == 1009 ? "the server sent a message larger than maxMessageSize ("
+                                + config.maxMessageSize() + " bytes)" : "the server broke the WebSocket protocol ("
+                                + HttpHeaders.printable(reason) + ")", c.endpoint);
+            }
+            markBroken(c, violation ? RecycleReason.PROTOCOL_VIOLATION
+                    : error != null ? RecycleReason.ERROR : RecycleReason.PEER_CLOSED);
             finishIfRecycling(c);
             if (abnormal) {
                 // 1000/1001 from the server is an orderly goodbye; a reset, 1006 or 1011 counts against the endpoint
@@ -1333,6 +1405,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             long now = ticker.read();
             EndpointState e = c.endpoint;
             EndpointConnectException failure = connectFailure(e, code, reason, error);
+            if (retryWithFreshHeaders(e, failure, now)) {
+                return;
+            }
             boolean wasEjected = e.isEjected();
             long delay = e.connectFailed(now, failure);
             int failures = e.consecutiveFailures();
@@ -1365,6 +1440,40 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 failWaitersIfNoEndpointUsable();
             }
             requestMaintenance(); // retry after the backoff delay, for min connections, waiters or a probe
+        }
+
+        /**
+         * A 401/403 with a header supplier: the credentials were probably stale. Instead of counting a failure (breaker,
+         * backoff), the endpoint's next connect asks the supplier to refresh, and that next connect comes at once:
+         * for waiters and the minimum through the usual demand, for fail-fast initialization here. A rejection of
+         * refreshed credentials counts as usual.
+         */
+        private boolean retryWithFreshHeaders(EndpointState e, EndpointConnectException failure, long now) {
+            int status = failure.statusCode();
+            if ((status != 401 && status != 403) || config.headerSupplier() == null
+                    || !config.refreshHeadersOnAuthFailure() || c.refreshedHeaders || closed) {
+                return false;
+            }
+            log.info("[{}] {} rejected the upgrade with {}: retrying at once with headers the supplier refreshes", name,
+                    e, status);
+            if (events.enabled()) {
+                ConnectEvent event = new ConnectEvent(name, c.id, e, Duration.ofNanos(now - startedAt), failure);
+                events.publish("onConnect", event, PoolListener::onConnect);
+            }
+            e.refreshHeadersNext.set(true);
+            if (c.transition(INITIALIZING, FAILED) && c.transition(FAILED, RECYCLING)) {
+                recycle(c, RecycleReason.CONNECT_FAILED); // frees the slot; waiting acquirers open the retry
+            }
+            if (opened != null) {
+                if (reserveSlot(e)) {
+                    startConnect(e, opened, false);
+                } else {
+                    opened.completeExceptionally(failure);
+                }
+            } else {
+                requestMaintenance(); // the minimum, if nobody is waiting
+            }
+            return true;
         }
 
         private EndpointConnectException connectFailure(EndpointState e, int code, String reason, Throwable error) {
@@ -1471,12 +1580,24 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     @Override
     public void addEndpoint(URI uri, int weight) {
+        addEndpoint(uri, weight, Map.of());
+    }
+
+    @Override
+    public void addEndpoint(URI uri, int weight, Map<String, String> headers) {
         EndpointUris.requireWebSocketUri(uri);
         EndpointUris.requireWeight(uri, weight);
+        Objects.requireNonNull(headers, "endpoint headers must not be null (use an empty map)");
+        headers.forEach((k, v) -> {
+            String problem = HttpHeaders.problem(k, v);
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
+        });
         if (closed) {
             throw new PoolClosedException(name);
         }
-        EndpointState e = newEndpoint(uri, weight);
+        EndpointState e = newEndpoint(uri, weight, headers);
         if (!endpoints.add(e)) {
             throw new IllegalArgumentException("pool '" + name + "' already has endpoint '" + Endpoint.describe(uri) + "'");
         }

@@ -216,6 +216,12 @@ final class EndpointState implements Endpoint, EndpointView {
 
     /** {@code maxLeasesPerConnection}: more than 1 lets leases share this endpoint's connections. */
     volatile int shareLimit = 1;
+    /** Connects per second to this endpoint, or {@code null} for no limit; set before the endpoint is published. */
+    ConnectRate connectRate;
+    /** Options for connects to this endpoint (the pool's, with its own headers); set before it is published. */
+    io.github.wspool.core.spi.TransportOptions transportOptions;
+    /** Set by a 401/403 that will be retried: the next connect here asks the header supplier to refresh. */
+    final java.util.concurrent.atomic.AtomicBoolean refreshHeadersNext = new java.util.concurrent.atomic.AtomicBoolean();
 
     void add(ManagedConnection c) {
         lock.lock();

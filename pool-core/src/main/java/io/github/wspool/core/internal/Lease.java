@@ -113,6 +113,13 @@ final class Lease implements PooledConnection {
     }
 
     @Override
+    public String subprotocol() {
+        checkNotReleased("subprotocol");
+        io.github.wspool.core.spi.TransportConnection t = connection.transport;
+        return t == null ? "" : t.subprotocol();
+    }
+
+    @Override
     public boolean isReleased() {
         return released;
     }

@@ -54,6 +54,8 @@ final class ManagedConnection {
     volatile boolean transportFinished;
     /** Set by the connect deadline before it aborts the handshake, so the failure says "timed out". */
     volatile boolean connectTimedOut;
+    /** Whether this connect asked the header supplier for fresh credentials (a retry after 401/403). */
+    volatile boolean refreshedHeaders;
     /** Set by {@code invalidate()} on a lease: recycle on release. */
     volatile boolean invalidated;
     /** Why the connection went UNHEALTHY, reported when it is recycled. */

@@ -2,12 +2,14 @@ package io.github.wspool.core.internal;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.wspool.HeaderSupplier;
 import io.github.wspool.HealthProbe;
 import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.MessageCorrelator;
 import io.github.wspool.MessageHandler;
 import io.github.wspool.PoolListener;
 import io.github.wspool.core.Ticker;
+import io.github.wspool.core.spi.TlsOptions;
 import io.github.wspool.core.spi.Transport;
 import java.net.URI;
 import java.time.Duration;
@@ -73,15 +75,45 @@ public record PoolConfig(
         long maxBufferedBytes,
         Duration sendBlockTimeout,
         long maxQueuedInboundBytes,
-        int maxLeasesPerConnection) {
+        int maxLeasesPerConnection,
+        HeaderSupplier headerSupplier,
+        boolean refreshHeadersOnAuthFailure,
+        List<String> subprotocols,
+        boolean subprotocolRequired,
+        TlsOptions tls,
+        double connectRatePerEndpoint,
+        double connectRatePerPool) {
 
     /**
      * One configured endpoint.
      *
-     * @param uri    as the user gave it
-     * @param weight at least 1
+     * @param uri     as the user gave it
+     * @param weight  at least 1
+     * @param headers static upgrade headers for this endpoint only (secrets: never printed)
      */
-    public record EndpointSpec(URI uri, int weight) {
+    public record EndpointSpec(URI uri, int weight, Map<String, String> headers) {
+
+        /** Copies the headers. */
+        public EndpointSpec {
+            headers = Map.copyOf(headers);
+        }
+
+        /**
+         * An endpoint without headers of its own.
+         *
+         * @param uri    as the user gave it
+         * @param weight at least 1
+         */
+        public EndpointSpec(URI uri, int weight) {
+            this(uri, weight, Map.of());
+        }
+
+        /** Never prints header values. */
+        @Override
+        public String toString() {
+            return "EndpointSpec[uri=" + io.github.wspool.Endpoint.describe(uri) + ", weight=" + weight + ", headers="
+                    + headers.keySet() + "]";
+        }
     }
 
     /** Never prints header values: they carry credentials. */
@@ -96,5 +128,6 @@ public record PoolConfig(
         endpoints = List.copyOf(endpoints);
         headers = Map.copyOf(headers);
         listeners = List.copyOf(listeners);
+        subprotocols = List.copyOf(subprotocols);
     }
 }
