@@ -123,4 +123,20 @@ class BuilderValidationTest {
         var config = WebSocketPools.builder().endpoint("ws://127.0.0.1:8080/feed?x=1").config();
         assertEquals(URI.create("ws://127.0.0.1:8080/feed?x=1"), config.endpoints().get(0).uri());
     }
+
+    @Test
+    void securitySettingsNameTheProblemAndNeverAHeaderValue() {
+        assertMessage(failure(b -> b.subprotocols()), "subprotocols must name at least one", "[]");
+        assertMessage(failure(b -> b.subprotocols("agent v1")), "subprotocol must be an HTTP token", "'agent v1'");
+        assertMessage(failure(b -> b.subprotocols("a", "a")), "must not repeat", "[a, a]");
+        String endpointHeader = failure(b -> b.endpoint(URI.create("ws://127.0.0.1:1/"), 1,
+                java.util.Map.of("X-Api-Key", "key-SECRET\nX-Injected: 1")));
+        assertMessage(endpointHeader, "X-Api-Key", "CR, LF or NUL");
+        assertTrue(!endpointHeader.contains("SECRET"), endpointHeader);
+        assertMessage(failure(b -> b.endpoint(URI.create("ws://127.0.0.1:1/"), 1, java.util.Map.of("Bad Name", "v"))),
+                "HTTP token", "'Bad Name'");
+        assertThrows(NullPointerException.class, () -> WebSocketPools.builder().headers(null));
+        assertThrows(NullPointerException.class, () -> WebSocketPools.builder().sslContext(null));
+        assertThrows(NullPointerException.class, () -> WebSocketPools.builder().sslParameters(null));
+    }
 }

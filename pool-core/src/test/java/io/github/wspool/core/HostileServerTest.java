@@ -213,6 +213,23 @@ class HostileServerTest {
         }
     }
 
+    @Test
+    void aRestartOfManyConnectionsIsSpreadByTheConnectRate() {
+        try (io.github.wspool.testkit.TestWebSocketServer server = io.github.wspool.testkit.TestWebSocketServer.start()) {
+            long start = System.nanoTime();
+            // 20 per second with a burst of 2: the last of 8 connects may start (8 - 2) x 50 ms = 300 ms in
+            WebSocketPool pool = WebSocketPools.builder().name("storm").endpoint(server.uri("/s")).pooling(true)
+                    .minConnections(8).maxConnections(8).maxConnectRate(20, 0).build();
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> server.completedHandshakes() == 8);
+            } finally {
+                pool.close();
+            }
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(tookMillis >= 280, "spread over at least 300 ms (minus clock slack): " + tookMillis + " ms");
+        }
+    }
+
     static long usedHeapAfterGc() {
         Runtime rt = Runtime.getRuntime();
         for (int i = 0; i < 3; i++) {

@@ -78,6 +78,46 @@ class SecretsNeverLeakTest {
         assertThrows(IllegalArgumentException.class, () -> WebSocketPools.builder().header("Bad Name", "v"));
     }
 
+    @Test
+    void suppliedTokensAndEndpointHeadersStayOutOfLogsMessagesAndToString() {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream originalErr = System.err;
+        StringBuilder everything = new StringBuilder();
+        String stale = "Bearer stale-SECRET-a1";
+        String fresh = "Bearer fresh-SECRET-b2";
+        String apiKey = "key-SECRET-c3";
+        try (TestWebSocketServer server = TestWebSocketServer.start()) {
+            server.handshakeGate(h -> fresh.equals(h.get("authorization")) && apiKey.equals(h.get("x-api-key")));
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            WebSocketPool pool = WebSocketPools.builder().name("secrets-supplied")
+                    .endpoint(server.uri("/feed"), 1, java.util.Map.of("X-Api-Key", apiKey)).pooling(true)
+                    .headers((uri, refresh) -> java.util.Map.of("Authorization", refresh ? fresh : stale))
+                    .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).build();
+            try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
+                everything.append(c).append(c.endpoint()).append(pool).append(pool.stats().describe())
+                        .append(pool.endpoints());
+            } finally {
+                pool.close();
+            }
+            // a supplier that fails with a token in its own message: the pool's message does not repeat it
+            PoolException failure = assertThrows(PoolException.class, () -> WebSocketPools.builder()
+                    .name("secrets-supplier-fails").endpoint(server.uri("/feed")).pooling(true)
+                    .failFastInitialization(true).headers((uri, refresh) -> {
+                        throw new IllegalStateException("refresh failed for " + stale);
+                    }).build());
+            everything.append(failure.getMessage());
+            assertEquals(1, server.gateRejections(), "the stale token was sent and refused once");
+        } finally {
+            System.setErr(originalErr);
+        }
+        String logs = captured.toString(StandardCharsets.UTF_8);
+        assertTrue(logs.contains("rejected the upgrade with 401"), "the refresh was logged: " + logs);
+        everything.append(logs);
+        for (String secret : new String[] {"SECRET", stale, fresh, apiKey}) {
+            assertFalse(everything.toString().contains(secret), "'" + secret + "' leaked:\n" + everything);
+        }
+    }
+
     private static String stackTrace(Throwable t) {
         StringWriter w = new StringWriter();
         t.printStackTrace(new PrintWriter(w));

@@ -219,4 +219,26 @@ class WebSocketPoolMetricsTest {
         // the first acquire waited for a connect: its event comes from the I/O thread that handed the connection over
         await().atMost(Duration.ofSeconds(5)).until(() -> registry.get("wspool.acquire").timer().count() == 3);
     }
+
+    @Test
+    void headerValuesAndUriSecretsNeverBecomeMeterNamesOrTags() throws Exception {
+        server.handshakeGate(h -> "Bearer fresh-SECRET".equals(h.get("authorization")));
+        URI uri = URI.create(server.uri("/feed") + "?token=query-SECRET");
+        pool = WebSocketPools.builder().name("metrics-secrets").pooling(true)
+                .endpoint(uri, 1, java.util.Map.of("X-Api-Key", "key-SECRET"))
+                .header("X-Tenant", "tenant-SECRET")
+                .headers((u, refresh) -> java.util.Map.of("Authorization", refresh ? "Bearer fresh-SECRET"
+                        : "Bearer stale-SECRET"))
+                .build();
+        new WebSocketPoolMetrics(pool).bindTo(registry);
+        try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
+            c.send("hello");
+        }
+        assertEquals(1, server.gateRejections(), "a rejected handshake went through the meters too");
+        assertFalse(wspoolMeters().isEmpty());
+        for (Meter m : registry.getMeters()) {
+            String id = m.getId().toString();
+            assertFalse(id.contains("SECRET") || id.contains("token="), "a secret in meter " + id);
+        }
+    }
 }
