@@ -10,7 +10,9 @@ import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.strategy.Strategies;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
 
 /**
  * The code shown in README.md, kept here so that the build compiles it (and a test runs it). When you change a
@@ -113,5 +115,31 @@ public final class ReadmeExamples {
         pool.close();
         // --- end ---
         return queued;
+    }
+
+    /** Where the README "Security" example gets its token: fresh when {@code refresh}, else the cached one. */
+    @FunctionalInterface
+    public interface TokenSource {
+        /**
+         * @param refresh the previous token was refused (401/403): fetch a new one
+         * @return the token
+         */
+        String token(boolean refresh);
+    }
+
+    /** README "Security": wss with a private CA, a per-endpoint key, a refreshing token, a subprotocol. */
+    public static WebSocketPool secured(URI endpoint, SSLContext privateCa, String apiKey, TokenSource tokens) {
+        // --- README: security ---
+        WebSocketPool pool = WebSocketPools.builder().name("agents")
+                .endpoint(endpoint, 1, Map.of("X-Api-Key", apiKey))   // this endpoint's own key
+                .sslContext(privateCa)                                // trust a private CA; verification stays on
+                .headers((uri, refresh) -> Map.of("Authorization", "Bearer " + tokens.token(refresh)))
+                .subprotocols("agent-protocol-v1")                    // the server must pick it
+                .maxMessageSize(1 << 20)                              // 1 MiB, however it is fragmented
+                .maxConnectRate(50, 200)                              // connects per second: endpoint, pool
+                .pooling(true).minConnections(4).maxConnections(64)
+                .build();
+        // --- end ---
+        return pool;
     }
 }

@@ -3,6 +3,7 @@ package io.github.wspool.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.testkit.TestWebSocketServer;
 import java.time.Duration;
@@ -69,6 +70,27 @@ class ExamplesTest {
             assertTrue(queued >= 0 && queued <= 1 << 20, "queued " + queued);
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                     .until(() -> server.receivedTexts().contains("tick"));
+        }
+    }
+
+    @Test
+    void securityExampleConnectsOverTlsWithARefreshedTokenAndItsSubprotocol() {
+        try (TestWebSocketServer server = TestWebSocketServer.startTls(
+                io.github.wspool.testkit.TestCertificates.serverContext(io.github.wspool.testkit.TestCertificates.LOOPBACK))) {
+            server.subprotocolChooser(offered -> offered.contains("agent-protocol-v1") ? "agent-protocol-v1" : null);
+            // t1 has expired; any token issued after it is good
+            server.handshakeGate(h -> !"Bearer t1".equals(h.get("authorization")) && "k-1".equals(h.get("x-api-key")));
+            java.util.concurrent.atomic.AtomicInteger version = new java.util.concurrent.atomic.AtomicInteger(1);
+            try (WebSocketPool pool = ReadmeExamples.secured(server.uri("/agents"),
+                    io.github.wspool.testkit.TestCertificates.trusting(io.github.wspool.testkit.TestCertificates.LOOPBACK),
+                    "k-1", refresh -> "t" + (refresh ? version.incrementAndGet() : version.get()))) {
+                try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
+                    assertEquals("agent-protocol-v1", c.subprotocol());
+                    c.send("hello");
+                }
+            }
+            int refused = server.gateRejections();
+            assertTrue(refused >= 1 && refused <= 4, "only the first connects (minConnections 4) brought t1: " + refused);
         }
     }
 
