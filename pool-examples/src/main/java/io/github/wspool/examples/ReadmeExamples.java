@@ -27,7 +27,7 @@ public final class ReadmeExamples {
     public static void quickStart(String uri) {
         // --- README: quick start ---
         WebSocketPool pool = WebSocketPools.builder().name("feed")
-                .endpoint(uri)
+                .endpoint(uri)                        // e.g. "ws://127.0.0.1:8080/feed"
                 .pooling(true).minConnections(2).maxConnections(16)
                 .acquireTimeout(Duration.ofSeconds(5)).build();
         try (PooledConnection c = pool.acquire()) {
