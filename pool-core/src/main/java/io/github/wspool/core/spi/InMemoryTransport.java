@@ -65,6 +65,13 @@ public final class InMemoryTransport implements Transport {
         Connection c = new Connection(uri, listener);
         connections.add(c);
         Throwable failure = connectFailure;
+        if (failure == null && !closed) {
+            try {
+                c.handshakeHeaders = options.handshakeHeaders(uri); // as a real transport would send them
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
         if (closed) {
             c.finish(-1, "transport closed", false, new IllegalStateException("transport closed"));
         } else if (failure != null) {
@@ -168,6 +175,7 @@ public final class InMemoryTransport implements Transport {
         private volatile int closeCode;
         private volatile boolean stalled;
         private volatile boolean echo;
+        private volatile java.util.Map<String, String> handshakeHeaders = java.util.Map.of();
         private final java.util.concurrent.atomic.AtomicLong buffered = new java.util.concurrent.atomic.AtomicLong();
 
         Connection(URI uri, TransportListener listener) {
@@ -188,6 +196,16 @@ public final class InMemoryTransport implements Transport {
                 closeCode = code;
                 listener.onClosed(code, reason, remote, error);
             }
+        }
+
+        /**
+         * The headers this connect resolved from its {@link TransportOptions} (static ones and the supplier's), as a
+         * real transport would send them with the upgrade request.
+         *
+         * @return header names to values; empty if the connect failed before resolving them
+         */
+        public java.util.Map<String, String> handshakeHeaders() {
+            return handshakeHeaders;
         }
 
         /**
