@@ -650,15 +650,7 @@ public final class TestWebSocketServer implements AutoCloseable {
 
     /** Reads up to the blank line that ends an HTTP request head, EOF, or 16 KiB, whichever comes first. */
     private static void skipRequestHead(InputStream in) throws IOException {
-        String terminator = "\r\n\r\n";
-        int matched = 0;
-        for (int i = 0; i < MAX_REQUEST_HEAD && matched < terminator.length(); i++) {
-            int b = in.read();
-            if (b < 0) {
-                return;
-            }
-            matched = b == terminator.charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
+        readRequestHead(in);
     }
 
     /** Reads an HTTP request head up to and including its blank line (16 KiB at most). */
@@ -669,7 +661,7 @@ public final class TestWebSocketServer implements AutoCloseable {
         for (int i = 0; i < MAX_REQUEST_HEAD && matched < terminator.length(); i++) {
             int b = in.read();
             if (b < 0) {
-                break;
+                break; // EOF: what there is
             }
             head.write(b);
             matched = b == terminator.charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
