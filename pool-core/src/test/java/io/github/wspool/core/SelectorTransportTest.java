@@ -1,0 +1,240 @@
+package io.github.wspool.core;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.wspool.PooledConnection;
+import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.internal.SelectorTransport;
+import io.github.wspool.core.spi.Transport;
+import io.github.wspool.core.spi.TransportConnection;
+import io.github.wspool.core.spi.TransportListener;
+import io.github.wspool.core.spi.TransportOptions;
+import io.github.wspool.testkit.SelectorEchoServer;
+import io.github.wspool.testkit.TestWebSocketServer;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What only the selector transport promises: it never blocks a selector thread, and threads do not grow with connections. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class SelectorTransportTest {
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T closeable) {
+        closeables.add(closeable);
+        return closeable;
+    }
+
+    @Test
+    void aSlowHandlerSuspendsReadingOnItsConnectionWhileTheOtherOnTheSameSelectorFlows() throws Exception {
+        TestWebSocketServer server = track(TestWebSocketServer.start());
+        CountingTransport transport = new CountingTransport(new SelectorTransport(1)); // one selector: shared for sure
+        AtomicReference<String> slow = new AtomicReference<>();
+        CountDownLatch gate = new CountDownLatch(1);
+        Map<String, List<String>> received = new ConcurrentHashMap<>();
+        WebSocketPool pool = track(WebSocketPools.builder().name("nio-bp").endpoint(server.uri()).pooling(true)
+                .minConnections(2).maxConnections(2).transport(transport)
+                .maxQueuedInboundBytes(32 * 1024)
+                .onMessage(m -> {
+                    received.computeIfAbsent(m.connectionId(), k -> new CopyOnWriteArrayList<>()).add(m.text());
+                    slow.compareAndSet(null, m.connectionId());
+                    if (m.connectionId().equals(slow.get())) {
+                        try {
+                            gate.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                })
+                .build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.openConnections() == 2 && pool.stats().total() == 2);
+        int n = 500;
+        String payload = "x".repeat(1024);
+        for (int i = 0; i < n; i++) {
+            server.pushToAll(i + ":" + payload); // 1 MiB per connection, 32 times the inbound bound
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> received.size() == 2
+                && received.entrySet().stream().anyMatch(e -> !e.getKey().equals(slow.get()) && e.getValue().size() == n));
+        // the fast connection may have been suspended for a moment too, but its handler drained it and resumed it
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.suspendedNow() == 1);
+        assertEquals(1, received.get(slow.get()).size(), "the slow connection's handler is still in its first message");
+
+        gate.countDown();
+        await().atMost(Duration.ofSeconds(20)).until(() -> received.get(slow.get()).size() == n);
+        for (List<String> messages : received.values()) {
+            for (int i = 0; i < n; i++) {
+                assertTrue(messages.get(i).startsWith(i + ":"), "in order, none lost: " + i);
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.suspendedNow() == 0);
+    }
+
+    @Test
+    void twoThousandConnectionsAddNoThreadsPerConnection() {
+        SelectorEchoServer server = track(SelectorEchoServer.launch());
+        int connections = 2_000;
+        String name = "nio-scale";
+        int before = liveThreads();
+        WebSocketPool pool = track(WebSocketPools.builder().name(name).endpoint(server.uri()).pooling(true)
+                .minConnections(connections).maxConnections(connections).maxConcurrentConnects(64, 64)
+                .healthCheckInterval(Duration.ofSeconds(1)).sharedSelectorTransport(2)
+                .onMessage(m -> { })
+                .build());
+        await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100))
+                .until(() -> server.openConnections() == connections && pool.stats().total() == connections);
+        int poolThreads = PoolIntegrationTest.poolThreads(name).size();
+        int grown = liveThreads() - before;
+        // housekeeper 1, selectors 2, workers up to 2, message executor up to min(cores, 4): a constant, not 2,000
+        int allowed = 5 + Math.min(4, Runtime.getRuntime().availableProcessors());
+        assertTrue(poolThreads <= allowed, "pool threads " + PoolIntegrationTest.poolThreads(name));
+        assertTrue(grown <= allowed, "the JVM grew by " + grown + " threads for " + connections + " connections");
+
+        for (int i = 0; i < 50; i++) { // the connections work: 50 sends through leases, echoed back
+            try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
+                c.send("m" + i);
+            }
+        }
+        pool.close();
+        assertEquals(List.of(), PoolIntegrationTest.poolThreads(name), "no pool thread left once close() returned");
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.openConnections() == 0);
+    }
+
+    private static int liveThreads() {
+        return (int) Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).count();
+    }
+
+    /** A transport that counts its connections' read suspensions and resumptions. */
+    private static final class CountingTransport implements Transport {
+
+        final Transport delegate;
+        final List<Counting> opened = new CopyOnWriteArrayList<>();
+
+        CountingTransport(Transport delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public TransportConnection connect(URI uri, TransportOptions options, TransportListener listener) {
+            return delegate.connect(uri, options, new TransportListener() {
+                @Override
+                public void onOpen(TransportConnection connection) {
+                    Counting counting = new Counting(connection);
+                    opened.add(counting);
+                    listener.onOpen(counting);
+                }
+
+                @Override
+                public void onText(String text) {
+                    listener.onText(text);
+                }
+
+                @Override
+                public void onBinary(ByteBuffer data) {
+                    listener.onBinary(data);
+                }
+
+                @Override
+                public void onPong() {
+                    listener.onPong();
+                }
+
+                @Override
+                public void onClosed(int code, String reason, boolean remote, Throwable error) {
+                    listener.onClosed(code, reason, remote, error);
+                }
+            });
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+
+        /** Connections whose reading is suspended now (the last call was a suspension). */
+        long suspendedNow() {
+            return opened.stream().filter(c -> c.suspended).count();
+        }
+
+        private final class Counting implements TransportConnection {
+            private final TransportConnection c;
+            private volatile boolean suspended;
+
+            Counting(TransportConnection c) {
+                this.c = c;
+            }
+
+            @Override
+            public void sendText(String text) {
+                c.sendText(text);
+            }
+
+            @Override
+            public void sendBinary(ByteBuffer data) {
+                c.sendBinary(data);
+            }
+
+            @Override
+            public void ping() {
+                c.ping();
+            }
+
+            @Override
+            public void close(int code, String reason) {
+                c.close(code, reason);
+            }
+
+            @Override
+            public void abort() {
+                c.abort();
+            }
+
+            @Override
+            public long bufferedBytes() {
+                return c.bufferedBytes();
+            }
+
+            @Override
+            public boolean isOpen() {
+                return c.isOpen();
+            }
+
+            @Override
+            public boolean sharesIoThread() {
+                return c.sharesIoThread();
+            }
+
+            @Override
+            public void suspendReading() {
+                suspended = true;
+                c.suspendReading();
+            }
+
+            @Override
+            public void resumeReading() {
+                suspended = false;
+                c.resumeReading();
+            }
+        }
+    }
+}
