@@ -6,8 +6,10 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.java_websocket.WebSocket;
 import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.server.DefaultSSLWebSocketServerFactory;
 import org.java_websocket.server.WebSocketServer;
 
 /**
@@ -21,10 +23,16 @@ public final class SelectorEchoServer extends WebSocketServer implements AutoClo
     private final CountDownLatch started = new CountDownLatch(1);
     private final AtomicInteger open = new AtomicInteger();
 
-    private SelectorEchoServer() {
+    private final boolean secure;
+
+    private SelectorEchoServer(SSLContext tls) {
         super(new InetSocketAddress("127.0.0.1", 0), 1);
         setReuseAddr(true);
         setConnectionLostTimeout(0);
+        this.secure = tls != null;
+        if (tls != null) {
+            setWebSocketFactory(new DefaultSSLWebSocketServerFactory(tls));
+        }
     }
 
     /**
@@ -33,7 +41,17 @@ public final class SelectorEchoServer extends WebSocketServer implements AutoClo
      * @return the running server
      */
     public static SelectorEchoServer launch() {
-        SelectorEchoServer s = new SelectorEchoServer();
+        return launch(null);
+    }
+
+    /**
+     * Starts a server that speaks TLS ({@code wss://}) with the given context's key, on an ephemeral loopback port.
+     *
+     * @param tls the server's context, or {@code null} for plain {@code ws://}
+     * @return the running server
+     */
+    public static SelectorEchoServer launch(SSLContext tls) {
+        SelectorEchoServer s = new SelectorEchoServer(tls);
         s.start();
         try {
             if (!s.started.await(10, TimeUnit.SECONDS)) {
@@ -46,9 +64,9 @@ public final class SelectorEchoServer extends WebSocketServer implements AutoClo
         return s;
     }
 
-    /** @return {@code ws://127.0.0.1:<port>/} */
+    /** @return {@code ws://127.0.0.1:<port>/}, or {@code wss://} for a TLS server */
     public URI uri() {
-        return URI.create("ws://127.0.0.1:" + getPort() + "/");
+        return URI.create((secure ? "wss" : "ws") + "://127.0.0.1:" + getPort() + "/");
     }
 
     /** @return WebSocket connections currently open at the server */

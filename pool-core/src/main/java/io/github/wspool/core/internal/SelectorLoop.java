@@ -38,6 +38,8 @@ final class SelectorLoop implements Runnable {
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_SIZE);
     /** Scratch array for gathering writes, so that several queued frames go out in one system call. Loop only. */
     private final ByteBuffer[] writeBatch = new ByteBuffer[16];
+    private ByteBuffer tlsNet; // loop only
+    private ByteBuffer tlsApp; // loop only
     /** Close deadlines; all of them are "now + the same linger", so the queue is in deadline order. Loop only. */
     private final ArrayDeque<Deadline> deadlines = new ArrayDeque<>();
     private volatile boolean stopping;
@@ -83,6 +85,30 @@ final class SelectorLoop implements Runnable {
             selector.wakeup();
         }
         return true;
+    }
+
+    /**
+     * The loop's buffer for encrypted output, allocated on first use (a loop without TLS connections has none).
+     *
+     * @param packetSize the engine's largest record, at least this much room is given
+     */
+    ByteBuffer tlsNetBuffer(int packetSize) {
+        if (tlsNet == null || tlsNet.capacity() < 2 * packetSize) {
+            tlsNet = ByteBuffer.allocate(Math.max(READ_BUFFER_SIZE, 2 * packetSize));
+        }
+        return tlsNet;
+    }
+
+    /**
+     * The loop's buffer for decrypted input, allocated on first use.
+     *
+     * @param applicationSize the engine's largest plaintext record
+     */
+    ByteBuffer tlsAppBuffer(int applicationSize) {
+        if (tlsApp == null || tlsApp.capacity() < applicationSize) {
+            tlsApp = ByteBuffer.allocate(Math.max(READ_BUFFER_SIZE, applicationSize));
+        }
+        return tlsApp;
     }
 
     /** The scratch array for a gathering write. Loop thread only; cleared by the caller after use. */
