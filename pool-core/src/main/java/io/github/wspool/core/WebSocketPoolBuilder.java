@@ -750,7 +750,8 @@ public final class WebSocketPoolBuilder {
 
     /**
      * Uses the scale transport instead of the default: all of the pool's connections share {@code selectorThreads}
-     * NIO selector threads (plus two workers that resolve, prepare TLS and deliver open/close callbacks), instead of
+     * NIO selector threads (plus {@code max(2, selectorThreads)} workers, ended when idle, that resolve host names,
+     * prepare TLS and deliver open/close callbacks), instead of
      * two threads per connection. Java-WebSocket's protocol engine frames the messages either way, so behaviour is
      * the same; choose it for thousands of connections per JVM (see the README, "Choosing a transport"). Replaces a
      * transport set before, and is replaced by one set after.
