@@ -91,6 +91,45 @@ class SelectorTransportTest {
     }
 
     @Test
+    void concurrentSendersOnOneSharedConnectionLoseNoWrite() throws Exception {
+        TestWebSocketServer server = track(TestWebSocketServer.start());
+        WebSocketPool pool = track(WebSocketPools.builder().name("nio-writes").endpoint(server.uri()).pooling(true)
+                .maxConnections(1).maxLeasesPerConnection(4).sharedSelectorTransport(1).build());
+        int threads = 4;
+        int perThread = 2_500;
+        List<Thread> senders = new ArrayList<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            String prefix = "t" + t + ":";
+            Thread th = new Thread(() -> {
+                try (PooledConnection c = pool.acquire(Duration.ofSeconds(10))) {
+                    for (int i = 0; i < perThread; i++) {
+                        c.send(prefix + i); // every send races the selector clearing OP_WRITE after its last flush
+                    }
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            });
+            th.start();
+            senders.add(th);
+        }
+        for (Thread th : senders) {
+            th.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        assertEquals(List.of(), failures);
+        // a lost write would leave the tail of some sender's messages queued until a next send that never comes
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.messagesReceived() == (long) threads * perThread);
+        assertEquals(1, server.acceptedConnections(), "all four senders shared one connection");
+        Map<String, Integer> next = new ConcurrentHashMap<>();
+        for (String m : server.receivedTexts()) {
+            String sender = m.substring(0, m.indexOf(':') + 1);
+            int seq = Integer.parseInt(m.substring(sender.length()));
+            assertEquals(next.getOrDefault(sender, 0), seq, "each sender's messages in order");
+            next.put(sender, seq + 1);
+        }
+    }
+
+    @Test
     void twoThousandConnectionsAddNoThreadsPerConnection() {
         SelectorEchoServer server = track(SelectorEchoServer.launch());
         int connections = 2_000;

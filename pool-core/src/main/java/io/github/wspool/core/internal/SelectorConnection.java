@@ -100,10 +100,6 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         this.engine = new WebSocketImpl(this, new BoundedDraft(options.maxMessageSize(), options.subprotocols()));
     }
 
-    URI uri() {
-        return uri;
-    }
-
     // ------------------------------------------------------------------------------------------------ connecting
 
     /** On a worker thread: everything that may block, then the hand-over to the loop. */

@@ -73,11 +73,6 @@ public final class SelectorTransport implements Transport {
         return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     }
 
-    /** @return the number of selector threads */
-    public int selectorCount() {
-        return selectorCount;
-    }
-
     @Override
     public TransportConnection connect(URI uri, TransportOptions options, TransportListener listener) {
         SelectorLoop[] started = start(options.threadNamePrefix());
@@ -157,11 +152,6 @@ public final class SelectorTransport implements Transport {
 
     void forget(SelectorConnection c) {
         connections.remove(c);
-    }
-
-    /** Connections not yet reported closed (for tests and diagnostics). */
-    int openConnections() {
-        return connections.size();
     }
 
     /** Aborts what is still open, stops the selectors and the workers, and joins their threads (bounded). */
