@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -88,6 +89,29 @@ class SelectorTransportTest {
             }
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> transport.suspendedNow() == 0);
+    }
+
+    @Test
+    void aReplysDependentStagesRunOnTheMessageExecutorNotOnTheSelector() throws Exception {
+        TestWebSocketServer server = track(TestWebSocketServer.start());
+        CountDownLatch registered = new CountDownLatch(1);
+        server.responder((peer, text) -> {
+            try {
+                registered.await(10, TimeUnit.SECONDS); // reply only once the caller's stage is attached
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            peer.send(text);
+        });
+        WebSocketPool pool = track(WebSocketPools.builder().name("nio-reply").endpoint(server.uri()).pooling(true)
+                .sharedSelectorTransport(1).build());
+        try (PooledConnection c = pool.acquire(Duration.ofSeconds(10))) {
+            CompletableFuture<String> where = c.request("{\"messageId\":\"r1\"}", Duration.ofSeconds(10))
+                    .thenApply(reply -> Thread.currentThread().getName());
+            registered.countDown();
+            String thread = where.get(10, TimeUnit.SECONDS);
+            assertTrue(thread.startsWith("wspool-nio-reply-msg-"), "completed on " + thread);
+        }
     }
 
     @Test
