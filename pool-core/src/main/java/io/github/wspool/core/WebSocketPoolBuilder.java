@@ -751,10 +751,10 @@ public final class WebSocketPoolBuilder {
     /**
      * Uses the scale transport instead of the default: all of the pool's connections share {@code selectorThreads}
      * NIO selector threads (plus {@code max(2, selectorThreads)} workers, ended when idle, that resolve host names,
-     * prepare TLS and deliver open/close callbacks), instead of
-     * two threads per connection. Java-WebSocket's protocol engine frames the messages either way, so behaviour is
-     * the same; choose it for thousands of connections per JVM (see the README, "Choosing a transport"). Replaces a
-     * transport set before, and is replaced by one set after.
+     * prepare TLS and deliver open/close callbacks) instead of costing two threads each. Java-WebSocket's protocol
+     * engine frames the messages either way, so behaviour is the same; choose it for thousands of connections per JVM
+     * (see the README, "Choosing a transport"). Each {@link #build()} gets its own. Replaces a transport set before,
+     * and is replaced by one set after.
      *
      * @param selectorThreads 1 to 64, or 0 for the default {@code min(cores, 4)}
      * @return this
