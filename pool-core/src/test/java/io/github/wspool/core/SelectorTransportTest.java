@@ -2,6 +2,7 @@ package io.github.wspool.core;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wspool.PooledConnection;
@@ -45,6 +46,16 @@ class SelectorTransportTest {
     private <T extends AutoCloseable> T track(T closeable) {
         closeables.add(closeable);
         return closeable;
+    }
+
+    @Test
+    void theBuilderRefusesASelectorCountOutOfRangeAndSaysWhatWasGiven() {
+        for (int bad : new int[] {-1, 65}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> WebSocketPools.builder().sharedSelectorTransport(bad));
+            assertTrue(e.getMessage().contains("selectorThreads must be between 1 and 64")
+                    && e.getMessage().endsWith("but was " + bad), e.getMessage());
+        }
     }
 
     @Test
