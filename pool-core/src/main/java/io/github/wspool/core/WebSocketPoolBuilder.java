@@ -15,6 +15,7 @@ import io.github.wspool.core.internal.DefaultWebSocketPool;
 import io.github.wspool.core.internal.EndpointUris;
 import io.github.wspool.core.internal.HttpHeaders;
 import io.github.wspool.core.internal.JavaWebSocketTransport;
+import io.github.wspool.core.internal.SelectorTransport;
 import io.github.wspool.core.internal.PoolConfig;
 import io.github.wspool.core.internal.PoolConfig.EndpointSpec;
 import io.github.wspool.core.spi.TlsOptions;
@@ -167,6 +168,7 @@ public final class WebSocketPoolBuilder {
     private final List<PoolListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.system();
     private Transport transport;
+    private int selectorThreads; // > 0: build a SelectorTransport with this many selector threads
     private MessageHandler messageHandler;
     private Executor messageExecutor;
     private MessageCorrelator correlator = Correlators.messageId();
@@ -919,6 +921,28 @@ public final class WebSocketPoolBuilder {
      */
     public WebSocketPoolBuilder transport(Transport transport) {
         this.transport = Objects.requireNonNull(transport, "transport must not be null");
+        this.selectorThreads = 0;
+        return this;
+    }
+
+    /**
+     * Uses the scale transport instead of the default: all of the pool's connections share {@code selectorThreads}
+     * NIO selector threads (plus {@code max(2, selectorThreads)} workers, ended when idle, that resolve host names,
+     * prepare TLS and deliver open/close callbacks) instead of costing two threads each. Java-WebSocket's protocol
+     * engine frames the messages either way, so behaviour is the same; choose it for thousands of connections per JVM
+     * (see the README, "Choosing a transport"). Each {@link #build()} gets its own. Replaces a transport set before,
+     * and is replaced by one set after.
+     *
+     * @param selectorThreads 1 to 64, or 0 for the default {@code min(cores, 4)}
+     * @return this
+     */
+    public WebSocketPoolBuilder sharedSelectorTransport(int selectorThreads) {
+        if (selectorThreads < 0 || selectorThreads > 64) {
+            throw new IllegalArgumentException("selectorThreads must be between 1 and 64 (or 0 for the default,"
+                    + " min(cores, 4)), but was " + selectorThreads);
+        }
+        this.selectorThreads = selectorThreads == 0 ? SelectorTransport.defaultSelectorCount() : selectorThreads;
+        this.transport = null; // one per build(), like the default: a pool closes its transport
         return this;
     }
 
@@ -1063,7 +1087,8 @@ public final class WebSocketPoolBuilder {
                 connectionBreakerConfig, breakerRegistry,
                 panicMode, affinityMaxKeys, affinityExpireAfterAccess,
                 strategy != null ? strategy : Strategies.roundRobin(), listeners, ticker,
-                transport != null ? transport : new JavaWebSocketTransport(poolName),
+                transport != null ? transport : selectorThreads > 0 ? new SelectorTransport(selectorThreads)
+                        : new JavaWebSocketTransport(poolName),
                 messageHandler, messageExecutor, correlator, maxBufferedBytes, sendBlockTimeout, maxQueuedInboundBytes,
                 maxLeasesPerConnection, headerSupplier, refreshHeadersOnAuthFailure, subprotocols, subprotocolRequired,
                 new TlsOptions(sslContext, sslParameters, verifyHostname), connectRatePerEndpoint, connectRatePerPool);

@@ -38,6 +38,11 @@ class FaultInjectionTest {
     private FaultProxy proxy;
     private WebSocketPool pool;
 
+    /** A builder on the transport under test: the default here, the selector transport in the subclass. */
+    WebSocketPoolBuilder pools() {
+        return WebSocketPools.builder();
+    }
+
     @BeforeEach
     void start() {
         direct = TestWebSocketServer.start();
@@ -73,7 +78,7 @@ class FaultInjectionTest {
     void aBlackholedEndpointLeavesRotationWithinIntervalPlusPongTimeoutAndComesBack() {
         long interval = 300;
         long pongTimeout = 300;
-        pool = WebSocketPools.builder().name("blackhole").endpoint(direct.uri("/feed")).endpoint(proxiedUri())
+        pool = pools().name("blackhole").endpoint(direct.uri("/feed")).endpoint(proxiedUri())
                 .pooling(true).minConnections(4).maxConnections(8).strategy(Strategies.roundRobin())
                 .healthCheckInterval(Duration.ofMillis(interval)).pongTimeout(Duration.ofMillis(pongTimeout))
                 .connectTimeout(Duration.ofMillis(500)).reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
@@ -104,7 +109,7 @@ class FaultInjectionTest {
 
     @Test
     void anEndpointKilledUnderLoadCostsNoAcquireAndIsUsedAgainAfterItsRestart() throws Exception {
-        pool = WebSocketPools.builder().name("kill").endpoint(direct.uri("/feed")).endpoint(proxiedUri())
+        pool = pools().name("kill").endpoint(direct.uri("/feed")).endpoint(proxiedUri())
                 .pooling(true).minConnections(4).maxConnections(8).strategy(Strategies.roundRobin())
                 .ejectAfterConnectFailures(2).reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(300))
                 .build();

@@ -41,6 +41,11 @@ class MessagingIntegrationTest {
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
+    /** A builder on the transport under test: the default here, the selector transport in the subclass. */
+    WebSocketPoolBuilder pools() {
+        return WebSocketPools.builder();
+    }
+
     @AfterEach
     void closeAll() throws Exception {
         for (int i = closeables.size() - 1; i >= 0; i--) {
@@ -81,7 +86,7 @@ class MessagingIntegrationTest {
                 }
             }
         });
-        WebSocketPool pool = track(WebSocketPools.builder().name("it-req").endpoint(server.uri()).pooling(true)
+        WebSocketPool pool = track(pools().name("it-req").endpoint(server.uri()).pooling(true)
                 .maxConnections(2).maxLeasesPerConnection(8).build());
         int threads = 8;
         int perThread = 200;
@@ -131,7 +136,7 @@ class MessagingIntegrationTest {
     void serverPushesReachThePoolHandlerWhenIdleAndTheLeaseHandlerWhileLeased() {
         TestWebSocketServer server = track(TestWebSocketServer.start());
         List<InboundMessage> poolGot = new CopyOnWriteArrayList<>();
-        WebSocketPool pool = track(WebSocketPools.builder().name("it-push").endpoint(server.uri()).pooling(true)
+        WebSocketPool pool = track(pools().name("it-push").endpoint(server.uri()).pooling(true)
                 .minConnections(1).maxConnections(1).onMessage(poolGot::add).build());
         await().atMost(WAIT).until(() -> server.openConnections() == 1);
         server.pushToAll("{\"type\":\"data\",\"channel\":\"quotes\",\"payload\":1}");
@@ -158,7 +163,7 @@ class MessagingIntegrationTest {
     void aServerThatNeverRepliesTimesOutTheRequest() {
         TestWebSocketServer server = track(TestWebSocketServer.start());
         server.responder((peer, text) -> { });
-        WebSocketPool pool = track(WebSocketPools.builder().name("it-noreply").endpoint(server.uri()).pooling(true)
+        WebSocketPool pool = track(pools().name("it-noreply").endpoint(server.uri()).pooling(true)
                 .maxConnections(1).build());
         try (PooledConnection c = pool.acquire()) {
             CompletableFuture<String> f = c.request(request("never"), Duration.ofMillis(200));
@@ -172,7 +177,7 @@ class MessagingIntegrationTest {
         TestWebSocketServer server = track(TestWebSocketServer.start(Behavior.ECHO, 4096));
         server.responder((peer, text) -> { }); // count only, no echo traffic
         long limit = 256 * 1024;
-        WebSocketPool pool = track(WebSocketPools.builder().name("it-bp").endpoint(server.uri()).pooling(true)
+        WebSocketPool pool = track(pools().name("it-bp").endpoint(server.uri()).pooling(true)
                 .maxConnections(1).maxBufferedBytes(limit).build());
         String payload = "p".repeat(16 * 1024);
         int accepted = 0;
@@ -208,7 +213,7 @@ class MessagingIntegrationTest {
     void handlersOfDifferentConnectionsRunInParallelAndInOrderPerConnection() {
         TestWebSocketServer server = track(TestWebSocketServer.start());
         ConcurrentHashMap<String, List<Integer>> seen = new ConcurrentHashMap<>();
-        WebSocketPool pool = track(WebSocketPools.builder().name("it-order").endpoint(server.uri()).pooling(true)
+        WebSocketPool pool = track(pools().name("it-order").endpoint(server.uri()).pooling(true)
                 .minConnections(3).maxConnections(3)
                 .onMessage(m -> seen.computeIfAbsent(m.connectionId(), k -> new CopyOnWriteArrayList<>())
                         .add(Integer.parseInt(m.text())))

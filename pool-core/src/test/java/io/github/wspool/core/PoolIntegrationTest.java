@@ -48,6 +48,11 @@ class PoolIntegrationTest {
     private TestWebSocketServer server;
     private WebSocketPool pool;
 
+    /** A builder on the transport under test: the default here, the selector transport in the subclass. */
+    WebSocketPoolBuilder pools() {
+        return WebSocketPools.builder();
+    }
+
     @BeforeEach
     void startServer() {
         server = TestWebSocketServer.start();
@@ -62,12 +67,12 @@ class PoolIntegrationTest {
     }
 
     private WebSocketPoolBuilder builder(String name) {
-        return WebSocketPools.builder().name(name).endpoint(server.uri("/feed"));
+        return pools().name(name).endpoint(server.uri("/feed"));
     }
 
     @Test
     void quickStartSendsThroughAPooledConnection() {
-        pool = WebSocketPools.builder().name("feed")
+        pool = pools().name("feed")
                 .endpoint(server.uri("/feed").toString())
                 .pooling(true).minConnections(2).maxConnections(16)
                 .acquireTimeout(Duration.ofSeconds(5)).build();
@@ -132,7 +137,7 @@ class PoolIntegrationTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        pool = WebSocketPools.builder().name("refused").endpoint("ws://127.0.0.1:" + closedPort + "/").pooling(true)
+        pool = pools().name("refused").endpoint("ws://127.0.0.1:" + closedPort + "/").pooling(true)
                 .ejectAfterConnectFailures(1_000) // keep the endpoint "healthy": this test is about the timeout
                 .build();
         AcquireTimeoutException e = assertThrows(AcquireTimeoutException.class, () -> pool.acquire(Duration.ofSeconds(1)));
@@ -172,7 +177,7 @@ class PoolIntegrationTest {
         }
         server.behavior(Behavior.REJECT_503);
         URI refused = URI.create("ws://127.0.0.1:" + closedPort + "/");
-        pool = WebSocketPools.builder().name("all-down").endpoint(refused).endpoint(server.uri("/feed")).pooling(true)
+        pool = pools().name("all-down").endpoint(refused).endpoint(server.uri("/feed")).pooling(true)
                 .minConnections(2).reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(50)).build();
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
             NoHealthyEndpointException e = assertThrows(NoHealthyEndpointException.class,
@@ -383,7 +388,7 @@ class PoolIntegrationTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        EndpointConnectException e = assertThrows(EndpointConnectException.class, () -> WebSocketPools.builder()
+        EndpointConnectException e = assertThrows(EndpointConnectException.class, () -> pools()
                 .name("failfast").endpoint("ws://127.0.0.1:" + closedPort + "/").pooling(true)
                 .failFastInitialization(true).build());
         assertTrue(e.getMessage().contains("Connection refused"), e.getMessage());
@@ -437,7 +442,7 @@ class PoolIntegrationTest {
     @Test
     void uriIsReportedAsConfigured() {
         URI configured = server.uri("/feed?room=1");
-        pool = WebSocketPools.builder().name("uri").endpoint(configured).build();
+        pool = pools().name("uri").endpoint(configured).build();
         assertEquals(configured, pool.endpoints().get(0).uri());
         assertEquals(1, pool.endpoints().get(0).weight());
     }

@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal;
 
 import io.github.wspool.InboundMessage;
+import io.github.wspool.core.spi.TransportConnection;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -20,6 +21,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * With a thread-per-connection transport that stops reading this one socket, and TCP flow control slows the server
  * down: a peer that floods faster than handlers consume cannot grow the heap without bound. The wait ends when the
  * connection is being closed; what does not fit then is dropped and reported.
+ *
+ * <p>A transport whose I/O thread serves many connections ({@link TransportConnection#sharesIoThread()}, the selector
+ * transport) must never be blocked: there the full queue takes the delivery anyway and
+ * {@linkplain TransportConnection#suspendReading() suspends reading} on that one connection, and the handlers resume
+ * it once they have drained the queue to half the bound. The bound is then exceeded by at most what the transport had
+ * already read (one read buffer, or one message up to {@code maxMessageSize}).
  */
 final class Mailbox implements Runnable {
 
@@ -51,6 +58,8 @@ final class Mailbox implements Runnable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition room = lock.newCondition();
     private volatile boolean producerWaiting;
+    /** Reading is suspended at the transport (shared I/O thread only); written under {@link #lock}. */
+    private volatile boolean readingSuspended;
 
     Mailbox(ManagedConnection connection, Sink sink, Executor executor, long maxBytes) {
         this.connection = connection;
@@ -65,8 +74,13 @@ final class Mailbox implements Runnable {
      * @return {@code false} if it was not queued (the connection is closing and the queue stayed full)
      */
     boolean post(Delivery d) {
-        if (queuedBytes.get() + d.size() > maxBytes && !awaitRoom(d.size())) {
-            return false;
+        if (queuedBytes.get() + d.size() > maxBytes) {
+            TransportConnection t = connection.transport;
+            if (t != null && t.sharesIoThread()) {
+                suspendReading(t); // before the bytes count: a drain that follows sees the suspension and resumes
+            } else if (!awaitRoom(d.size())) {
+                return false;
+            }
         }
         queuedBytes.addAndGet(d.size());
         queue.add(d);
@@ -91,6 +105,32 @@ final class Mailbox implements Runnable {
             return false;
         } finally {
             producerWaiting = false;
+            lock.unlock();
+        }
+    }
+
+    private void suspendReading(TransportConnection t) {
+        lock.lock();
+        try {
+            if (!readingSuspended) {
+                readingSuspended = true;
+                t.suspendReading();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock, so that a suspension and a resumption reach the transport in the order they were decided. */
+    private void resumeReadingIfDrained() {
+        lock.lock();
+        try {
+            TransportConnection t = connection.transport;
+            if (readingSuspended && queuedBytes.get() <= maxBytes / 2 && t != null) {
+                readingSuspended = false;
+                t.resumeReading();
+            }
+        } finally {
             lock.unlock();
         }
     }
@@ -130,7 +170,10 @@ final class Mailbox implements Runnable {
     }
 
     private void taken(Delivery d) {
-        queuedBytes.addAndGet(-d.size());
+        long left = queuedBytes.addAndGet(-d.size());
+        if (readingSuspended && left <= maxBytes / 2) {
+            resumeReadingIfDrained();
+        }
         if (producerWaiting) {
             lock.lock();
             try {

@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Inbound routing</h2>
  * On the transport's I/O thread, in order: (1) a reply to a pending request completes that request's future, right
- * there; (2) the reply to a request that timed out or was cancelled is dropped and reported ({@code late-reply});
+ * there (on the message executor instead when that I/O thread is shared by many connections); (2) the reply to a
+ * request that timed out or was cancelled is dropped and reported ({@code late-reply});
  * (3) any other message goes, through the connection's {@link Mailbox}, to the handlers of the leases holding the
  * connection, or (4) to the pool handler when no holder has one, or (5) is reported as {@code unhandled}. Messages
  * are only correlated (parsed) while the connection has requests pending or recently abandoned.
@@ -465,7 +466,18 @@ final class Messaging implements Mailbox.Sink {
             p.cancelTimeout();
             requestEvent(c, p, RequestEvent.Outcome.REPLIED);
             host.sendSucceeded(c);
-            if (text != null) {
+            TransportConnection t = c.transport;
+            if (t != null && t.sharesIoThread()) {
+                // Not on a shared selector thread: the caller's dependent stages run where the future completes, and
+                // one that blocks (or sends and waits for buffer room that only this thread can make) stalls every
+                // connection of that selector. A binary reply is copied first: the transport's buffer is not ours.
+                if (text != null) {
+                    runOnExecutor(() -> p.reply(text));
+                } else {
+                    ByteBuffer copy = ByteBuffer.allocate(data.remaining()).put(data.duplicate()).flip();
+                    runOnExecutor(() -> p.reply(copy));
+                }
+            } else if (text != null) {
                 p.reply(text);
             } else {
                 p.reply(data);

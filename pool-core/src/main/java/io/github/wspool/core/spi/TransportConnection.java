@@ -66,6 +66,32 @@ public interface TransportConnection {
     }
 
     /**
+     * Whether this connection's callbacks run on an I/O thread it shares with other connections (a selector
+     * thread). If so, the pool never blocks inside {@link TransportListener#onText}, {@link TransportListener#onBinary}
+     * or {@link TransportListener#onPong}: it applies inbound backpressure with {@link #suspendReading()} and
+     * {@link #resumeReading()}, which such a transport must implement, and completes request futures elsewhere. The
+     * default, {@code false}, means a thread of this connection's own: the pool may then block it while the
+     * connection's inbound queue is full, which stops reading this one socket.
+     *
+     * @return whether callbacks run on a shared I/O thread
+     */
+    default boolean sharesIoThread() {
+        return false;
+    }
+
+    /**
+     * Stops reading from the socket until {@link #resumeReading()}, so that TCP flow control slows the peer down.
+     * Messages already read may still be delivered. Calls may come from any thread; the last one wins. The default
+     * does nothing (a transport whose {@link #sharesIoThread()} is {@code false} is throttled by blocking instead).
+     */
+    default void suspendReading() {
+    }
+
+    /** Reads from the socket again after {@link #suspendReading()}. The default does nothing. */
+    default void resumeReading() {
+    }
+
+    /**
      * Whether the WebSocket is open.
      *
      * @return {@code true} if open

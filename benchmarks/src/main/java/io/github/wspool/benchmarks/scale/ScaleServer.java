@@ -1,0 +1,114 @@
+package io.github.wspool.benchmarks.scale;
+
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.java_websocket.WebSocket;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.server.DefaultSSLWebSocketServerFactory;
+import org.java_websocket.server.WebSocketServer;
+
+/**
+ * The loopback echo server of the scale run, meant for its own JVM: Java-WebSocket's NIO {@link WebSocketServer}
+ * (one selector, two decoders, no lost-connection timer), so that its threads do not grow with connections.
+ *
+ * <p>Java-WebSocket 1.6.0's server can lose a write: its selector clears OP_WRITE after draining a connection's queue
+ * without re-checking it, so a frame queued by a decoder at that instant waits for the connection's next write. A
+ * 20 ms sweep re-arms any connection with queued frames; an echo caught by the race shows up as up to 20 ms of RTT.
+ *
+ * <p>Usage: {@code ScaleServer <port-file> [<pkcs12-keystore> <password>]}: binds an ephemeral port on 127.0.0.1, writes
+ * it to the file, runs until killed. With a key store it speaks TLS ({@code wss://}) with that key.
+ */
+public final class ScaleServer extends WebSocketServer {
+
+    private final CountDownLatch started = new CountDownLatch(1);
+
+    private ScaleServer() {
+        super(new InetSocketAddress("127.0.0.1", 0), 2);
+        setReuseAddr(true);
+        setConnectionLostTimeout(0);
+        setTcpNoDelay(true);
+        setMaxPendingConnections(1024); // the default backlog of 50 drops SYNs under 64 concurrent connects (1 s retry)
+    }
+
+    /**
+     * Runs the server.
+     *
+     * @param args the file to write the port to
+     * @throws Exception if it cannot start
+     */
+    public static void main(String[] args) throws Exception {
+        ScaleServer server = new ScaleServer();
+        if (args.length > 2) {
+            server.setWebSocketFactory(new DefaultSSLWebSocketServerFactory(tls(Path.of(args[1]), args[2].toCharArray())));
+        }
+        server.start();
+        if (!server.started.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("server did not start");
+        }
+        ScheduledExecutorService sweep = Executors.newSingleThreadScheduledExecutor();
+        sweep.scheduleWithFixedDelay(server::rearmLostWrites, 20, 20, TimeUnit.MILLISECONDS);
+        Files.writeString(Path.of(args[0]), Integer.toString(server.getPort()));
+        Thread.currentThread().join();
+    }
+
+    private static SSLContext tls(Path keyStore, char[] password) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keyStore)) {
+            ks.load(in, password);
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, password);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx;
+    }
+
+    private void rearmLostWrites() {
+        for (WebSocket c : getConnections()) {
+            if (c.hasBufferedData()) {
+                try {
+                    onWriteDemand(c);
+                } catch (RuntimeException e) {
+                    // closing meanwhile
+                }
+            }
+        }
+    }
+
+    @Override
+    public void onStart() {
+        started.countDown();
+    }
+
+    @Override
+    public void onOpen(WebSocket conn, ClientHandshake handshake) {
+    }
+
+    @Override
+    public void onClose(WebSocket conn, int code, String reason, boolean remote) {
+    }
+
+    @Override
+    public void onMessage(WebSocket conn, String message) {
+        conn.send(message);
+    }
+
+    @Override
+    public void onMessage(WebSocket conn, ByteBuffer message) {
+        conn.send(message);
+    }
+
+    @Override
+    public void onError(WebSocket conn, Exception ex) {
+    }
+}

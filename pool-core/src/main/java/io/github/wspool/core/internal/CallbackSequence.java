@@ -1,0 +1,72 @@
+package io.github.wspool.core.internal;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection's callbacks to the pool, in order, for the selector transport.
+ *
+ * <p>Callbacks that may block or run user code (open, close) are {@linkplain #offload offloaded} to an executor;
+ * the frequent, non-blocking ones (messages, pongs) run {@linkplain #inline inline} on the selector thread, unless
+ * an offloaded callback is still queued or running, in which case they queue behind it: order is kept either way.
+ *
+ * <p>Only one thread produces (the connection's selector thread, or the single thread that fails a connection
+ * that never reached a selector), so "nothing pending" seen by the producer stays true while it runs a callback
+ * inline: only the producer starts executor work.
+ */
+final class CallbackSequence implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(CallbackSequence.class);
+
+    private final Executor executor;
+    private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+    /** Callbacks queued or running on the executor. */
+    private final AtomicInteger pending = new AtomicInteger();
+
+    CallbackSequence(Executor executor) {
+        this.executor = executor;
+    }
+
+    /** Runs {@code callback} now if nothing is queued before it, else behind what is. Producer thread only. */
+    void inline(Runnable callback) {
+        if (pending.get() == 0) {
+            guarded(callback);
+        } else {
+            offload(callback);
+        }
+    }
+
+    /** Runs {@code callback} on the executor after everything queued before it. Producer thread only. */
+    void offload(Runnable callback) {
+        queue.add(callback);
+        if (pending.getAndIncrement() == 0) {
+            try {
+                executor.execute(this);
+            } catch (RejectedExecutionException e) {
+                run(); // the transport is shutting down: deliver here rather than lose the close
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        do {
+            Runnable next = queue.poll();
+            if (next != null) {
+                guarded(next);
+            }
+        } while (pending.decrementAndGet() > 0);
+    }
+
+    private static void guarded(Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException e) {
+            log.warn("a transport callback failed; the connection carries on", e);
+        }
+    }
+}

@@ -1,0 +1,605 @@
+package io.github.wspool.core.internal;
+
+import io.github.wspool.Endpoint;
+import io.github.wspool.EndpointConnectException;
+import io.github.wspool.core.spi.TransportConnection;
+import io.github.wspool.core.spi.TransportListener;
+import io.github.wspool.core.spi.TransportOptions;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.java_websocket.WebSocket;
+import org.java_websocket.WebSocketAdapter;
+import org.java_websocket.WebSocketImpl;
+import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.framing.Framedata;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.handshake.HandshakeImpl1Client;
+import org.java_websocket.handshake.Handshakedata;
+import org.java_websocket.handshake.ServerHandshake;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection of the {@link SelectorTransport}: a non-blocking {@link SocketChannel} on one {@link SelectorLoop},
+ * Java-WebSocket's protocol engine ({@link WebSocketImpl}, client role) fed from it, and the adapter from the
+ * engine's listener to the pool's.
+ *
+ * <h2>Threads</h2>
+ * <ul>
+ *   <li>A worker thread {@linkplain #prepare() prepares} the connect: DNS, the upgrade headers (a header supplier
+ *       may block), the TLS engine. From then on the channel, its key and the engine's reading side belong to the
+ *       loop thread; other threads reach them only through {@link SelectorLoop#execute}.</li>
+ *   <li>Sends come from any thread: the engine queues the frames ({@code outQueue}) and calls
+ *       {@link #onWriteDemand}, which schedules one flush on the loop. The flag is cleared <i>before</i> the flush
+ *       drains the queue, so a frame queued during a flush schedules another one: no write is lost when OP_WRITE is
+ *       cleared (the race Java-WebSocket's own server has).</li>
+ *   <li>Callbacks to the pool go through a {@link CallbackSequence}: open and close on a worker, messages and pongs
+ *       inline on the loop, in order.</li>
+ * </ul>
+ *
+ * <h2>Closing</h2>
+ * The engine never gets the channel, so it cannot close it behind our back: after a close handshake the client
+ * keeps reading until the server closes the TCP connection (RFC 6455 7.1.1), which reports the close. The pool's
+ * {@code closeTimeout} aborts a server that never does; a close the engine starts itself (protocol error, message
+ * too big, the server's close frame) is bounded here by {@link #CLOSE_LINGER_NANOS}.
+ */
+final class SelectorConnection extends WebSocketAdapter implements TransportConnection {
+
+    private static final Logger log = LoggerFactory.getLogger(SelectorConnection.class);
+    private static final Pattern REJECTED_STATUS =
+            Pattern.compile("Invalid status code received: (\\d{3}) Status line: (.*)");
+    /** How long a close the engine started waits for the server to close the TCP connection. */
+    static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final SelectorTransport transport;
+    private final SelectorLoop loop;
+    private final URI uri;
+    private final TransportOptions options;
+    private final TransportListener listener;
+    private final CallbackSequence callbacks;
+    private final WebSocketImpl engine;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicBoolean flushRequested = new AtomicBoolean();
+    private volatile boolean aborted;
+    private volatile boolean readSuspended;
+    private volatile Throwable firstError;
+    private volatile String subprotocol = "";
+
+    // Set by the worker in prepare(), read by the loop after execute() (a happens-before edge).
+    private InetSocketAddress address;
+    private HandshakeImpl1Client handshake;
+    private TlsSession tls;
+
+    // Loop thread only.
+    private SocketChannel channel;
+    private SelectionKey key;
+    private int interest;
+    private boolean connecting;
+    private boolean wantWrite;
+    private boolean opened;
+
+    SelectorConnection(SelectorTransport transport, SelectorLoop loop, URI uri, TransportOptions options,
+                       TransportListener listener, CallbackSequence callbacks) {
+        this.transport = transport;
+        this.loop = loop;
+        this.uri = uri;
+        this.options = options;
+        this.listener = listener;
+        this.callbacks = callbacks;
+        this.engine = new WebSocketImpl(this, new BoundedDraft(options.maxMessageSize(), options.subprotocols()));
+    }
+
+    // ------------------------------------------------------------------------------------------------ connecting
+
+    /** On a worker thread: everything that may block, then the hand-over to the loop. */
+    void prepare() {
+        if (aborted || finished.get()) {
+            finishFromOutside(-1, "connect aborted", null);
+            return;
+        }
+        try {
+            boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
+            String host = uri.getHost();
+            int port = uri.getPort() != -1 ? uri.getPort()
+                    : secure ? WebSocketImpl.DEFAULT_WSS_PORT : WebSocketImpl.DEFAULT_PORT;
+            Map<String, String> headers = options.handshakeHeaders(uri);
+            HandshakeImpl1Client h = new HandshakeImpl1Client();
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            h.setResourceDescriptor(uri.getRawQuery() != null ? path + '?' + uri.getRawQuery() : path);
+            h.put("Host", port != WebSocketImpl.DEFAULT_PORT && port != WebSocketImpl.DEFAULT_WSS_PORT
+                    ? host + ":" + port : host);
+            headers.forEach(h::put);
+            handshake = h;
+            address = new InetSocketAddress(InetAddress.getByName(host), port);
+            if (secure) {
+                tls = new TlsSession(options.tls().newClientEngine(host, port), this);
+            }
+        } catch (EndpointConnectException e) {
+            finishFromOutside(-1, e.getMessage(), e);
+            return;
+        } catch (Exception e) {
+            finishFromOutside(-1, String.valueOf(e.getMessage()), e);
+            return;
+        }
+        if (!loop.execute(this::register)) {
+            finishFromOutside(-1, "transport closed", new IllegalStateException("transport closed"));
+        }
+    }
+
+    /** Reports a connect that never reached the loop, through the loop if it still runs (one producer of callbacks). */
+    private void finishFromOutside(int code, String reason, Throwable error) {
+        if (!loop.execute(() -> finish(code, reason, false, error))) {
+            finish(code, reason, false, error); // the loop is gone: nothing else can report this connection
+        }
+    }
+
+    private void register() {
+        if (finished.get()) {
+            return;
+        }
+        if (aborted || loop.isStopping()) {
+            finish(-1, aborted ? "connect aborted" : "transport closed", false, null);
+            return;
+        }
+        try {
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            connecting = !channel.connect(address);
+            key = channel.register(loop.selector(), 0, this);
+            if (connecting) {
+                updateInterest();
+            } else {
+                connected();
+            }
+        } catch (IOException | RuntimeException e) {
+            failed(e);
+        }
+    }
+
+    /** OP_CONNECT fired. */
+    void connectable() throws IOException {
+        try {
+            if (!channel.finishConnect()) {
+                return;
+            }
+        } catch (IOException e) {
+            failed(e);
+            return;
+        }
+        connecting = false;
+        connected();
+    }
+
+    private void connected() throws IOException {
+        if (tls != null) {
+            updateInterest();
+            tls.begin(); // the WebSocket handshake starts once TLS is established
+        } else {
+            startWebSocketHandshake();
+        }
+    }
+
+    /** TCP (and TLS, if any) is up: send the upgrade request. */
+    void startWebSocketHandshake() {
+        try {
+            engine.startHandshake(handshake);
+        } catch (InvalidDataException e) {
+            failed(e);
+            return;
+        }
+        handshake = null;
+        updateInterest();
+    }
+
+    // ------------------------------------------------------------------------------------------------ I/O (loop)
+
+    SocketChannel channel() {
+        return channel;
+    }
+
+    SelectorLoop loop() {
+        return loop;
+    }
+
+    /** OP_READ fired: one read into the loop's shared buffer, decoded at once (the engine copies what it keeps). */
+    void readable(ByteBuffer buffer) {
+        try {
+            if (tls != null) {
+                tls.readable(buffer);
+                return;
+            }
+            buffer.clear();
+            int n = channel.read(buffer);
+            if (n < 0) {
+                endOfStream();
+            } else if (n > 0) {
+                buffer.flip();
+                decode(buffer);
+            }
+        } catch (IOException e) {
+            failed(e);
+        }
+    }
+
+    /** Plain bytes for the engine (from the socket, or decrypted). */
+    void decode(ByteBuffer plain) {
+        if (finished.get() || !plain.hasRemaining()) {
+            return;
+        }
+        engine.decode(plain);
+        if (!opened && engine.isFlushAndClose() && !finished.get()) {
+            // the upgrade failed (rejected, or not a WebSocket answer): nothing to wait for
+            engine.closeConnection();
+        }
+    }
+
+    /** The server closed its side of the TCP connection. */
+    void endOfStream() {
+        if (!finished.get()) {
+            engine.eot();
+        }
+    }
+
+    /** OP_WRITE fired. */
+    void writable() {
+        flush();
+    }
+
+    private void requestFlush() {
+        if (flushRequested.compareAndSet(false, true)) {
+            loop.execute(this::flush); // false: the loop stopped and finished this connection
+        }
+    }
+
+    /** Writes what the engine has queued; arms OP_WRITE only while the socket cannot take more. Loop thread. */
+    void flush() {
+        flushRequested.set(false); // first: a frame queued from now on schedules another flush
+        if (finished.get() || channel == null || connecting) {
+            return; // a connect in progress flushes once it completes
+        }
+        try {
+            boolean drained = tls != null ? tls.flush(engine.outQueue) : writePlain();
+            if (drained && !engine.outQueue.isEmpty()) {
+                drained = tls != null ? tls.flush(engine.outQueue) : writePlain(); // re-check before clearing OP_WRITE
+            }
+            wantWrite = !drained;
+            updateInterest();
+        } catch (IOException e) {
+            failed(e);
+        }
+    }
+
+    private boolean writePlain() throws IOException {
+        ByteBuffer[] batch = loop.writeBatch();
+        while (true) {
+            int n = 0;
+            for (ByteBuffer b : engine.outQueue) {
+                batch[n++] = b;
+                if (n == batch.length) {
+                    break;
+                }
+            }
+            if (n == 0) {
+                return true;
+            }
+            channel.write(batch, 0, n);
+            int done = 0;
+            while (done < n && !batch[done].hasRemaining()) {
+                engine.outQueue.poll();
+                done++;
+            }
+            java.util.Arrays.fill(batch, 0, n, null);
+            if (done < n) {
+                return false;
+            }
+        }
+    }
+
+    /** Sets the key's interest from the connection's state. Loop thread. */
+    void updateInterest() {
+        SelectionKey k = key;
+        if (k == null || !k.isValid()) {
+            return;
+        }
+        int ops;
+        if (connecting) {
+            ops = SelectionKey.OP_CONNECT;
+        } else if (tls != null) {
+            ops = tls.interest(readSuspended, wantWrite);
+        } else {
+            ops = (readSuspended ? 0 : SelectionKey.OP_READ) | (wantWrite ? SelectionKey.OP_WRITE : 0);
+        }
+        if (ops != interest) {
+            k.interestOps(ops);
+            interest = ops;
+        }
+    }
+
+    private void interestChanged() {
+        if (loop.inLoop()) {
+            updateInterest();
+        } else {
+            loop.execute(this::updateInterest);
+        }
+    }
+
+    /** An I/O or internal failure: the connection ends abnormally. Loop thread. */
+    void failed(Exception e) {
+        if (firstError == null) {
+            firstError = e;
+        }
+        abortNow();
+    }
+
+    /** Ends the connection now, without a closing handshake. Loop thread. */
+    private void abortNow() {
+        if (finished.get()) {
+            return;
+        }
+        try {
+            engine.eot(); // reports through onWebsocketClose with the close code the engine's state implies
+        } catch (RuntimeException e) {
+            log.debug("closing the engine of {} failed", Endpoint.describe(uri), e);
+        }
+        if (!finished.get()) {
+            finish(opened ? 1006 : -1, "aborted", false, firstError);
+        }
+    }
+
+    /** A close the engine started did not end within {@link #CLOSE_LINGER_NANOS}. */
+    void deadlinePassed() {
+        if (!finished.get()) {
+            log.debug("server of {} did not close the connection within {} ms of the closing handshake",
+                    Endpoint.describe(uri), TimeUnit.NANOSECONDS.toMillis(CLOSE_LINGER_NANOS));
+            abortNow();
+        }
+    }
+
+    /** The loop is stopping. */
+    void shutdown() {
+        if (firstError == null) {
+            firstError = new IllegalStateException("transport closed");
+        }
+        abortNow();
+    }
+
+    private void closeChannel() {
+        SelectionKey k = key;
+        if (k != null) {
+            k.cancel();
+        }
+        SocketChannel ch = channel;
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // closed either way
+            }
+        }
+    }
+
+    /** Reports the end once: closes the channel, forgets the connection, and calls the pool last of all. */
+    private void finish(int code, String reason, boolean remote, Throwable error) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        if (loop.inLoop() || loop.isStopped()) {
+            closeChannel();
+        }
+        if (tls != null) {
+            tls.release();
+        }
+        transport.forget(this);
+        Throwable cause = rejection(reason, error);
+        callbacks.offload(() -> listener.onClosed(code, reason, remote, cause));
+    }
+
+    /** Turns the engine's "Invalid status code received: 401 Status line: …" into a typed failure. */
+    private Throwable rejection(String reason, Throwable error) {
+        Matcher m = REJECTED_STATUS.matcher(reason);
+        if (m.find()) {
+            return new EndpointConnectException(uri, "server rejected the WebSocket upgrade with " + m.group(2).trim(),
+                    Integer.parseInt(m.group(1)), error);
+        }
+        return error;
+    }
+
+    // ------------------------------------------------------------------------------------------------ engine callbacks
+
+    @Override
+    public void onWebsocketOpen(WebSocket conn, Handshakedata d) {
+        String selected = d.getFieldValue("Sec-WebSocket-Protocol");
+        String problem = options.subprotocolProblem(selected);
+        if (problem != null) {
+            // RFC 6455 4.1: fail the WebSocket connection; the close reports this as the connect's failure
+            firstError = new EndpointConnectException(uri, problem, 0, null);
+            engine.close(1002, "subprotocol not acceptable");
+            return;
+        }
+        subprotocol = selected == null ? "" : selected.trim();
+        opened = true;
+        if (aborted) {
+            abortNow();
+            return;
+        }
+        callbacks.offload(() -> listener.onOpen(this));
+    }
+
+    @Override
+    public void onWebsocketHandshakeReceivedAsClient(WebSocket conn, ClientHandshake request, ServerHandshake response) {
+        // accepted by the draft; the subprotocol is checked in onWebsocketOpen
+    }
+
+    @Override
+    public void onWebsocketMessage(WebSocket conn, String message) {
+        if (!finished.get()) {
+            callbacks.inline(() -> listener.onText(message));
+        }
+    }
+
+    @Override
+    public void onWebsocketMessage(WebSocket conn, ByteBuffer blob) {
+        if (!finished.get()) {
+            callbacks.inline(() -> listener.onBinary(blob)); // the engine's own copy: valid after this call too
+        }
+    }
+
+    @Override
+    public void onWebsocketPong(WebSocket conn, Framedata f) {
+        if (!finished.get()) {
+            callbacks.inline(listener::onPong);
+        }
+    }
+
+    @Override
+    public void onWebsocketClose(WebSocket ws, int code, String reason, boolean remote) {
+        finish(code, reason == null ? "" : reason, remote, firstError);
+    }
+
+    @Override
+    public void onWebsocketClosing(WebSocket ws, int code, String reason, boolean remote) {
+        long at = System.nanoTime() + CLOSE_LINGER_NANOS;
+        if (loop.inLoop()) {
+            loop.deadline(this, at);
+        } else {
+            loop.execute(() -> loop.deadline(this, at));
+        }
+    }
+
+    @Override
+    public void onWebsocketCloseInitiated(WebSocket ws, int code, String reason) {
+        // nothing to do: the close frame is queued and flushed like any other
+    }
+
+    @Override
+    public void onWebsocketError(WebSocket conn, Exception ex) {
+        if (firstError == null) {
+            firstError = ex;
+        }
+    }
+
+    @Override
+    public void onWriteDemand(WebSocket conn) {
+        requestFlush();
+    }
+
+    @Override
+    public InetSocketAddress getLocalSocketAddress(WebSocket conn) {
+        return null; // not asked for in the client role
+    }
+
+    @Override
+    public InetSocketAddress getRemoteSocketAddress(WebSocket conn) {
+        return address;
+    }
+
+    // ------------------------------------------------------------------------------------------------ the pool's side
+
+    @Override
+    public void sendText(String text) {
+        engine.send(text);
+    }
+
+    @Override
+    public void sendBinary(ByteBuffer data) {
+        engine.send(data.duplicate());
+    }
+
+    @Override
+    public void ping() {
+        if (engine.isOpen()) {
+            try {
+                engine.sendPing();
+            } catch (RuntimeException e) {
+                log.debug("ping on {} not sent: the connection is closing", Endpoint.describe(uri), e);
+            }
+        }
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        loop.execute(() -> {
+            if (finished.get()) {
+                return;
+            }
+            if (opened) {
+                engine.close(code, reason);
+            } else {
+                abortNow();
+            }
+        });
+    }
+
+    @Override
+    public void abort() {
+        aborted = true;
+        if (!loop.execute(this::abortNow)) {
+            finish(-1, "transport closed", false, firstError);
+        }
+    }
+
+    /** The engine's queue plus TLS bytes not yet written: exact, or over by a frame being written meanwhile. */
+    @Override
+    public long bufferedBytes() {
+        long n = 0;
+        for (ByteBuffer b : engine.outQueue) {
+            n += b.remaining();
+        }
+        TlsSession t = tls;
+        return t != null ? n + t.bufferedBytes() : n;
+    }
+
+    @Override
+    public String subprotocol() {
+        return subprotocol;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return engine.isOpen() && !finished.get();
+    }
+
+    @Override
+    public boolean sharesIoThread() {
+        return true;
+    }
+
+    @Override
+    public void suspendReading() {
+        readSuspended = true;
+        interestChanged();
+    }
+
+    @Override
+    public void resumeReading() {
+        readSuspended = false;
+        interestChanged();
+    }
+
+    /** Runs a TLS delegated task's continuation on the loop. */
+    boolean onLoop(Runnable task) {
+        return loop.execute(task);
+    }
+
+    /** Runs a TLS delegated task on a worker. */
+    void offWorker(Runnable task) {
+        transport.runOnWorker(task);
+    }
+
+    @Override
+    public String toString() {
+        return "SelectorConnection[" + Endpoint.describe(uri) + "]";
+    }
+}

@@ -1,0 +1,230 @@
+package io.github.wspool.core.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One selector thread of the {@link SelectorTransport}: it owns a {@link Selector}, the channels registered with it
+ * and one heap read buffer shared by all of them (the protocol engine copies what it keeps).
+ *
+ * <p>Other threads talk to it only through {@link #execute(Runnable)}, which queues a task and wakes the selector
+ * (once per batch of tasks). Everything else here is touched by the loop thread alone. Nothing run on it may block.
+ */
+final class SelectorLoop implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(SelectorLoop.class);
+    /** The shared read buffer: large enough for many frames per read, allocated once per selector. */
+    static final int READ_BUFFER_SIZE = 64 * 1024;
+    private static final long MAX_SELECT_MILLIS = 1000;
+
+    /** A connection that must be finished by {@code deadline} (nanoTime) if it has not finished by itself. */
+    private record Deadline(long at, SelectorConnection connection) {
+    }
+
+    private final Selector selector;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_SIZE);
+    /** Scratch array for gathering writes, so that several queued frames go out in one system call. Loop only. */
+    private final ByteBuffer[] writeBatch = new ByteBuffer[16];
+    private ByteBuffer tlsNet; // loop only
+    private ByteBuffer tlsApp; // loop only
+    /** Close deadlines; all of them are "now + the same linger", so the queue is in deadline order. Loop only. */
+    private final ArrayDeque<Deadline> deadlines = new ArrayDeque<>();
+    private volatile boolean stopping;
+    private volatile boolean stopped;
+
+    SelectorLoop(String threadName) throws IOException {
+        this.selector = Selector.open();
+        this.thread = new Thread(this, threadName);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    Selector selector() {
+        return selector;
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    boolean isStopping() {
+        return stopping;
+    }
+
+    /**
+     * Queues a task for the loop thread.
+     *
+     * @return {@code false} if the loop has stopped and will never run it (the caller must then act itself)
+     */
+    boolean execute(Runnable task) {
+        tasks.add(task);
+        if (stopped && tasks.remove(task)) {
+            return false;
+        }
+        if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+        return true;
+    }
+
+    /**
+     * The loop's buffer for encrypted output, allocated on first use (a loop without TLS connections has none).
+     *
+     * @param packetSize the engine's largest record, at least this much room is given
+     */
+    ByteBuffer tlsNetBuffer(int packetSize) {
+        if (tlsNet == null || tlsNet.capacity() < 2 * packetSize) {
+            tlsNet = ByteBuffer.allocate(Math.max(READ_BUFFER_SIZE, 2 * packetSize));
+        }
+        return tlsNet;
+    }
+
+    /**
+     * The loop's buffer for decrypted input, allocated on first use.
+     *
+     * @param applicationSize the engine's largest plaintext record
+     */
+    ByteBuffer tlsAppBuffer(int applicationSize) {
+        if (tlsApp == null || tlsApp.capacity() < applicationSize) {
+            tlsApp = ByteBuffer.allocate(Math.max(READ_BUFFER_SIZE, applicationSize));
+        }
+        return tlsApp;
+    }
+
+    /** The scratch array for a gathering write. Loop thread only; cleared by the caller after use. */
+    ByteBuffer[] writeBatch() {
+        return writeBatch;
+    }
+
+    /** Finishes {@code c} at {@code at} (nanoTime) unless it finished before. Loop thread only. */
+    void deadline(SelectorConnection c, long at) {
+        deadlines.add(new Deadline(at, c));
+    }
+
+    /** Asks the loop to close every channel it holds, report their connections closed, and end. */
+    void stop() {
+        stopping = true;
+        selector.wakeup();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!stopping) {
+                wakeupPending.set(false); // before running tasks: a task queued after this wakes the next select
+                runTasks();
+                long timeout = selectTimeoutMillis();
+                int ready = tasks.isEmpty() ? selector.select(timeout) : selector.selectNow();
+                if (ready > 0) {
+                    processSelected();
+                }
+                expireDeadlines();
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            log.error("selector loop {} failed; its connections are closed", thread.getName(), e);
+        } finally {
+            shutdown();
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.warn("selector task failed", e);
+            }
+        }
+    }
+
+    private long selectTimeoutMillis() {
+        Deadline first = deadlines.peekFirst();
+        if (first == null) {
+            return MAX_SELECT_MILLIS;
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(first.at - System.nanoTime()) + 1;
+        return Math.max(1, Math.min(MAX_SELECT_MILLIS, millis));
+    }
+
+    private void processSelected() {
+        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext()) {
+            SelectionKey key = it.next();
+            it.remove();
+            SelectorConnection c = (SelectorConnection) key.attachment();
+            try {
+                if (!key.isValid()) {
+                    continue;
+                }
+                int ready = key.readyOps();
+                if ((ready & SelectionKey.OP_CONNECT) != 0) {
+                    c.connectable();
+                }
+                if (key.isValid() && (ready & SelectionKey.OP_WRITE) != 0) {
+                    c.writable();
+                }
+                if (key.isValid() && (ready & SelectionKey.OP_READ) != 0) {
+                    c.readable(readBuffer);
+                }
+            } catch (CancelledKeyException e) {
+                // closed meanwhile: its close was reported where it was cancelled
+            } catch (IOException | RuntimeException e) {
+                c.failed(e);
+            }
+        }
+    }
+
+    private void expireDeadlines() {
+        if (deadlines.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        Deadline d;
+        while ((d = deadlines.peekFirst()) != null && now - d.at >= 0) {
+            deadlines.pollFirst();
+            d.connection.deadlinePassed();
+        }
+    }
+
+    /** Closes every channel still registered and reports its connection closed; runs what was queued until then. */
+    private void shutdown() {
+        stopped = true;
+        try {
+            for (SelectionKey key : new java.util.ArrayList<>(selector.keys())) {
+                if (key.attachment() instanceof SelectorConnection c) {
+                    c.shutdown();
+                }
+            }
+            runTasks(); // tasks queued before stopped was set: each sees the loop stopping and finishes its connection
+            selector.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing selector {} failed", thread.getName(), e);
+        }
+    }
+
+    /** Whether the loop still runs tasks (for a connection that wants to know whether to finish by itself). */
+    boolean isStopped() {
+        return stopped;
+    }
+}

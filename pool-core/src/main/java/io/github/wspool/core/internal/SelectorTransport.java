@@ -1,0 +1,237 @@
+package io.github.wspool.core.internal;
+
+import io.github.wspool.core.spi.Transport;
+import io.github.wspool.core.spi.TransportConnection;
+import io.github.wspool.core.spi.TransportListener;
+import io.github.wspool.core.spi.TransportOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scale transport: every connection of a pool on a small fixed number of selector threads, driving
+ * Java-WebSocket's protocol engine ({@code WebSocketImpl}, client role) over non-blocking socket channels. No thread
+ * per connection: a pool holding 10,000 connections runs its selector threads, a couple of workers and its
+ * housekeeper.
+ *
+ * <ul>
+ *   <li><b>Selector threads</b> ({@code wspool-<pool>-nio-N}): connections are spread over them round-robin. They
+ *       read, decode, write and run the pool's message and pong callbacks, which never block (the pool throttles
+ *       inbound traffic by {@linkplain TransportConnection#suspendReading() suspending reads} instead).</li>
+ *   <li><b>Workers</b> ({@code wspool-<pool>-nio-worker-N}, {@code max(2, selectors)}, ended after 10 s idle): DNS,
+ *       the upgrade headers (a user's header supplier may block), TLS delegated tasks, and the pool's open and close
+ *       callbacks, which may complete user futures.</li>
+ * </ul>
+ *
+ * <p>Threads start with the first connect (their names come from the pool's options) and end on {@link #close()},
+ * which joins them, bounded.
+ */
+public final class SelectorTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(SelectorTransport.class);
+    private static final long JOIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final int MAX_SELECTORS = 64;
+
+    private final int selectorCount;
+    private final ReentrantLock startLock = new ReentrantLock();
+    private volatile SelectorLoop[] loops; // written once under startLock
+    private ThreadPoolExecutor workers; // guarded by startLock (read after loops is published)
+    private final Set<Thread> workerThreads = ConcurrentHashMap.newKeySet();
+    private final Set<SelectorConnection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger nextLoop = new AtomicInteger();
+    private volatile boolean closed;
+
+    /**
+     * @param selectorCount selector threads, 1 to 64
+     */
+    public SelectorTransport(int selectorCount) {
+        if (selectorCount < 1 || selectorCount > MAX_SELECTORS) {
+            throw new IllegalArgumentException("selectorThreads must be between 1 and " + MAX_SELECTORS + ", but was "
+                    + selectorCount);
+        }
+        this.selectorCount = selectorCount;
+    }
+
+    /**
+     * The default number of selector threads: {@code min(cores, 4)}.
+     *
+     * @return at least 1
+     */
+    public static int defaultSelectorCount() {
+        return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    }
+
+    @Override
+    public TransportConnection connect(URI uri, TransportOptions options, TransportListener listener) {
+        SelectorLoop[] started = start(options.threadNamePrefix());
+        if (started == null) {
+            ClosedConnection c = new ClosedConnection();
+            listener.onClosed(-1, "transport closed", false, new IllegalStateException("transport closed"));
+            return c;
+        }
+        SelectorLoop loop = started[Math.floorMod(nextLoop.getAndIncrement(), started.length)];
+        SelectorConnection c = new SelectorConnection(this, loop, uri, options, listener,
+                new CallbackSequence(workers));
+        connections.add(c);
+        if (closed) {
+            c.abort();
+            return c;
+        }
+        runOnWorker(c::prepare);
+        return c;
+    }
+
+    /** Starts the selector threads and the workers on the first connect; {@code null} once closed. */
+    private SelectorLoop[] start(String threadNamePrefix) {
+        SelectorLoop[] ls = loops;
+        if (ls != null || closed) {
+            return closed ? null : ls;
+        }
+        startLock.lock();
+        try {
+            if (closed) {
+                return null;
+            }
+            if (loops == null) {
+                AtomicInteger sequence = new AtomicInteger();
+                ThreadPoolExecutor w = new ThreadPoolExecutor(Math.max(2, selectorCount), Math.max(2, selectorCount),
+                        10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                            Thread t = new Thread(() -> {
+                                try {
+                                    r.run();
+                                } finally {
+                                    workerThreads.remove(Thread.currentThread());
+                                }
+                            }, threadNamePrefix + "-nio-worker-" + sequence.incrementAndGet());
+                            t.setDaemon(true);
+                            workerThreads.add(t);
+                            return t;
+                        });
+                w.allowCoreThreadTimeOut(true);
+                SelectorLoop[] created = new SelectorLoop[selectorCount];
+                try {
+                    for (int i = 0; i < selectorCount; i++) {
+                        created[i] = new SelectorLoop(threadNamePrefix + "-nio-" + (i + 1));
+                    }
+                } catch (IOException e) {
+                    w.shutdown();
+                    throw new UncheckedIOException("could not open a selector", e);
+                }
+                for (SelectorLoop l : created) {
+                    l.start();
+                }
+                workers = w;
+                loops = created;
+            }
+            return loops;
+        } finally {
+            startLock.unlock();
+        }
+    }
+
+    /** Runs a task on a worker; on the calling thread if the workers are shut down. */
+    void runOnWorker(Runnable task) {
+        try {
+            workers.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    void forget(SelectorConnection c) {
+        connections.remove(c);
+    }
+
+    /** Aborts what is still open, stops the selectors and the workers, and joins their threads (bounded). */
+    @Override
+    public void close() {
+        startLock.lock();
+        try {
+            closed = true;
+        } finally {
+            startLock.unlock();
+        }
+        SelectorLoop[] ls = loops;
+        if (ls == null) {
+            return;
+        }
+        for (SelectorConnection c : connections) {
+            c.abort();
+        }
+        for (SelectorLoop l : ls) {
+            l.stop();
+        }
+        long deadline = System.nanoTime() + JOIN_TIMEOUT_NANOS;
+        List<Thread> threads = new ArrayList<>();
+        for (SelectorLoop l : ls) {
+            threads.add(l.thread());
+        }
+        join(threads, deadline);
+        workers.shutdown();
+        try {
+            workers.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        join(new ArrayList<>(workerThreads), deadline);
+    }
+
+    private static void join(List<Thread> threads, long deadline) {
+        for (Thread t : threads) {
+            if (t == Thread.currentThread()) {
+                continue; // close() from a callback on this very thread: it ends when the callback returns
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, deadline - System.nanoTime()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (t.isAlive()) {
+                log.warn("transport thread {} did not stop in time", t.getName());
+            }
+        }
+    }
+
+    /** The handle returned by a connect after close: never open. */
+    private static final class ClosedConnection implements TransportConnection {
+        @Override
+        public void sendText(String text) {
+            throw new IllegalStateException("transport closed");
+        }
+
+        @Override
+        public void sendBinary(java.nio.ByteBuffer data) {
+            throw new IllegalStateException("transport closed");
+        }
+
+        @Override
+        public void ping() {
+        }
+
+        @Override
+        public void close(int code, String reason) {
+        }
+
+        @Override
+        public void abort() {
+        }
+
+        @Override
+        public boolean isOpen() {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package io.github.wspool.core.internal;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.wspool.core.spi.TlsOptions;
+import io.github.wspool.core.spi.TransportConnection;
+import io.github.wspool.core.spi.TransportListener;
+import io.github.wspool.core.spi.TransportOptions;
+import io.github.wspool.testkit.SelectorEchoServer;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code wss://} on the selector transport, against a TLS server with a self-signed certificate made for the test. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SelectorTransportTlsTest {
+
+    private static final char[] PASSWORD = "changeit".toCharArray();
+
+    @TempDir
+    Path dir;
+    private SelectorEchoServer server;
+    private SelectorTransport transport;
+
+    @AfterEach
+    void stop() {
+        if (transport != null) {
+            transport.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void wssEchoesPingsAndClosesOrderlyOnTheSelector() throws Exception {
+        KeyStore keys = selfSigned("ip:127.0.0.1");
+        server = SelectorEchoServer.launch(serverContext(keys));
+        transport = new SelectorTransport(1);
+        Recorder r = new Recorder();
+        TransportConnection c = transport.connect(server.uri(), options(clientContext(keys)), r);
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.opened.get() != null || r.closedCode.get() != null);
+        assertNotNull(r.opened.get(), "opened, not closed with " + r.error.get());
+        TransportConnection open = r.opened.get();
+
+        open.sendText("hello over tls");
+        byte[] big = new byte[200_000]; // a dozen TLS records each way
+        ThreadLocalRandom.current().nextBytes(big);
+        open.sendBinary(ByteBuffer.wrap(big));
+        open.ping();
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.texts.size() == 1 && r.binaries.size() == 1
+                && r.pongs.get() == 1);
+        assertEquals("hello over tls", r.texts.get(0));
+        assertArrayEquals(big, r.binaries.get(0));
+        assertEquals(0, open.bufferedBytes(), "everything written");
+
+        c.close(1000, "done");
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.closedCode.get() != null);
+        assertEquals(1000, r.closedCode.get());
+        assertEquals(1, r.closes.get(), "one close callback");
+        assertFalse(open.isOpen());
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.openConnections() == 0);
+        transport.close();
+        assertEquals(0, Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("wspool-tls-test")).count(), "no transport thread");
+    }
+
+    @Test
+    void aCertificateForAnotherHostFailsTheConnectWithTheHandshakeError() throws Exception {
+        KeyStore keys = selfSigned("dns:other.example");
+        server = SelectorEchoServer.launch(serverContext(keys));
+        transport = new SelectorTransport(1);
+        Recorder r = new Recorder();
+        transport.connect(server.uri(), options(clientContext(keys)), r);
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.closedCode.get() != null);
+        assertEquals(null, r.opened.get(), "never opened");
+        Throwable e = r.error.get();
+        while (e != null && !(e instanceof SSLHandshakeException)) {
+            e = e.getCause();
+        }
+        assertNotNull(e, "the TLS failure is the cause: " + r.error.get());
+        assertTrue(e.getMessage().contains("127.0.0.1"), e.getMessage());
+    }
+
+    private static TransportOptions options(SSLContext client) {
+        return new TransportOptions(Duration.ofSeconds(5), 1 << 20, Map.of(), null, false, List.of(), false,
+                new TlsOptions(client, null, true), "wspool-tls-test");
+    }
+
+    /** A fresh EC key pair and self-signed certificate with the given subject alternative name, from keytool. */
+    private KeyStore selfSigned(String san) throws Exception {
+        Path store = dir.resolve("server-" + System.nanoTime() + ".p12");
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC",
+                "-groupname", "secp256r1", "-dname", "CN=wspool test", "-ext", "SAN=" + san, "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", new String(PASSWORD),
+                "-keypass", new String(PASSWORD)).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "keytool finished");
+        assertEquals(0, p.exitValue(), output);
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            ks.load(in, PASSWORD);
+        }
+        return ks;
+    }
+
+    private static SSLContext serverContext(KeyStore keys) throws Exception {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, PASSWORD);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx;
+    }
+
+    private static SSLContext clientContext(KeyStore keys) throws Exception {
+        Certificate cert = keys.getCertificate("server");
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("server", cert);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    /** Records one connection's callbacks. */
+    private static final class Recorder implements TransportListener {
+        final AtomicReference<TransportConnection> opened = new AtomicReference<>();
+        final List<String> texts = new CopyOnWriteArrayList<>();
+        final List<byte[]> binaries = new CopyOnWriteArrayList<>();
+        final AtomicInteger pongs = new AtomicInteger();
+        final AtomicInteger closes = new AtomicInteger();
+        final AtomicReference<Integer> closedCode = new AtomicReference<>();
+        final AtomicReference<Throwable> error = new AtomicReference<>();
+
+        @Override
+        public void onOpen(TransportConnection connection) {
+            opened.set(connection);
+        }
+
+        @Override
+        public void onText(String text) {
+            texts.add(text);
+        }
+
+        @Override
+        public void onBinary(ByteBuffer data) {
+            byte[] b = new byte[data.remaining()];
+            data.duplicate().get(b);
+            binaries.add(b);
+        }
+
+        @Override
+        public void onPong() {
+            pongs.incrementAndGet();
+        }
+
+        @Override
+        public void onClosed(int code, String reason, boolean remote, Throwable e) {
+            closes.incrementAndGet();
+            error.set(e);
+            closedCode.set(code);
+        }
+    }
+}
