@@ -65,12 +65,17 @@ class HandshakeAuthTest {
         }
     }
 
+    /** The builder every pool of this test starts from; a subclass runs the same tests on another transport. */
+    WebSocketPoolBuilder pools() {
+        return WebSocketPools.builder();
+    }
+
     @Test
     void theSupplierIsCalledOnEveryConnectSoARotatedTokenReachesTheServer() {
         try (TestWebSocketServer server = TestWebSocketServer.start()) {
             AtomicReference<String> current = new AtomicReference<>("Bearer first");
             AtomicInteger calls = new AtomicInteger();
-            WebSocketPool pool = WebSocketPools.builder().name("auth-rotate").endpoint(server.uri("/a"))
+            WebSocketPool pool = pools().name("auth-rotate").endpoint(server.uri("/a"))
                     .pooling(false).headers((endpoint, refresh) -> {
                         calls.incrementAndGet();
                         return Map.of("Authorization", current.get());
@@ -98,7 +103,7 @@ class HandshakeAuthTest {
             server.handshakeGate(h -> "Bearer t2".equals(h.get("authorization"))); // t1 has expired
             Tokens tokens = new Tokens();
             Recorder recorder = new Recorder();
-            WebSocketPool pool = WebSocketPools.builder().name("auth-refresh").endpoint(server.uri("/a"))
+            WebSocketPool pool = pools().name("auth-refresh").endpoint(server.uri("/a"))
                     .pooling(true).headers(tokens::headers).listener(recorder)
                     .ejectAfterConnectFailures(1) // one counted failure would take the endpoint out of service
                     .reconnectBackoff(Duration.ofSeconds(5), Duration.ofSeconds(10)).build();
@@ -125,7 +130,7 @@ class HandshakeAuthTest {
             server.handshakeGate(h -> "Bearer t2".equals(h.get("authorization")));
             Tokens tokens = new Tokens();
             Recorder recorder = new Recorder();
-            WebSocketPool pool = WebSocketPools.builder().name("auth-no-refresh").endpoint(server.uri("/a"))
+            WebSocketPool pool = pools().name("auth-no-refresh").endpoint(server.uri("/a"))
                     .pooling(true).headers(tokens::headers).refreshHeadersOnAuthFailure(false).listener(recorder)
                     .ejectAfterConnectFailures(1)
                     .reconnectBackoff(Duration.ofSeconds(5), Duration.ofSeconds(10)).build();
@@ -145,7 +150,7 @@ class HandshakeAuthTest {
             server.handshakeGate(h -> false); // this client is not allowed in, whatever token it brings
             Tokens tokens = new Tokens();
             Recorder recorder = new Recorder();
-            WebSocketPool pool = WebSocketPools.builder().name("auth-denied").endpoint(server.uri("/a"))
+            WebSocketPool pool = pools().name("auth-denied").endpoint(server.uri("/a"))
                     .pooling(true).headers(tokens::headers).listener(recorder).ejectAfterConnectFailures(1)
                     .reconnectBackoff(Duration.ofSeconds(5), Duration.ofSeconds(10)).build();
             PoolException e;
@@ -164,7 +169,7 @@ class HandshakeAuthTest {
     @Test
     void endpointHeadersGoToTheirEndpointOnlyAndReplaceAPoolHeaderOfTheSameName() {
         try (TestWebSocketServer a = TestWebSocketServer.start(); TestWebSocketServer b = TestWebSocketServer.start()) {
-            WebSocketPool pool = WebSocketPools.builder().name("auth-endpoints")
+            WebSocketPool pool = pools().name("auth-endpoints")
                     .header("X-Client", "wspool-test").header("authorization", "Bearer pool-wide")
                     .endpoint(a.uri("/a"), 1, Map.of("X-Api-Key", "key-a"))
                     .endpoint(b.uri("/b"), 1, Map.of("X-Api-Key", "key-b", "Authorization", "Bearer for-b"))
@@ -190,7 +195,7 @@ class HandshakeAuthTest {
     void aFailingSupplierIsATypedConnectFailureThatShowsNoValue() {
         try (TestWebSocketServer server = TestWebSocketServer.start()) {
             IllegalStateException vaultDown = new IllegalStateException("vault unreachable");
-            EndpointConnectException e = assertThrows(EndpointConnectException.class, () -> WebSocketPools.builder()
+            EndpointConnectException e = assertThrows(EndpointConnectException.class, () -> pools()
                     .name("auth-supplier-throws").endpoint(server.uri("/a")).pooling(true)
                     .failFastInitialization(true).headers((u, r) -> {
                         throw vaultDown;
@@ -199,7 +204,7 @@ class HandshakeAuthTest {
                     e.getMessage());
             assertEquals(vaultDown, e.getCause());
 
-            EndpointConnectException bad = assertThrows(EndpointConnectException.class, () -> WebSocketPools.builder()
+            EndpointConnectException bad = assertThrows(EndpointConnectException.class, () -> pools()
                     .name("auth-supplier-bad").endpoint(server.uri("/a")).pooling(true).failFastInitialization(true)
                     .headers((u, r) -> Map.of("Authorization", "Bearer tok-SECRET\r\nX-Evil: 1")).build());
             assertTrue(bad.getMessage().contains("invalid header") && bad.getMessage().contains("Authorization"),
@@ -217,7 +222,7 @@ class HandshakeAuthTest {
                 requested.add(offered);
                 return offered.contains("agent-protocol-v1") ? "agent-protocol-v1" : null;
             });
-            WebSocketPool pool = WebSocketPools.builder().name("subprotocol-ok").endpoint(server.uri("/p"))
+            WebSocketPool pool = pools().name("subprotocol-ok").endpoint(server.uri("/p"))
                     .pooling(true).subprotocols("agent-protocol-v2", "agent-protocol-v1").build();
             try (PooledConnection c = pool.acquire()) {
                 assertEquals("agent-protocol-v1", c.subprotocol());
@@ -232,13 +237,13 @@ class HandshakeAuthTest {
     void aServerThatSelectsNoneOrAnUnrequestedSubprotocolFailsTheConnectClearly() {
         try (TestWebSocketServer server = TestWebSocketServer.start()) {
             server.subprotocolChooser(offered -> null);
-            EndpointConnectException none = assertThrows(EndpointConnectException.class, () -> WebSocketPools.builder()
+            EndpointConnectException none = assertThrows(EndpointConnectException.class, () -> pools()
                     .name("subprotocol-none").endpoint(server.uri("/p")).pooling(true).failFastInitialization(true)
                     .subprotocols("agent-protocol-v1").build());
             assertTrue(none.getMessage().contains("selected none of the requested subprotocols [agent-protocol-v1]"),
                     none.getMessage());
 
-            WebSocketPool optional = WebSocketPools.builder().name("subprotocol-optional").endpoint(server.uri("/p"))
+            WebSocketPool optional = pools().name("subprotocol-optional").endpoint(server.uri("/p"))
                     .pooling(true).subprotocols(List.of("agent-protocol-v1"), false).build();
             try (PooledConnection c = optional.acquire()) {
                 assertEquals("", c.subprotocol(), "not required: used without one");
@@ -247,8 +252,7 @@ class HandshakeAuthTest {
             }
 
             server.subprotocolChooser(offered -> "evil-protocol");
-            EndpointConnectException other = assertThrows(EndpointConnectException.class, () -> WebSocketPools
-                    .builder().name("subprotocol-other").endpoint(server.uri("/p")).pooling(true)
+            EndpointConnectException other = assertThrows(EndpointConnectException.class, () -> pools().name("subprotocol-other").endpoint(server.uri("/p")).pooling(true)
                     .failFastInitialization(true).subprotocols(List.of("agent-protocol-v1"), false).build());
             assertTrue(other.getMessage().contains("'evil-protocol', which was not requested"), other.getMessage());
         }

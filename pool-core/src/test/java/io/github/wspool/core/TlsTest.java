@@ -31,8 +31,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TlsTest {
 
-    private static WebSocketPoolBuilder builder(String name, TestWebSocketServer server) {
-        return WebSocketPools.builder().name(name).endpoint(server.uri("/tls")).pooling(true)
+    /** The builder every pool of this test starts from; a subclass runs the same tests on another transport. */
+    WebSocketPoolBuilder pools() {
+        return WebSocketPools.builder();
+    }
+
+    private WebSocketPoolBuilder builder(String name, TestWebSocketServer server) {
+        return pools().name(name).endpoint(server.uri("/tls")).pooling(true)
                 .connectTimeout(Duration.ofSeconds(5)).failFastInitialization(true)
                 .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(100));
     }

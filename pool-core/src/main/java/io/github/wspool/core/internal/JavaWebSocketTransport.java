@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.SocketFactory;
 import javax.net.ssl.SSLParameters;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
@@ -156,7 +155,7 @@ public final class JavaWebSocketTransport implements Transport {
             this.listener = listener;
             this.options = options;
             this.sockets = new AbortableSocketFactory("wss".equalsIgnoreCase(uri.getScheme())
-                    ? options.tls().socketFactory() : SocketFactory.getDefault());
+                    ? options.tls().socketFactory() : HandshakeBoundedSocket.FACTORY);
             setSocketFactory(sockets);
         }
 
@@ -187,6 +186,9 @@ public final class JavaWebSocketTransport implements Transport {
                 return;
             }
             subprotocol = selected == null ? "" : selected.trim();
+            if (getSocket() instanceof HandshakeBoundedSocket bounded) {
+                bounded.handshakeDone(); // frames flow unchecked from here on
+            }
             listener.onOpen(this);
         }
 
@@ -220,7 +222,11 @@ public final class JavaWebSocketTransport implements Transport {
 
         @Override
         public void onClose(int code, String reason, boolean remote) {
-            finish(code, reason == null ? "" : reason, remote, firstError);
+            Throwable error = firstError;
+            if (error == null && getSocket() instanceof HandshakeBoundedSocket bounded) {
+                error = bounded.refusal(); // the library reports no plain I/O error from its read loop
+            }
+            finish(code, reason == null ? "" : reason, remote, error);
         }
 
         void finish(int code, String reason, boolean remote, Throwable error) {

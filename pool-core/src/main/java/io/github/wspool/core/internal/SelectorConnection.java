@@ -61,6 +61,12 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             Pattern.compile("Invalid status code received: (\\d{3}) Status line: (.*)");
     /** How long a close the engine started waits for the server to close the TCP connection. */
     static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /**
+     * The most bytes a server may send before its opening-handshake response is complete (a real one is well under
+     * 8 KiB). Java-WebSocket's engine buffers an incomplete response without bound, copying it whole on every read;
+     * this stops a server that streams a never-ending response head long before the connect timeout would.
+     */
+    static final int MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
 
     private final SelectorTransport transport;
     private final SelectorLoop loop;
@@ -88,6 +94,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private boolean connecting;
     private boolean wantWrite;
     private boolean opened;
+    private long handshakeBytes; // bytes given to the engine before the handshake completed
 
     SelectorConnection(SelectorTransport transport, SelectorLoop loop, URI uri, TransportOptions options,
                        TransportListener listener, CallbackSequence callbacks) {
@@ -237,6 +244,15 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     void decode(ByteBuffer plain) {
         if (finished.get() || !plain.hasRemaining()) {
             return;
+        }
+        if (!opened) {
+            if (handshakeBytes > MAX_HANDSHAKE_RESPONSE_BYTES) { // earlier reads did not complete the response
+                failed(new EndpointConnectException(uri, "the server sent " + handshakeBytes + " bytes without"
+                        + " completing its handshake response (at most " + MAX_HANDSHAKE_RESPONSE_BYTES + ")", 0,
+                        null));
+                return;
+            }
+            handshakeBytes += plain.remaining();
         }
         engine.decode(plain);
         if (!opened && engine.isFlushAndClose() && !finished.get()) {

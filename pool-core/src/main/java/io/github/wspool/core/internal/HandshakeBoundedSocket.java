@@ -1,0 +1,109 @@
+package io.github.wspool.core.internal;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import javax.net.SocketFactory;
+
+/**
+ * A plain socket whose input fails once the server has sent more than a bound before the opening handshake
+ * completed. Java-WebSocket's engine buffers an incomplete handshake response without bound (and copies it whole on
+ * every read), so a server streaming a never-ending response head would otherwise hold memory and CPU until the
+ * connect timeout. The transport calls {@link #handshakeDone()} when the connection opens; from then on bytes flow
+ * unchecked.
+ */
+final class HandshakeBoundedSocket extends Socket {
+
+    /** The most bytes a server may send before its handshake response is complete (a real one is under 8 KiB). */
+    static final int MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
+
+    /** Creates unconnected bounded sockets, for {@link AbortableSocketFactory}. */
+    static final SocketFactory FACTORY = new SocketFactory() {
+        @Override
+        public Socket createSocket() {
+            return new HandshakeBoundedSocket();
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) {
+            throw new UnsupportedOperationException("only unconnected sockets are created here");
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) {
+            throw new UnsupportedOperationException("only unconnected sockets are created here");
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) {
+            throw new UnsupportedOperationException("only unconnected sockets are created here");
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) {
+            throw new UnsupportedOperationException("only unconnected sockets are created here");
+        }
+    };
+
+    private volatile boolean handshakeDone;
+    private volatile IOException refusal;
+    private long count; // bytes read before the handshake completed; the client's reading thread only
+
+    void handshakeDone() {
+        handshakeDone = true;
+    }
+
+    /**
+     * Why the input was cut off, or {@code null}. Java-WebSocket reports only TLS errors from its read loop, so the
+     * transport asks here.
+     */
+    IOException refusal() {
+        return refusal;
+    }
+
+    @Override
+    public InputStream getInputStream() throws IOException {
+        return new Counting(super.getInputStream());
+    }
+
+    /** Counts bytes read until the handshake is done; fails the read that passes the bound. */
+    private final class Counting extends FilterInputStream {
+
+        Counting(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                counted(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                counted(n);
+            }
+            return n;
+        }
+
+        private void counted(int n) throws IOException {
+            if (handshakeDone) {
+                return;
+            }
+            count += n;
+            if (count > MAX_HANDSHAKE_RESPONSE_BYTES) {
+                IOException e = new IOException("the server sent " + count + " bytes without completing its handshake"
+                        + " response (at most " + MAX_HANDSHAKE_RESPONSE_BYTES + ")");
+                refusal = e;
+                throw e;
+            }
+        }
+    }
+}
