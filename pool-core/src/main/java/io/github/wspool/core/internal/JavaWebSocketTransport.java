@@ -6,6 +6,8 @@ import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.core.spi.TransportOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -17,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.client.WebSocketClient;
@@ -169,6 +172,18 @@ public final class JavaWebSocketTransport implements Transport {
             if (options.tls().verifyHostname()) {
                 super.onSetSSLParameters(sslParameters);
             }
+            // Handshake here, on the client's own thread, before the library starts its reader and writer: left to
+            // them, both race into the handshake, and when the reader loses it reports a bare close without the
+            // SSLHandshakeException (the library passes only TLS errors to onError). Thrown from here, the
+            // library reports it through onError before the close, every time.
+            if (getSocket() instanceof SSLSocket ssl) {
+                ssl.setSSLParameters(sslParameters);
+                try {
+                    ssl.startHandshake();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
         }
 
         @Override
@@ -216,7 +231,8 @@ public final class JavaWebSocketTransport implements Transport {
         @Override
         public void onError(Exception ex) {
             if (firstError == null) {
-                firstError = ex;
+                // unwrap the TLS handshake failure thrown from onSetSSLParameters
+                firstError = ex instanceof UncheckedIOException u ? u.getCause() : ex;
             }
         }
 
