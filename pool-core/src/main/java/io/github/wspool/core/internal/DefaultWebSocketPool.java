@@ -534,7 +534,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                     shareWithWaiters(c);
                 }
             } else {
-                dropShare(c, ticker.read()); // the waiter settled meanwhile (timed out, cancelled): give it back
+                dropShare(c); // the waiter settled meanwhile (timed out, cancelled): give it back
             }
             return w;
         }
@@ -602,11 +602,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * A connection that changed state while being joined is left again.
      */
     private ManagedConnection joinShared(EndpointState e) {
-        long now = ticker.read();
         while (true) {
             ManagedConnection best = null;
             for (ManagedConnection c : e.connections()) {
-                if (joinable(c, now) && c.leases() < maxLeases && (best == null || c.leases() < best.leases())) {
+                if (joinable(c) && c.leases() < maxLeases && (best == null || c.leases() < best.leases())) {
                     best = c;
                 }
             }
@@ -623,21 +622,21 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /** Whether another lease may share {@code c}: it is leased, healthy, open, not expiring, not marked. */
-    private boolean joinable(ManagedConnection c, long now) {
-        return c.state() == ACTIVE && c.leases() >= 1 && !c.invalidated && !closed && now - c.expiresAt < 0
+    private boolean joinable(ManagedConnection c) {
+        return c.state() == ACTIVE && c.leases() >= 1 && !c.invalidated && !closed && !c.expired
                 && c.endpoint.healthy() && c.isOpen();
     }
 
     /** Leaves a share that was taken for nobody; if it was the last, the connection goes on as on release. */
     private void undoJoin(ManagedConnection c) {
         if (c.leaveShare() == 0) {
-            lastLeaseGone(c, ticker.read());
+            lastLeaseGone(c);
         }
     }
 
     /** Hands spare shares of an ACTIVE shared connection to waiters, oldest first. */
     private void shareWithWaiters(ManagedConnection c) {
-        while (pending.get() > 0 && joinable(c, ticker.read())) {
+        while (pending.get() > 0 && joinable(c)) {
             if (!c.tryJoin(maxLeases)) {
                 return;
             }
@@ -680,7 +679,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (w.isDone() || !w.accepts(c.endpoint)) {
             return false;
         }
-        long now = ticker.read();
+        long now = events.enabled() || leakThresholdNanos > 0 ? ticker.read() : UNTIMED;
         c.endpoint.activeLeases.incrementAndGet();
         Lease lease = new Lease(c, now);
         if (leakThresholdNanos > 0) {
@@ -697,7 +696,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     private void acquired(ManagedConnection c, long start, long now) {
         if (events.enabled()) {
-            Duration waited = start == UNTIMED ? Duration.ZERO : Duration.ofNanos(now - start);
+            Duration waited = start == UNTIMED || now == UNTIMED ? Duration.ZERO : Duration.ofNanos(now - start);
             AcquireEvent event = new AcquireEvent(name, c.id, c.endpoint, waited);
             events.publish("onAcquire", event, PoolListener::onAcquire);
         }
@@ -817,7 +816,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     public void release(Lease lease) {
         ManagedConnection c = lease.connection;
         messaging.released(lease); // first: nothing of this holder's may reach the next one
-        long now = ticker.read();
+        // No clock read unless someone looks at the time: the housekeeper timestamps the use (markUsed) and marks
+        // expiry (c.expired) on its sweeps instead.
+        long now = events.enabled() || leakThresholdNanos > 0 ? ticker.read() : UNTIMED;
         if (leakThresholdNanos > 0) {
             LeakWatch watch = unwatch(lease);
             if (watch != null && watch.reported) {
@@ -825,21 +826,22 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                         TimeUnit.NANOSECONDS.toMillis(now - lease.acquiredAt));
             }
         }
-        c.lastUsedAt = now;
+        c.markUsed();
         c.endpoint.activeLeases.decrementAndGet();
         if (events.enabled()) {
-            Duration held = lease.acquiredAt == UNTIMED ? Duration.ZERO : Duration.ofNanos(now - lease.acquiredAt);
+            Duration held = lease.acquiredAt == UNTIMED || now == UNTIMED ? Duration.ZERO
+                    : Duration.ofNanos(now - lease.acquiredAt);
             ReleaseEvent event = new ReleaseEvent(name, c.id, c.endpoint, held);
             events.publish("onRelease", event, PoolListener::onRelease);
         }
-        dropShare(c, now);
+        dropShare(c);
         if (closed) {
             signalShutdownProgress();
         }
     }
 
     /** One lease of {@code c} ended: with shared connections, others may still hold it. */
-    private void dropShare(ManagedConnection c, long now) {
+    private void dropShare(ManagedConnection c) {
         if (multiplexed) {
             if (c.leaveShare() > 0) {
                 if (pending.get() > 0) {
@@ -848,14 +850,14 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 return;
             }
         }
-        lastLeaseGone(c, now);
+        lastLeaseGone(c);
     }
 
     /** Decides what happens to a connection whose last lease ended: passed on, made READY, or recycled. */
-    private void lastLeaseGone(ManagedConnection c, long now) {
+    private void lastLeaseGone(ManagedConnection c) {
         ConnectionState s = c.state();
         if (s == ACTIVE) {
-            RecycleReason reason = recycleReasonOnRelease(c, now);
+            RecycleReason reason = recycleReasonOnRelease(c);
             if (reason == null) {
                 offer(c);
                 s = null; // passed on: no longer ours to look at
@@ -871,7 +873,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
     }
 
-    private RecycleReason recycleReasonOnRelease(ManagedConnection c, long now) {
+    private RecycleReason recycleReasonOnRelease(ManagedConnection c) {
         if (closed) {
             return RecycleReason.SHUTDOWN;
         }
@@ -890,8 +892,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (!c.isOpen()) {
             return RecycleReason.PEER_CLOSED;
         }
-        if (now - c.expiresAt >= 0) {
-            return RecycleReason.LIFETIME;
+        if (c.expired) {
+            return RecycleReason.LIFETIME; // the housekeeper saw its lifetime pass while it was leased
         }
         return null;
     }
@@ -1586,6 +1588,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * opened to restore {@code minConnections} and to serve waiters, and probes to unhealthy endpoints, as far as
      * backoff allows.
      *
+     * <p>Releases do not read the clock: a connection released since the last pass has its {@linkplain
+     * ManagedConnection#markUsed used flag} up, and this pass takes the flag and counts {@code now} as its last use.
+     * So idle time is measured from the first pass after the last use: never early, and late by at most the time
+     * between two passes (at most 5 s, {@code MAX_MAINTENANCE_DELAY}). A connection past its lifetime is
+     * marked {@code expired} here, so that the release of a leased one recycles it without a clock read; the pass
+     * is scheduled for the earliest lifetime end, leased connections included.
+     *
      * @return nanoseconds until the next pass has something to do (bounded to [1 ms, 5 s])
      */
     long maintain(long now) {
@@ -1597,10 +1606,14 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         int min = pooling ? config.minConnections() : 0;
         for (EndpointState e : endpoints.array()) {
             for (ManagedConnection c : e.connections()) {
+                if (c.takeUsed()) {
+                    c.lastUsedAt = now; // released since the last pass
+                }
                 ConnectionState s = c.state();
-                if (s == READY || s == IDLE) {
+                if (s == READY || s == IDLE || s == ACTIVE) {
                     if (now - c.expiresAt >= 0) {
-                        if (c.transition(s, RECYCLING)) {
+                        c.expired = true; // before the CAS: whoever wins it recycles the connection on release
+                        if (s != ACTIVE && c.transition(s, RECYCLING)) {
                             recycle(c, RecycleReason.LIFETIME);
                             continue;
                         }

@@ -16,6 +16,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * moves it on; that is the whole of the exclusivity guarantee, so there is no lock here. Timestamps are written by
  * the owner or the housekeeper and read racily (volatile) by the other: a stale read only delays an expiry by one
  * maintenance round.
+ *
+ * <p>The acquire/release fast path reads no clock. A release only raises {@link #markUsed() the used flag}; the
+ * housekeeper, which reads the clock once per sweep anyway, turns a raised flag into {@link #lastUsedAt} = the
+ * sweep's time, and marks a connection {@link #expired} once its lifetime has passed, so that the release of a
+ * leased one recycles it without looking at the time. Both are therefore as precise as the sweeps: idle time counts
+ * from the first sweep after the last use (never early, at most one sweep interval late), and a leased connection
+ * past its lifetime is recycled on the first release after a sweep saw it expired.
  */
 final class ManagedConnection {
 
@@ -24,6 +31,7 @@ final class ManagedConnection {
     private static final VarHandle LISTENERS;
     private static final VarHandle PENDING_REQUESTS;
     private static final VarHandle MAILBOX;
+    private static final VarHandle USED;
     private static final Lease[] NO_LEASES = new Lease[0];
 
     static {
@@ -35,6 +43,7 @@ final class ManagedConnection {
             PENDING_REQUESTS = lookup.findVarHandle(ManagedConnection.class, "pendingRequests",
                     ConcurrentHashMap.class);
             MAILBOX = lookup.findVarHandle(ManagedConnection.class, "mailbox", Mailbox.class);
+            USED = lookup.findVarHandle(ManagedConnection.class, "used", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -60,7 +69,16 @@ final class ManagedConnection {
     volatile RecycleReason brokenReason = RecycleReason.UNHEALTHY;
 
     volatile long expiresAt = Long.MAX_VALUE;
+    /**
+     * Set by the housekeeper once {@link #expiresAt} has passed (the release path reads this flag, not the clock);
+     * never cleared.
+     */
+    volatile boolean expired;
+    /** When the connection was last seen in use: opened, or the housekeeper's sweep that found {@link #used}. */
     volatile long lastUsedAt;
+    /** Released since the housekeeper last looked: written with release semantics on the fast path, no fence. */
+    @SuppressWarnings("unused") // accessed through USED
+    private boolean used;
     volatile long nextPingAt = Long.MAX_VALUE;
     volatile long lastPingSentAt;
     /** A ping is out and its pong not back yet (housekeeper writes, transport thread clears). */
@@ -95,6 +113,16 @@ final class ManagedConnection {
         this.endpoint = endpoint;
         this.owner = owner;
         this.lastUsedAt = now;
+    }
+
+    /** Records a use for the housekeeper: a plain store with release semantics (no fence), no clock read. */
+    void markUsed() {
+        USED.setRelease(this, true);
+    }
+
+    /** The housekeeper takes the used flag: whether the connection was released since the last call. */
+    boolean takeUsed() {
+        return (boolean) USED.getAcquire(this) && (boolean) USED.getAndSet(this, false);
     }
 
     ConnectionOwner owner() {
