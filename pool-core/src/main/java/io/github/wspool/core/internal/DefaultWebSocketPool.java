@@ -163,6 +163,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /** Waiters that need one particular endpoint (sticky affinity); while zero, handoff is a plain poll. */
     private final AtomicInteger constrainedWaiters = new AtomicInteger();
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    /** Per thread, the connection it last released: its next acquire tries that one first. */
+    private final RecentConnection recent = new RecentConnection();
     private final AtomicInteger connectionSequence = new AtomicInteger();
 
     private volatile boolean closed;
@@ -573,13 +575,17 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /**
-     * Takes an available connection of {@code e} that is still open. One that died without the pool hearing of it yet
-     * (the close callback is on its way) is recycled and the next one is tried, so the caller never gets a dead lease
-     * from the fast path.
+     * Takes an available connection of {@code e} that is still open: the one this thread released last if it is of
+     * {@code e} and still available (thread-affine: no other thread is likely to touch it), else the first available
+     * in {@code e}'s array. One that died without the pool hearing of it yet (the close callback is on its way) is
+     * recycled and the next one is tried, so the caller never gets a dead lease from the fast path.
      */
     private ManagedConnection takeLive(EndpointState e) {
         while (true) {
-            ManagedConnection c = e.takeAvailable();
+            ManagedConnection c = takeRecent(e);
+            if (c == null) {
+                c = e.takeAvailable();
+            }
             if (c == null) {
                 return multiplexed ? joinShared(e) : null;
             }
@@ -595,6 +601,16 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 recycle(c, RecycleReason.PEER_CLOSED);
             }
         }
+    }
+
+    /** The connection this thread released last, taken (→ ACTIVE) if it belongs to {@code e} and is available. */
+    private ManagedConnection takeRecent(EndpointState e) {
+        ManagedConnection c = recent.get();
+        if (c == null || c.endpoint != e) {
+            return null;
+        }
+        ConnectionState s = c.state();
+        return s.isAvailable() && c.transition(s, ACTIVE) ? c : null;
     }
 
     /**
@@ -660,27 +676,20 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * time it started is the lease's start too (one clock read fewer per acquire).
      */
     private Lease lease(ManagedConnection c, long start) {
-        long now = start;
-        c.endpoint.activeLeases.incrementAndGet();
-        Lease lease = new Lease(c, now);
-        acquired(c, start, now);
+        Lease lease = new Lease(c, start);
+        acquired(c, start, start);
         if (leakThresholdNanos > 0) {
             watchForLeak(lease);
         }
         return lease;
     }
 
-    /**
-     * Tries to hand an ACTIVE connection the caller owns to a waiter. The lease is counted before the waiter can see
-     * it (so the count never dips below zero when the waiter releases at once) and un-counted if the waiter had
-     * already settled.
-     */
+    /** Tries to hand an ACTIVE connection the caller owns to a waiter; {@code false} if the waiter had settled. */
     private boolean handOver(ManagedConnection c, Waiter w) {
         if (w.isDone() || !w.accepts(c.endpoint)) {
             return false;
         }
         long now = events.enabled() || leakThresholdNanos > 0 ? ticker.read() : UNTIMED;
-        c.endpoint.activeLeases.incrementAndGet();
         Lease lease = new Lease(c, now);
         if (leakThresholdNanos > 0) {
             watchForLeak(lease); // before the waiter can see (and release) it
@@ -690,7 +699,6 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             return true;
         }
         unwatch(lease);
-        c.endpoint.activeLeases.decrementAndGet();
         return false;
     }
 
@@ -827,7 +835,6 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             }
         }
         c.markUsed();
-        c.endpoint.activeLeases.decrementAndGet();
         if (events.enabled()) {
             Duration held = lease.acquiredAt == UNTIMED || now == UNTIMED ? Duration.ZERO
                     : Duration.ofNanos(now - lease.acquiredAt);
@@ -859,7 +866,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (s == ACTIVE) {
             RecycleReason reason = recycleReasonOnRelease(c);
             if (reason == null) {
-                offer(c);
+                if (offer(c)) {
+                    recent.put(c); // available again: this thread tries it first on its next acquire
+                }
                 s = null; // passed on: no longer ours to look at
             } else if (c.transition(ACTIVE, RECYCLING)) {
                 recycle(c, reason);
@@ -901,8 +910,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /**
      * Makes an ACTIVE connection that the caller owns available again: to the oldest waiter that can use it (it stays
      * ACTIVE), else READY. See the class comment for why waiters are looked for again after READY.
+     *
+     * @return whether it was made READY (not handed to a waiter, not found broken)
      */
-    private void offer(ManagedConnection c) {
+    private boolean offer(ManagedConnection c) {
         while (true) {
             while (c.state() == ACTIVE && pending.get() > 0) {
                 Waiter w = nextWaiterFor(c);
@@ -916,10 +927,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                     if (multiplexed) {
                         shareWithWaiters(c);
                     }
-                    return;
+                    return false;
                 }
                 if (multiplexed && c.leaveShare() > 0) {
-                    return; // someone joined meanwhile: theirs now, their release decides
+                    return false; // someone joined meanwhile: theirs now, their release decides
                 }
             }
             if (!c.transition(ACTIVE, READY)) {
@@ -927,10 +938,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 if (c.transition(UNHEALTHY, RECYCLING)) {
                     recycle(c, c.brokenReason);
                 }
-                return;
+                return false;
             }
             if (!hasWaiterFor(c) || !c.transition(READY, ACTIVE)) {
-                return;
+                return true;
             }
             // a waiter arrived between the search and READY, and we took the connection back: hand it over
         }
@@ -1249,7 +1260,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 return;
             }
             if (hasWaiterFor(c) && c.transition(READY, ACTIVE)) {
-                offer(c);
+                offer(c); // whether it ends READY again does not matter here
             } else if (!pooling && c.transition(READY, RECYCLING)) {
                 recycle(c, RecycleReason.NOT_POOLED); // nobody is waiting for it, and unpooled connections are not kept
                 return;
@@ -1506,7 +1517,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             }
             e.startDraining();
             log.info("[{}] removing endpoint {}: draining {} connection(s), {} leased, up to {} ms", name, e,
-                    e.slots.get(), e.activeLeases.get(), drainTimeout.toMillis());
+                    e.slots.get(), e.activeLeases(), drainTimeout.toMillis());
             for (ManagedConnection c : e.connections()) {
                 ConnectionState s = c.state();
                 if (s.isAvailable() && c.transition(s, RECYCLING)) {
@@ -1985,7 +1996,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 }
             }
             perEndpoint.add(new EndpointStats(e.uri(), e.weight(), e.healthy(), e.slots.get(),
-                    Math.max(0, e.activeLeases.get()), available, e.lastFailure(), Duration.ofNanos(e.latencyNanos()),
+                    e.activeLeases(), available, e.lastFailure(), Duration.ofNanos(e.latencyNanos()),
                     e.breakerState()));
         }
         return PoolStats.of(counts, Math.max(0, pending.get()), perEndpoint);
@@ -2156,7 +2167,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private int activeLeases() {
         int n = 0;
         for (EndpointState e : endpoints.array()) {
-            n += e.activeLeases.get();
+            n += e.activeLeases();
         }
         return n;
     }
