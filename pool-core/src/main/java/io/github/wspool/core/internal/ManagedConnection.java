@@ -33,11 +33,12 @@ final class ManagedConnection {
     private static final VarHandle MAILBOX;
     private static final VarHandle USED;
     private static final Lease[] NO_LEASES = new Lease[0];
+    private static final ConnectionState[] STATES = ConnectionState.values();
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(ManagedConnection.class, "state", ConnectionState.class);
+            STATE = lookup.findVarHandle(ManagedConnection.class, "state", int.class);
             LEASES = lookup.findVarHandle(ManagedConnection.class, "leases", int.class);
             LISTENERS = lookup.findVarHandle(ManagedConnection.class, "listeners", Lease[].class);
             PENDING_REQUESTS = lookup.findVarHandle(ManagedConnection.class, "pendingRequests",
@@ -53,7 +54,12 @@ final class ManagedConnection {
     final EndpointState endpoint;
     private final ConnectionOwner owner;
 
-    private volatile ConnectionState state = ConnectionState.INITIALIZING;
+    /**
+     * The {@link ConnectionState} by ordinal. An int, not the enum reference: a compare-and-set of a reference field
+     * pays the garbage collector's write barriers (G1: card marking with a StoreLoad fence for an old connection
+     * pointing at the enum constants), twice per acquire and release.
+     */
+    private volatile int state = ConnectionState.INITIALIZING.ordinal();
 
     /** The handle returned by {@code Transport.connect}, for aborting a connect in progress. */
     volatile TransportConnection handle;
@@ -130,7 +136,7 @@ final class ManagedConnection {
     }
 
     ConnectionState state() {
-        return state;
+        return STATES[state];
     }
 
     /**
@@ -144,7 +150,7 @@ final class ManagedConnection {
             owner.onIllegalTransition(this, from, to);
             return false;
         }
-        if (!STATE.compareAndSet(this, from, to)) {
+        if (!STATE.compareAndSet(this, from.ordinal(), to.ordinal())) {
             return false;
         }
         owner.onTransition(this, from, to);
@@ -244,7 +250,7 @@ final class ManagedConnection {
 
     /** Open and not on its way out: worth waiting for. */
     boolean isLive() {
-        ConnectionState s = state;
+        ConnectionState s = state();
         return !transportFinished && s != ConnectionState.RECYCLING && s != ConnectionState.CLOSED
                 && s != ConnectionState.FAILED;
     }
@@ -257,6 +263,6 @@ final class ManagedConnection {
 
     @Override
     public String toString() {
-        return id + "[" + state + "]";
+        return id + "[" + state() + "]";
     }
 }
