@@ -163,6 +163,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /** Waiters that need one particular endpoint (sticky affinity); while zero, handoff is a plain poll. */
     private final AtomicInteger constrainedWaiters = new AtomicInteger();
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    /** {@link #canOpenMore()}, asked by the selector only when it has several endpoints to choose from. */
+    private final BooleanSupplier poolHasRoom = this::canOpenMore;
     /** Per thread, the connection it last released: its next acquire tries that one first. */
     private final RecentConnection recent = new RecentConnection();
     private final AtomicInteger connectionSequence = new AtomicInteger();
@@ -355,6 +357,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 return lease(c, start);
             }
         }
+        return await(start, timeoutNanos, timeout, chosen, required);
+    }
+
+    /**
+     * The slow path of {@code acquire}: queue as a waiter and wait. Apart from the fast path so that the JIT inlines
+     * the fast path into the caller.
+     */
+    private PooledConnection await(long start, long timeoutNanos, Duration timeout, EndpointState chosen,
+                                   EndpointState required) {
         if (start == UNTIMED) {
             start = ticker.read(); // waiting: the wait is timed
         }
@@ -464,7 +475,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      */
     private EndpointState chooseForLease(long start) {
         EndpointSet.Snapshot snapshot = endpoints.snapshot();
-        EndpointState chosen = selector.forLease(snapshot, canOpenMore());
+        EndpointState chosen = selector.forLease(snapshot, poolHasRoom);
         if (chosen == null && !selector.anyUsable(snapshot)) {
             throw acquireFailed(start, noHealthyEndpoint(snapshot));
         }
@@ -478,7 +489,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             return home;
         }
         EndpointSet.Snapshot snapshot = endpoints.snapshot();
-        EndpointState chosen = selector.forLease(snapshot, canOpenMore());
+        EndpointState chosen = selector.forLease(snapshot, poolHasRoom);
         if (chosen == null) {
             chosen = selector.forHoming(snapshot);
         }
@@ -898,8 +909,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (c.invalidated) {
             return RecycleReason.INVALIDATED;
         }
-        if (!c.isOpen()) {
-            return RecycleReason.PEER_CLOSED;
+        if (c.transportFinished) {
+            return RecycleReason.PEER_CLOSED; // (one that closed unannounced is caught by the next take's isOpen())
         }
         if (c.expired) {
             return RecycleReason.LIFETIME; // the housekeeper saw its lifetime pass while it was leased
