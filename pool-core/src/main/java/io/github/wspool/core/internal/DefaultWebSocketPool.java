@@ -138,6 +138,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /** Leases one connection may carry at once; 1 = exclusive. Always 1 without pooling. */
     private final int maxLeases;
     private final boolean multiplexed;
+    /** Pooling with exclusive leases: a thread's acquire may take the connection it released last first. */
+    private final boolean threadAffine;
     private final Messaging messaging;
     private final long acquireTimeoutNanos;
     private final long idleAfterNanos;
@@ -196,6 +198,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.pooling = config.pooling();
         this.maxLeases = pooling ? config.maxLeasesPerConnection() : 1;
         this.multiplexed = maxLeases > 1;
+        this.threadAffine = pooling && !multiplexed;
         this.messaging = new Messaging(config, this, events);
         this.acquireTimeoutNanos = config.acquireTimeout().toNanos();
         this.idleAfterNanos = config.idleAfter().toNanos();
@@ -323,12 +326,45 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     @Override
     public PooledConnection acquire() {
-        return acquireNanos(null, acquireTimeoutNanos, config.acquireTimeout());
+        Lease recentLease = leaseRecent();
+        return recentLease != null ? recentLease : acquireNanos(null, acquireTimeoutNanos, config.acquireTimeout());
     }
 
     @Override
     public PooledConnection acquire(Duration timeout) {
-        return acquireNanos(null, timeoutNanos(timeout), timeout);
+        long nanos = timeoutNanos(timeout);
+        Lease recentLease = leaseRecent();
+        return recentLease != null ? recentLease : acquireNanos(null, nanos, timeout);
+    }
+
+    /**
+     * The fast path of an acquire without affinity key: the connection this thread released last, when the pool has
+     * a single endpoint (so there is no strategy choice to make), which is healthy, and the connection is available.
+     * {@code null} when anything calls for the general path, which tries the same connection again among the rest.
+     * Small on purpose, so that the JIT inlines it into the caller.
+     */
+    private Lease leaseRecent() {
+        if (!threadAffine) {
+            return null;
+        }
+        ManagedConnection c = recent.get();
+        if (c == null || closed) {
+            return null;
+        }
+        EndpointState e = c.endpoint;
+        EndpointState[] all = endpoints.array();
+        if (all.length != 1 || all[0] != e || !e.healthy()) {
+            return null;
+        }
+        ConnectionState s = c.state();
+        if (!s.isAvailable() || !c.transition(s, ACTIVE)) {
+            return null;
+        }
+        if (!c.isOpen()) {
+            retireDead(c);
+            return null;
+        }
+        return lease(c, events.enabled() || leakThresholdNanos > 0 ? ticker.read() : UNTIMED);
     }
 
     @Override
@@ -606,11 +642,16 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 }
                 return c;
             }
-            // ours either way: the close callback may have marked it UNHEALTHY meanwhile, expecting a holder to
-            // release it, and there is no holder
-            if (c.transition(ACTIVE, RECYCLING) || c.transition(UNHEALTHY, RECYCLING)) {
-                recycle(c, RecycleReason.PEER_CLOSED);
-            }
+            retireDead(c);
+        }
+    }
+
+    /** Recycles a connection just taken (ACTIVE, ours) that turned out closed. */
+    private void retireDead(ManagedConnection c) {
+        // ours either way: the close callback may have marked it UNHEALTHY meanwhile, expecting a holder to release
+        // it, and there is no holder
+        if (c.transition(ACTIVE, RECYCLING) || c.transition(UNHEALTHY, RECYCLING)) {
+            recycle(c, RecycleReason.PEER_CLOSED);
         }
     }
 
