@@ -755,7 +755,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     private void acquired(ManagedConnection c, long start, long now) {
-        if (events.enabled()) {
+        // an untimed start means nobody listened when the acquire began (a listener added since misses this one)
+        if (start != UNTIMED && events.enabled()) {
             Duration waited = start == UNTIMED || now == UNTIMED ? Duration.ZERO : Duration.ofNanos(now - start);
             AcquireEvent event = new AcquireEvent(name, c.id, c.endpoint, waited);
             events.publish("onAcquire", event, PoolListener::onAcquire);
@@ -878,7 +879,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         messaging.released(lease); // first: nothing of this holder's may reach the next one
         // No clock read unless someone looks at the time: the housekeeper timestamps the use (markUsed) and marks
         // expiry (c.expired) on its sweeps instead.
-        long now = events.enabled() || leakThresholdNanos > 0 ? ticker.read() : UNTIMED;
+        boolean publish = events.enabled();
+        long now = publish || leakThresholdNanos > 0 ? ticker.read() : UNTIMED;
         if (leakThresholdNanos > 0) {
             LeakWatch watch = unwatch(lease);
             if (watch != null && watch.reported) {
@@ -887,7 +889,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             }
         }
         c.markUsed();
-        if (events.enabled()) {
+        if (publish) {
             Duration held = lease.acquiredAt == UNTIMED || now == UNTIMED ? Duration.ZERO
                     : Duration.ofNanos(now - lease.acquiredAt);
             ReleaseEvent event = new ReleaseEvent(name, c.id, c.endpoint, held);
@@ -1515,6 +1517,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (c.transportFinished && c.state() == RECYCLING && c.transition(RECYCLING, CLOSED)) {
             EndpointState e = c.endpoint;
             e.remove(c);
+            recent.forget(c);
             freeSlot(e);
             if (e.isDraining()) {
                 finishDrainIfEmpty(e);

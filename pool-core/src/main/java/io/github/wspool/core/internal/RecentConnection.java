@@ -1,84 +1,68 @@
 package io.github.wspool.core.internal;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.ref.WeakReference;
-
 /**
  * Per thread, the connection that thread last released to the pool: its next acquire tries that one first (one CAS
  * on a connection no other thread is likely to touch) before it scans the endpoint's shared array. This is the
  * thread-affine fast path of HikariCP's {@code ConcurrentBag} and Stormpot's claim cache, cut down to one entry per
- * thread and pool.
+ * thread.
  *
  * <p>It is a hint, never an owner: the entry is taken by the same READY/IDLE → ACTIVE compare-and-set as any other
- * take, so a connection in another thread's cache can still be taken from the shared array, and a stale entry (the
+ * take, so a connection named here can still be taken from the shared array by another thread, and a stale entry (the
  * connection was taken, recycled or closed since) just fails its CAS. Per thread it is LIFO, which keeps the pool's
- * eviction order: connections no thread uses lately still age into IDLE and are evicted.
+ * eviction order: connections no thread used lately still age into IDLE and are evicted.
  *
- * <p>The entry holds the connection through a {@link WeakReference}, so that a thread that outlives its pool does not
- * keep the pool reachable (a connection references its pool); the reference object is replaced only when the thread's
- * connection changes, so the steady state allocates nothing. Virtual threads (JDK 21+) skip the cache: they are
- * usually one per task, and a thread-local map per task would cost more than the scan it saves.
+ * <p>Not a {@link ThreadLocal}: a thread-local lookup is a hash probe through the thread's map (and a collision with
+ * another thread-local, which depends on what else the thread holds, makes it a loop), and a thread that outlives
+ * the pool would keep the pool reachable. Instead each pool has a small array of entries indexed by thread id, each
+ * entry on its own cache line so that threads writing their entries do not contend. Threads whose ids collide share
+ * an entry: they may take each other's hint, which costs at most a failed CAS. Virtual threads (one per task) just
+ * share entries with each other, at no allocation.
+ *
+ * <p>Entries are read and written without ordering (plain accesses): a stale or torn view of a hint is harmless,
+ * because the state CAS decides, and a {@link ManagedConnection} read racily is safely initialised (its identity
+ * fields are final, its state volatile). An entry is written only when the thread's connection changes, so the
+ * steady state only reads.
  */
 final class RecentConnection {
 
-    /** {@code Thread.isVirtual()} where the JDK has it (21+), else {@code null}. */
-    private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
+    /** Array elements between two entries: 16 references span at least one 64-byte cache line. */
+    private static final int STRIDE = 16;
 
-    private final ThreadLocal<Slot> slots = new ThreadLocal<>();
+    private final ManagedConnection[] entries;
+    private final int mask;
 
-    /** One thread's entry; written and read by that thread only. */
-    private static final class Slot {
-        WeakReference<ManagedConnection> connection;
+    /** Entries for about four threads per processor, at least 16 (a power of two). */
+    RecentConnection() {
+        int wanted = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
+        int size = Integer.highestOneBit(wanted - 1) << 1;
+        this.entries = new ManagedConnection[size * STRIDE];
+        this.mask = size - 1;
     }
 
-    private static MethodHandle isVirtualHandle() {
-        try {
-            return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
-                    MethodType.methodType(boolean.class));
-        } catch (NoSuchMethodException | IllegalAccessException e) {
-            return null; // JDK 17-20: no virtual threads
-        }
+    private int index() {
+        long id = Thread.currentThread().getId();
+        return ((int) (id ^ (id >>> 32)) & mask) * STRIDE;
     }
 
-    private static boolean onVirtualThread() {
-        if (IS_VIRTUAL == null) {
-            return false;
-        }
-        try {
-            return (boolean) IS_VIRTUAL.invokeExact(Thread.currentThread());
-        } catch (Throwable e) {
-            throw new IllegalStateException("Thread.isVirtual() failed", e);
-        }
-    }
-
-    /** The calling thread's last released connection, or {@code null}; it may have been taken or closed since. */
+    /** The connection the calling thread released last, or {@code null}; it may have been taken or closed since. */
     ManagedConnection get() {
-        if (onVirtualThread()) {
-            return null; // before slots.get(): that would create the thread's map
-        }
-        Slot s = slots.get();
-        if (s == null) {
-            return null;
-        }
-        WeakReference<ManagedConnection> ref = s.connection;
-        return ref == null ? null : ref.get();
+        return entries[index()];
     }
 
     /** Records {@code c} as the calling thread's last released connection. */
     void put(ManagedConnection c) {
-        if (onVirtualThread()) {
-            return;
+        int i = index();
+        if (entries[i] != c) {
+            entries[i] = c;
         }
-        Slot s = slots.get();
-        if (s == null) {
-            s = new Slot();
-            slots.set(s);
-        }
-        WeakReference<ManagedConnection> ref = s.connection;
-        if (ref == null || !ref.refersTo(c)) {
-            s.connection = new WeakReference<>(c);
+    }
+
+    /** Forgets {@code c} wherever it is named, so that a closed connection is not kept reachable by a hint. */
+    void forget(ManagedConnection c) {
+        for (int i = 0; i < entries.length; i += STRIDE) {
+            if (entries[i] == c) {
+                entries[i] = null;
+            }
         }
     }
 }
