@@ -233,7 +233,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 : new CircuitBreakerStateMachine(breakerName, config.endpointBreakerConfig(), breakerClock);
         EndpointState e = new EndpointState(uri, weight, config.maxConnectionsPerEndpoint(),
                 config.maxConcurrentConnectsPerEndpoint(), breaker, backoff, LATENCY_DECAY_NANOS);
-        breaker.getEventPublisher().onStateTransition(t -> breakerTransition(e, t.getStateTransition()));
+        breaker.getEventPublisher().onStateTransition(t -> {
+            e.refreshHealth();
+            breakerTransition(e, t.getStateTransition());
+        });
+        e.refreshHealth(); // a breaker from the user's registry may have moved before the listener was there
         e.nextCheckAt = config.ticker().read(); // the first health check is due at once
         e.shareLimit = maxLeases;
         return e;
@@ -356,8 +360,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (all.length != 1 || all[0] != e || !e.healthy()) {
             return null;
         }
-        ConnectionState s = c.state();
-        if (!s.isAvailable() || !c.transition(s, ACTIVE)) {
+        if (!c.take()) {
             return null;
         }
         if (!c.isOpen()) {
@@ -658,11 +661,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /** The connection this thread released last, taken (→ ACTIVE) if it belongs to {@code e} and is available. */
     private ManagedConnection takeRecent(EndpointState e) {
         ManagedConnection c = recent.get();
-        if (c == null || c.endpoint != e) {
-            return null;
-        }
-        ConnectionState s = c.state();
-        return s.isAvailable() && c.transition(s, ACTIVE) ? c : null;
+        return c != null && c.endpoint == e && c.take() ? c : null;
     }
 
     /**
@@ -916,7 +915,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     /** Decides what happens to a connection whose last lease ended: passed on, made READY, or recycled. */
     private void lastLeaseGone(ManagedConnection c) {
-        ConnectionState s = c.state();
+        ConnectionState s = c.isActive() ? ACTIVE : c.state();
         if (s == ACTIVE) {
             RecycleReason reason = recycleReasonOnRelease(c);
             if (reason == null) {
@@ -940,11 +939,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (closed) {
             return RecycleReason.SHUTDOWN;
         }
-        if (c.endpoint.isDraining()) {
-            return RecycleReason.ENDPOINT_REMOVED;
-        }
-        if (!c.endpoint.healthy()) {
-            return RecycleReason.UNHEALTHY; // its endpoint is ejected or failing its check: do not pass it on
+        if (!c.endpoint.healthy()) { // one read: draining is one of the things that make an endpoint unhealthy
+            // removed, or ejected or failing its check: do not pass it on
+            return c.endpoint.isDraining() ? RecycleReason.ENDPOINT_REMOVED : RecycleReason.UNHEALTHY;
         }
         if (!pooling) {
             return RecycleReason.NOT_POOLED;
@@ -969,7 +966,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      */
     private boolean offer(ManagedConnection c) {
         while (true) {
-            while (c.state() == ACTIVE && pending.get() > 0) {
+            while (pending.get() > 0 && c.isActive()) {
                 Waiter w = nextWaiterFor(c);
                 if (w == null) {
                     break;
@@ -987,7 +984,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                     return false; // someone joined meanwhile: theirs now, their release decides
                 }
             }
-            if (!c.transition(ACTIVE, READY)) {
+            if (!c.makeReady()) {
                 // Broken meanwhile (the peer closed it): it is still ours, and nobody else will recycle it.
                 if (c.transition(UNHEALTHY, RECYCLING)) {
                     recycle(c, c.brokenReason);
@@ -1671,6 +1668,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         int open = slots.get();
         int min = pooling ? config.minConnections() : 0;
         for (EndpointState e : endpoints.array()) {
+            e.refreshHealth(); // event-driven anyway; this bounds the damage of a lost update to one pass
             for (ManagedConnection c : e.connections()) {
                 if (c.takeUsed()) {
                     c.lastUsedAt = now; // released since the last pass
@@ -1810,8 +1808,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
         if (failure == null) {
             e.checkFailures = 0;
-            if (e.checkFailing && ++e.checkPasses >= config.endpointHealthyThreshold()) {
-                e.checkFailing = false;
+            if (e.checkFailing() && ++e.checkPasses >= config.endpointHealthyThreshold()) {
+                e.checkFailing(false);
                 log.info("[{}] {} passed {} health check(s) in a row: healthy again", name, e, e.checkPasses);
                 if (events.enabled()) {
                     events.publish("onEndpointHealthChange", new EndpointHealthEvent(name, e, true, null),
@@ -1822,8 +1820,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             return;
         }
         e.checkPasses = 0;
-        if (!e.checkFailing && ++e.checkFailures >= config.endpointUnhealthyThreshold()) {
-            e.checkFailing = true;
+        if (!e.checkFailing() && ++e.checkFailures >= config.endpointUnhealthyThreshold()) {
+            e.checkFailing(true);
             EndpointConnectException cause = new EndpointConnectException(e.uri(), "health check "
                     + Endpoint.describe(url) + " failed " + e.checkFailures + " time(s) in a row: " + failure, 0, null);
             e.noteFailure(cause);

@@ -64,6 +64,7 @@ final class EndpointState implements Endpoint, EndpointView {
         this.breaker = breaker;
         this.backoff = backoff;
         this.latency = new PeakEwma(latencyDecayNanos);
+        refreshHealth();
     }
 
     @Override
@@ -85,13 +86,45 @@ final class EndpointState implements Endpoint, EndpointView {
         return this;
     }
 
+    /**
+     * {@code !draining && !checkFailing && breakerAllowsTraffic()}, kept up to date by {@link #refreshHealth()}: the
+     * acquire and release fast paths read this one field instead of following the breaker's state chain (five
+     * dependent loads just before the lifecycle CAS, which has to wait for all of them).
+     */
     @Override
     public boolean healthy() {
-        return !draining && !checkFailing && breakerAllowsTraffic();
+        return healthy;
+    }
+
+    private volatile boolean healthy;
+
+    /**
+     * Recomputes {@link #healthy()} from its inputs. Called after every change of an input: draining, the health
+     * check's verdict, and every breaker state transition (from the breaker's event, on the thread that made it),
+     * and by every housekeeping pass for good measure. It re-reads the inputs after writing and repeats if they
+     * moved, so that of two racing refreshes the last write always reflects the latest inputs.
+     */
+    void refreshHealth() {
+        while (true) {
+            boolean now = !draining && !checkFailing && breakerAllowsTraffic();
+            healthy = now;
+            if (now == (!draining && !checkFailing && breakerAllowsTraffic())) {
+                return;
+            }
+        }
     }
 
     /** Set while the endpoint's HTTP health check says it is down. */
-    volatile boolean checkFailing;
+    private volatile boolean checkFailing;
+
+    boolean checkFailing() {
+        return checkFailing;
+    }
+
+    void checkFailing(boolean failing) {
+        checkFailing = failing;
+        refreshHealth();
+    }
     /** HTTP health check bookkeeping, touched only by the pool's health-check thread and the housekeeper. */
     volatile boolean checkInFlight;
     volatile long nextCheckAt;
@@ -128,6 +161,7 @@ final class EndpointState implements Endpoint, EndpointView {
 
     void startDraining() {
         draining = true;
+        refreshHealth();
     }
 
     @Override
@@ -206,8 +240,7 @@ final class EndpointState implements Endpoint, EndpointView {
     /** Takes an available connection (READY or IDLE → ACTIVE), lowest index first; {@code null} if none. */
     ManagedConnection takeAvailable() {
         for (ManagedConnection c : connections) {
-            ConnectionState s = c.state();
-            if (s.isAvailable() && c.transition(s, ConnectionState.ACTIVE)) {
+            if (c.take()) {
                 return c;
             }
         }

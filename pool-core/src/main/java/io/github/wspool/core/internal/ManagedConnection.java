@@ -34,6 +34,18 @@ final class ManagedConnection {
     private static final VarHandle USED;
     private static final Lease[] NO_LEASES = new Lease[0];
     private static final ConnectionState[] STATES = ConnectionState.values();
+    private static final int READY = ConnectionState.READY.ordinal();
+    private static final int IDLE = ConnectionState.IDLE.ordinal();
+    private static final int ACTIVE = ConnectionState.ACTIVE.ordinal();
+
+    static {
+        // The fast path's moves (take, makeReady) skip the per-call lookup in the table: checked against it once here.
+        if (!ConnectionLifecycle.isLegal(ConnectionState.READY, ConnectionState.ACTIVE)
+                || !ConnectionLifecycle.isLegal(ConnectionState.IDLE, ConnectionState.ACTIVE)
+                || !ConnectionLifecycle.isLegal(ConnectionState.ACTIVE, ConnectionState.READY)) {
+            throw new ExceptionInInitializerError("the lifecycle table forbids a move of the acquire/release path");
+        }
+    }
 
     static {
         try {
@@ -155,6 +167,39 @@ final class ManagedConnection {
         }
         owner.onTransition(this, from, to);
         return true;
+    }
+
+    /**
+     * The take: READY or IDLE → ACTIVE, as {@link #transition} would do it (the table allows both; checked once,
+     * at class initialisation), in int comparisons on the state field.
+     *
+     * @return whether this call took the connection
+     */
+    boolean take() {
+        int s = state;
+        if ((s != READY && s != IDLE) || !STATE.compareAndSet(this, s, ACTIVE)) {
+            return false;
+        }
+        owner.onTransition(this, STATES[s], ConnectionState.ACTIVE);
+        return true;
+    }
+
+    /**
+     * ACTIVE → READY, as {@link #transition} would do it.
+     *
+     * @return whether this call made the change (it fails if the connection was found broken meanwhile)
+     */
+    boolean makeReady() {
+        if (!STATE.compareAndSet(this, ACTIVE, READY)) {
+            return false;
+        }
+        owner.onTransition(this, ConnectionState.ACTIVE, ConnectionState.READY);
+        return true;
+    }
+
+    /** Whether the state is ACTIVE: one int comparison. */
+    boolean isActive() {
+        return state == ACTIVE;
     }
 
     int leases() {
