@@ -580,13 +580,14 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
         ManagedConnection c = pooling ? takeAvailableFor(preferred, required) : null;
         if (c != null) {
-            if (handOver(c, w)) {
+            int token = c.token();
+            if (handOver(c, w, token)) {
                 waiters.remove(w);
                 if (multiplexed) {
                     shareWithWaiters(c);
                 }
             } else {
-                dropShare(c); // the waiter settled meanwhile (timed out, cancelled): give it back
+                dropShare(c, token); // the waiter settled meanwhile (timed out, cancelled): give it back
             }
             return w;
         }
@@ -697,7 +698,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /** Leaves a share that was taken for nobody; if it was the last, the connection goes on as on release. */
     private void undoJoin(ManagedConnection c) {
         if (c.leaveShare() == 0) {
-            lastLeaseGone(c);
+            lastLeaseGone(c, c.token()); // the last share: the holding is ours
         }
     }
 
@@ -708,7 +709,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 return;
             }
             Waiter w = nextWaiterFor(c);
-            if (w != null && handOver(c, w)) {
+            if (w != null && handOver(c, w, c.token())) {
                 continue;
             }
             undoJoin(c);
@@ -727,7 +728,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * time it started is the lease's start too (one clock read fewer per acquire).
      */
     private Lease lease(ManagedConnection c, long start) {
-        Lease lease = new Lease(c, start);
+        Lease lease = new Lease(c, start, c.token());
         acquired(c, start, start);
         if (leakThresholdNanos > 0) {
             watchForLeak(lease);
@@ -735,13 +736,16 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         return lease;
     }
 
-    /** Tries to hand an ACTIVE connection the caller owns to a waiter; {@code false} if the waiter had settled. */
-    private boolean handOver(ManagedConnection c, Waiter w) {
+    /**
+     * Tries to hand an ACTIVE connection the caller owns (the holding {@code token}) to a waiter; {@code false} if
+     * the waiter had settled, and the holding is still the caller's.
+     */
+    private boolean handOver(ManagedConnection c, Waiter w, int token) {
         if (w.isDone() || !w.accepts(c.endpoint)) {
             return false;
         }
         long now = events.enabled() || leakThresholdNanos > 0 ? ticker.read() : UNTIMED;
-        Lease lease = new Lease(c, now);
+        Lease lease = new Lease(c, now, token);
         if (leakThresholdNanos > 0) {
             watchForLeak(lease); // before the waiter can see (and release) it
         }
@@ -875,10 +879,25 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     @Override
     public void release(Lease lease) {
         ManagedConnection c = lease.connection;
-        messaging.released(lease); // first: nothing of this holder's may reach the next one
+        boolean publish = events.enabled();
+        int token;
+        if (multiplexed || publish || leakThresholdNanos > 0) {
+            // exactly-once right here: shares of one connection are told apart only by their leases, and events and
+            // leak bookkeeping happen before the release reaches the connection
+            token = lease.claim();
+            if (token < 0) {
+                return;
+            }
+        } else {
+            token = lease.token();
+            if (token < 0) {
+                return;
+            }
+            lease.markReleased(); // no CAS: the first move on the connection expects the token, and succeeds once
+        }
+        messaging.released(lease); // before the connection moves: nothing of this holder's may reach the next one
         // No clock read unless someone looks at the time: the housekeeper timestamps the use (markUsed) and marks
         // expiry (c.expired) on its sweeps instead.
-        boolean publish = events.enabled();
         long now = publish || leakThresholdNanos > 0 ? ticker.read() : UNTIMED;
         if (leakThresholdNanos > 0) {
             LeakWatch watch = unwatch(lease);
@@ -894,14 +913,14 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             ReleaseEvent event = new ReleaseEvent(name, c.id, c.endpoint, held);
             events.publish("onRelease", event, PoolListener::onRelease);
         }
-        dropShare(c);
+        dropShare(c, token);
         if (closed) {
             signalShutdownProgress();
         }
     }
 
-    /** One lease of {@code c} ended: with shared connections, others may still hold it. */
-    private void dropShare(ManagedConnection c) {
+    /** One lease of {@code c} (of the holding {@code token}) ended: with shared connections, others may still hold it. */
+    private void dropShare(ManagedConnection c, int token) {
         if (multiplexed) {
             if (c.leaveShare() > 0) {
                 if (pending.get() > 0) {
@@ -910,27 +929,34 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 return;
             }
         }
-        lastLeaseGone(c);
+        lastLeaseGone(c, token);
     }
 
-    /** Decides what happens to a connection whose last lease ended: passed on, made READY, or recycled. */
-    private void lastLeaseGone(ManagedConnection c) {
-        ConnectionState s = c.isActive() ? ACTIVE : c.state();
-        if (s == ACTIVE) {
+    /**
+     * Decides what happens to a connection whose last lease (of the holding {@code token}) ended: passed on, made
+     * READY, or recycled. Every move here expects the token, so a second release of the same lease changes nothing.
+     */
+    private void lastLeaseGone(ManagedConnection c, int token) {
+        if (c.isActive(token)) {
             RecycleReason reason = recycleReasonOnRelease(c);
             if (reason == null) {
-                if (offer(c)) {
+                if (offer(c, token)) {
                     recent.put(c); // available again: this thread tries it first on its next acquire
                 }
-                s = null; // passed on: no longer ours to look at
-            } else if (c.transition(ACTIVE, RECYCLING)) {
-                recycle(c, reason);
-                s = null;
-            } else {
-                s = c.state(); // broken while we decided
+                return; // passed on: no longer ours to look at
             }
+            if (c.transition(token, ACTIVE, RECYCLING)) {
+                recycle(c, reason);
+                return;
+            }
+            // broken while we decided
         }
-        if (s == UNHEALTHY && c.transition(UNHEALTHY, RECYCLING)) {
+        recycleIfBroken(c, token);
+    }
+
+    /** Recycles {@code c} if it went UNHEALTHY during the holding {@code token}: nobody else will. */
+    private void recycleIfBroken(ManagedConnection c, int token) {
+        if (c.transition(token, UNHEALTHY, RECYCLING)) {
             recycle(c, c.brokenReason);
         }
     }
@@ -962,38 +988,46 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * Makes an ACTIVE connection that the caller owns available again: to the oldest waiter that can use it (it stays
      * ACTIVE), else READY. See the class comment for why waiters are looked for again after READY.
      *
-     * @return whether it was made READY (not handed to a waiter, not found broken)
+     * <p>The caller holds the connection as the holding {@code token}; the first move here expects it (a new holding
+     * for a waiter, or READY), so only one release of a lease gets past it.
+     *
+     * @return whether it was made READY (not handed to a waiter, not found broken, not released twice)
      */
-    private boolean offer(ManagedConnection c) {
+    private boolean offer(ManagedConnection c, int token) {
         while (true) {
-            while (pending.get() > 0 && c.isActive()) {
-                Waiter w = nextWaiterFor(c);
-                if (w == null) {
-                    break;
-                }
-                if (multiplexed) {
-                    c.setLeases(1); // before the waiter can see (and release) it
-                }
-                if (handOver(c, w)) {
-                    if (multiplexed) {
-                        shareWithWaiters(c);
-                    }
+            if (pending.get() > 0) {
+                int next = c.handOn(token); // a new holding for the waiter; the connection stays ACTIVE
+                if (next < 0) {
+                    recycleIfBroken(c, token); // broken meanwhile; or not ours at all (a second release)
                     return false;
                 }
-                if (multiplexed && c.leaveShare() > 0) {
-                    return false; // someone joined meanwhile: theirs now, their release decides
+                token = next;
+                Waiter w;
+                while (c.isActive(token) && (w = nextWaiterFor(c)) != null) {
+                    if (multiplexed) {
+                        c.setLeases(1); // before the waiter can see (and release) it
+                    }
+                    if (handOver(c, w, token)) {
+                        if (multiplexed) {
+                            shareWithWaiters(c);
+                        }
+                        return false;
+                    }
+                    if (multiplexed && c.leaveShare() > 0) {
+                        return false; // someone joined meanwhile: theirs now, their release decides
+                    }
                 }
             }
-            if (!c.makeReady()) {
-                // Broken meanwhile (the peer closed it): it is still ours, and nobody else will recycle it.
-                if (c.transition(UNHEALTHY, RECYCLING)) {
-                    recycle(c, c.brokenReason);
-                }
+            if (!c.makeReady(token)) {
+                // Broken meanwhile (the peer closed it): it is still ours, and nobody else will recycle it. (Or, on a
+                // second release of the same lease, not ours at all: then this does nothing.)
+                recycleIfBroken(c, token);
                 return false;
             }
-            if (!hasWaiterFor(c) || !c.transition(READY, ACTIVE)) {
+            if (!hasWaiterFor(c) || !c.take()) {
                 return true;
             }
+            token = c.token();
             // a waiter arrived between the search and READY, and we took the connection back: hand it over
         }
     }
@@ -1310,8 +1344,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 }
                 return;
             }
-            if (hasWaiterFor(c) && c.transition(READY, ACTIVE)) {
-                offer(c); // whether it ends READY again does not matter here
+            if (hasWaiterFor(c) && c.take()) {
+                offer(c, c.token()); // whether it ends READY again does not matter here
             } else if (!pooling && c.transition(READY, RECYCLING)) {
                 recycle(c, RecycleReason.NOT_POOLED); // nobody is waiting for it, and unpooled connections are not kept
                 return;

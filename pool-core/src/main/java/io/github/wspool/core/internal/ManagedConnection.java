@@ -11,9 +11,19 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * One pooled connection: its lifecycle state, its transport handle and its timestamps.
  *
- * <p>The state changes only through {@link #transition}, a compare-and-set checked against
- * {@link ConnectionLifecycle}. Whoever wins the CAS to {@link ConnectionState#ACTIVE} owns the connection until it
- * moves it on; that is the whole of the exclusivity guarantee, so there is no lock here. Timestamps are written by
+ * <p>The state changes only by compare-and-set, each move checked against {@link ConnectionLifecycle} (per call in
+ * {@link #transition}, once at class initialisation for the lease cycle's own moves). Whoever wins the CAS to
+ * {@link ConnectionState#ACTIVE} owns the connection until it moves it on; that is the whole of the exclusivity
+ * guarantee, so there is no lock here.
+ *
+ * <p>The state word also counts takes: every READY/IDLE → ACTIVE (and every hand-over from one holder to the next)
+ * starts a new <i>holding</i>, and its number is the {@linkplain #token() token} of the lease made for it. The
+ * release's first move on the connection (to READY, to the next holder, to RECYCLING) is a CAS that expects that
+ * token, so it succeeds once: a second {@code close()} of the same lease, even racing the first, finds the token gone
+ * and changes nothing. That makes the release exactly-once without a CAS of its own on the lease. Tokens are 31 bits:
+ * a lease would have to outlive 2^31 later holdings of its connection to be mistaken for a current one.
+ *
+ * <p>Timestamps are written by
  * the owner or the housekeeper and read racily (volatile) by the other: a stale read only delays an expiry by one
  * maintenance round.
  *
@@ -26,7 +36,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class ManagedConnection {
 
-    private static final VarHandle STATE;
+    private static final VarHandle WORD;
     private static final VarHandle LEASES;
     private static final VarHandle LISTENERS;
     private static final VarHandle PENDING_REQUESTS;
@@ -37,6 +47,10 @@ final class ManagedConnection {
     private static final int READY = ConnectionState.READY.ordinal();
     private static final int IDLE = ConnectionState.IDLE.ordinal();
     private static final int ACTIVE = ConnectionState.ACTIVE.ordinal();
+    /** The state word: bits 0-7 the state's ordinal, bits 8-63 the holding count. */
+    private static final long STATE_MASK = 0xFF;
+    private static final long ONE_HOLDING = 1L << 8;
+    private static final int TOKEN_MASK = 0x7FFF_FFFF;
 
     static {
         // The fast path's moves (take, makeReady) skip the per-call lookup in the table: checked against it once here.
@@ -50,7 +64,7 @@ final class ManagedConnection {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(ManagedConnection.class, "state", int.class);
+            WORD = lookup.findVarHandle(ManagedConnection.class, "word", long.class);
             LEASES = lookup.findVarHandle(ManagedConnection.class, "leases", int.class);
             LISTENERS = lookup.findVarHandle(ManagedConnection.class, "listeners", Lease[].class);
             PENDING_REQUESTS = lookup.findVarHandle(ManagedConnection.class, "pendingRequests",
@@ -67,11 +81,11 @@ final class ManagedConnection {
     private final ConnectionOwner owner;
 
     /**
-     * The {@link ConnectionState} by ordinal. An int, not the enum reference: a compare-and-set of a reference field
-     * pays the garbage collector's write barriers (G1: card marking with a StoreLoad fence for an old connection
-     * pointing at the enum constants), twice per acquire and release.
+     * The {@link ConnectionState} by ordinal (bits 0-7) and the number of holdings so far (bits 8-63). Numbers, not
+     * the enum reference: a compare-and-set of a reference field pays the garbage collector's write barriers (G1:
+     * card marking with a StoreLoad fence for an old connection pointing at the enum constants).
      */
-    private volatile int state = ConnectionState.INITIALIZING.ordinal();
+    private volatile long word = ConnectionState.INITIALIZING.ordinal();
 
     /** The handle returned by {@code Transport.connect}, for aborting a connect in progress. */
     volatile TransportConnection handle;
@@ -148,7 +162,27 @@ final class ManagedConnection {
     }
 
     ConnectionState state() {
-        return STATES[state];
+        return STATES[(int) (word & STATE_MASK)];
+    }
+
+    private static int stateOf(long w) {
+        return (int) (w & STATE_MASK);
+    }
+
+    private static int tokenOf(long w) {
+        return (int) (w >>> 8) & TOKEN_MASK;
+    }
+
+    private static long with(long w, int state) {
+        return (w & ~STATE_MASK) | state;
+    }
+
+    /**
+     * The token of the current holding, for the lease the caller makes for it: read by the thread that just took
+     * the connection (or handed it on), which owns it, so nothing else moves it meanwhile.
+     */
+    int token() {
+        return tokenOf(word);
     }
 
     /**
@@ -162,11 +196,40 @@ final class ManagedConnection {
             owner.onIllegalTransition(this, from, to);
             return false;
         }
-        if (!STATE.compareAndSet(this, from.ordinal(), to.ordinal())) {
+        while (true) {
+            long w = word;
+            if (stateOf(w) != from.ordinal()) {
+                return false;
+            }
+            if (WORD.compareAndSet(this, w, with(w, to.ordinal()))) {
+                owner.onTransition(this, from, to);
+                return true;
+            }
+            // the word moved: the state (then the check above fails) or only the holding (the state is still
+            // from, e.g. ACTIVE handed to the next holder), and the move still applies
+        }
+    }
+
+    /**
+     * {@link #transition} for the release of the holding {@code token}: only while that holding lasts.
+     *
+     * @return {@code false} if the connection is not in {@code from} under that holding (released already, or moved)
+     */
+    boolean transition(int token, ConnectionState from, ConnectionState to) {
+        if (!ConnectionLifecycle.isLegal(from, to)) {
+            owner.onIllegalTransition(this, from, to);
             return false;
         }
-        owner.onTransition(this, from, to);
-        return true;
+        while (true) {
+            long w = word;
+            if (stateOf(w) != from.ordinal() || tokenOf(w) != token) {
+                return false;
+            }
+            if (WORD.compareAndSet(this, w, with(w, to.ordinal()))) {
+                owner.onTransition(this, from, to);
+                return true;
+            }
+        }
     }
 
     /**
@@ -176,8 +239,9 @@ final class ManagedConnection {
      * @return whether this call took the connection
      */
     boolean take() {
-        int s = state;
-        if ((s != READY && s != IDLE) || !STATE.compareAndSet(this, s, ACTIVE)) {
+        long w = word;
+        int s = stateOf(w);
+        if ((s != READY && s != IDLE) || !WORD.compareAndSet(this, w, with(w + ONE_HOLDING, ACTIVE))) {
             return false;
         }
         owner.onTransition(this, STATES[s], ConnectionState.ACTIVE);
@@ -185,22 +249,51 @@ final class ManagedConnection {
     }
 
     /**
-     * ACTIVE → READY, as {@link #transition} would do it.
+     * ACTIVE → READY at the end of the holding {@code token}, as {@link #transition(int, ConnectionState,
+     * ConnectionState)} would do it.
      *
-     * @return whether this call made the change (it fails if the connection was found broken meanwhile)
+     * @return whether this call made the change: not if the connection was found broken meanwhile (UNHEALTHY), nor if
+     *         the holding is over (a second release of the same lease)
      */
-    boolean makeReady() {
-        if (!STATE.compareAndSet(this, ACTIVE, READY)) {
-            return false;
+    boolean makeReady(int token) {
+        while (true) {
+            long w = word;
+            if (stateOf(w) != ACTIVE || tokenOf(w) != token) {
+                return false;
+            }
+            if (WORD.compareAndSet(this, w, with(w, READY))) {
+                owner.onTransition(this, ConnectionState.ACTIVE, ConnectionState.READY);
+                return true;
+            }
         }
-        owner.onTransition(this, ConnectionState.ACTIVE, ConnectionState.READY);
-        return true;
     }
 
-    /** Whether the state is ACTIVE: one int comparison. */
-    boolean isActive() {
-        return state == ACTIVE;
+    /**
+     * Hands an ACTIVE connection from the holding {@code token} to a new one (it stays ACTIVE: no state change, no
+     * event).
+     *
+     * @return the new holding's token, or -1 if the connection is not ACTIVE under {@code token}
+     */
+    int handOn(int token) {
+        while (true) {
+            long w = word;
+            if (stateOf(w) != ACTIVE || tokenOf(w) != token) {
+                return -1;
+            }
+            long next = w + ONE_HOLDING;
+            if (WORD.compareAndSet(this, w, next)) {
+                return tokenOf(next);
+            }
+        }
     }
+
+    /** Whether the connection is ACTIVE under the holding {@code token}. */
+    boolean isActive(int token) {
+        long w = word;
+        return stateOf(w) == ACTIVE && tokenOf(w) == token;
+    }
+
+
 
     int leases() {
         return leases;
