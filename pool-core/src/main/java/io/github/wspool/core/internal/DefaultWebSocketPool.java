@@ -76,13 +76,23 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>How a connection moves</h2>
  * <ul>
- *   <li><b>Acquire</b>: the {@link EndpointSelector} has the strategy pick an endpoint among those able to serve;
- *       that endpoint hands out an available connection by CAS (lowest index first, so a lightly loaded pool keeps
- *       reusing the same few connections and the surplus ages into IDLE). If it has none but has room, a connect
- *       starts there; the caller then waits in the FIFO wait queue.</li>
- *   <li><b>Release</b> hands the connection straight to the oldest waiter that can use it (it stays ACTIVE, no
- *       barging), or makes it READY, or recycles it (expired, invalidated, broken, endpoint removed, not pooling,
- *       pool closing).</li>
+ *   <li><b>Acquire</b>: first the connection the calling thread released last ({@link RecentConnection}: one CAS on
+ *       a connection other threads rarely touch), when the strategy has no choice to make (one endpoint) or chose
+ *       that connection's endpoint. Otherwise the {@link EndpointSelector} has the strategy pick an endpoint among
+ *       those able to serve; that endpoint hands out an available connection by CAS (lowest index first, so a
+ *       lightly loaded pool keeps reusing the same few connections and the surplus ages into IDLE). If it has none
+ *       but has room, a connect starts there; the caller then waits in the FIFO wait queue.</li>
+ *   <li><b>Release</b> hands the connection straight to the oldest waiter that can use it (it stays ACTIVE), or
+ *       makes it READY, or recycles it (expired, invalidated, broken, endpoint removed, not pooling, pool closing).
+ *       The release is exactly-once through the connection's state word (see {@link ManagedConnection}).</li>
+ *   <li><b>Bounded barging</b> (pooling with exclusive leases): a waiting caller first waits
+ *       {@link #BARGING_WINDOW_NANOS} (50 µs) during which releases do not wait for it: they make their connection
+ *       READY, and a running thread (usually the releasing one, straight back through its recent connection) takes
+ *       it. A thread wake-up costs tens of microseconds, so a handoff to a parked waiter on every release would make
+ *       every operation of a contended pool wait for one. Once past the window the waiter is <i>due</i>: it scans once
+ *       more, and every release hands its connection to the oldest due waiter, as a strict FIFO would. So no waiter
+ *       is passed over for longer than the window plus its own wake-up. Waiters without a thread to wake
+ *       ({@code acquireAsync}) and connections opened for waiters are never barged.</li>
  *   <li><b>Slots</b>: {@code slots} counts connections opening, open or closing; a connect reserves a slot before it
  *       starts and the slot is freed only when the connection reaches CLOSED (two-phase, as Jetty's pool).</li>
  *   <li><b>Housekeeping</b>: {@link #maintain(long)} is a function of "now" that returns the delay until it next has
@@ -90,9 +100,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <h2>The handoff race</h2>
- * A releaser that finds no waiter makes its connection READY and then looks for a waiter again; a waiter increments
- * the pending count, enqueues, and then scans once more. With volatile accesses on both sides one of them sees the
- * other, so a connection never sits READY while a waiter that could use it sleeps.
+ * A releaser that finds no (due) waiter makes its connection READY and then looks for a (due) waiter again; a waiter
+ * increments the pending count, enqueues, and then scans once more, and scans again right after it becomes due. With
+ * volatile accesses on both sides one of them sees the other, so a connection never sits READY while a due waiter
+ * that could use it sleeps (and a waiter in its window sleeps at most until the window ends).
  *
  * <h2>Demand accounting</h2>
  * {@code pending} counts waiters (decremented before a waiter is woken), {@code connecting} counts connects that
@@ -111,6 +122,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private static final long PROBE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int GOING_AWAY = 1001;
     private static final int NORMAL_CLOSURE = 1000;
+    /**
+     * How long a waiting caller lets running threads take released connections before releases are handed to it
+     * (bounded barging; see the class comment). Tens of microseconds: about one thread wake-up.
+     */
+    static final long BARGING_WINDOW_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     /** A start time that was not read: nobody would have looked at it (no listeners, no leak detection). */
     static final long UNTIMED = Long.MIN_VALUE;
     private static final LongUnaryOperator FULL_JITTER = bound -> ThreadLocalRandom.current().nextLong(bound + 1);
@@ -140,6 +156,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private final boolean multiplexed;
     /** Pooling with exclusive leases: a thread's acquire may take the connection it released last first. */
     private final boolean threadAffine;
+    /** {@link #BARGING_WINDOW_NANOS}, but for tests. */
+    private final long bargingWindowNanos;
     private final Messaging messaging;
     private final long acquireTimeoutNanos;
     private final long idleAfterNanos;
@@ -183,7 +201,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private volatile Thread healthThread;
     private volatile PoolScheduler.Cancellable nextMaintenance;
 
-    DefaultWebSocketPool(PoolConfig config, PoolScheduler scheduler, LongUnaryOperator backoffJitter) {
+    DefaultWebSocketPool(PoolConfig config, PoolScheduler scheduler, LongUnaryOperator backoffJitter,
+                         long bargingWindowNanos) {
+        this.bargingWindowNanos = bargingWindowNanos;
         this.config = config;
         this.name = config.name();
         this.ticker = config.ticker();
@@ -267,7 +287,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * (production: uniform in {@code [0, bound]}).
      */
     static DefaultWebSocketPool start(PoolConfig config, PoolScheduler scheduler, LongUnaryOperator backoffJitter) {
-        DefaultWebSocketPool pool = new DefaultWebSocketPool(config, scheduler, backoffJitter);
+        return start(config, scheduler, backoffJitter, BARGING_WINDOW_NANOS);
+    }
+
+    /** As {@link #start(PoolConfig, PoolScheduler, LongUnaryOperator)}, with another barging window (tests). */
+    static DefaultWebSocketPool start(PoolConfig config, PoolScheduler scheduler, LongUnaryOperator backoffJitter,
+                                      long bargingWindowNanos) {
+        DefaultWebSocketPool pool = new DefaultWebSocketPool(config, scheduler, backoffJitter, bargingWindowNanos);
         pool.begin();
         return pool;
     }
@@ -408,12 +434,29 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (start == UNTIMED) {
             start = ticker.read(); // waiting: the wait is timed
         }
-        Waiter w = enqueueWaiter(start, timeoutNanos, chosen, required);
+        // due at once where the pool does not barge, or where the caller would not even outwait the window
+        Waiter w = enqueueWaiter(start, timeoutNanos, chosen, required,
+                !threadAffine || timeoutNanos <= bargingWindowNanos);
         if (w.isDone()) {
             return joinLease(w, start);
         }
         try {
-            return w.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            long left = timeoutNanos;
+            if (!w.due && timeoutNanos > bargingWindowNanos) {
+                // The barging window: releases may go to running threads meanwhile. Then this caller is due, and
+                // from then on a release hands its connection to the oldest due waiter.
+                PooledConnection early = awaitWindow(w);
+                if (early != null) {
+                    return early;
+                }
+                w.due = true;
+                serveFromAvailable(w, chosen, required); // a release that saw it not yet due may have made one READY
+                if (w.isDone()) {
+                    return joinLease(w, start);
+                }
+                left = timeoutNanos - bargingWindowNanos;
+            }
+            return w.get(left, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             AcquireTimeoutException timeoutException = timeoutException(timeout, required);
             if (w.completeExceptionally(timeoutException)) {
@@ -432,6 +475,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             throw acquireFailed(start, interrupted);
         } catch (ExecutionException e) {
             throw acquireFailed(start, asPoolException(e.getCause()));
+        }
+    }
+
+    /** Waits out the barging window; the connection if one came meanwhile, else {@code null}. */
+    private PooledConnection awaitWindow(Waiter w) throws InterruptedException, ExecutionException {
+        try {
+            return w.get(bargingWindowNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException windowOver) {
+            return null;
         }
     }
 
@@ -477,7 +529,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                     return CompletableFuture.completedFuture(lease(c, start));
                 }
             }
-            w = enqueueWaiter(start, timeoutNanos, chosen, null);
+            w = enqueueWaiter(start, timeoutNanos, chosen, null, true); // no thread of its own to wake: due at once
         } catch (PoolException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -554,7 +606,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * Queues a waiter, then closes the handoff race (scan again), and starts a connect if the demand calls for one.
      * The returned waiter may already be settled.
      */
-    private Waiter enqueueWaiter(long start, long timeoutNanos, EndpointState preferred, EndpointState required) {
+    private Waiter enqueueWaiter(long start, long timeoutNanos, EndpointState preferred, EndpointState required,
+                                 boolean due) {
         int limit = config.maxPendingAcquires();
         // Without pooling the connect for this caller is claimed before the caller counts as pending, so that no
         // background opener sees an uncovered waiter and opens elsewhere: every acquire is exactly one pick.
@@ -564,7 +617,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             unclaimConnect(own);
             throw acquireFailed(start, new AcquireRejectedException(name, limit, stats()));
         }
-        Waiter w = new Waiter(this, start, timeoutNanos, required);
+        Waiter w = new Waiter(this, start, timeoutNanos, required, due);
         if (required != null) {
             constrainedWaiters.incrementAndGet();
         }
@@ -578,17 +631,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             startConnect(own, null, true);
             return w;
         }
-        ManagedConnection c = pooling ? takeAvailableFor(preferred, required) : null;
-        if (c != null) {
-            int token = c.token();
-            if (handOver(c, w, token)) {
-                waiters.remove(w);
-                if (multiplexed) {
-                    shareWithWaiters(c);
-                }
-            } else {
-                dropShare(c, token); // the waiter settled meanwhile (timed out, cancelled): give it back
-            }
+        if (pooling && serveFromAvailable(w, preferred, required)) {
             return w;
         }
         if (required != null) {
@@ -600,7 +643,29 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /**
-     * The waiter's own scan. A caller pinned to an endpoint looks there only. Otherwise: when the strategy's endpoint
+     * The waiter's own scan, to close the handoff race: hands {@code w} an available connection if there is one.
+     *
+     * @return whether a connection was found (handed to {@code w}, or given back if {@code w} had settled meanwhile)
+     */
+    private boolean serveFromAvailable(Waiter w, EndpointState preferred, EndpointState required) {
+        ManagedConnection c = takeAvailableFor(preferred, required);
+        if (c == null) {
+            return false;
+        }
+        int token = c.token();
+        if (handOver(c, w, token)) {
+            waiters.remove(w);
+            if (multiplexed) {
+                shareWithWaiters(c);
+            }
+        } else {
+            dropShare(c, token); // the waiter settled meanwhile (timed out, cancelled): give it back
+        }
+        return true;
+    }
+
+    /**
+     * The waiter's scan. A caller pinned to an endpoint looks there only. Otherwise: when the strategy's endpoint
      * has room to open a connection, only there (the connect there is the point: it is how a new or recovered
      * endpoint gets its share); else on any healthy endpoint, the strategy's first.
      */
@@ -708,7 +773,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (!c.tryJoin(maxLeases)) {
                 return;
             }
-            Waiter w = nextWaiterFor(c);
+            Waiter w = nextWaiterFor(c, false);
             if (w != null && handOver(c, w, c.token())) {
                 continue;
             }
@@ -840,35 +905,53 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         return watch;
     }
 
-    /** The oldest waiter that can use {@code c}, removed from the queue; {@code null} if none. */
-    private Waiter nextWaiterFor(ManagedConnection c) {
+    /**
+     * The oldest waiter that can use {@code c}, removed from the queue; {@code null} if none, or, with
+     * {@code dueOnly}, if that oldest one is still in its barging window (younger ones are not served before it).
+     */
+    private Waiter nextWaiterFor(ManagedConnection c, boolean dueOnly) {
         if (constrainedWaiters.get() == 0) {
-            Waiter w = waiters.poll();
-            if (w == null || w.accepts(c.endpoint)) {
-                return w;
-            }
-            if (!w.isDone()) {
-                waiters.add(w); // a pinned waiter slipped in meanwhile: put it back (at the tail) and search
+            while (true) {
+                Waiter w = waiters.peek();
+                if (w == null || (dueOnly && !w.due)) {
+                    return null;
+                }
+                if (!w.accepts(c.endpoint)) {
+                    break; // a pinned waiter slipped in meanwhile: search
+                }
+                if (waiters.remove(w)) { // the head: found at once
+                    return w;
+                }
             }
         }
         for (Waiter w : waiters) {
-            if (!w.isDone() && w.accepts(c.endpoint) && waiters.remove(w)) {
-                return w;
+            if (!w.isDone() && w.accepts(c.endpoint)) {
+                if (dueOnly && !w.due) {
+                    return null;
+                }
+                if (waiters.remove(w)) {
+                    return w;
+                }
             }
         }
         return null;
     }
 
-    private boolean hasWaiterFor(ManagedConnection c) {
+    /** Whether a waiter can use {@code c}; with {@code dueOnly}, whether the oldest that can is due. */
+    private boolean hasWaiterFor(ManagedConnection c, boolean dueOnly) {
         if (pending.get() == 0) {
             return false;
         }
         if (constrainedWaiters.get() == 0) {
-            return true;
+            if (!dueOnly) {
+                return true;
+            }
+            Waiter w = waiters.peek(); // due is set only once a waiter is queued: the head tells
+            return w != null && w.due;
         }
         for (Waiter w : waiters) {
             if (!w.isDone() && w.accepts(c.endpoint)) {
-                return true;
+                return !dueOnly || w.due;
             }
         }
         return false;
@@ -940,7 +1023,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (c.isActive(token)) {
             RecycleReason reason = recycleReasonOnRelease(c);
             if (reason == null) {
-                if (offer(c, token)) {
+                if (offer(c, token, threadAffine)) {
                     recent.put(c); // available again: this thread tries it first on its next acquire
                 }
                 return; // passed on: no longer ours to look at
@@ -988,14 +1071,17 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * Makes an ACTIVE connection that the caller owns available again: to the oldest waiter that can use it (it stays
      * ACTIVE), else READY. See the class comment for why waiters are looked for again after READY.
      *
+     * <p>With {@code barge}, only a waiter past its barging window gets it; while the oldest waiter is still in its
+     * window the connection goes READY, for whichever running thread asks first (the releasing thread, usually).
+     *
      * <p>The caller holds the connection as the holding {@code token}; the first move here expects it (a new holding
      * for a waiter, or READY), so only one release of a lease gets past it.
      *
      * @return whether it was made READY (not handed to a waiter, not found broken, not released twice)
      */
-    private boolean offer(ManagedConnection c, int token) {
+    private boolean offer(ManagedConnection c, int token, boolean barge) {
         while (true) {
-            if (pending.get() > 0) {
+            if (pending.get() > 0 && (!barge || hasWaiterFor(c, true))) {
                 int next = c.handOn(token); // a new holding for the waiter; the connection stays ACTIVE
                 if (next < 0) {
                     recycleIfBroken(c, token); // broken meanwhile; or not ours at all (a second release)
@@ -1003,7 +1089,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 }
                 token = next;
                 Waiter w;
-                while (c.isActive(token) && (w = nextWaiterFor(c)) != null) {
+                while (c.isActive(token) && (w = nextWaiterFor(c, barge)) != null) {
                     if (multiplexed) {
                         c.setLeases(1); // before the waiter can see (and release) it
                     }
@@ -1024,11 +1110,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 recycleIfBroken(c, token);
                 return false;
             }
-            if (!hasWaiterFor(c) || !c.take()) {
+            if (!hasWaiterFor(c, barge) || !c.take()) {
                 return true;
             }
             token = c.token();
-            // a waiter arrived between the search and READY, and we took the connection back: hand it over
+            // a (due) waiter arrived between the search and READY, and we took the connection back: hand it over
         }
     }
 
@@ -1344,8 +1430,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 }
                 return;
             }
-            if (hasWaiterFor(c) && c.take()) {
-                offer(c, c.token()); // whether it ends READY again does not matter here
+            if (hasWaiterFor(c, false) && c.take()) {
+                offer(c, c.token(), false); // opened for waiters: theirs, no barging; READY again or not, no matter
             } else if (!pooling && c.transition(READY, RECYCLING)) {
                 recycle(c, RecycleReason.NOT_POOLED); // nobody is waiting for it, and unpooled connections are not kept
                 return;
