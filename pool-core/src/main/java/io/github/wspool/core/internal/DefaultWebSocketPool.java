@@ -382,8 +382,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             return null;
         }
         EndpointState e = c.endpoint;
-        EndpointState[] all = endpoints.array();
-        if (all.length != 1 || all[0] != e || !e.healthy()) {
+        if (endpoints.sole() != e || !e.healthy()) {
             return null;
         }
         if (!c.take()) {
