@@ -23,13 +23,9 @@ class RecentConnectionTest {
     @Test
     void aThreadGetsBackTheConnectionItReleasedLastNotTheFirstFreeOne() {
         try (EngineHarness h = pooled(2)) {
-            PooledConnection first = h.pool.acquire();
-            PooledConnection second = h.pool.acquire();
-            String secondId = second.id();
-            first.close();
-            second.close(); // released last: the shared scan would find the first one first
+            String[] ids = takeBothReleaseTheSecondLast(h);
             try (PooledConnection again = h.pool.acquire()) {
-                assertEquals(secondId, again.id());
+                assertEquals(ids[1], again.id(), "released last: the shared scan would have found the first one");
             }
         }
     }
@@ -37,15 +33,10 @@ class RecentConnectionTest {
     @Test
     void aRecentConnectionThatDiedUnannouncedIsRecycledNotHandedOut() {
         try (EngineHarness h = pooled(2)) {
-            PooledConnection first = h.pool.acquire();
-            PooledConnection second = h.pool.acquire();
-            String firstId = first.id();
-            String secondId = second.id();
-            first.close();
-            second.close();
-            transportOf(h, secondId).dieSilently(); // the close callback has not arrived yet
+            String[] ids = takeBothReleaseTheSecondLast(h);
+            transportOf(h, ids[1]).dieSilently(); // the close callback has not arrived yet
             try (PooledConnection again = h.pool.acquire()) {
-                assertEquals(firstId, again.id(), "the live one, not the thread's dead recent one");
+                assertEquals(ids[0], again.id(), "the live one, not the thread's dead recent one");
             }
             assertEquals(1, h.recycledFor(RecycleReason.PEER_CLOSED));
         }
@@ -84,6 +75,16 @@ class RecentConnectionTest {
         assertNull(seenByNext.get(), "a thread on another entry has no recent connection");
         recent.forget(c);
         assertNull(recent.get(), "a closed connection is not kept reachable");
+    }
+
+    /** Takes both connections of a pool of two and releases them, the second last; returns their ids in order. */
+    private static String[] takeBothReleaseTheSecondLast(EngineHarness h) {
+        PooledConnection first = h.pool.acquire();
+        PooledConnection second = h.pool.acquire();
+        String[] ids = {first.id(), second.id()};
+        first.close();
+        second.close();
+        return ids;
     }
 
     private static InMemoryTransport.Connection transportOf(EngineHarness h, String connectionId) {

@@ -30,16 +30,27 @@ class ReleaseOnceTest {
                 .transport(new InMemoryTransport())), new ManualScheduler(ticker), b -> b);
     }
 
+    /** A released lease's twin (what a racing second close() saw) and the connection's next holder. */
+    private record Late(Lease twin, PooledConnection next) {
+    }
+
+    /** Acquires and closes a lease, keeps its twin, and has the calling thread take the (only) connection again. */
+    private static Late secondHolder(DefaultWebSocketPool pool) {
+        Lease first = (Lease) pool.acquire();
+        Lease twin = new Lease(first.connection, DefaultWebSocketPool.UNTIMED, first.token());
+        first.close();
+        PooledConnection next = pool.acquire(Duration.ZERO);
+        assertEquals(first.id(), next.id(), "one connection: the next holder has the same one");
+        return new Late(twin, next);
+    }
+
     @Test
     void aLateSecondReleaseLeavesTheConnectionsNextHolderAlone() {
         DefaultWebSocketPool pool = plainPool(new FakeTicker());
         try {
-            Lease first = (Lease) pool.acquire();
-            Lease twin = new Lease(first.connection, DefaultWebSocketPool.UNTIMED, first.token());
-            first.close();
-            PooledConnection next = pool.acquire(Duration.ZERO);
-            assertEquals(first.id(), next.id(), "one connection: the next holder has the same one");
-            pool.release(twin); // the racing second close(), arriving late
+            Late late = secondHolder(pool);
+            PooledConnection next = late.next();
+            pool.release(late.twin()); // the racing second close(), arriving late
             assertEquals(ACTIVE, next.state());
             assertThrows(AcquireTimeoutException.class, () -> pool.acquire(Duration.ZERO),
                     "still held by the next holder: not available to anyone else");
@@ -54,13 +65,11 @@ class ReleaseOnceTest {
     void aLateSecondReleaseDoesNotHandTheConnectionToAWaiter() throws Exception {
         DefaultWebSocketPool pool = plainPool(new FakeTicker());
         try {
-            Lease first = (Lease) pool.acquire();
-            Lease twin = new Lease(first.connection, DefaultWebSocketPool.UNTIMED, first.token());
-            first.close();
-            PooledConnection next = pool.acquire(Duration.ZERO);
+            Late late = secondHolder(pool);
+            PooledConnection next = late.next();
             CompletableFuture<PooledConnection> waiter = pool.acquireAsync(Duration.ofSeconds(30));
             assertEquals(1, pool.stats().pending());
-            pool.release(twin);
+            pool.release(late.twin());
             assertFalse(waiter.isDone(), "the late release had nothing to hand over");
             next.close();
             assertTrue(waiter.isDone(), "the real release hands it over");
@@ -73,11 +82,9 @@ class ReleaseOnceTest {
     @Test
     void aLateSecondReleaseWithListenersIsIgnoredToo() {
         try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(1).maxConnections(1))) {
-            Lease first = (Lease) h.pool.acquire();
-            Lease twin = new Lease(first.connection, DefaultWebSocketPool.UNTIMED, first.token());
-            first.close();
-            PooledConnection next = h.pool.acquire(Duration.ZERO);
-            h.pool.release(twin);
+            Late late = secondHolder(h.pool);
+            PooledConnection next = late.next();
+            h.pool.release(late.twin());
             assertEquals(ACTIVE, next.state());
             assertEquals(0, h.pool.stats().idle());
             next.close();
