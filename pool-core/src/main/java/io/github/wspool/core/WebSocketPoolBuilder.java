@@ -345,7 +345,8 @@ public final class WebSocketPoolBuilder {
     }
 
     /**
-     * How long a READY connection may go unused before it is marked IDLE.
+     * How long a READY connection may go unused before it is marked IDLE. Counted from the first housekeeping pass
+     * after its last release (releases read no clock): never early, late by at most the time between two passes.
      *
      * @param idleAfter positive
      * @return this
@@ -356,7 +357,8 @@ public final class WebSocketPoolBuilder {
     }
 
     /**
-     * How long an IDLE connection above {@code minConnections} is kept before it is closed.
+     * How long an IDLE connection above {@code minConnections} is kept before it is closed, counted as for
+     * {@link #idleAfter(Duration)}.
      *
      * @param timeout positive, or zero to never close idle connections
      * @return this
@@ -368,7 +370,8 @@ public final class WebSocketPoolBuilder {
 
     /**
      * How long a connection lives before it is replaced (closed when not leased, or on release), minus a random
-     * jitter of up to 2.5% so that connections opened together do not expire together.
+     * jitter of up to 2.5% so that connections opened together do not expire together. A leased connection is
+     * recycled on its first release after housekeeping saw its lifetime end (a pass is scheduled for it).
      *
      * @param lifetime positive, or zero for unlimited
      * @return this

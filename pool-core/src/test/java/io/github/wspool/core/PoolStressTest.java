@@ -152,6 +152,74 @@ class PoolStressTest {
     }
 
     @Test
+    void aLeaseClosedTwiceAtOnceIsReleasedOnceWhileOthersTakeItsConnection() throws Exception {
+        // no listener and no leak detection: the release path that marks the lease without a CAS of its own
+        WebSocketPool pool = WebSocketPools.builder().name("stress-double").endpoint("ws://127.0.0.1:1/")
+                .pooling(true).minConnections(2).maxConnections(2).transport(new InMemoryTransport()).build();
+        Map<String, Thread> holders = new ConcurrentHashMap<>();
+        AtomicInteger violations = new AtomicInteger();
+        AtomicLong cycles = new AtomicLong();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        int pairs = 4;
+        ExecutorService executor = Executors.newFixedThreadPool(2 * pairs);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int p = 0; p < pairs; p++) {
+                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+                java.util.concurrent.atomic.AtomicReference<PooledConnection> shared =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                futures.add(executor.submit(() -> { // the holder: takes, uses, then closes with its partner
+                    try {
+                        for (int i = 0; i < 3_000 && System.nanoTime() < deadline; i++) {
+                            PooledConnection c = pool.acquire(Duration.ofSeconds(10));
+                            if (holders.putIfAbsent(c.id(), Thread.currentThread()) != null) {
+                                violations.incrementAndGet(); // a connection handed out while someone holds it
+                            }
+                            c.send("m");
+                            holders.remove(c.id());
+                            shared.set(c);
+                            together.await(10, TimeUnit.SECONDS);
+                            c.close(); // at the same moment as the partner's close
+                            together.await(10, TimeUnit.SECONDS);
+                            cycles.incrementAndGet();
+                        }
+                    } finally {
+                        stop.set(true);
+                        together.reset();
+                    }
+                    return null;
+                }));
+                futures.add(executor.submit(() -> { // the partner: closes the same lease at the same time
+                    while (!stop.get()) {
+                        try {
+                            together.await(10, TimeUnit.SECONDS);
+                            shared.get().close();
+                            together.await(10, TimeUnit.SECONDS);
+                        } catch (java.util.concurrent.BrokenBarrierException e) {
+                            return null; // the holder is done
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+        try {
+            assertTrue(cycles.get() >= 400, "enough double closes to mean something: " + cycles.get());
+            assertEquals(0, violations.get(), "a double close released a connection its next holder still had");
+            assertEquals(0, pool.stats().active(), "nothing left leased");
+            assertEquals(2, pool.stats().idle(), "both connections back, each once");
+        } finally {
+            pool.close();
+        }
+    }
+
+    @Test
     void unpooledInMemoryCapsConcurrencyWhileChurning() throws Exception {
         CountingTransport transport = new CountingTransport(new InMemoryTransport());
         WebSocketPool pool = WebSocketPools.builder().name("stress-churn").endpoint("ws://127.0.0.1:1/")

@@ -49,11 +49,23 @@ public final class ConnectionLifecycle {
         LEGAL.put(CLOSED, EnumSet.noneOf(ConnectionState.class));
     }
 
-    /** The same table as a matrix, for the hot path: one array read per check. */
-    private static final boolean[][] MATRIX = new boolean[ConnectionState.values().length][ConnectionState.values().length];
+    /**
+     * The same table as one bit per (from, to) pair, bit {@code from * 8 + to}, for the hot path: a constant, so a
+     * check is a shift and a mask, no memory read.
+     */
+    private static final long BITS = bits();
 
-    static {
-        LEGAL.forEach((from, tos) -> tos.forEach(to -> MATRIX[from.ordinal()][to.ordinal()] = true));
+    private static long bits() {
+        if (ConnectionState.values().length > 8) {
+            throw new ExceptionInInitializerError("the lifecycle bit table holds 8 states");
+        }
+        long bits = 0;
+        for (Map.Entry<ConnectionState, Set<ConnectionState>> e : LEGAL.entrySet()) {
+            for (ConnectionState to : e.getValue()) {
+                bits |= 1L << (e.getKey().ordinal() * 8 + to.ordinal());
+            }
+        }
+        return bits;
     }
 
     private ConnectionLifecycle() {
@@ -67,6 +79,6 @@ public final class ConnectionLifecycle {
      * @return {@code true} if legal
      */
     public static boolean isLegal(ConnectionState from, ConnectionState to) {
-        return MATRIX[from.ordinal()][to.ordinal()];
+        return (BITS >>> (from.ordinal() * 8 + to.ordinal()) & 1) != 0;
     }
 }

@@ -14,7 +14,7 @@ interface ConnectionOwner {
     /** Called instead when code asked for a transition the lifecycle table forbids: a bug in the pool. */
     void onIllegalTransition(ManagedConnection connection, ConnectionState from, ConnectionState to);
 
-    /** A lease was closed for the first time. */
+    /** A lease was closed; the owner makes sure it is released once (see {@link Lease}). */
     void release(Lease lease);
 
     /** The pool's messaging layer: sends, requests and handlers of its leases. */

@@ -76,13 +76,23 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>How a connection moves</h2>
  * <ul>
- *   <li><b>Acquire</b>: the {@link EndpointSelector} has the strategy pick an endpoint among those able to serve;
- *       that endpoint hands out an available connection by CAS (lowest index first, so a lightly loaded pool keeps
- *       reusing the same few connections and the surplus ages into IDLE). If it has none but has room, a connect
- *       starts there; the caller then waits in the FIFO wait queue.</li>
- *   <li><b>Release</b> hands the connection straight to the oldest waiter that can use it (it stays ACTIVE, no
- *       barging), or makes it READY, or recycles it (expired, invalidated, broken, endpoint removed, not pooling,
- *       pool closing).</li>
+ *   <li><b>Acquire</b>: first the connection the calling thread released last ({@link RecentConnection}: one CAS on
+ *       a connection other threads rarely touch), when the strategy has no choice to make (one endpoint) or chose
+ *       that connection's endpoint. Otherwise the {@link EndpointSelector} has the strategy pick an endpoint among
+ *       those able to serve; that endpoint hands out an available connection by CAS (lowest index first, so a
+ *       lightly loaded pool keeps reusing the same few connections and the surplus ages into IDLE). If it has none
+ *       but has room, a connect starts there; the caller then waits in the FIFO wait queue.</li>
+ *   <li><b>Release</b> hands the connection straight to the oldest waiter that can use it (it stays ACTIVE), or
+ *       makes it READY, or recycles it (expired, invalidated, broken, endpoint removed, not pooling, pool closing).
+ *       The release is exactly-once through the connection's state word (see {@link ManagedConnection}).</li>
+ *   <li><b>Bounded barging</b> (pooling with exclusive leases): a waiting caller first waits
+ *       {@link #BARGING_WINDOW_NANOS} (50 µs) during which releases do not wait for it: they make their connection
+ *       READY, and a running thread (usually the releasing one, straight back through its recent connection) takes
+ *       it. A thread wake-up costs tens of microseconds, so a handoff to a parked waiter on every release would make
+ *       every operation of a contended pool wait for one. Once past the window the waiter is <i>due</i>: it scans once
+ *       more, and every release hands its connection to the oldest due waiter, as a strict FIFO would. So no waiter
+ *       is passed over for longer than the window plus its own wake-up. Waiters without a thread to wake
+ *       ({@code acquireAsync}) and connections opened for waiters are never barged.</li>
  *   <li><b>Slots</b>: {@code slots} counts connections opening, open or closing; a connect reserves a slot before it
  *       starts and the slot is freed only when the connection reaches CLOSED (two-phase, as Jetty's pool).</li>
  *   <li><b>Housekeeping</b>: {@link #maintain(long)} is a function of "now" that returns the delay until it next has
@@ -90,9 +100,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <h2>The handoff race</h2>
- * A releaser that finds no waiter makes its connection READY and then looks for a waiter again; a waiter increments
- * the pending count, enqueues, and then scans once more. With volatile accesses on both sides one of them sees the
- * other, so a connection never sits READY while a waiter that could use it sleeps.
+ * A releaser that finds no (due) waiter makes its connection READY and then looks for a (due) waiter again; a waiter
+ * increments the pending count, enqueues, and then scans once more, and scans again right after it becomes due. With
+ * volatile accesses on both sides one of them sees the other, so a connection never sits READY while a due waiter
+ * that could use it sleeps (and a waiter in its window sleeps at most until the window ends).
  *
  * <h2>Demand accounting</h2>
  * {@code pending} counts waiters (decremented before a waiter is woken), {@code connecting} counts connects that
@@ -111,6 +122,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private static final long PROBE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int GOING_AWAY = 1001;
     private static final int NORMAL_CLOSURE = 1000;
+    /**
+     * How long a waiting caller lets running threads take released connections before releases are handed to it
+     * (bounded barging; see the class comment). Tens of microseconds: about one thread wake-up.
+     */
+    static final long BARGING_WINDOW_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     /** A start time that was not read: nobody would have looked at it (no listeners, no leak detection). */
     static final long UNTIMED = Long.MIN_VALUE;
     private static final LongUnaryOperator FULL_JITTER = bound -> ThreadLocalRandom.current().nextLong(bound + 1);
@@ -138,6 +154,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /** Leases one connection may carry at once; 1 = exclusive. Always 1 without pooling. */
     private final int maxLeases;
     private final boolean multiplexed;
+    /** Pooling with exclusive leases: a thread's acquire may take the connection it released last first. */
+    private final boolean threadAffine;
+    /** {@link #BARGING_WINDOW_NANOS}, but for tests. */
+    private final long bargingWindowNanos;
     private final Messaging messaging;
     private final long acquireTimeoutNanos;
     private final long idleAfterNanos;
@@ -167,6 +187,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /** Waiters that need one particular endpoint (sticky affinity); while zero, handoff is a plain poll. */
     private final AtomicInteger constrainedWaiters = new AtomicInteger();
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    /** {@link #canOpenMore()}, asked by the selector only when it has several endpoints to choose from. */
+    private final BooleanSupplier poolHasRoom = this::canOpenMore;
+    /** Per thread, the connection it last released: its next acquire tries that one first. */
+    private final RecentConnection recent = new RecentConnection();
     private final AtomicInteger connectionSequence = new AtomicInteger();
 
     private volatile boolean closed;
@@ -181,7 +205,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private volatile Thread healthThread;
     private volatile PoolScheduler.Cancellable nextMaintenance;
 
-    DefaultWebSocketPool(PoolConfig config, PoolScheduler scheduler, LongUnaryOperator backoffJitter) {
+    DefaultWebSocketPool(PoolConfig config, PoolScheduler scheduler, LongUnaryOperator backoffJitter,
+                         long bargingWindowNanos) {
+        this.bargingWindowNanos = bargingWindowNanos;
         this.config = config;
         this.name = config.name();
         this.ticker = config.ticker();
@@ -198,6 +224,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.pooling = config.pooling();
         this.maxLeases = pooling ? config.maxLeasesPerConnection() : 1;
         this.multiplexed = maxLeases > 1;
+        this.threadAffine = pooling && !multiplexed;
         this.messaging = new Messaging(config, this, events);
         this.acquireTimeoutNanos = config.acquireTimeout().toNanos();
         this.idleAfterNanos = config.idleAfter().toNanos();
@@ -232,7 +259,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 : new CircuitBreakerStateMachine(breakerName, config.endpointBreakerConfig(), breakerClock);
         EndpointState e = new EndpointState(uri, weight, config.maxConnectionsPerEndpoint(),
                 config.maxConcurrentConnectsPerEndpoint(), breaker, backoff, LATENCY_DECAY_NANOS);
-        breaker.getEventPublisher().onStateTransition(t -> breakerTransition(e, t.getStateTransition()));
+        breaker.getEventPublisher().onStateTransition(t -> {
+            e.refreshHealth();
+            breakerTransition(e, t.getStateTransition());
+        });
+        e.refreshHealth(); // a breaker from the user's registry may have moved before the listener was there
         e.nextCheckAt = config.ticker().read(); // the first health check is due at once
         e.shareLimit = maxLeases;
         e.connectRate = ConnectRate.of(config.connectRatePerEndpoint());
@@ -271,7 +302,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * (production: uniform in {@code [0, bound]}).
      */
     static DefaultWebSocketPool start(PoolConfig config, PoolScheduler scheduler, LongUnaryOperator backoffJitter) {
-        DefaultWebSocketPool pool = new DefaultWebSocketPool(config, scheduler, backoffJitter);
+        return start(config, scheduler, backoffJitter, BARGING_WINDOW_NANOS);
+    }
+
+    /** As {@link #start(PoolConfig, PoolScheduler, LongUnaryOperator)}, with another barging window (tests). */
+    static DefaultWebSocketPool start(PoolConfig config, PoolScheduler scheduler, LongUnaryOperator backoffJitter,
+                                      long bargingWindowNanos) {
+        DefaultWebSocketPool pool = new DefaultWebSocketPool(config, scheduler, backoffJitter, bargingWindowNanos);
         pool.begin();
         return pool;
     }
@@ -339,12 +376,43 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     @Override
     public PooledConnection acquire() {
-        return acquireNanos(null, acquireTimeoutNanos, config.acquireTimeout());
+        Lease recentLease = leaseRecent();
+        return recentLease != null ? recentLease : acquireNanos(null, acquireTimeoutNanos, config.acquireTimeout());
     }
 
     @Override
     public PooledConnection acquire(Duration timeout) {
-        return acquireNanos(null, timeoutNanos(timeout), timeout);
+        long nanos = timeoutNanos(timeout);
+        Lease recentLease = leaseRecent();
+        return recentLease != null ? recentLease : acquireNanos(null, nanos, timeout);
+    }
+
+    /**
+     * The fast path of an acquire without affinity key: the connection this thread released last, when the pool has
+     * a single endpoint (so there is no strategy choice to make), which is healthy, and the connection is available.
+     * {@code null} when anything calls for the general path, which tries the same connection again among the rest.
+     * Small on purpose, so that the JIT inlines it into the caller.
+     */
+    private Lease leaseRecent() {
+        if (!threadAffine) {
+            return null;
+        }
+        ManagedConnection c = recent.get();
+        if (c == null || closed) {
+            return null;
+        }
+        EndpointState e = c.endpoint;
+        if (endpoints.sole() != e || !e.healthy()) {
+            return null;
+        }
+        if (!c.take()) {
+            return null;
+        }
+        if (!c.isOpen()) {
+            retireDead(c);
+            return null;
+        }
+        return lease(c, events.enabled() || leakThresholdNanos > 0 ? ticker.read() : UNTIMED);
     }
 
     @Override
@@ -373,15 +441,41 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 return lease(c, start);
             }
         }
+        return await(start, timeoutNanos, timeout, chosen, required);
+    }
+
+    /**
+     * The slow path of {@code acquire}: queue as a waiter and wait. Apart from the fast path so that the JIT inlines
+     * the fast path into the caller.
+     */
+    private PooledConnection await(long start, long timeoutNanos, Duration timeout, EndpointState chosen,
+                                   EndpointState required) {
         if (start == UNTIMED) {
             start = ticker.read(); // waiting: the wait is timed
         }
-        Waiter w = enqueueWaiter(start, timeoutNanos, chosen, required);
+        // due at once where the pool does not barge, or where the caller would not even outwait the window
+        Waiter w = enqueueWaiter(start, timeoutNanos, chosen, required,
+                !threadAffine || timeoutNanos <= bargingWindowNanos);
         if (w.isDone()) {
             return joinLease(w, start);
         }
         try {
-            return w.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            long left = timeoutNanos;
+            if (!w.due && timeoutNanos > bargingWindowNanos) {
+                // The barging window: releases may go to running threads meanwhile. Then this caller is due, and
+                // from then on a release hands its connection to the oldest due waiter.
+                PooledConnection early = awaitWindow(w);
+                if (early != null) {
+                    return early;
+                }
+                w.due = true;
+                serveFromAvailable(w, chosen, required); // a release that saw it not yet due may have made one READY
+                if (w.isDone()) {
+                    return joinLease(w, start);
+                }
+                left = timeoutNanos - bargingWindowNanos;
+            }
+            return w.get(left, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             AcquireTimeoutException timeoutException = timeoutException(timeout, required);
             if (w.completeExceptionally(timeoutException)) {
@@ -400,6 +494,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             throw acquireFailed(start, interrupted);
         } catch (ExecutionException e) {
             throw acquireFailed(start, asPoolException(e.getCause()));
+        }
+    }
+
+    /** Waits out the barging window; the connection if one came meanwhile, else {@code null}. */
+    private PooledConnection awaitWindow(Waiter w) throws InterruptedException, ExecutionException {
+        try {
+            return w.get(bargingWindowNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException windowOver) {
+            return null;
         }
     }
 
@@ -445,7 +548,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                     return CompletableFuture.completedFuture(lease(c, start));
                 }
             }
-            w = enqueueWaiter(start, timeoutNanos, chosen, null);
+            w = enqueueWaiter(start, timeoutNanos, chosen, null, true); // no thread of its own to wake: due at once
         } catch (PoolException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -482,7 +585,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      */
     private EndpointState chooseForLease(long start) {
         EndpointSet.Snapshot snapshot = endpoints.snapshot();
-        EndpointState chosen = selector.forLease(snapshot, canOpenMore());
+        EndpointState chosen = selector.forLease(snapshot, poolHasRoom);
         if (chosen == null && !selector.anyUsable(snapshot)) {
             throw acquireFailed(start, noHealthyEndpoint(snapshot));
         }
@@ -496,7 +599,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             return home;
         }
         EndpointSet.Snapshot snapshot = endpoints.snapshot();
-        EndpointState chosen = selector.forLease(snapshot, canOpenMore());
+        EndpointState chosen = selector.forLease(snapshot, poolHasRoom);
         if (chosen == null) {
             chosen = selector.forHoming(snapshot);
         }
@@ -522,7 +625,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * Queues a waiter, then closes the handoff race (scan again), and starts a connect if the demand calls for one.
      * The returned waiter may already be settled.
      */
-    private Waiter enqueueWaiter(long start, long timeoutNanos, EndpointState preferred, EndpointState required) {
+    private Waiter enqueueWaiter(long start, long timeoutNanos, EndpointState preferred, EndpointState required,
+                                 boolean due) {
         int limit = config.maxPendingAcquires();
         // Without pooling the connect for this caller is claimed before the caller counts as pending, so that no
         // background opener sees an uncovered waiter and opens elsewhere: every acquire is exactly one pick.
@@ -532,7 +636,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             unclaimConnect(own);
             throw acquireFailed(start, new AcquireRejectedException(name, limit, stats()));
         }
-        Waiter w = new Waiter(this, start, timeoutNanos, required);
+        Waiter w = new Waiter(this, start, timeoutNanos, required, due);
         if (required != null) {
             constrainedWaiters.incrementAndGet();
         }
@@ -546,16 +650,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             startConnect(own, null, true);
             return w;
         }
-        ManagedConnection c = pooling ? takeAvailableFor(preferred, required) : null;
-        if (c != null) {
-            if (handOver(c, w)) {
-                waiters.remove(w);
-                if (multiplexed) {
-                    shareWithWaiters(c);
-                }
-            } else {
-                dropShare(c, ticker.read()); // the waiter settled meanwhile (timed out, cancelled): give it back
-            }
+        if (pooling && serveFromAvailable(w, preferred, required)) {
             return w;
         }
         if (required != null) {
@@ -567,7 +662,29 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /**
-     * The waiter's own scan. A caller pinned to an endpoint looks there only. Otherwise: when the strategy's endpoint
+     * The waiter's own scan, to close the handoff race: hands {@code w} an available connection if there is one.
+     *
+     * @return whether a connection was found (handed to {@code w}, or given back if {@code w} had settled meanwhile)
+     */
+    private boolean serveFromAvailable(Waiter w, EndpointState preferred, EndpointState required) {
+        ManagedConnection c = takeAvailableFor(preferred, required);
+        if (c == null) {
+            return false;
+        }
+        int token = c.token();
+        if (handOver(c, w, token)) {
+            waiters.remove(w);
+            if (multiplexed) {
+                shareWithWaiters(c);
+            }
+        } else {
+            dropShare(c, token); // the waiter settled meanwhile (timed out, cancelled): give it back
+        }
+        return true;
+    }
+
+    /**
+     * The waiter's scan. A caller pinned to an endpoint looks there only. Otherwise: when the strategy's endpoint
      * has room to open a connection, only there (the connect there is the point: it is how a new or recovered
      * endpoint gets its share); else on any healthy endpoint, the strategy's first.
      */
@@ -593,13 +710,17 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /**
-     * Takes an available connection of {@code e} that is still open. One that died without the pool hearing of it yet
-     * (the close callback is on its way) is recycled and the next one is tried, so the caller never gets a dead lease
-     * from the fast path.
+     * Takes an available connection of {@code e} that is still open: the one this thread released last if it is of
+     * {@code e} and still available (thread-affine: no other thread is likely to touch it), else the first available
+     * in {@code e}'s array. One that died without the pool hearing of it yet (the close callback is on its way) is
+     * recycled and the next one is tried, so the caller never gets a dead lease from the fast path.
      */
     private ManagedConnection takeLive(EndpointState e) {
         while (true) {
-            ManagedConnection c = e.takeAvailable();
+            ManagedConnection c = takeRecent(e);
+            if (c == null) {
+                c = e.takeAvailable();
+            }
             if (c == null) {
                 return multiplexed ? joinShared(e) : null;
             }
@@ -609,12 +730,23 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 }
                 return c;
             }
-            // ours either way: the close callback may have marked it UNHEALTHY meanwhile, expecting a holder to
-            // release it, and there is no holder
-            if (c.transition(ACTIVE, RECYCLING) || c.transition(UNHEALTHY, RECYCLING)) {
-                recycle(c, RecycleReason.PEER_CLOSED);
-            }
+            retireDead(c);
         }
+    }
+
+    /** Recycles a connection just taken (ACTIVE, ours) that turned out closed. */
+    private void retireDead(ManagedConnection c) {
+        // ours either way: the close callback may have marked it UNHEALTHY meanwhile, expecting a holder to release
+        // it, and there is no holder
+        if (c.transition(ACTIVE, RECYCLING) || c.transition(UNHEALTHY, RECYCLING)) {
+            recycle(c, RecycleReason.PEER_CLOSED);
+        }
+    }
+
+    /** The connection this thread released last, taken (→ ACTIVE) if it belongs to {@code e} and is available. */
+    private ManagedConnection takeRecent(EndpointState e) {
+        ManagedConnection c = recent.get();
+        return c != null && c.endpoint == e && c.take() ? c : null;
     }
 
     /**
@@ -622,11 +754,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * A connection that changed state while being joined is left again.
      */
     private ManagedConnection joinShared(EndpointState e) {
-        long now = ticker.read();
         while (true) {
             ManagedConnection best = null;
             for (ManagedConnection c : e.connections()) {
-                if (joinable(c, now) && c.leases() < maxLeases && (best == null || c.leases() < best.leases())) {
+                if (joinable(c) && c.leases() < maxLeases && (best == null || c.leases() < best.leases())) {
                     best = c;
                 }
             }
@@ -643,26 +774,26 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /** Whether another lease may share {@code c}: it is leased, healthy, open, not expiring, not marked. */
-    private boolean joinable(ManagedConnection c, long now) {
-        return c.state() == ACTIVE && c.leases() >= 1 && !c.invalidated && !closed && now - c.expiresAt < 0
+    private boolean joinable(ManagedConnection c) {
+        return c.state() == ACTIVE && c.leases() >= 1 && !c.invalidated && !closed && !c.expired
                 && c.endpoint.healthy() && c.isOpen();
     }
 
     /** Leaves a share that was taken for nobody; if it was the last, the connection goes on as on release. */
     private void undoJoin(ManagedConnection c) {
         if (c.leaveShare() == 0) {
-            lastLeaseGone(c, ticker.read());
+            lastLeaseGone(c, c.token()); // the last share: the holding is ours
         }
     }
 
     /** Hands spare shares of an ACTIVE shared connection to waiters, oldest first. */
     private void shareWithWaiters(ManagedConnection c) {
-        while (pending.get() > 0 && joinable(c, ticker.read())) {
+        while (pending.get() > 0 && joinable(c)) {
             if (!c.tryJoin(maxLeases)) {
                 return;
             }
-            Waiter w = nextWaiterFor(c);
-            if (w != null && handOver(c, w)) {
+            Waiter w = nextWaiterFor(c, false);
+            if (w != null && handOver(c, w, c.token())) {
                 continue;
             }
             undoJoin(c);
@@ -681,10 +812,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * time it started is the lease's start too (one clock read fewer per acquire).
      */
     private Lease lease(ManagedConnection c, long start) {
-        long now = start;
-        c.endpoint.activeLeases.incrementAndGet();
-        Lease lease = new Lease(c, now);
-        acquired(c, start, now);
+        Lease lease = new Lease(c, start, c.token());
+        acquired(c, start, start);
         if (leakThresholdNanos > 0) {
             watchForLeak(lease);
         }
@@ -692,17 +821,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     /**
-     * Tries to hand an ACTIVE connection the caller owns to a waiter. The lease is counted before the waiter can see
-     * it (so the count never dips below zero when the waiter releases at once) and un-counted if the waiter had
-     * already settled.
+     * Tries to hand an ACTIVE connection the caller owns (the holding {@code token}) to a waiter; {@code false} if
+     * the waiter had settled, and the holding is still the caller's.
      */
-    private boolean handOver(ManagedConnection c, Waiter w) {
+    private boolean handOver(ManagedConnection c, Waiter w, int token) {
         if (w.isDone() || !w.accepts(c.endpoint)) {
             return false;
         }
-        long now = ticker.read();
-        c.endpoint.activeLeases.incrementAndGet();
-        Lease lease = new Lease(c, now);
+        long now = events.enabled() || leakThresholdNanos > 0 ? ticker.read() : UNTIMED;
+        Lease lease = new Lease(c, now, token);
         if (leakThresholdNanos > 0) {
             watchForLeak(lease); // before the waiter can see (and release) it
         }
@@ -711,13 +838,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             return true;
         }
         unwatch(lease);
-        c.endpoint.activeLeases.decrementAndGet();
         return false;
     }
 
     private void acquired(ManagedConnection c, long start, long now) {
-        if (events.enabled()) {
-            Duration waited = start == UNTIMED ? Duration.ZERO : Duration.ofNanos(now - start);
+        // an untimed start means nobody listened when the acquire began (a listener added since misses this one)
+        if (start != UNTIMED && events.enabled()) {
+            Duration waited = start == UNTIMED || now == UNTIMED ? Duration.ZERO : Duration.ofNanos(now - start);
             AcquireEvent event = new AcquireEvent(name, c.id, c.endpoint, waited);
             events.publish("onAcquire", event, PoolListener::onAcquire);
         }
@@ -797,35 +924,53 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         return watch;
     }
 
-    /** The oldest waiter that can use {@code c}, removed from the queue; {@code null} if none. */
-    private Waiter nextWaiterFor(ManagedConnection c) {
+    /**
+     * The oldest waiter that can use {@code c}, removed from the queue; {@code null} if none, or, with
+     * {@code dueOnly}, if that oldest one is still in its barging window (younger ones are not served before it).
+     */
+    private Waiter nextWaiterFor(ManagedConnection c, boolean dueOnly) {
         if (constrainedWaiters.get() == 0) {
-            Waiter w = waiters.poll();
-            if (w == null || w.accepts(c.endpoint)) {
-                return w;
-            }
-            if (!w.isDone()) {
-                waiters.add(w); // a pinned waiter slipped in meanwhile: put it back (at the tail) and search
+            while (true) {
+                Waiter w = waiters.peek();
+                if (w == null || (dueOnly && !w.due)) {
+                    return null;
+                }
+                if (!w.accepts(c.endpoint)) {
+                    break; // a pinned waiter slipped in meanwhile: search
+                }
+                if (waiters.remove(w)) { // the head: found at once
+                    return w;
+                }
             }
         }
         for (Waiter w : waiters) {
-            if (!w.isDone() && w.accepts(c.endpoint) && waiters.remove(w)) {
-                return w;
+            if (!w.isDone() && w.accepts(c.endpoint)) {
+                if (dueOnly && !w.due) {
+                    return null;
+                }
+                if (waiters.remove(w)) {
+                    return w;
+                }
             }
         }
         return null;
     }
 
-    private boolean hasWaiterFor(ManagedConnection c) {
+    /** Whether a waiter can use {@code c}; with {@code dueOnly}, whether the oldest that can is due. */
+    private boolean hasWaiterFor(ManagedConnection c, boolean dueOnly) {
         if (pending.get() == 0) {
             return false;
         }
         if (constrainedWaiters.get() == 0) {
-            return true;
+            if (!dueOnly) {
+                return true;
+            }
+            Waiter w = waiters.peek(); // due is set only once a waiter is queued: the head tells
+            return w != null && w.due;
         }
         for (Waiter w : waiters) {
             if (!w.isDone() && w.accepts(c.endpoint)) {
-                return true;
+                return !dueOnly || w.due;
             }
         }
         return false;
@@ -836,8 +981,26 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     @Override
     public void release(Lease lease) {
         ManagedConnection c = lease.connection;
-        messaging.released(lease); // first: nothing of this holder's may reach the next one
-        long now = ticker.read();
+        boolean publish = events.enabled();
+        int token;
+        if (multiplexed || publish || leakThresholdNanos > 0) {
+            // exactly-once right here: shares of one connection are told apart only by their leases, and events and
+            // leak bookkeeping happen before the release reaches the connection
+            token = lease.claim();
+            if (token < 0) {
+                return;
+            }
+        } else {
+            token = lease.token();
+            if (token < 0) {
+                return;
+            }
+            lease.markReleased(); // no CAS: the first move on the connection expects the token, and succeeds once
+        }
+        messaging.released(lease); // before the connection moves: nothing of this holder's may reach the next one
+        // No clock read unless someone looks at the time: the housekeeper timestamps the use (markUsed) and marks
+        // expiry (c.expired) on its sweeps instead.
+        long now = publish || leakThresholdNanos > 0 ? ticker.read() : UNTIMED;
         if (leakThresholdNanos > 0) {
             LeakWatch watch = unwatch(lease);
             if (watch != null && watch.reported) {
@@ -845,21 +1008,21 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                         TimeUnit.NANOSECONDS.toMillis(now - lease.acquiredAt));
             }
         }
-        c.lastUsedAt = now;
-        c.endpoint.activeLeases.decrementAndGet();
-        if (events.enabled()) {
-            Duration held = lease.acquiredAt == UNTIMED ? Duration.ZERO : Duration.ofNanos(now - lease.acquiredAt);
+        c.markUsed();
+        if (publish) {
+            Duration held = lease.acquiredAt == UNTIMED || now == UNTIMED ? Duration.ZERO
+                    : Duration.ofNanos(now - lease.acquiredAt);
             ReleaseEvent event = new ReleaseEvent(name, c.id, c.endpoint, held);
             events.publish("onRelease", event, PoolListener::onRelease);
         }
-        dropShare(c, now);
+        dropShare(c, token);
         if (closed) {
             signalShutdownProgress();
         }
     }
 
-    /** One lease of {@code c} ended: with shared connections, others may still hold it. */
-    private void dropShare(ManagedConnection c, long now) {
+    /** One lease of {@code c} (of the holding {@code token}) ended: with shared connections, others may still hold it. */
+    private void dropShare(ManagedConnection c, int token) {
         if (multiplexed) {
             if (c.leaveShare() > 0) {
                 if (pending.get() > 0) {
@@ -868,38 +1031,45 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 return;
             }
         }
-        lastLeaseGone(c, now);
+        lastLeaseGone(c, token);
     }
 
-    /** Decides what happens to a connection whose last lease ended: passed on, made READY, or recycled. */
-    private void lastLeaseGone(ManagedConnection c, long now) {
-        ConnectionState s = c.state();
-        if (s == ACTIVE) {
-            RecycleReason reason = recycleReasonOnRelease(c, now);
+    /**
+     * Decides what happens to a connection whose last lease (of the holding {@code token}) ended: passed on, made
+     * READY, or recycled. Every move here expects the token, so a second release of the same lease changes nothing.
+     */
+    private void lastLeaseGone(ManagedConnection c, int token) {
+        if (c.isActive(token)) {
+            RecycleReason reason = recycleReasonOnRelease(c);
             if (reason == null) {
-                offer(c);
-                s = null; // passed on: no longer ours to look at
-            } else if (c.transition(ACTIVE, RECYCLING)) {
-                recycle(c, reason);
-                s = null;
-            } else {
-                s = c.state(); // broken while we decided
+                if (offer(c, token, threadAffine)) {
+                    recent.put(c); // available again: this thread tries it first on its next acquire
+                }
+                return; // passed on: no longer ours to look at
             }
+            if (c.transition(token, ACTIVE, RECYCLING)) {
+                recycle(c, reason);
+                return;
+            }
+            // broken while we decided
         }
-        if (s == UNHEALTHY && c.transition(UNHEALTHY, RECYCLING)) {
+        recycleIfBroken(c, token);
+    }
+
+    /** Recycles {@code c} if it went UNHEALTHY during the holding {@code token}: nobody else will. */
+    private void recycleIfBroken(ManagedConnection c, int token) {
+        if (c.transition(token, UNHEALTHY, RECYCLING)) {
             recycle(c, c.brokenReason);
         }
     }
 
-    private RecycleReason recycleReasonOnRelease(ManagedConnection c, long now) {
+    private RecycleReason recycleReasonOnRelease(ManagedConnection c) {
         if (closed) {
             return RecycleReason.SHUTDOWN;
         }
-        if (c.endpoint.isDraining()) {
-            return RecycleReason.ENDPOINT_REMOVED;
-        }
-        if (!c.endpoint.healthy()) {
-            return RecycleReason.UNHEALTHY; // its endpoint is ejected or failing its check: do not pass it on
+        if (!c.endpoint.healthy()) { // one read: draining is one of the things that make an endpoint unhealthy
+            // removed, or ejected or failing its check: do not pass it on
+            return c.endpoint.isDraining() ? RecycleReason.ENDPOINT_REMOVED : RecycleReason.UNHEALTHY;
         }
         if (!pooling) {
             return RecycleReason.NOT_POOLED;
@@ -907,11 +1077,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (c.invalidated) {
             return RecycleReason.INVALIDATED;
         }
-        if (!c.isOpen()) {
-            return RecycleReason.PEER_CLOSED;
+        if (c.transportFinished) {
+            return RecycleReason.PEER_CLOSED; // (one that closed unannounced is caught by the next take's isOpen())
         }
-        if (now - c.expiresAt >= 0) {
-            return RecycleReason.LIFETIME;
+        if (c.expired) {
+            return RecycleReason.LIFETIME; // the housekeeper saw its lifetime pass while it was leased
         }
         return null;
     }
@@ -919,38 +1089,51 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     /**
      * Makes an ACTIVE connection that the caller owns available again: to the oldest waiter that can use it (it stays
      * ACTIVE), else READY. See the class comment for why waiters are looked for again after READY.
+     *
+     * <p>With {@code barge}, only a waiter past its barging window gets it; while the oldest waiter is still in its
+     * window the connection goes READY, for whichever running thread asks first (the releasing thread, usually).
+     *
+     * <p>The caller holds the connection as the holding {@code token}; the first move here expects it (a new holding
+     * for a waiter, or READY), so only one release of a lease gets past it.
+     *
+     * @return whether it was made READY (not handed to a waiter, not found broken, not released twice)
      */
-    private void offer(ManagedConnection c) {
+    private boolean offer(ManagedConnection c, int token, boolean barge) {
         while (true) {
-            while (c.state() == ACTIVE && pending.get() > 0) {
-                Waiter w = nextWaiterFor(c);
-                if (w == null) {
-                    break;
+            if (pending.get() > 0 && (!barge || hasWaiterFor(c, true))) {
+                int next = c.handOn(token); // a new holding for the waiter; the connection stays ACTIVE
+                if (next < 0) {
+                    recycleIfBroken(c, token); // broken meanwhile; or not ours at all (a second release)
+                    return false;
                 }
-                if (multiplexed) {
-                    c.setLeases(1); // before the waiter can see (and release) it
-                }
-                if (handOver(c, w)) {
+                token = next;
+                Waiter w;
+                while (c.isActive(token) && (w = nextWaiterFor(c, barge)) != null) {
                     if (multiplexed) {
-                        shareWithWaiters(c);
+                        c.setLeases(1); // before the waiter can see (and release) it
                     }
-                    return;
-                }
-                if (multiplexed && c.leaveShare() > 0) {
-                    return; // someone joined meanwhile: theirs now, their release decides
+                    if (handOver(c, w, token)) {
+                        if (multiplexed) {
+                            shareWithWaiters(c);
+                        }
+                        return false;
+                    }
+                    if (multiplexed && c.leaveShare() > 0) {
+                        return false; // someone joined meanwhile: theirs now, their release decides
+                    }
                 }
             }
-            if (!c.transition(ACTIVE, READY)) {
-                // Broken meanwhile (the peer closed it): it is still ours, and nobody else will recycle it.
-                if (c.transition(UNHEALTHY, RECYCLING)) {
-                    recycle(c, c.brokenReason);
-                }
-                return;
+            if (!c.makeReady(token)) {
+                // Broken meanwhile (the peer closed it): it is still ours, and nobody else will recycle it. (Or, on a
+                // second release of the same lease, not ours at all: then this does nothing.)
+                recycleIfBroken(c, token);
+                return false;
             }
-            if (!hasWaiterFor(c) || !c.transition(READY, ACTIVE)) {
-                return;
+            if (!hasWaiterFor(c, barge) || !c.take()) {
+                return true;
             }
-            // a waiter arrived between the search and READY, and we took the connection back: hand it over
+            token = c.token();
+            // a (due) waiter arrived between the search and READY, and we took the connection back: hand it over
         }
     }
 
@@ -1307,8 +1490,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 }
                 return;
             }
-            if (hasWaiterFor(c) && c.transition(READY, ACTIVE)) {
-                offer(c);
+            if (hasWaiterFor(c, false) && c.take()) {
+                offer(c, c.token(), false); // opened for waiters: theirs, no barging; READY again or not, no matter
             } else if (!pooling && c.transition(READY, RECYCLING)) {
                 recycle(c, RecycleReason.NOT_POOLED); // nobody is waiting for it, and unpooled connections are not kept
                 return;
@@ -1559,6 +1742,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (c.transportFinished && c.state() == RECYCLING && c.transition(RECYCLING, CLOSED)) {
             EndpointState e = c.endpoint;
             e.remove(c);
+            recent.forget(c);
             freeSlot(e);
             if (e.isDraining()) {
                 finishDrainIfEmpty(e);
@@ -1625,7 +1809,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             }
             e.startDraining();
             log.info("[{}] removing endpoint {}: draining {} connection(s), {} leased, up to {} ms", name, e,
-                    e.slots.get(), e.activeLeases.get(), drainTimeout.toMillis());
+                    e.slots.get(), e.activeLeases(), drainTimeout.toMillis());
             for (ManagedConnection c : e.connections()) {
                 ConnectionState s = c.state();
                 if (s.isAvailable() && c.transition(s, RECYCLING)) {
@@ -1707,6 +1891,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
      * opened to restore {@code minConnections} and to serve waiters, and probes to unhealthy endpoints, as far as
      * backoff allows.
      *
+     * <p>Releases do not read the clock: a connection released since the last pass has its {@linkplain
+     * ManagedConnection#markUsed used flag} up, and this pass takes the flag and counts {@code now} as its last use.
+     * So idle time is measured from the first pass after the last use: never early, and late by at most the time
+     * between two passes (at most 5 s, {@code MAX_MAINTENANCE_DELAY}). A connection past its lifetime is
+     * marked {@code expired} here, so that the release of a leased one recycles it without a clock read; the pass
+     * is scheduled for the earliest lifetime end, leased connections included.
+     *
      * @return nanoseconds until the next pass has something to do (bounded to [1 ms, 5 s])
      */
     long maintain(long now) {
@@ -1717,11 +1908,16 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         int open = slots.get();
         int min = pooling ? config.minConnections() : 0;
         for (EndpointState e : endpoints.array()) {
+            e.refreshHealth(); // event-driven anyway; this bounds the damage of a lost update to one pass
             for (ManagedConnection c : e.connections()) {
+                if (c.takeUsed()) {
+                    c.lastUsedAt = now; // released since the last pass
+                }
                 ConnectionState s = c.state();
-                if (s == READY || s == IDLE) {
+                if (s == READY || s == IDLE || s == ACTIVE) {
                     if (now - c.expiresAt >= 0) {
-                        if (c.transition(s, RECYCLING)) {
+                        c.expired = true; // before the CAS: whoever wins it recycles the connection on release
+                        if (s != ACTIVE && c.transition(s, RECYCLING)) {
                             recycle(c, RecycleReason.LIFETIME);
                             continue;
                         }
@@ -1852,8 +2048,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
         if (failure == null) {
             e.checkFailures = 0;
-            if (e.checkFailing && ++e.checkPasses >= config.endpointHealthyThreshold()) {
-                e.checkFailing = false;
+            if (e.checkFailing() && ++e.checkPasses >= config.endpointHealthyThreshold()) {
+                e.checkFailing(false);
                 log.info("[{}] {} passed {} health check(s) in a row: healthy again", name, e, e.checkPasses);
                 if (events.enabled()) {
                     events.publish("onEndpointHealthChange", new EndpointHealthEvent(name, e, true, null),
@@ -1864,8 +2060,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             return;
         }
         e.checkPasses = 0;
-        if (!e.checkFailing && ++e.checkFailures >= config.endpointUnhealthyThreshold()) {
-            e.checkFailing = true;
+        if (!e.checkFailing() && ++e.checkFailures >= config.endpointUnhealthyThreshold()) {
+            e.checkFailing(true);
             EndpointConnectException cause = new EndpointConnectException(e.uri(), "health check "
                     + Endpoint.describe(url) + " failed " + e.checkFailures + " time(s) in a row: " + failure, 0, null);
             e.noteFailure(cause);
@@ -2093,7 +2289,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 }
             }
             perEndpoint.add(new EndpointStats(e.uri(), e.weight(), e.healthy(), e.slots.get(),
-                    Math.max(0, e.activeLeases.get()), available, e.lastFailure(), Duration.ofNanos(e.latencyNanos()),
+                    e.activeLeases(), available, e.lastFailure(), Duration.ofNanos(e.latencyNanos()),
                     e.breakerState()));
         }
         return PoolStats.of(counts, Math.max(0, pending.get()), perEndpoint);
@@ -2264,7 +2460,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private int activeLeases() {
         int n = 0;
         for (EndpointState e : endpoints.array()) {
-            n += e.activeLeases.get();
+            n += e.activeLeases();
         }
         return n;
     }

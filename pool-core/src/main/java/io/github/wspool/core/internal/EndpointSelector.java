@@ -4,6 +4,7 @@ import io.github.wspool.EndpointView;
 import io.github.wspool.LoadBalancingStrategy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Chooses endpoints for the pool: which one serves an acquire, and where a new connection opens. The strategy makes
@@ -50,16 +51,17 @@ final class EndpointSelector {
      * The strategy's pick among endpoints able to serve a lease now; {@code null} if none can (every usable endpoint
      * is busy and full, or none is usable: {@link #anyUsable} tells which).
      *
-     * @param poolHasRoom whether the pool-wide cap allows one more connection
+     * @param poolRoom whether the pool-wide cap allows one more connection (asked only with several endpoints)
      */
-    EndpointState forLease(EndpointSet.Snapshot snapshot, boolean poolHasRoom) {
+    EndpointState forLease(EndpointSet.Snapshot snapshot, BooleanSupplier poolRoom) {
         EndpointState[] all = snapshot.array();
-        boolean panic = panicMode && noneHealthy(all);
         if (all.length == 1) {
             // no availability scan here: the caller's take scans once, and waits if nothing is free
             EndpointState only = all[0];
-            return only.healthy() || (panic && !only.isDraining()) ? only : null;
+            return only.healthy() || (panicMode && !only.isDraining()) ? only : null;
         }
+        boolean panic = panicMode && noneHealthy(all);
+        boolean poolHasRoom = poolRoom.getAsBoolean();
         int able = 0;
         for (EndpointState e : all) {
             if (canServe(e, poolHasRoom, panic)) {

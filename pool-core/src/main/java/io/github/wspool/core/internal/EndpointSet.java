@@ -12,8 +12,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class EndpointSet {
 
-    /** One consistent view: the array for iteration, the same endpoints as lists for strategies and callers. */
-    record Snapshot(EndpointState[] array, List<EndpointState> list, List<EndpointView> views) {
+    /**
+     * One consistent view: the array for iteration, the same endpoints as lists for strategies and callers, and the
+     * endpoint itself when there is exactly one (the acquire fast path's test), else {@code null}.
+     */
+    record Snapshot(EndpointState[] array, List<EndpointState> list, List<EndpointView> views, EndpointState sole) {
     }
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -24,7 +27,8 @@ final class EndpointSet {
     }
 
     private static Snapshot snapshotOf(List<EndpointState> list) {
-        return new Snapshot(list.toArray(new EndpointState[0]), List.copyOf(list), List.copyOf(list));
+        return new Snapshot(list.toArray(new EndpointState[0]), List.copyOf(list), List.copyOf(list),
+                list.size() == 1 ? list.get(0) : null);
     }
 
     Snapshot snapshot() {
@@ -33,6 +37,11 @@ final class EndpointSet {
 
     EndpointState[] array() {
         return snapshot.array();
+    }
+
+    /** The pool's only endpoint, or {@code null} when it has several. */
+    EndpointState sole() {
+        return snapshot.sole();
     }
 
     /** The endpoint configured with exactly this URI, or {@code null}. */

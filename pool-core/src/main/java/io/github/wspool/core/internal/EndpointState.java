@@ -39,8 +39,6 @@ final class EndpointState implements Endpoint, EndpointView {
     final AtomicInteger slots = new AtomicInteger();
     /** Connect attempts in flight. */
     final AtomicInteger connecting = new AtomicInteger();
-    /** Leases currently held. */
-    final AtomicInteger activeLeases = new AtomicInteger();
 
     private final Backoff backoff; // guarded by lock
     private final PeakEwma latency; // guarded by lock
@@ -66,6 +64,7 @@ final class EndpointState implements Endpoint, EndpointView {
         this.breaker = breaker;
         this.backoff = backoff;
         this.latency = new PeakEwma(latencyDecayNanos);
+        refreshHealth();
     }
 
     @Override
@@ -87,13 +86,45 @@ final class EndpointState implements Endpoint, EndpointView {
         return this;
     }
 
+    /**
+     * {@code !draining && !checkFailing && breakerAllowsTraffic()}, kept up to date by {@link #refreshHealth()}: the
+     * acquire and release fast paths read this one field instead of following the breaker's state chain (five
+     * dependent loads just before the lifecycle CAS, which has to wait for all of them).
+     */
     @Override
     public boolean healthy() {
-        return !draining && !checkFailing && breakerAllowsTraffic();
+        return healthy;
+    }
+
+    private volatile boolean healthy;
+
+    /**
+     * Recomputes {@link #healthy()} from its inputs. Called after every change of an input: draining, the health
+     * check's verdict, and every breaker state transition (from the breaker's event, on the thread that made it),
+     * and by every housekeeping pass for good measure. It re-reads the inputs after writing and repeats if they
+     * moved, so that of two racing refreshes the last write always reflects the latest inputs.
+     */
+    void refreshHealth() {
+        while (true) {
+            boolean now = !draining && !checkFailing && breakerAllowsTraffic();
+            healthy = now;
+            if (now == (!draining && !checkFailing && breakerAllowsTraffic())) {
+                return;
+            }
+        }
     }
 
     /** Set while the endpoint's HTTP health check says it is down. */
-    volatile boolean checkFailing;
+    private volatile boolean checkFailing;
+
+    boolean checkFailing() {
+        return checkFailing;
+    }
+
+    void checkFailing(boolean failing) {
+        checkFailing = failing;
+        refreshHealth();
+    }
     /** HTTP health check bookkeeping, touched only by the pool's health-check thread and the housekeeper. */
     volatile boolean checkInFlight;
     volatile long nextCheckAt;
@@ -130,6 +161,7 @@ final class EndpointState implements Endpoint, EndpointView {
 
     void startDraining() {
         draining = true;
+        refreshHealth();
     }
 
     @Override
@@ -137,9 +169,24 @@ final class EndpointState implements Endpoint, EndpointView {
         return slots.get();
     }
 
+    /**
+     * Counted from the connections' states rather than kept in a counter: a shared counter would be two contended
+     * atomic updates on every acquire and release, on a line all threads write. A connection is leased from its
+     * take (→ ACTIVE) until its release moves it on; UNHEALTHY is reached only from ACTIVE and held until release.
+     * Shared connections count their leases. So this is O(connections of the endpoint), exact when no lease is
+     * changing hands, and off by the few in flight otherwise.
+     */
     @Override
     public int activeLeases() {
-        return activeLeases.get();
+        boolean shared = shareLimit > 1;
+        int n = 0;
+        for (ManagedConnection c : connections) {
+            ConnectionState s = c.state();
+            if (s == ConnectionState.ACTIVE || s == ConnectionState.UNHEALTHY) {
+                n += shared ? c.leases() : 1;
+            }
+        }
+        return n;
     }
 
     @Override
@@ -193,8 +240,7 @@ final class EndpointState implements Endpoint, EndpointView {
     /** Takes an available connection (READY or IDLE → ACTIVE), lowest index first; {@code null} if none. */
     ManagedConnection takeAvailable() {
         for (ManagedConnection c : connections) {
-            ConnectionState s = c.state();
-            if (s.isAvailable() && c.transition(s, ConnectionState.ACTIVE)) {
+            if (c.take()) {
                 return c;
             }
         }

@@ -13,18 +13,24 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The handle a caller gets from {@code acquire}: the only object allocated on the acquire/release fast path
- * (two references, one long, two flags: 32 bytes with compressed references).
+ * (two references, one long, one int: 32 bytes with compressed references).
  *
- * <p>A lease is released once; the flag is flipped by CAS so that a double {@code close()} from racing threads
- * still releases the connection exactly once.
+ * <p>A lease is released once, however many times and from however many threads {@code close()} is called. It
+ * carries the {@linkplain ManagedConnection#token() token} of its holding of the connection, and -1 once released.
+ * On the plain fast path (an exclusive lease, no listener, no leak detection) {@code close()} marks it released with a
+ * plain store, and the release's first CAS on the connection, which expects the token, is what makes it
+ * exactly-once: a racing second {@code close()} finds the token gone there. Where the release has effects of its own
+ * before it reaches the connection (listener events, leak bookkeeping) or the connection does not know its leases
+ * apart (shared connections), the pool flips the token to -1 by CAS first: {@link #claim()}.
  */
 final class Lease implements PooledConnection {
 
-    private static final VarHandle RELEASED;
+    private static final VarHandle TOKEN;
+    private static final int RELEASED = -1;
 
     static {
         try {
-            RELEASED = MethodHandles.lookup().findVarHandle(Lease.class, "released", boolean.class);
+            TOKEN = MethodHandles.lookup().findVarHandle(Lease.class, "token", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -32,15 +38,39 @@ final class Lease implements PooledConnection {
 
     final ManagedConnection connection;
     final long acquiredAt;
-    private volatile boolean released;
-    /** Set once a request was made on this lease: release then cancels what is still pending. */
-    volatile boolean requested;
+    /** The connection's holding this lease is for ({@code >= 0}), or -1 once released. */
+    private volatile int token;
     /** This lease's message handler, or {@code null}. */
     volatile MessageHandler handler;
 
-    Lease(ManagedConnection connection, long acquiredAt) {
+    Lease(ManagedConnection connection, long acquiredAt, int token) {
         this.connection = connection;
         this.acquiredAt = acquiredAt;
+        this.token = token;
+    }
+
+    /** The holding's token, or -1 if released. */
+    int token() {
+        return token;
+    }
+
+    /** Marks the lease released with a plain store (no fence): the caller's CAS on the connection decides. */
+    void markReleased() {
+        TOKEN.setRelease(this, RELEASED);
+    }
+
+    /**
+     * Marks the lease released by CAS.
+     *
+     * @return the token it had, or -1 if another call released it first
+     */
+    int claim() {
+        while (true) {
+            int t = token;
+            if (t == RELEASED || TOKEN.compareAndSet(this, t, RELEASED)) {
+                return t;
+            }
+        }
     }
 
     @Override
@@ -88,7 +118,7 @@ final class Lease implements PooledConnection {
     public PooledConnection onMessage(MessageHandler handler) {
         checkNotReleased("onMessage");
         connection.owner().messaging().attach(this, handler);
-        if (released) {
+        if (token == RELEASED) {
             connection.owner().messaging().released(this); // released concurrently: detach again
         }
         return this;
@@ -121,18 +151,18 @@ final class Lease implements PooledConnection {
 
     @Override
     public boolean isReleased() {
-        return released;
+        return token == RELEASED;
     }
 
     @Override
     public void close() {
-        if (RELEASED.compareAndSet(this, false, true)) {
-            connection.owner().release(this);
+        if (token != RELEASED) {
+            connection.owner().release(this); // decides exactly-once (see the class comment)
         }
     }
 
     private void checkNotReleased(String operation) {
-        if (released) {
+        if (token == RELEASED) {
             throw new IllegalStateException(operation + "() on connection " + connection.id + " after it was released"
                     + " to the pool: the lease was already closed (it may now belong to another caller). Keep every use"
                     + " inside the try-with-resources block that acquired it.");
@@ -141,6 +171,6 @@ final class Lease implements PooledConnection {
 
     @Override
     public String toString() {
-        return "PooledConnection[" + connection.id + " -> " + connection.endpoint + (released ? ", released" : "") + "]";
+        return "PooledConnection[" + connection.id + " -> " + connection.endpoint + (token == RELEASED ? ", released" : "") + "]";
     }
 }

@@ -11,30 +11,66 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * One pooled connection: its lifecycle state, its transport handle and its timestamps.
  *
- * <p>The state changes only through {@link #transition}, a compare-and-set checked against
- * {@link ConnectionLifecycle}. Whoever wins the CAS to {@link ConnectionState#ACTIVE} owns the connection until it
- * moves it on; that is the whole of the exclusivity guarantee, so there is no lock here. Timestamps are written by
+ * <p>The state changes only by compare-and-set, each move checked against {@link ConnectionLifecycle} (per call in
+ * {@link #transition}, once at class initialisation for the lease cycle's own moves). Whoever wins the CAS to
+ * {@link ConnectionState#ACTIVE} owns the connection until it moves it on; that is the whole of the exclusivity
+ * guarantee, so there is no lock here.
+ *
+ * <p>The state word also counts takes: every READY/IDLE → ACTIVE (and every hand-over from one holder to the next)
+ * starts a new <i>holding</i>, and its number is the {@linkplain #token() token} of the lease made for it. The
+ * release's first move on the connection (to READY, to the next holder, to RECYCLING) is a CAS that expects that
+ * token, so it succeeds once: a second {@code close()} of the same lease, even racing the first, finds the token gone
+ * and changes nothing. That makes the release exactly-once without a CAS of its own on the lease. Tokens are 31 bits:
+ * a lease would have to outlive 2^31 later holdings of its connection to be mistaken for a current one.
+ *
+ * <p>Timestamps are written by
  * the owner or the housekeeper and read racily (volatile) by the other: a stale read only delays an expiry by one
  * maintenance round.
+ *
+ * <p>The acquire/release fast path reads no clock. A release only raises {@link #markUsed() the used flag}; the
+ * housekeeper, which reads the clock once per sweep anyway, turns a raised flag into {@link #lastUsedAt} = the
+ * sweep's time, and marks a connection {@link #expired} once its lifetime has passed, so that the release of a
+ * leased one recycles it without looking at the time. Both are therefore as precise as the sweeps: idle time counts
+ * from the first sweep after the last use (never early, at most one sweep interval late), and a leased connection
+ * past its lifetime is recycled on the first release after a sweep saw it expired.
  */
 final class ManagedConnection {
 
-    private static final VarHandle STATE;
+    private static final VarHandle WORD;
     private static final VarHandle LEASES;
     private static final VarHandle LISTENERS;
     private static final VarHandle PENDING_REQUESTS;
     private static final VarHandle MAILBOX;
+    private static final VarHandle USED;
     private static final Lease[] NO_LEASES = new Lease[0];
+    private static final ConnectionState[] STATES = ConnectionState.values();
+    private static final int READY = ConnectionState.READY.ordinal();
+    private static final int IDLE = ConnectionState.IDLE.ordinal();
+    private static final int ACTIVE = ConnectionState.ACTIVE.ordinal();
+    /** The state word: bits 0-7 the state's ordinal, bits 8-63 the holding count. */
+    private static final long STATE_MASK = 0xFF;
+    private static final long ONE_HOLDING = 1L << 8;
+    private static final int TOKEN_MASK = 0x7FFF_FFFF;
+
+    static {
+        // The fast path's moves (take, makeReady) skip the per-call lookup in the table: checked against it once here.
+        if (!ConnectionLifecycle.isLegal(ConnectionState.READY, ConnectionState.ACTIVE)
+                || !ConnectionLifecycle.isLegal(ConnectionState.IDLE, ConnectionState.ACTIVE)
+                || !ConnectionLifecycle.isLegal(ConnectionState.ACTIVE, ConnectionState.READY)) {
+            throw new ExceptionInInitializerError("the lifecycle table forbids a move of the acquire/release path");
+        }
+    }
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(ManagedConnection.class, "state", ConnectionState.class);
+            WORD = lookup.findVarHandle(ManagedConnection.class, "word", long.class);
             LEASES = lookup.findVarHandle(ManagedConnection.class, "leases", int.class);
             LISTENERS = lookup.findVarHandle(ManagedConnection.class, "listeners", Lease[].class);
             PENDING_REQUESTS = lookup.findVarHandle(ManagedConnection.class, "pendingRequests",
                     ConcurrentHashMap.class);
             MAILBOX = lookup.findVarHandle(ManagedConnection.class, "mailbox", Mailbox.class);
+            USED = lookup.findVarHandle(ManagedConnection.class, "used", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -44,7 +80,12 @@ final class ManagedConnection {
     final EndpointState endpoint;
     private final ConnectionOwner owner;
 
-    private volatile ConnectionState state = ConnectionState.INITIALIZING;
+    /**
+     * The {@link ConnectionState} by ordinal (bits 0-7) and the number of holdings so far (bits 8-63). Numbers, not
+     * the enum reference: a compare-and-set of a reference field pays the garbage collector's write barriers (G1:
+     * card marking with a StoreLoad fence for an old connection pointing at the enum constants).
+     */
+    private volatile long word = ConnectionState.INITIALIZING.ordinal();
 
     /** The handle returned by {@code Transport.connect}, for aborting a connect in progress. */
     volatile TransportConnection handle;
@@ -62,7 +103,16 @@ final class ManagedConnection {
     volatile RecycleReason brokenReason = RecycleReason.UNHEALTHY;
 
     volatile long expiresAt = Long.MAX_VALUE;
+    /**
+     * Set by the housekeeper once {@link #expiresAt} has passed (the release path reads this flag, not the clock);
+     * never cleared.
+     */
+    volatile boolean expired;
+    /** When the connection was last seen in use: opened, or the housekeeper's sweep that found {@link #used}. */
     volatile long lastUsedAt;
+    /** Released since the housekeeper last looked: written with release semantics on the fast path, no fence. */
+    @SuppressWarnings("unused") // accessed through USED
+    private boolean used;
     volatile long nextPingAt = Long.MAX_VALUE;
     volatile long lastPingSentAt;
     /** A ping is out and its pong not back yet (housekeeper writes, transport thread clears). */
@@ -99,12 +149,42 @@ final class ManagedConnection {
         this.lastUsedAt = now;
     }
 
+    /** Records a use for the housekeeper: a plain store with release semantics (no fence), no clock read. */
+    void markUsed() {
+        USED.setRelease(this, true);
+    }
+
+    /** The housekeeper takes the used flag: whether the connection was released since the last call. */
+    boolean takeUsed() {
+        return (boolean) USED.getAcquire(this) && (boolean) USED.getAndSet(this, false);
+    }
+
     ConnectionOwner owner() {
         return owner;
     }
 
     ConnectionState state() {
-        return state;
+        return STATES[(int) (word & STATE_MASK)];
+    }
+
+    private static int stateOf(long w) {
+        return (int) (w & STATE_MASK);
+    }
+
+    private static int tokenOf(long w) {
+        return (int) (w >>> 8) & TOKEN_MASK;
+    }
+
+    private static long with(long w, int state) {
+        return (w & ~STATE_MASK) | state;
+    }
+
+    /**
+     * The token of the current holding, for the lease the caller makes for it: read by the thread that just took
+     * the connection (or handed it on), which owns it, so nothing else moves it meanwhile.
+     */
+    int token() {
+        return tokenOf(word);
     }
 
     /**
@@ -118,12 +198,104 @@ final class ManagedConnection {
             owner.onIllegalTransition(this, from, to);
             return false;
         }
-        if (!STATE.compareAndSet(this, from, to)) {
+        while (true) {
+            long w = word;
+            if (stateOf(w) != from.ordinal()) {
+                return false;
+            }
+            if (WORD.compareAndSet(this, w, with(w, to.ordinal()))) {
+                owner.onTransition(this, from, to);
+                return true;
+            }
+            // the word moved: the state (then the check above fails) or only the holding (the state is still
+            // from, e.g. ACTIVE handed to the next holder), and the move still applies
+        }
+    }
+
+    /**
+     * {@link #transition} for the release of the holding {@code token}: only while that holding lasts.
+     *
+     * @return {@code false} if the connection is not in {@code from} under that holding (released already, or moved)
+     */
+    boolean transition(int token, ConnectionState from, ConnectionState to) {
+        if (!ConnectionLifecycle.isLegal(from, to)) {
+            owner.onIllegalTransition(this, from, to);
             return false;
         }
-        owner.onTransition(this, from, to);
+        while (true) {
+            long w = word;
+            if (stateOf(w) != from.ordinal() || tokenOf(w) != token) {
+                return false;
+            }
+            if (WORD.compareAndSet(this, w, with(w, to.ordinal()))) {
+                owner.onTransition(this, from, to);
+                return true;
+            }
+        }
+    }
+
+    /**
+     * The take: READY or IDLE → ACTIVE, as {@link #transition} would do it (the table allows both; checked once,
+     * at class initialisation), in int comparisons on the state field.
+     *
+     * @return whether this call took the connection
+     */
+    boolean take() {
+        long w = word;
+        int s = stateOf(w);
+        if ((s != READY && s != IDLE) || !WORD.compareAndSet(this, w, with(w + ONE_HOLDING, ACTIVE))) {
+            return false;
+        }
+        owner.onTransition(this, STATES[s], ConnectionState.ACTIVE);
         return true;
     }
+
+    /**
+     * ACTIVE → READY at the end of the holding {@code token}, as {@link #transition(int, ConnectionState,
+     * ConnectionState)} would do it.
+     *
+     * @return whether this call made the change: not if the connection was found broken meanwhile (UNHEALTHY), nor if
+     *         the holding is over (a second release of the same lease)
+     */
+    boolean makeReady(int token) {
+        while (true) {
+            long w = word;
+            if (stateOf(w) != ACTIVE || tokenOf(w) != token) {
+                return false;
+            }
+            if (WORD.compareAndSet(this, w, with(w, READY))) {
+                owner.onTransition(this, ConnectionState.ACTIVE, ConnectionState.READY);
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Hands an ACTIVE connection from the holding {@code token} to a new one (it stays ACTIVE: no state change, no
+     * event).
+     *
+     * @return the new holding's token, or -1 if the connection is not ACTIVE under {@code token}
+     */
+    int handOn(int token) {
+        while (true) {
+            long w = word;
+            if (stateOf(w) != ACTIVE || tokenOf(w) != token) {
+                return -1;
+            }
+            long next = w + ONE_HOLDING;
+            if (WORD.compareAndSet(this, w, next)) {
+                return tokenOf(next);
+            }
+        }
+    }
+
+    /** Whether the connection is ACTIVE under the holding {@code token}. */
+    boolean isActive(int token) {
+        long w = word;
+        return stateOf(w) == ACTIVE && tokenOf(w) == token;
+    }
+
+
 
     int leases() {
         return leases;
@@ -218,7 +390,7 @@ final class ManagedConnection {
 
     /** Open and not on its way out: worth waiting for. */
     boolean isLive() {
-        ConnectionState s = state;
+        ConnectionState s = state();
         return !transportFinished && s != ConnectionState.RECYCLING && s != ConnectionState.CLOSED
                 && s != ConnectionState.FAILED;
     }
@@ -231,6 +403,6 @@ final class ManagedConnection {
 
     @Override
     public String toString() {
-        return id + "[" + state + "]";
+        return id + "[" + state() + "]";
     }
 }

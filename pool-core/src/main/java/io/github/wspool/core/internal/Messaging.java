@@ -316,7 +316,6 @@ final class Messaging implements Mailbox.Sink {
             throw new IllegalStateException("a request with correlation id '" + id + "' is already pending on"
                     + " connection " + c.id + ": ids must be unique among a connection's pending requests");
         }
-        lease.requested = true;
         if (abandoned.estimatedSize() > 0) {
             abandoned.invalidate(abandonedKey(c, id)); // a reused id: its new reply is not a late one
         }
@@ -385,8 +384,8 @@ final class Messaging implements Mailbox.Sink {
             lease.handler = null;
             c.removeListener(lease);
         }
-        var pending = lease.requested ? c.pendingRequestsIfAny() : null;
-        if (pending != null) {
+        var pending = c.pendingRequestsIfAny();
+        if (pending != null && !pending.isEmpty()) { // (none once every request got its reply)
             for (PendingRequest p : pending.values()) {
                 if (p.lease == lease && pending.remove(p.id, p)) {
                     p.cancelTimeout();

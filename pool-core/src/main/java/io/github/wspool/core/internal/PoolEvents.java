@@ -24,16 +24,19 @@ final class PoolEvents {
     private final String poolName;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile PoolListener[] listeners; // replaced under lock: copy-on-write
+    /** {@code listeners.length > 0}, written with it: the hot path reads one field, not the array's length. */
+    private volatile boolean enabled;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
     PoolEvents(String poolName, List<PoolListener> listeners) {
         this.poolName = poolName;
         this.listeners = listeners.isEmpty() ? NONE : listeners.toArray(new PoolListener[0]);
+        this.enabled = !listeners.isEmpty();
     }
 
     /** One volatile read: with no listener the pool builds no event object at all. */
     boolean enabled() {
-        return listeners.length > 0;
+        return enabled;
     }
 
     void add(PoolListener listener) {
@@ -43,6 +46,7 @@ final class PoolEvents {
             PoolListener[] next = Arrays.copyOf(old, old.length + 1);
             next[old.length] = listener;
             listeners = next;
+            enabled = true;
         } finally {
             lock.unlock();
         }
@@ -54,6 +58,7 @@ final class PoolEvents {
             List<PoolListener> next = new ArrayList<>(Arrays.asList(listeners));
             if (next.remove(listener)) {
                 listeners = next.isEmpty() ? NONE : next.toArray(new PoolListener[0]);
+                enabled = !next.isEmpty();
             }
         } finally {
             lock.unlock();

@@ -24,14 +24,21 @@ final class Waiter extends CompletableFuture<PooledConnection> {
     final long timeoutNanos;
     /** The endpoint whose connection this caller needs (sticky affinity), or {@code null} for any. */
     final EndpointState required;
+    /**
+     * Set once this waiter has waited past the pool's barging window (at once for waiters that have no thread of
+     * their own to wake, and where the pool does not barge): from then on a release hands its connection to the
+     * oldest such waiter instead of letting a running thread take it.
+     */
+    volatile boolean due;
     volatile PoolScheduler.Cancellable timeoutTask;
     private final AtomicBoolean settled = new AtomicBoolean();
 
-    Waiter(Owner owner, long startedAt, long timeoutNanos, EndpointState required) {
+    Waiter(Owner owner, long startedAt, long timeoutNanos, EndpointState required, boolean due) {
         this.owner = owner;
         this.startedAt = startedAt;
         this.timeoutNanos = timeoutNanos;
         this.required = required;
+        this.due = due;
     }
 
     /** Whether a connection to {@code endpoint} can serve this caller. */

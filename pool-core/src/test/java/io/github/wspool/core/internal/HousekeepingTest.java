@@ -69,6 +69,7 @@ class HousekeepingTest {
             }
             assertEquals(4, h.pool.stats().total());
             leases.forEach(PooledConnection::close);
+            h.maintain(); // the sweep that sees the releases: idle time counts from here
             h.ticker.advance(Duration.ofSeconds(59));
             h.maintain();
             assertEquals(4, h.pool.stats().total(), "not yet idle for idleTimeout");
@@ -80,6 +81,33 @@ class HousekeepingTest {
             h.maintain();
             assertEquals(2, h.pool.stats().total(), "never below minConnections");
             assertEquals(2, h.recycledFor(RecycleReason.IDLE));
+        }
+    }
+
+    @Test
+    void idleTimeCountsFromTheFirstSweepAfterTheLastUseNeverFromBefore() {
+        try (EngineHarness h = pooled(1, 1)) {
+            h.pool.acquire().close(); // released without a clock read: only the used flag goes up
+            h.ticker.advance(Duration.ofSeconds(9));
+            h.maintain(); // sees the flag: last use = now
+            h.ticker.advance(Duration.ofSeconds(9));
+            h.maintain();
+            assertEquals(1, h.pool.stats().count(READY), "9 s since the sweep that saw the use: not idle yet");
+            h.ticker.advance(Duration.ofSeconds(1));
+            h.maintain();
+            assertEquals(1, h.pool.stats().count(IDLE), "idleAfter (10 s) since the sweep that saw the use");
+        }
+    }
+
+    @Test
+    void aConnectionInUseAtEverySweepNeverBecomesIdle() {
+        try (EngineHarness h = pooled(1, 1)) {
+            for (int i = 0; i < 12; i++) {
+                h.pool.acquire().close();
+                h.ticker.advance(Duration.ofSeconds(5));
+                h.maintain();
+                assertEquals(1, h.pool.stats().count(READY), "used before every sweep, at " + (5 * i + 5) + " s");
+            }
         }
     }
 
@@ -113,6 +141,23 @@ class HousekeepingTest {
             assertEquals(1, h.recycledFor(RecycleReason.LIFETIME));
             h.maintain();
             assertEquals(1, h.pool.stats().count(READY), "replaced to keep minConnections");
+        }
+    }
+
+    @Test
+    void housekeepingWakesWhenALeasedConnectionsLifetimeEndsSoItsReleaseRecyclesIt() {
+        try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(1).maxConnections(1)
+                .maxLifetime(Duration.ofSeconds(2)).healthCheckInterval(Duration.ZERO))) {
+            PooledConnection lease = h.pool.acquire();
+            long delay = h.maintain();
+            assertTrue(delay <= Duration.ofSeconds(2).toNanos(), "next pass at the leased connection's lifetime end,"
+                    + " not later: " + delay);
+            assertTrue(delay >= Duration.ofMillis(1950).toNanos(), "not before it (2.5% jitter at most): " + delay);
+            h.ticker.advance(Duration.ofNanos(delay));
+            h.maintain();
+            assertEquals(ACTIVE, lease.state(), "a leased connection is never taken from its holder");
+            lease.close();
+            assertEquals(1, h.recycledFor(RecycleReason.LIFETIME), "recycled on release, no clock read needed");
         }
     }
 
