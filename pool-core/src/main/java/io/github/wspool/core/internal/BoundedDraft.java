@@ -1,8 +1,12 @@
 package io.github.wspool.core.internal;
 
+import io.github.wspool.EndpointConnectException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
@@ -29,6 +33,9 @@ import org.java_websocket.protocols.Protocol;
  * instead of the library's "draft refuses handshake".
  */
 public final class BoundedDraft extends Draft_6455 {
+
+    private static final Pattern REJECTED_STATUS =
+            Pattern.compile("Invalid status code received: (\\d{3}) Status line: (.*)");
 
     private final int maxMessageSize;
     private final List<String> subprotocols;
@@ -66,6 +73,25 @@ public final class BoundedDraft extends Draft_6455 {
             fragmentedBytes = frame.isFin() ? 0 : total;
         }
         super.processFrame(webSocketImpl, frame);
+    }
+
+    /**
+     * Turns Java-WebSocket's close reason for a refused upgrade ("Invalid status code received: 401 Status line: …")
+     * into a typed failure that carries the HTTP status; any other reason leaves {@code error} as it is. Shared by
+     * both transports, which drive the same engine.
+     *
+     * @param uri    the endpoint
+     * @param reason the engine's close reason
+     * @param error  the error reported so far, or {@code null}
+     * @return an {@link EndpointConnectException} for a refused upgrade, else {@code error}
+     */
+    static Throwable upgradeRejection(URI uri, String reason, Throwable error) {
+        Matcher m = REJECTED_STATUS.matcher(reason);
+        if (m.find()) {
+            return new EndpointConnectException(uri, "server rejected the WebSocket upgrade with " + m.group(2).trim(),
+                    Integer.parseInt(m.group(1)), error);
+        }
+        return error;
     }
 
     @Override

@@ -16,8 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.java_websocket.WebSocket;
@@ -54,8 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class JavaWebSocketTransport implements Transport {
 
     private static final Logger log = LoggerFactory.getLogger(JavaWebSocketTransport.class);
-    private static final Pattern REJECTED_STATUS =
-            Pattern.compile("Invalid status code received: (\\d{3}) Status line: (.*)");
     private static final long JOIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
 
     private final String poolName;
@@ -247,18 +243,8 @@ public final class JavaWebSocketTransport implements Transport {
 
         void finish(int code, String reason, boolean remote, Throwable error) {
             if (finished.compareAndSet(false, true)) {
-                listener.onClosed(code, reason, remote, handshakeRejection(reason, error));
+                listener.onClosed(code, reason, remote, BoundedDraft.upgradeRejection(getURI(), reason, error));
             }
-        }
-
-        /** Turns the library's "Invalid status code received: 401 Status line: …" into a typed failure. */
-        private Throwable handshakeRejection(String reason, Throwable error) {
-            Matcher m = REJECTED_STATUS.matcher(reason);
-            if (m.find()) {
-                return new EndpointConnectException(getURI(), "server rejected the WebSocket upgrade with "
-                        + m.group(2).trim(), Integer.parseInt(m.group(1)), error);
-            }
-            return error;
         }
 
         /**

@@ -16,8 +16,6 @@ import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
@@ -57,8 +55,6 @@ import org.slf4j.LoggerFactory;
 final class SelectorConnection extends WebSocketAdapter implements TransportConnection {
 
     private static final Logger log = LoggerFactory.getLogger(SelectorConnection.class);
-    private static final Pattern REJECTED_STATUS =
-            Pattern.compile("Invalid status code received: (\\d{3}) Status line: (.*)");
     /** How long a close the engine started waits for the server to close the TCP connection. */
     static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(5);
     /**
@@ -418,18 +414,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             tls.release();
         }
         transport.forget(this);
-        Throwable cause = rejection(reason, error);
+        Throwable cause = BoundedDraft.upgradeRejection(uri, reason, error);
         callbacks.offload(() -> listener.onClosed(code, reason, remote, cause));
-    }
-
-    /** Turns the engine's "Invalid status code received: 401 Status line: …" into a typed failure. */
-    private Throwable rejection(String reason, Throwable error) {
-        Matcher m = REJECTED_STATUS.matcher(reason);
-        if (m.find()) {
-            return new EndpointConnectException(uri, "server rejected the WebSocket upgrade with " + m.group(2).trim(),
-                    Integer.parseInt(m.group(1)), error);
-        }
-        return error;
     }
 
     // ------------------------------------------------------------------------------------------------ engine callbacks
