@@ -9,10 +9,10 @@ import io.github.wspool.core.spi.InMemoryTransport;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
+import io.github.wspool.testkit.ForwardingTransportListener;
 import io.github.wspool.core.spi.TransportOptions;
 import io.github.wspool.testkit.TestWebSocketServer;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +51,7 @@ class PoolStressTest {
 
         @Override
         public TransportConnection connect(URI uri, TransportOptions options, TransportListener listener) {
-            return delegate.connect(uri, options, new TransportListener() {
+            return delegate.connect(uri, options, new ForwardingTransportListener(listener) {
                 private volatile boolean wasOpen;
 
                 @Override
@@ -59,22 +59,7 @@ class PoolStressTest {
                     wasOpen = true;
                     opened.incrementAndGet();
                     peak.accumulateAndGet(open.incrementAndGet(), Math::max);
-                    listener.onOpen(connection);
-                }
-
-                @Override
-                public void onText(String text) {
-                    listener.onText(text);
-                }
-
-                @Override
-                public void onBinary(ByteBuffer data) {
-                    listener.onBinary(data);
-                }
-
-                @Override
-                public void onPong() {
-                    listener.onPong();
+                    super.onOpen(connection);
                 }
 
                 @Override
@@ -82,7 +67,7 @@ class PoolStressTest {
                     if (wasOpen) {
                         open.decrementAndGet();
                     }
-                    listener.onClosed(code, reason, remote, error);
+                    super.onClosed(code, reason, remote, error);
                 }
             });
         }

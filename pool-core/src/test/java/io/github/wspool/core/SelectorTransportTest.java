@@ -11,6 +11,7 @@ import io.github.wspool.core.internal.SelectorTransport;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
+import io.github.wspool.testkit.ForwardingTransportListener;
 import io.github.wspool.core.spi.TransportOptions;
 import io.github.wspool.testkit.SelectorEchoServer;
 import io.github.wspool.testkit.TestWebSocketServer;
@@ -210,32 +211,12 @@ class SelectorTransportTest {
 
         @Override
         public TransportConnection connect(URI uri, TransportOptions options, TransportListener listener) {
-            return delegate.connect(uri, options, new TransportListener() {
+            return delegate.connect(uri, options, new ForwardingTransportListener(listener) {
                 @Override
                 public void onOpen(TransportConnection connection) {
                     Counting counting = new Counting(connection);
                     opened.add(counting);
-                    listener.onOpen(counting);
-                }
-
-                @Override
-                public void onText(String text) {
-                    listener.onText(text);
-                }
-
-                @Override
-                public void onBinary(ByteBuffer data) {
-                    listener.onBinary(data);
-                }
-
-                @Override
-                public void onPong() {
-                    listener.onPong();
-                }
-
-                @Override
-                public void onClosed(int code, String reason, boolean remote, Throwable error) {
-                    listener.onClosed(code, reason, remote, error);
+                    super.onOpen(counting);
                 }
             });
         }
