@@ -23,6 +23,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EndpointHealthCheckTest {
 
+    /** A builder on the transport under test: the default here, another transport in a subclass. */
+    WebSocketPoolBuilder pools() {
+        return WebSocketPools.builder();
+    }
+
     @Test
     void anEndpointFailingItsHealthCheckIsDrainedAndComesBackAfterPasses() throws IOException {
         Map<Integer, Integer> statusByWsPort = new ConcurrentHashMap<>();
@@ -35,7 +40,7 @@ class EndpointHealthCheckTest {
         http.start();
         try (TestWebSocketServer a = TestWebSocketServer.start(); TestWebSocketServer b = TestWebSocketServer.start()) {
             URI healthBase = URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/health");
-            WebSocketPool pool = WebSocketPools.builder().name("httpcheck").endpoint(a.uri()).endpoint(b.uri())
+            WebSocketPool pool = pools().name("httpcheck").endpoint(a.uri()).endpoint(b.uri())
                     .pooling(true).minConnections(4).maxConnections(8)
                     .endpointHealthCheck(ws -> URI.create(healthBase + "?port=" + ws.getPort()),
                             Duration.ofMillis(100), Duration.ofSeconds(1), 2, 2)

@@ -31,6 +31,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MultiEndpointTest {
 
+    /** A builder on the transport under test: the default here, another transport in a subclass. */
+    WebSocketPoolBuilder pools() {
+        return WebSocketPools.builder();
+    }
+
     private final List<TestWebSocketServer> servers = new ArrayList<>();
     private WebSocketPool pool;
 
@@ -54,7 +59,7 @@ class MultiEndpointTest {
     }
 
     private WebSocketPoolBuilder builder(String name) {
-        WebSocketPoolBuilder b = WebSocketPools.builder().name(name);
+        WebSocketPoolBuilder b = pools().name(name);
         for (int i = 0; i < servers.size(); i++) {
             b.endpoint(uri(i));
         }
@@ -94,7 +99,7 @@ class MultiEndpointTest {
 
     @Test
     void preWarmIsProportionalToWeight() {
-        pool = WebSocketPools.builder().name("prewarm").endpoint(uri(0), 3).endpoint(uri(1), 2).endpoint(uri(2), 1)
+        pool = pools().name("prewarm").endpoint(uri(0), 3).endpoint(uri(1), 2).endpoint(uri(2), 1)
                 .pooling(true).minConnections(12).maxConnections(12).strategy(Strategies.weighted()).build();
         await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().idle() == 12);
         assertEquals(List.of(6, 4, 2), accepted());
@@ -133,7 +138,7 @@ class MultiEndpointTest {
 
     @Test
     void weightedIsSmoothWithoutPooling() {
-        pool = WebSocketPools.builder().name("smooth").endpoint(uri(0), 5).endpoint(uri(1)).endpoint(uri(2))
+        pool = pools().name("smooth").endpoint(uri(0), 5).endpoint(uri(1)).endpoint(uri(2))
                 .strategy(Strategies.weighted()).build(); // pooling(false): every acquire is one pick
         StringBuilder sequence = new StringBuilder();
         for (int i = 0; i < 14; i++) {
@@ -209,7 +214,7 @@ class MultiEndpointTest {
 
     @Test
     void theLastEndpointCannotBeRemoved() {
-        pool = WebSocketPools.builder().name("last").endpoint(uri(0)).build();
+        pool = pools().name("last").endpoint(uri(0)).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> pool.removeEndpoint(uri(0), Duration.ZERO));
         assertTrue(e.getMessage().contains("last endpoint"), e.getMessage());
@@ -217,7 +222,7 @@ class MultiEndpointTest {
 
     @Test
     void anAddedEndpointGetsItsShareAtOnce() {
-        pool = WebSocketPools.builder().name("add").endpoint(uri(0)).endpoint(uri(1)).pooling(true)
+        pool = pools().name("add").endpoint(uri(0)).endpoint(uri(1)).pooling(true)
                 .minConnections(2).maxConnections(6).strategy(Strategies.roundRobin()).build();
         await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().idle() == 2);
         pool.addEndpoint(uri(2), 1);
@@ -235,7 +240,7 @@ class MultiEndpointTest {
 
     @Test
     void weightChangesApplyToTheNextPicks() {
-        pool = WebSocketPools.builder().name("reweight").endpoint(uri(0)).endpoint(uri(1))
+        pool = pools().name("reweight").endpoint(uri(0)).endpoint(uri(1))
                 .strategy(Strategies.weighted()).build();
         pool.updateWeight(uri(1), 3);
         int[] counts = new int[3];
@@ -253,7 +258,7 @@ class MultiEndpointTest {
 
     @Test
     void maxConnectionsPerEndpointCapsEachEndpoint() {
-        pool = WebSocketPools.builder().name("cap").endpoint(uri(0)).endpoint(uri(1)).pooling(true)
+        pool = pools().name("cap").endpoint(uri(0)).endpoint(uri(1)).pooling(true)
                 .maxConnections(10).maxConnectionsPerEndpoint(2).build();
         List<PooledConnection> leases = new ArrayList<>();
         for (int i = 0; i < 4; i++) {

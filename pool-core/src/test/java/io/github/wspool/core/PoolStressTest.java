@@ -38,6 +38,11 @@ class PoolStressTest {
     private static final int THREADS = 16;
     private static final int MAX = 4;
 
+    /** The real transport under test: thread-per-connection here, the selector transport in a subclass. */
+    Transport networkTransport() {
+        return new io.github.wspool.core.internal.JavaWebSocketTransport("stress-net");
+    }
+
     /** Counts connections open at once through the transport, and the peak. */
     static final class CountingTransport implements Transport {
         final Transport delegate;
@@ -225,7 +230,7 @@ class PoolStressTest {
     @Test
     void pooledOverRealSocketsNeverExceedsMax() throws Exception {
         try (TestWebSocketServer server = TestWebSocketServer.start()) {
-            CountingTransport transport = new CountingTransport(new io.github.wspool.core.internal.JavaWebSocketTransport("stress-net"));
+            CountingTransport transport = new CountingTransport(networkTransport());
             WebSocketPool pool = WebSocketPools.builder().name("stress-net").endpoint(server.uri())
                     .pooling(true).maxConnections(MAX).transport(transport).build();
             AtomicInteger violations = new AtomicInteger();

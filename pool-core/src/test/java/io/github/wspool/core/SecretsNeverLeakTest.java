@@ -26,6 +26,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SecretsNeverLeakTest {
 
+    /** A builder on the transport under test: the default here, another transport in a subclass. */
+    WebSocketPoolBuilder pools() {
+        return WebSocketPools.builder();
+    }
+
     private static final String HEADER_SECRET = "Bearer hdr-SECRET-1f2e3d";
     private static final String QUERY_SECRET = "qry-SECRET-9a8b7c";
 
@@ -37,7 +42,7 @@ class SecretsNeverLeakTest {
         try (TestWebSocketServer server = TestWebSocketServer.start(Behavior.REJECT_401)) {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8)); // slf4j-simple logs to stderr
             URI uri = URI.create(server.uri("/feed") + "?token=" + QUERY_SECRET);
-            WebSocketPool pool = WebSocketPools.builder().name("secrets").endpoint(uri)
+            WebSocketPool pool = pools().name("secrets").endpoint(uri)
                     .header("Authorization", HEADER_SECRET).pooling(true).minConnections(1)
                     .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).build();
             try {
@@ -72,10 +77,10 @@ class SecretsNeverLeakTest {
     @Test
     void headerValuesAreValidatedWithoutEchoingThem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> WebSocketPools.builder().header("Authorization", "Bearer abc\r\nX-Injected: 1"));
+                () -> pools().header("Authorization", "Bearer abc\r\nX-Injected: 1"));
         assertFalse(e.getMessage().contains("abc"), e.getMessage());
         assertTrue(e.getMessage().contains("Authorization"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> WebSocketPools.builder().header("Bad Name", "v"));
+        assertThrows(IllegalArgumentException.class, () -> pools().header("Bad Name", "v"));
     }
 
     @Test
@@ -89,7 +94,7 @@ class SecretsNeverLeakTest {
         try (TestWebSocketServer server = TestWebSocketServer.start()) {
             server.handshakeGate(h -> fresh.equals(h.get("authorization")) && apiKey.equals(h.get("x-api-key")));
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            WebSocketPool pool = WebSocketPools.builder().name("secrets-supplied")
+            WebSocketPool pool = pools().name("secrets-supplied")
                     .endpoint(server.uri("/feed"), 1, java.util.Map.of("X-Api-Key", apiKey)).pooling(true)
                     .headers((uri, refresh) -> java.util.Map.of("Authorization", refresh ? fresh : stale))
                     .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).build();
@@ -100,7 +105,7 @@ class SecretsNeverLeakTest {
                 pool.close();
             }
             // a supplier that fails with a token in its own message: the pool's message does not repeat it
-            PoolException failure = assertThrows(PoolException.class, () -> WebSocketPools.builder()
+            PoolException failure = assertThrows(PoolException.class, () -> pools()
                     .name("secrets-supplier-fails").endpoint(server.uri("/feed")).pooling(true)
                     .failFastInitialization(true).headers((uri, refresh) -> {
                         throw new IllegalStateException("refresh failed for " + stale);
