@@ -408,6 +408,9 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             return;
         }
         if (loop.inLoop() || loop.isStopped()) {
+            if (tls != null && channel != null && !connecting) {
+                tls.closeOutbound();
+            }
             closeChannel();
         }
         if (tls != null) {

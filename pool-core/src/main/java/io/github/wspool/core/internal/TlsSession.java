@@ -24,7 +24,9 @@ import javax.net.ssl.SSLException;
  *       the socket is full), unwraps happen as bytes arrive. Delegated tasks (certificate checks, key exchange) run
  *       on a worker; meanwhile the key's interest is empty, so the selector does not spin on this channel, and the
  *       task's completion resumes the handshake on the loop.</li>
- *   <li><b>Close.</b> The server's {@code close_notify} ends the stream like a FIN.</li>
+ *   <li><b>Close.</b> The server's {@code close_notify} ends the stream like a FIN. Before the channel closes, the
+ *       client sends its own {@code close_notify} (as {@code SSLSocket.close()} does on the other transport): one
+ *       non-blocking write, never a wait.</li>
  * </ul>
  */
 final class TlsSession {
@@ -39,6 +41,7 @@ final class TlsSession {
     private volatile long pendingOut;
     private boolean handshaking = true;
     private boolean taskRunning;
+    private boolean outboundClosed;
 
     TlsSession(SSLEngine engine, SelectorConnection connection) {
         this.engine = engine;
@@ -273,6 +276,30 @@ final class TlsSession {
     /** Encrypted bytes not yet written (any thread). */
     long bufferedBytes() {
         return pendingOut;
+    }
+
+    /**
+     * Sends {@code close_notify} after whatever is still pending, best effort: one non-blocking write each, and
+     * nothing more once the socket is full or gone. Once the handshake is done only; at most once.
+     */
+    void closeOutbound() {
+        if (handshaking || outboundClosed) {
+            return;
+        }
+        outboundClosed = true;
+        try {
+            engine.closeOutbound();
+            if (!flushNet()) {
+                return;
+            }
+            ByteBuffer out = connection.loop().tlsNetBuffer(packetSize);
+            out.clear();
+            engine.wrap(EMPTY, out);
+            out.flip();
+            connection.channel().write(out);
+        } catch (IOException | RuntimeException e) {
+            // the peer is gone or the socket full: there is no one left to tell
+        }
     }
 
     /** The connection finished: drop pending buffers. */

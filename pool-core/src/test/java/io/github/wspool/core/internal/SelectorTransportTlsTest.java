@@ -12,7 +12,12 @@ import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.core.spi.TransportOptions;
 import io.github.wspool.testkit.SelectorEchoServer;
+import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,6 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -106,6 +113,32 @@ class SelectorTransportTlsTest {
         assertTrue(e.getMessage().contains("127.0.0.1"), e.getMessage());
     }
 
+    @Test
+    void anOrderlyCloseEndsWithTheClientsCloseNotify() throws Exception {
+        KeyStore keys = selfSigned("ip:127.0.0.1");
+        server = SelectorEchoServer.launch(serverContext(keys));
+        transport = new SelectorTransport(1);
+        try (RecordSniffer sniffer = new RecordSniffer(server.uri().getPort())) {
+            SSLParameters tls12 = new SSLParameters(); // TLS 1.2: an alert travels as its own record type
+            tls12.setProtocols(new String[] {"TLSv1.2"});
+            Recorder r = new Recorder();
+            transport.connect(URI.create("wss://127.0.0.1:" + sniffer.port() + "/"), new TransportOptions(
+                    Duration.ofSeconds(5), 1 << 20, Map.of(), null, false, List.of(), false,
+                    new TlsOptions(clientContext(keys), tls12, true), "wspool-tls-test"), r);
+            await().atMost(Duration.ofSeconds(10)).until(() -> r.opened.get() != null || r.closedCode.get() != null);
+            assertNotNull(r.opened.get(), "opened, not closed with " + r.error.get());
+            r.opened.get().sendText("before the close");
+            await().atMost(Duration.ofSeconds(10)).until(() -> r.texts.size() == 1);
+
+            r.opened.get().close(1000, "done");
+            await().atMost(Duration.ofSeconds(10)).until(() -> r.closedCode.get() != null);
+            await().atMost(Duration.ofSeconds(10)).until(sniffer::clientFinished);
+            List<Integer> types = sniffer.clientRecordTypes();
+            assertEquals(ALERT, types.get(types.size() - 1), "the client's last TLS record is close_notify: " + types);
+            assertEquals(APPLICATION_DATA, types.get(types.size() - 2), "after the close frame: " + types);
+        }
+    }
+
     private static TransportOptions options(SSLContext client) {
         return new TransportOptions(Duration.ofSeconds(5), 1 << 20, Map.of(), null, false, List.of(), false,
                 new TlsOptions(client, null, true), "wspool-tls-test");
@@ -147,6 +180,80 @@ class SelectorTransportTlsTest {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
         return ctx;
+    }
+
+    private static final int ALERT = 21;
+    private static final int APPLICATION_DATA = 23;
+
+    /**
+     * A TCP relay in front of the server that parses the TLS record headers the client sends and keeps their types.
+     * The server's end of stream half-closes towards the client; the client's side is read until its own FIN.
+     */
+    private static final class RecordSniffer implements AutoCloseable {
+        private final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+        private final List<Integer> types = new CopyOnWriteArrayList<>();
+        private final CountDownLatch clientDone = new CountDownLatch(1);
+        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+        RecordSniffer(int serverPort) throws IOException {
+            Thread t = new Thread(() -> relay(serverPort), "tls-record-sniffer");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        boolean clientFinished() {
+            return clientDone.getCount() == 0;
+        }
+
+        List<Integer> clientRecordTypes() {
+            return List.copyOf(types);
+        }
+
+        private void relay(int serverPort) {
+            try (Socket client = listener.accept(); Socket upstream = new Socket("127.0.0.1", serverPort)) {
+                sockets.add(client);
+                sockets.add(upstream);
+                Thread back = new Thread(() -> {
+                    try {
+                        upstream.getInputStream().transferTo(client.getOutputStream());
+                        client.shutdownOutput();
+                    } catch (IOException e) {
+                        // the client is gone
+                    }
+                }, "tls-record-sniffer-back");
+                back.setDaemon(true);
+                back.start();
+                InputStream in = client.getInputStream();
+                byte[] header = new byte[5];
+                while (in.readNBytes(header, 0, 5) == 5) {
+                    int length = ((header[3] & 0xff) << 8) | (header[4] & 0xff);
+                    byte[] body = in.readNBytes(length);
+                    types.add(header[0] & 0xff);
+                    try {
+                        upstream.getOutputStream().write(header);
+                        upstream.getOutputStream().write(body);
+                    } catch (IOException e) {
+                        // the server closed already: keep reading what the client sends
+                    }
+                }
+            } catch (IOException e) {
+                // closed by the test
+            } finally {
+                clientDone.countDown();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
     }
 
     /** Records one connection's callbacks. */
