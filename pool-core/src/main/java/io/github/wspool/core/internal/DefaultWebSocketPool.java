@@ -141,6 +141,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private final PoolEvents events;
     private final LongUnaryOperator backoffJitter;
     private final java.time.Clock breakerClock;
+    private final ConnectionBreakers connectionBreakers;
     private final EndpointSet endpoints;
     /** Sticky affinity: key → endpoint, bounded and expiring after access. */
     private final Cache<String, EndpointState> affinity;
@@ -216,6 +217,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.scheduler = scheduler;
         this.backoffJitter = backoffJitter;
         this.breakerClock = new TickerClock(config.ticker());
+        this.connectionBreakers = new ConnectionBreakers(name, config.connectionBreakerConfig(), breakerClock);
         this.events = new PoolEvents(name, config.listeners());
         this.transportOptions = new TransportOptions(config.connectTimeout(), config.maxMessageSize(),
                 config.headers(), config.headerSupplier(), false, config.subprotocols(), config.subprotocolRequired(),
@@ -1154,20 +1156,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     @Override
     public void sendSucceeded(ManagedConnection c) {
-        CircuitBreaker b = c.breaker;
-        if (b != null) {
-            b.onSuccess(0, TimeUnit.NANOSECONDS);
-        }
+        connectionBreakers.success(c);
     }
 
     /** Records a failed send or ping; an open breaker makes the connection unhealthy. */
     private void recordConnectionFailure(ManagedConnection c, Throwable failure) {
-        CircuitBreaker b = c.breaker;
-        if (b == null) {
-            return;
-        }
-        b.onError(0, TimeUnit.NANOSECONDS, failure);
-        if (b.getState() == CircuitBreaker.State.OPEN) {
+        CircuitBreaker b = connectionBreakers.failure(c, failure);
+        if (b != null && b.getState() == CircuitBreaker.State.OPEN) {
             log.warn("[{}] {} to {} is unhealthy: its circuit breaker opened ({}% of its last sends and pings failed)",
                     name, c.id, c.endpoint, Math.round(b.getMetrics().getFailureRate()));
             markBroken(c, RecycleReason.UNHEALTHY);
@@ -1176,10 +1171,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     @Override
     public RuntimeException sendFailed(ManagedConnection c, RuntimeException failure) {
-        CircuitBreaker b = c.breaker;
-        if (b != null) {
-            b.onError(0, TimeUnit.NANOSECONDS, failure);
-        }
+        connectionBreakers.failure(c, failure);
         markBroken(c, RecycleReason.ERROR);
         return new ConnectionClosedException("Connection " + c.id + " to " + c.endpoint + " of pool '" + name
                 + "' is no longer open; release this lease and acquire another", failure);
@@ -1424,6 +1416,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             PoolScheduler.Cancellable d = deadline;
             if (d != null) {
                 d.cancel();
+                deadline = null; // the callbacks live as long as the connection: let the task go
             }
             c.endpoint.connecting.decrementAndGet();
             attempts.decrementAndGet();
@@ -1449,8 +1442,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         private void opened(TransportConnection connection) {
             long now = ticker.read();
             c.transport = connection;
-            c.breaker = new CircuitBreakerStateMachine("wspool." + name + "." + c.id, config.connectionBreakerConfig(),
-                    breakerClock);
+            connectionBreakers.opened(c);
             c.lastUsedAt = now;
             c.expiresAt = maxLifetimeNanos > 0 ? now + maxLifetimeNanos - lifetimeJitter() : Long.MAX_VALUE;
             c.nextPingAt = pingIntervalNanos > 0 ? now + pingIntervalNanos - pingJitter() : Long.MAX_VALUE;
@@ -1507,10 +1499,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             if (probe != null && probeReply(text, probe)) {
                 c.probeId = null;
                 c.probeFailures = 0;
-                CircuitBreaker b = c.breaker;
-                if (b != null) {
-                    b.onSuccess(0, TimeUnit.NANOSECONDS);
-                }
+                connectionBreakers.success(c);
                 return; // the pool's own message: not the application's
             }
             if (log.isTraceEnabled()) {
@@ -1536,10 +1525,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
             c.awaitingPong = false;
             c.missedPongs = 0;
             c.successfulPongs++;
-            CircuitBreaker b = c.breaker;
-            if (b != null) {
-                b.onSuccess(0, TimeUnit.NANOSECONDS);
-            }
+            connectionBreakers.success(c);
             c.endpoint.connectionFailures.set(0);
             long sentAt = c.lastPingSentAt;
             if (sentAt != 0) {

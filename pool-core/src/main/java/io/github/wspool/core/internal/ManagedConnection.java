@@ -126,8 +126,13 @@ final class ManagedConnection {
     volatile long probeDeadline;
     volatile int probeFailures;
     volatile long nextProbeAt = Long.MAX_VALUE;
-    /** Records this connection's send and ping outcomes; set when it opens. Open means unhealthy. */
+    /**
+     * Records this connection's send and ping outcomes, once it has failed at least once ({@link ConnectionBreakers});
+     * {@code null} until then. Open means unhealthy.
+     */
     volatile io.github.resilience4j.circuitbreaker.CircuitBreaker breaker;
+    /** Successes recorded while {@link #breaker} is {@code null}; -1 until the connection opened. */
+    volatile int successesWithoutBreaker = -1;
 
     /** Leases held right now, counted only when connections are shared ({@code maxLeasesPerConnection > 1}). */
     private volatile int leases;
