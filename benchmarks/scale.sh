@@ -29,7 +29,7 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -f "$PORT_FILE"' EXIT
 for _ in $(seq 100); do [ -s "$PORT_FILE" ] && break; sleep 0.1; done
 URI="$SCHEME://127.0.0.1:$(cat "$PORT_FILE")/"
-echo "| transport ($SCHEME) | connections | opened | connect total | connect p50 / p99 | JVM threads (+ over baseline) | RSS / conn | heap / conn | echo RTT p50 / p99 | echo failures | close |"
+echo "| transport ($SCHEME) | connections | opened | connect total | connect p50 / mean / p99 | JVM threads (+ over baseline) | RSS / conn | heap / conn | echo RTT p50 / p99 | echo failures | close |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 PAUSES=""
 for n in ${COUNTS[*]}; do

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wspool.HeaderSupplier;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.internal.SelectorTransport;
+import io.github.wspool.core.spi.TlsOptions;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
@@ -26,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -180,8 +183,9 @@ class SelectorTransportTest {
                 .until(() -> server.openConnections() == connections && pool.stats().total() == connections);
         int poolThreads = PoolIntegrationTest.poolThreads(name).size();
         int grown = liveThreads() - before;
-        // housekeeper 1, selectors 2, workers up to 2, message executor up to min(cores, 4): a constant, not 2,000
-        int allowed = 5 + Math.min(4, Runtime.getRuntime().availableProcessors());
+        // housekeeper 1, selectors 2, workers up to 2, connectors up to 8 (ending when idle), message executor up to
+        // min(cores, 4): a constant, not 2,000
+        int allowed = 13 + Math.min(4, Runtime.getRuntime().availableProcessors());
         assertTrue(poolThreads <= allowed, "pool threads " + PoolIntegrationTest.poolThreads(name));
         assertTrue(grown <= allowed, "the JVM grew by " + grown + " threads for " + connections + " connections");
 
@@ -193,6 +197,77 @@ class SelectorTransportTest {
         pool.close();
         assertEquals(List.of(), PoolIntegrationTest.poolThreads(name), "no pool thread left once close() returned");
         await().atMost(Duration.ofSeconds(20)).until(() -> server.openConnections() == 0);
+    }
+
+    @Test
+    void aBlockingHeaderSupplierDelaysOnlyItsOwnConnectsNeverAnotherConnectionsOpenOrClose() throws Exception {
+        TestWebSocketServer server = track(TestWebSocketServer.start());
+        SelectorTransport transport = track(new SelectorTransport(1));
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger blocked = new AtomicInteger();
+        HeaderSupplier tokens = (uri, refresh) -> {
+            if (uri.getPath().equals("/slow")) {
+                blocked.incrementAndGet();
+                release.await(30, TimeUnit.SECONDS); // a token service that hangs
+            }
+            return Map.of();
+        };
+        TransportOptions options = new TransportOptions(Duration.ofSeconds(30), 1 << 20, Map.of(), tokens, false,
+                List.of(), false, TlsOptions.DEFAULT, "nio-slow-supplier");
+        try {
+            List<Recorder> slow = new ArrayList<>();
+            for (int i = 0; i < 2; i++) { // as many as the transport has workers (two): they would all be stuck
+                Recorder r = new Recorder();
+                transport.connect(server.uri("/slow"), options, r);
+                slow.add(r);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> blocked.get() == 2);
+
+            Recorder other = new Recorder();
+            transport.connect(server.uri("/fast"), options, other);
+            assertTrue(other.opened.await(10, TimeUnit.SECONDS), "another endpoint's connect opened meanwhile");
+            other.connection.get().close(1000, "done");
+            assertTrue(other.closed.await(10, TimeUnit.SECONDS), "and its close was reported meanwhile");
+            assertEquals(2, blocked.get(), "the slow suppliers are still blocked");
+            assertEquals(2, slow.stream().filter(r -> r.opened.getCount() == 1).count(), "their connects wait");
+
+            release.countDown();
+            for (Recorder r : slow) {
+                assertTrue(r.opened.await(10, TimeUnit.SECONDS), "the slow connects open once the supplier answers");
+            }
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /** One connection's open and close, as latches. */
+    private static final class Recorder implements TransportListener {
+        final CountDownLatch opened = new CountDownLatch(1);
+        final CountDownLatch closed = new CountDownLatch(1);
+        final AtomicReference<TransportConnection> connection = new AtomicReference<>();
+
+        @Override
+        public void onOpen(TransportConnection c) {
+            connection.set(c);
+            opened.countDown();
+        }
+
+        @Override
+        public void onText(String text) {
+        }
+
+        @Override
+        public void onBinary(ByteBuffer data) {
+        }
+
+        @Override
+        public void onPong() {
+        }
+
+        @Override
+        public void onClosed(int code, String reason, boolean remote, Throwable error) {
+            closed.countDown();
+        }
     }
 
     private static int liveThreads() {

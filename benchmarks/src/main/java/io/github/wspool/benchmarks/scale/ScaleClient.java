@@ -102,9 +102,10 @@ public final class ScaleClient {
         long closeNanos = System.nanoTime() - closeStart;
 
         long[] connects = connectNanos.stream().mapToLong(Long::longValue).sorted().toArray();
-        System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %.2f s | %.1f / %.1f ms | %d (+%d) | %.1f KiB | %.1f KiB"
+        System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %.2f s | %.1f / %.1f / %.1f ms | %d (+%d) | %.1f KiB | %.1f KiB"
                         + " | %.2f / %.2f ms | %d | %.2f s |%n",
-                transport, n, opened, connectTotal / 1e9, pct(connects, 50) / 1e6, pct(connects, 99) / 1e6,
+                transport, n, opened, connectTotal / 1e9, pct(connects, 50) / 1e6,
+                Arrays.stream(connects).average().orElse(0) / 1e6, pct(connects, 99) / 1e6,
                 threadsHeld, threadsHeld - threadsBefore,
                 (rssHeld - rssBefore) / 1024.0 / Math.max(1, opened), (heapHeld - heapBefore) / 1024.0 / Math.max(1, opened),
                 pct(ok, 50) / 1e6, pct(ok, 99) / 1e6, failures, closeNanos / 1e9);

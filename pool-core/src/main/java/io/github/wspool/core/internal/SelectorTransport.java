@@ -30,9 +30,12 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Selector threads</b> ({@code wspool-<pool>-nio-N}): connections are spread over them round-robin. They
  *       read, decode, write and run the pool's message and pong callbacks, which never block (the pool throttles
  *       inbound traffic by {@linkplain TransportConnection#suspendReading() suspending reads} instead).</li>
- *   <li><b>Workers</b> ({@code wspool-<pool>-nio-worker-N}, {@code max(2, selectors)}, ended after 10 s idle): DNS,
- *       the upgrade headers (a user's header supplier may block), TLS delegated tasks, and the pool's open and close
- *       callbacks, which may complete user futures.</li>
+ *   <li><b>Workers</b> ({@code wspool-<pool>-nio-worker-N}, {@code max(2, selectors)}, ended after 10 s idle): TLS
+ *       delegated tasks, and the pool's open and close callbacks, which may complete user futures.</li>
+ *   <li><b>Connectors</b> ({@code wspool-<pool>-nio-connect-N}, up to {@value #CONNECTORS}, ended after 10 s idle):
+ *       what may block before a connect reaches its selector: DNS, the upgrade headers (a user's header supplier may
+ *       fetch a token) and the TLS engine. Apart from the workers, so that a slow DNS server or supplier delays
+ *       connects only, never another connection's open or close.</li>
  * </ul>
  *
  * <p>Threads start with the first connect (their names come from the pool's options) and end on {@link #close()},
@@ -43,11 +46,14 @@ public final class SelectorTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(SelectorTransport.class);
     private static final long JOIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final int MAX_SELECTORS = 64;
+    /** Connect preparations at once; the pool's {@code maxConcurrentConnectsPerEndpoint} defaults to the same. */
+    static final int CONNECTORS = 8;
 
     private final int selectorCount;
     private final ReentrantLock startLock = new ReentrantLock();
     private volatile SelectorLoop[] loops; // written once under startLock
     private ThreadPoolExecutor workers; // guarded by startLock (read after loops is published)
+    private ThreadPoolExecutor connectors; // likewise
     private final Set<Thread> workerThreads = ConcurrentHashMap.newKeySet();
     private final Set<SelectorConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextLoop = new AtomicInteger();
@@ -89,7 +95,11 @@ public final class SelectorTransport implements Transport {
             c.abort();
             return c;
         }
-        runOnWorker(c::prepare);
+        try {
+            connectors.execute(c::prepare);
+        } catch (RejectedExecutionException e) {
+            c.abort(); // closed meanwhile
+        }
         return c;
     }
 
@@ -105,21 +115,8 @@ public final class SelectorTransport implements Transport {
                 return null;
             }
             if (loops == null) {
-                AtomicInteger sequence = new AtomicInteger();
-                ThreadPoolExecutor w = new ThreadPoolExecutor(Math.max(2, selectorCount), Math.max(2, selectorCount),
-                        10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                            Thread t = new Thread(() -> {
-                                try {
-                                    r.run();
-                                } finally {
-                                    workerThreads.remove(Thread.currentThread());
-                                }
-                            }, threadNamePrefix + "-nio-worker-" + sequence.incrementAndGet());
-                            t.setDaemon(true);
-                            workerThreads.add(t);
-                            return t;
-                        });
-                w.allowCoreThreadTimeOut(true);
+                ThreadPoolExecutor w = idleEnding(Math.max(2, selectorCount), threadNamePrefix + "-nio-worker-");
+                ThreadPoolExecutor cs = idleEnding(CONNECTORS, threadNamePrefix + "-nio-connect-");
                 SelectorLoop[] created = new SelectorLoop[selectorCount];
                 try {
                     for (int i = 0; i < selectorCount; i++) {
@@ -127,18 +124,40 @@ public final class SelectorTransport implements Transport {
                     }
                 } catch (IOException e) {
                     w.shutdown();
+                    cs.shutdown();
                     throw new UncheckedIOException("could not open a selector", e);
                 }
                 for (SelectorLoop l : created) {
                     l.start();
                 }
                 workers = w;
+                connectors = cs;
                 loops = created;
             }
             return loops;
         } finally {
             startLock.unlock();
         }
+    }
+
+    /** Up to {@code threads} daemon threads, started as tasks come and ended after 10 s idle; joined by close(). */
+    private ThreadPoolExecutor idleEnding(int threads, String namePrefix) {
+        AtomicInteger sequence = new AtomicInteger();
+        ThreadPoolExecutor e = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(() -> {
+                        try {
+                            r.run();
+                        } finally {
+                            workerThreads.remove(Thread.currentThread());
+                        }
+                    }, namePrefix + sequence.incrementAndGet());
+                    t.setDaemon(true);
+                    workerThreads.add(t);
+                    return t;
+                });
+        e.allowCoreThreadTimeOut(true);
+        return e;
     }
 
     /** Runs a task on a worker; on the calling thread if the workers are shut down. */
@@ -179,9 +198,11 @@ public final class SelectorTransport implements Transport {
             threads.add(l.thread());
         }
         join(threads, deadline);
+        connectors.shutdownNow(); // a preparation still queued finds its connection aborted; a blocked one is woken
         workers.shutdown();
         try {
             workers.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            connectors.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
