@@ -461,4 +461,25 @@ class PoolIntegrationTest {
                 .sorted()
                 .collect(Collectors.toList());
     }
+
+    @Test
+    void anIpv6LiteralEndpointConnectsSendsTheBracketedHostHeaderAndEchoes() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TestWebSocketServer.ipv6LoopbackAvailable(),
+                "this machine has no IPv6 loopback");
+        try (TestWebSocketServer v6 = TestWebSocketServer.startIpv6()) {
+            URI uri = v6.uri("/feed");
+            assertEquals("[::1]", uri.getHost());
+            pool = pools().name("v6").endpoint(uri).pooling(true).build();
+            List<String> replies = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
+                assertEquals(uri, c.endpoint().uri());
+                c.onMessage(m -> replies.add(m.text()));
+                c.send("over ipv6");
+                await().atMost(Duration.ofSeconds(5)).until(() -> replies.contains("over ipv6"));
+            }
+            assertEquals("[::1]:" + v6.port(), v6.lastHandshakeHeaders().get("host"), "RFC 6455 Host: the literal in brackets");
+            pool.close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> v6.openConnections() == 0);
+        }
+    }
 }

@@ -60,6 +60,38 @@ class TlsTest {
     }
 
     @Test
+    void anIpv6LiteralIsVerifiedAgainstTheCertificatesIpAddressEntry() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TestWebSocketServer.ipv6LoopbackAvailable(),
+                "this machine has no IPv6 loopback");
+        try (TestWebSocketServer server = TestWebSocketServer.startTlsIpv6(
+                TestCertificates.serverContext(TestCertificates.LOOPBACK))) {
+            WebSocketPool pool = builder("tls-v6", server)
+                    .sslContext(TestCertificates.trusting(TestCertificates.LOOPBACK)).build();
+            try (PooledConnection c = pool.acquire()) {
+                assertEquals("[::1]", c.endpoint().uri().getHost());
+                assertEquals("{\"messageId\":\"6\"}",
+                        c.request("{\"messageId\":\"6\"}", Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS));
+            } finally {
+                pool.close();
+            }
+        }
+        try (TestWebSocketServer server = TestWebSocketServer.startTlsIpv6(
+                TestCertificates.serverContext(TestCertificates.WRONG_HOST))) {
+            EndpointConnectException e = assertThrows(EndpointConnectException.class, () -> builder("tls-v6-wrong", server)
+                    .sslContext(TestCertificates.trusting(TestCertificates.WRONG_HOST)).build());
+            assertTrue(causes(e).contains("::1"), "refused for the IPv6 address: " + causes(e));
+        }
+    }
+
+    private static String causes(Throwable e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            all.append(t).append(" | ");
+        }
+        return all.toString();
+    }
+
+    @Test
     void anIssuerTheTrustStoreDoesNotKnowIsATypedHandshakeFailure() {
         try (TestWebSocketServer server = TestWebSocketServer.startTls(
                 TestCertificates.serverContext(TestCertificates.LOOPBACK))) {

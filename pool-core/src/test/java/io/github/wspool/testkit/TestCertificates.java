@@ -74,7 +74,7 @@ public final class TestCertificates {
         switch (which) {
             case LOOPBACK -> {
                 dname = "CN=127.0.0.1";
-                san = "SAN=ip:127.0.0.1,dns:localhost";
+                san = "SAN=ip:127.0.0.1,ip:::1,dns:localhost";
             }
             case WRONG_HOST -> {
                 dname = "CN=wrong.example";

@@ -93,6 +93,7 @@ public final class TestWebSocketServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TestWebSocketServer.class);
     private static final String HOST = "127.0.0.1";
+    private static final String HOST_V6 = "::1";
     private static final int MAX_REQUEST_HEAD = 16 * 1024;
     private static final int MAX_RECORDED_TEXTS = 10_000;
     private static final long STOP_TIMEOUT_MS = 5_000;
@@ -103,6 +104,7 @@ public final class TestWebSocketServer implements AutoCloseable {
     private static final ByteBuffer STOP_WRITER = ByteBuffer.allocate(0);
 
     private final ServerSocket serverSocket;
+    private final String host; // the literal bound to
     private final boolean tls;
     private final int port;
     private final Thread acceptor;
@@ -127,15 +129,17 @@ public final class TestWebSocketServer implements AutoCloseable {
     private final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
     private final AtomicReference<Map<String, String>> lastHeaders = new AtomicReference<>(Map.of());
 
-    private TestWebSocketServer(Behavior behavior, int receiveBufferBytes, SSLContext tlsContext) throws IOException {
+    private TestWebSocketServer(Behavior behavior, int receiveBufferBytes, SSLContext tlsContext, String host)
+            throws IOException {
         this.behavior = Objects.requireNonNull(behavior, "behavior");
+        this.host = host;
         this.tls = tlsContext != null;
         serverSocket = tls ? tlsContext.getServerSocketFactory().createServerSocket()
                 : ServerSocketFactory.getDefault().createServerSocket();
         if (receiveBufferBytes > 0) {
             serverSocket.setReceiveBufferSize(receiveBufferBytes); // inherited by accepted sockets
         }
-        serverSocket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0), 128);
+        serverSocket.bind(new InetSocketAddress(InetAddress.getByName(host), 0), 128);
         port = serverSocket.getLocalPort();
         acceptor = newThread(this::acceptLoop, "accept");
     }
@@ -171,13 +175,42 @@ public final class TestWebSocketServer implements AutoCloseable {
         return start(Behavior.ECHO, 0, Objects.requireNonNull(serverContext, "serverContext"));
     }
 
+    /**
+     * Starts an echoing server on the IPv6 loopback {@code ::1}; its URIs are {@code ws://[::1]:<port>/...}.
+     *
+     * @throws UncheckedIOException if this machine has no IPv6 loopback (see {@link #ipv6LoopbackAvailable()})
+     */
+    public static TestWebSocketServer startIpv6() {
+        return start(Behavior.ECHO, 0, null, HOST_V6);
+    }
+
+    /** Like {@link #startTls(SSLContext)}, on the IPv6 loopback {@code ::1} ({@code wss://[::1]:<port>/...}). */
+    public static TestWebSocketServer startTlsIpv6(SSLContext serverContext) {
+        return start(Behavior.ECHO, 0, Objects.requireNonNull(serverContext, "serverContext"), HOST_V6);
+    }
+
+    /** Whether a socket can bind to {@code ::1} here. */
+    public static boolean ipv6LoopbackAvailable() {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(InetAddress.getByName(HOST_V6), 0));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static TestWebSocketServer start(Behavior behavior, int receiveBufferBytes, SSLContext tlsContext) {
+        return start(behavior, receiveBufferBytes, tlsContext, HOST);
+    }
+
+    private static TestWebSocketServer start(Behavior behavior, int receiveBufferBytes, SSLContext tlsContext,
+                                             String host) {
         try {
-            TestWebSocketServer server = new TestWebSocketServer(behavior, receiveBufferBytes, tlsContext);
+            TestWebSocketServer server = new TestWebSocketServer(behavior, receiveBufferBytes, tlsContext, host);
             server.acceptor.start(); // already bound: early connects wait in the backlog
             return server;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot bind a test WebSocket server on " + HOST, e);
+            throw new UncheckedIOException("cannot bind a test WebSocket server on " + host, e);
         }
     }
 
@@ -191,9 +224,14 @@ public final class TestWebSocketServer implements AutoCloseable {
         return uri("/");
     }
 
-    /** {@code ws://127.0.0.1:<port><path>} ({@code wss://} for a TLS server); a leading {@code /} is added when missing. */
+    /**
+     * {@code ws://127.0.0.1:<port><path>} ({@code wss://} for a TLS server, {@code [::1]} for an IPv6 one); a leading
+     * {@code /} is added when missing.
+     */
     public URI uri(String path) {
-        return URI.create((tls ? "wss://" : "ws://") + HOST + ":" + port + (path.startsWith("/") ? path : "/" + path));
+        String authority = host.contains(":") ? "[" + host + "]" : host;
+        return URI.create((tls ? "wss://" : "ws://") + authority + ":" + port
+                + (path.startsWith("/") ? path : "/" + path));
     }
 
     /** The port the server listens on. */
