@@ -2,6 +2,7 @@ package io.github.wspool.benchmarks;
 
 import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.WebSocketPoolBuilder;
 import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.testkit.TestWebSocketServer;
 import java.net.URI;
@@ -21,6 +22,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
@@ -71,16 +73,22 @@ public class EndToEndEchoBenchmark {
     /** The server and a pre-warmed pool of {@value #CONNECTIONS} connections to it. */
     @State(Scope.Benchmark)
     public static class PoolSide {
+        /** The pool's transport: the default shared selector, or Java-WebSocket's client (thread per connection). */
+        @Param({"selector", "thread-per-connection"})
+        public String transport;
         TestWebSocketServer server;
         WebSocketPool pool;
 
         @Setup(Level.Trial)
         public void setUp() {
             server = TestWebSocketServer.start();
-            pool = WebSocketPools.builder().name("bench-echo").endpoint(server.uri())
+            WebSocketPoolBuilder b = WebSocketPools.builder().name("bench-echo").endpoint(server.uri())
                     .pooling(true).minConnections(CONNECTIONS).maxConnections(CONNECTIONS)
-                    .healthCheckInterval(Duration.ZERO) // no keepalive traffic during the run
-                    .build();
+                    .healthCheckInterval(Duration.ZERO); // no keepalive traffic during the run
+            if (transport.equals("thread-per-connection")) {
+                b.threadPerConnectionTransport();
+            }
+            pool = b.build();
             AcquireVsConnectBenchmark.awaitIdle(pool, CONNECTIONS);
         }
 

@@ -168,7 +168,8 @@ public final class WebSocketPoolBuilder {
     private final List<PoolListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.system();
     private Transport transport;
-    private int selectorThreads; // > 0: build a SelectorTransport with this many selector threads
+    private int selectorThreads; // > 0: the SelectorTransport's selector threads; 0: min(cores, 4)
+    private boolean threadPerConnection; // build a JavaWebSocketTransport instead of the SelectorTransport
     private MessageHandler messageHandler;
     private Executor messageExecutor;
     private MessageCorrelator correlator = Correlators.messageId();
@@ -916,8 +917,9 @@ public final class WebSocketPoolBuilder {
     }
 
     /**
-     * The transport that opens connections (default: Java-WebSocket's {@code WebSocketClient}). The pool owns it
-     * and closes it on {@code close()}.
+     * The transport that opens connections (default: the shared-selector transport, see {@link
+     * #sharedSelectorTransport(int)}). The pool owns it and closes it on {@code close()}. Replaces a transport chosen
+     * before, and is replaced by one chosen after.
      *
      * @param transport not null
      * @return this
@@ -925,16 +927,17 @@ public final class WebSocketPoolBuilder {
     public WebSocketPoolBuilder transport(Transport transport) {
         this.transport = Objects.requireNonNull(transport, "transport must not be null");
         this.selectorThreads = 0;
+        this.threadPerConnection = false;
         return this;
     }
 
     /**
-     * Uses the scale transport instead of the default: all of the pool's connections share {@code selectorThreads}
-     * NIO selector threads (plus {@code max(2, selectorThreads)} workers, ended when idle, that resolve host names,
-     * prepare TLS and deliver open/close callbacks) instead of costing two threads each. Java-WebSocket's protocol
-     * engine frames the messages either way, so behaviour is the same; choose it for thousands of connections per JVM
-     * (see the README, "Choosing a transport"). Each {@link #build()} gets its own. Replaces a transport set before,
-     * and is replaced by one set after.
+     * Sets the number of selector threads of the default transport, which puts all of the pool's connections on
+     * {@code selectorThreads} shared NIO selector threads, plus idle-ending helper threads ({@code max(2,
+     * selectorThreads)} workers for TLS tasks and open/close callbacks, up to 8 connectors for DNS and header
+     * suppliers), instead of costing two threads each. Java-WebSocket's protocol engine frames the messages, as on
+     * the {@linkplain #threadPerConnectionTransport() other transport}. Each {@link #build()} gets its own. Replaces
+     * a transport chosen before, and is replaced by one chosen after. See the README, "Choosing a transport".
      *
      * @param selectorThreads 1 to 64, or 0 for the default {@code min(cores, 4)}
      * @return this
@@ -945,7 +948,25 @@ public final class WebSocketPoolBuilder {
                     + " min(cores, 4)), but was " + selectorThreads);
         }
         this.selectorThreads = selectorThreads == 0 ? SelectorTransport.defaultSelectorCount() : selectorThreads;
-        this.transport = null; // one per build(), like the default: a pool closes its transport
+        this.threadPerConnection = false;
+        this.transport = null; // one per build(): a pool closes its transport
+        return this;
+    }
+
+    /**
+     * Uses Java-WebSocket's {@code WebSocketClient} instead of the default shared-selector transport: each open
+     * connection has its own reader thread ({@code wspool-<pool>-io-N}) and the library's writer thread, so it costs
+     * two threads and about 250 KiB of memory. Choose it for Java-WebSocket's own client code path, or when message
+     * handlers run on the I/O thread ({@code messageExecutor(Runnable::run)}) and may block: here that stalls only
+     * their own connection, on the shared selector every connection of that selector. Each {@link #build()} gets its
+     * own. Replaces a transport chosen before, and is replaced by one chosen after.
+     *
+     * @return this
+     */
+    public WebSocketPoolBuilder threadPerConnectionTransport() {
+        this.threadPerConnection = true;
+        this.selectorThreads = 0;
+        this.transport = null;
         return this;
     }
 
@@ -1090,8 +1111,9 @@ public final class WebSocketPoolBuilder {
                 connectionBreakerConfig, breakerRegistry,
                 panicMode, affinityMaxKeys, affinityExpireAfterAccess,
                 strategy != null ? strategy : Strategies.roundRobin(), listeners, ticker,
-                transport != null ? transport : selectorThreads > 0 ? new SelectorTransport(selectorThreads)
-                        : new JavaWebSocketTransport(poolName),
+                transport != null ? transport : threadPerConnection ? new JavaWebSocketTransport(poolName)
+                        : new SelectorTransport(selectorThreads > 0 ? selectorThreads
+                                : SelectorTransport.defaultSelectorCount()),
                 messageHandler, messageExecutor, correlator, maxBufferedBytes, sendBlockTimeout, maxQueuedInboundBytes,
                 maxLeasesPerConnection, headerSupplier, refreshHeadersOnAuthFailure, subprotocols, subprotocolRequired,
                 new TlsOptions(sslContext, sslParameters, verifyHostname), connectRatePerEndpoint, connectRatePerPool);

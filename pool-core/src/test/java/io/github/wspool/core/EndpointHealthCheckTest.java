@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EndpointHealthCheckTest {
 
-    /** A builder on the transport under test: the default here, another transport in a subclass. */
+    /** A builder on the transport under test: the default here, the thread-per-connection one in a subclass. */
     WebSocketPoolBuilder pools() {
         return WebSocketPools.builder();
     }

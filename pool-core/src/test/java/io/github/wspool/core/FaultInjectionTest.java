@@ -38,7 +38,7 @@ class FaultInjectionTest {
     private FaultProxy proxy;
     private WebSocketPool pool;
 
-    /** A builder on the transport under test: the default here, the selector transport in the subclass. */
+    /** A builder on the transport under test: the default here, the thread-per-connection one in a subclass. */
     WebSocketPoolBuilder pools() {
         return WebSocketPools.builder();
     }

@@ -41,7 +41,7 @@ class MessagingIntegrationTest {
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
-    /** A builder on the transport under test: the default here, the selector transport in the subclass. */
+    /** A builder on the transport under test: the default here, the thread-per-connection one in a subclass. */
     WebSocketPoolBuilder pools() {
         return WebSocketPools.builder();
     }

@@ -48,7 +48,7 @@ class PoolIntegrationTest {
     private TestWebSocketServer server;
     private WebSocketPool pool;
 
-    /** A builder on the transport under test: the default here, the selector transport in the subclass. */
+    /** A builder on the transport under test: the default here, the thread-per-connection one in a subclass. */
     WebSocketPoolBuilder pools() {
         return WebSocketPools.builder();
     }

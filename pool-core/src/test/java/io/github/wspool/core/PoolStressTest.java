@@ -38,9 +38,9 @@ class PoolStressTest {
     private static final int THREADS = 16;
     private static final int MAX = 4;
 
-    /** The real transport under test: thread-per-connection here, the selector transport in a subclass. */
+    /** The real transport under test: the shared selector here, the thread-per-connection one in a subclass. */
     Transport networkTransport() {
-        return new io.github.wspool.core.internal.JavaWebSocketTransport("stress-net");
+        return new io.github.wspool.core.internal.SelectorTransport(2);
     }
 
     /** Counts connections open at once through the transport, and the peak. */

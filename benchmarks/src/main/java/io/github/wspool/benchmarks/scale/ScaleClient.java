@@ -71,7 +71,9 @@ public final class ScaleClient {
                 });
         if (transport.equals("nio")) {
             b.sharedSelectorTransport(0);
-        } else if (!transport.equals("jws")) {
+        } else if (transport.equals("jws")) {
+            b.threadPerConnectionTransport();
+        } else {
             throw new IllegalArgumentException("transport must be jws or nio, but was " + transport);
         }
         long start = System.nanoTime();

@@ -6,7 +6,8 @@ import java.net.URI;
  * Opens WebSocket connections for a pool.
  *
  * <p>One transport instance serves one pool; the pool closes it on {@code close()}. Implementations must be
- * thread-safe. The default transport drives Java-WebSocket's {@code WebSocketClient}.
+ * thread-safe. The default transport drives Java-WebSocket's protocol engine from a few shared NIO selector threads;
+ * {@code WebSocketPoolBuilder.threadPerConnectionTransport()} selects Java-WebSocket's {@code WebSocketClient}.
  */
 public interface Transport extends AutoCloseable {
 
