@@ -829,7 +829,9 @@ public final class WebSocketPoolBuilder {
      * send outcomes and keepalive ping outcomes; when one opens, its connection is unhealthy and recycled. The
      * default is a small count-based window (20 calls, judged after 5, open at 50% failures): the library's default
      * of 100 calls would rarely judge a quiet socket and costs about three times the memory per connection. These
-     * breakers are not registered anywhere nor turned into meters: there may be thousands.
+     * breakers are not registered anywhere nor turned into meters: there may be thousands. With a count-based window
+     * a connection's breaker is made at its first failure, with the successes before it replayed (the same state as
+     * a breaker made at open, without its memory on healthy connections); a time-based window is made at open.
      *
      * @param config not null
      * @return this
@@ -990,7 +992,8 @@ public final class WebSocketPoolBuilder {
      * threads named {@code wspool-<pool>-msg-N}, stopped on {@code close()}). Whatever the executor, one
      * connection's messages are handled one at a time and in order. An executor given here is not shut down by the
      * pool. {@code Runnable::run} runs handlers on the transport's I/O thread: the lowest latency, but a handler that
-     * blocks then stalls its connection's reads.
+     * blocks then stalls reads: on the default shared-selector transport of every connection on that selector, on
+     * the {@linkplain #threadPerConnectionTransport() thread-per-connection} one of its own connection only.
      *
      * @param executor not null
      * @return this

@@ -130,6 +130,26 @@ class SelectorTransportTest {
     }
 
     @Test
+    void aCallerBlockedInJoinIsWokenStraightFromTheSelectorWithoutTheExecutorHop() throws Exception {
+        TestWebSocketServer server = track(TestWebSocketServer.start());
+        AtomicInteger executorTasks = new AtomicInteger();
+        java.util.concurrent.ExecutorService messages = java.util.concurrent.Executors.newSingleThreadExecutor();
+        closeables.add(messages::shutdownNow);
+        WebSocketPool pool = track(WebSocketPools.builder().name("nio-join").endpoint(server.uri()).pooling(true)
+                .sharedSelectorTransport(1).messageExecutor(task -> {
+                    executorTasks.incrementAndGet();
+                    messages.execute(task);
+                }).build());
+        try (PooledConnection c = pool.acquire(Duration.ofSeconds(10))) {
+            for (int i = 0; i < 20; i++) {
+                String body = "{\"messageId\":\"j" + i + "\"}";
+                assertEquals(body, c.request(body, Duration.ofSeconds(10)).join());
+            }
+            assertEquals(0, executorTasks.get(), "blocked callers were completed on the selector: no executor task");
+        } // a reply with a dependent stage still goes through the executor: the test above this one
+    }
+
+    @Test
     void concurrentSendersOnOneSharedConnectionLoseNoWrite() throws Exception {
         TestWebSocketServer server = track(TestWebSocketServer.start());
         WebSocketPool pool = track(WebSocketPools.builder().name("nio-writes").endpoint(server.uri()).pooling(true)

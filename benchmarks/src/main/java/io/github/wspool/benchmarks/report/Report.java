@@ -185,7 +185,9 @@ public final class Report {
                 .append(")\n\n| benchmark | throughput | vs raw | budget (≥ 0.95×) |\n|---|---|---|---|\n");
         for (Result r : rows) {
             double x = r.score() / raw.score();
-            out.append("| ").append(r.method()).append(" | ").append(fmt(r.score())).append(" ± ")
+            String transport = r.param("transport");
+            out.append("| ").append(r.method()).append(transport.isEmpty() ? "" : " (" + transport + ")")
+                    .append(" | ").append(fmt(r.score())).append(" ± ")
                     .append(fmt(r.error())).append(" | ").append(ratio(x)).append(" | ")
                     .append(r == raw ? "(reference)" : x >= 0.95 ? "met" : "missed").append(" |\n");
         }

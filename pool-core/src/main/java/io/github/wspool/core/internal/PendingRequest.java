@@ -25,15 +25,20 @@ final class PendingRequest {
     }
 
     static PendingRequest forText(String id, Lease lease, long sentAt) {
-        return new PendingRequest(id, lease, sentAt, new CompletableFuture<>(), null);
+        return new PendingRequest(id, lease, sentAt, new ReplyFuture<>(), null);
     }
 
     static PendingRequest forBinary(String id, Lease lease, long sentAt) {
-        return new PendingRequest(id, lease, sentAt, null, new CompletableFuture<>());
+        return new PendingRequest(id, lease, sentAt, null, new ReplyFuture<>());
     }
 
     CompletableFuture<?> future() {
         return text != null ? text : binary;
+    }
+
+    /** Whether completing the future now would run no caller code, only wake blocked waiters (see ReplyFuture). */
+    boolean completesOnlyWaiters() {
+        return ((ReplyFuture<?>) future()).hasNoDependents();
     }
 
     void cancelTimeout() {

@@ -6,6 +6,8 @@ import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.core.spi.TransportOptions;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -39,9 +41,13 @@ import org.slf4j.LoggerFactory;
  *       may block), the TLS engine. From then on the channel, its key and the engine's reading side belong to the
  *       loop thread; other threads reach them only through {@link SelectorLoop#execute}.</li>
  *   <li>Sends come from any thread: the engine queues the frames ({@code outQueue}) and calls
- *       {@link #onWriteDemand}, which schedules one flush on the loop. The flag is cleared <i>before</i> the flush
- *       drains the queue, so a frame queued during a flush schedules another one: no write is lost when OP_WRITE is
- *       cleared (the race Java-WebSocket's own server has).</li>
+ *       {@link #onWriteDemand}. On an open {@code ws://} connection the sending thread then writes the queue to the
+ *       socket itself, unless another thread is writing it or the socket is full: no hand-off to the selector and
+ *       no selector wake-up per message, which is what a request/reply round trip pays most for. Otherwise (TLS,
+ *       the handshake, a full socket) it schedules one flush on the loop; that flag is cleared <i>before</i> the
+ *       flush drains the queue, so a frame queued during a flush schedules another one: no write is lost when
+ *       OP_WRITE is cleared (the race Java-WebSocket's own server has). One writer at a time, the loop included,
+ *       holds {@link #writing}; whoever releases it looks at the queue again.</li>
  *   <li>Callbacks to the pool go through a {@link CallbackSequence}: open and close on a worker, messages and pongs
  *       inline on the loop, in order.</li>
  * </ul>
@@ -71,8 +77,23 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private final TransportListener listener;
     private final CallbackSequence callbacks;
     private final WebSocketImpl engine;
+    private static final VarHandle WRITING;
+
+    static {
+        try {
+            WRITING = MethodHandles.lookup().findVarHandle(SelectorConnection.class, "writing", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean flushRequested = new AtomicBoolean();
+    /** 1 while a thread writes the engine's queue to the socket (plain connections). */
+    @SuppressWarnings("unused") // through WRITING
+    private volatile int writing;
+    /** Set on the loop once a plain connection is open and its channel connected: senders may write themselves. */
+    private volatile boolean directWrites;
     private volatile boolean aborted;
     private volatile boolean readSuspended;
     private volatile Throwable firstError;
@@ -282,15 +303,66 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             return; // a connect in progress flushes once it completes
         }
         try {
-            boolean drained = tls != null ? tls.flush(engine.outQueue) : writePlain();
-            if (drained && !engine.outQueue.isEmpty()) {
-                drained = tls != null ? tls.flush(engine.outQueue) : writePlain(); // re-check before clearing OP_WRITE
+            boolean drained;
+            if (tls != null) {
+                drained = tls.flush(engine.outQueue);
+                if (drained && !engine.outQueue.isEmpty()) {
+                    drained = tls.flush(engine.outQueue); // re-check before clearing OP_WRITE
+                }
+            } else {
+                if (!WRITING.compareAndSet(this, 0, 1)) {
+                    return; // a sender is writing: it looks at the queue again when it is done
+                }
+                try {
+                    drained = writePlain();
+                } finally {
+                    writing = 0;
+                }
+                if (drained && !engine.outQueue.isEmpty()) {
+                    requestFlush(); // queued meanwhile by a sender that found us writing: not lost, not spun on
+                }
             }
             wantWrite = !drained;
             updateInterest();
         } catch (IOException e) {
             failed(e);
         }
+    }
+
+    /**
+     * A sender's thread writes the queue itself (plain, open connections): one buffer at a time, in queue order,
+     * until the queue is empty or the socket is full. A full socket, a failure or a busy writer leave the rest to
+     * the loop.
+     */
+    private void writeDirect() {
+        while (WRITING.compareAndSet(this, 0, 1)) {
+            boolean full = false;
+            try {
+                ByteBuffer head;
+                while ((head = engine.outQueue.peek()) != null) {
+                    channel.write(head);
+                    if (head.hasRemaining()) {
+                        full = true;
+                        break;
+                    }
+                    engine.outQueue.poll();
+                }
+            } catch (IOException e) {
+                loop.execute(() -> failed(e)); // the loop ends the connection (the flag is released below)
+                return;
+            } finally {
+                writing = 0;
+            }
+            if (full) {
+                requestFlush(); // the loop arms OP_WRITE and finishes the rest
+                return;
+            }
+            if (engine.outQueue.isEmpty()) {
+                return;
+            }
+            // a frame queued while this thread held the flag: its sender left it to us (or to the loop)
+        }
+        requestFlush(); // someone else is writing; make sure the loop looks once it is done
     }
 
     private boolean writePlain() throws IOException {
@@ -407,6 +479,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         if (!finished.compareAndSet(false, true)) {
             return;
         }
+        directWrites = false;
         if (loop.inLoop() || loop.isStopped()) {
             if (tls != null && channel != null && !connecting) {
                 tls.closeOutbound();
@@ -435,6 +508,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         }
         subprotocol = selected == null ? "" : selected.trim();
         opened = true;
+        directWrites = tls == null; // connected and upgraded; the channel field is published by this volatile write
         if (aborted) {
             abortNow();
             return;
@@ -497,7 +571,11 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     @Override
     public void onWriteDemand(WebSocket conn) {
-        requestFlush();
+        if (directWrites && !loop.inLoop()) {
+            writeDirect();
+        } else {
+            requestFlush();
+        }
     }
 
     @Override
