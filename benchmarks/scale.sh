@@ -2,6 +2,7 @@
 # Scale run: N pooled connections to a loopback echo server in a separate JVM, for both transports side by side.
 # Usage: benchmarks/scale.sh [counts...]   (default: 1000 3000 10000); build first: mvn -B -DskipTests package
 #        TLS=1 benchmarks/scale.sh [counts...]   the same over wss:// (self-signed EC key from keytool, SAN ip:127.0.0.1)
+#        CLIENT_JVM_ARGS="-XX:MaxGCPauseMillis=20" benchmarks/scale.sh 10000   extra JVM options for the client
 # Prints a Markdown table (one row per transport and count). Wrap in `flock /tmp/jmh.lock` on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,8 @@ PAUSES=""
 for n in ${COUNTS[*]}; do
   for t in nio jws; do
     GC_LOG="/tmp/wspool-scale-gc-$SCHEME-$t-$n.log"
-    timeout 420 java -Xmx2g -Xss512k "-Xlog:gc:file=$GC_LOG" "${CLIENT_TLS[@]}" -cp "$JAR" io.github.wspool.benchmarks.scale.ScaleClient \
+    # shellcheck disable=SC2086 # CLIENT_JVM_ARGS is a list of options
+    timeout 420 java -Xmx2g -Xss512k "-Xlog:gc:file=$GC_LOG" ${CLIENT_JVM_ARGS:-} "${CLIENT_TLS[@]}" -cp "$JAR" io.github.wspool.benchmarks.scale.ScaleClient \
       "$t" "$n" "$URI" 10 20000 2> >(grep -v '^\[' | tail -3 >&2) \
       || echo "| $t | $n | run failed or timed out (exit $?) | | | | | | | | |"
     # longest young/mixed pause (the explicit full GCs the client runs to measure the heap are left out)

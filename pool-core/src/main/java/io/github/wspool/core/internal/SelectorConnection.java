@@ -70,13 +70,6 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
      */
     static final int MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
 
-    private final SelectorTransport transport;
-    private final SelectorLoop loop;
-    private final URI uri;
-    private final TransportOptions options;
-    private final TransportListener listener;
-    private final CallbackSequence callbacks;
-    private final WebSocketImpl engine;
     private static final VarHandle WRITING;
 
     static {
@@ -87,6 +80,13 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         }
     }
 
+    private final SelectorTransport transport;
+    private final SelectorLoop loop;
+    private final URI uri;
+    private final TransportOptions options;
+    private final TransportListener listener;
+    private final CallbackSequence callbacks;
+    private final WebSocketImpl engine;
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean flushRequested = new AtomicBoolean();
     /** 1 while a thread writes the engine's queue to the socket (plain connections). */
