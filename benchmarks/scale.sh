@@ -3,6 +3,7 @@
 # Usage: benchmarks/scale.sh [counts...]   (default: 1000 3000 10000); build first: mvn -B -DskipTests package
 #        TLS=1 benchmarks/scale.sh [counts...]   the same over wss:// (self-signed EC key from keytool, SAN ip:127.0.0.1)
 #        CLIENT_JVM_ARGS="-XX:MaxGCPauseMillis=20" benchmarks/scale.sh 10000   extra JVM options for the client
+#        TRANSPORTS=nio benchmarks/scale.sh 10000   one transport only (nio = the default shared selector, jws)
 # Prints a Markdown table (one row per transport and count). Wrap in `flock /tmp/jmh.lock` on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +35,7 @@ echo "| transport ($SCHEME) | connections | opened | connect total | connect p50
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 PAUSES=""
 for n in ${COUNTS[*]}; do
-  for t in nio jws; do
+  for t in ${TRANSPORTS:-nio jws}; do
     GC_LOG="/tmp/wspool-scale-gc-$SCHEME-$t-$n.log"
     # shellcheck disable=SC2086 # CLIENT_JVM_ARGS is a list of options
     timeout 420 java -Xmx2g -Xss512k "-Xlog:gc:file=$GC_LOG" ${CLIENT_JVM_ARGS:-} "${CLIENT_TLS[@]}" -cp "$JAR" io.github.wspool.benchmarks.scale.ScaleClient \
