@@ -23,6 +23,10 @@ import java.util.concurrent.TimeUnit;
 final class ConnectionBreakers {
 
     private static final VarHandle SUCCESSES;
+    /** {@code successesWithoutBreaker} before the connection opened. */
+    static final int NOT_OPEN = -1;
+    /** {@code successesWithoutBreaker} once the breaker is made (plus any late increments: still negative). */
+    static final int SEALED = Integer.MIN_VALUE;
 
     static {
         try {
@@ -68,8 +72,14 @@ final class ConnectionBreakers {
             return;
         }
         int s = c.successesWithoutBreaker;
-        if (s >= 0 && s < window) {
-            SUCCESSES.getAndAdd(c, 1); // the cap may be passed by a racing thread: the replay takes at most window
+        if (s == NOT_OPEN || s >= window) {
+            return; // not open yet; or the window is full of successes already, which is all a replay can give
+        }
+        if (s >= 0 && (int) SUCCESSES.getAndAdd(c, 1) >= 0) {
+            return; // counted (a racing thread may pass the cap: the replay takes at most window)
+        }
+        synchronized (c) { // sealed: the breaker exists, or is being made right now under this lock
+            c.breaker.onSuccess(0, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -93,11 +103,12 @@ final class ConnectionBreakers {
     private CircuitBreaker materialize(ManagedConnection c) {
         synchronized (c) { // nothing else locks on a connection
             CircuitBreaker b = c.breaker;
-            if (b != null || c.successesWithoutBreaker < 0) {
+            if (b != null || c.successesWithoutBreaker == NOT_OPEN) {
                 return b;
             }
             b = create(c);
-            int replay = Math.min(window, (int) SUCCESSES.getAndSet(c, 0));
+            // sealed: a success that reads the count from now on records into the breaker instead of being lost
+            int replay = Math.min(window, (int) SUCCESSES.getAndSet(c, SEALED));
             for (int i = 0; i < replay; i++) {
                 b.onSuccess(0, TimeUnit.NANOSECONDS);
             }

@@ -131,8 +131,11 @@ final class ManagedConnection {
      * {@code null} until then. Open means unhealthy.
      */
     volatile io.github.resilience4j.circuitbreaker.CircuitBreaker breaker;
-    /** Successes recorded while {@link #breaker} is {@code null}; -1 until the connection opened. */
-    volatile int successesWithoutBreaker = -1;
+    /**
+     * Successes recorded while {@link #breaker} is {@code null}; {@link ConnectionBreakers#NOT_OPEN} until the
+     * connection opened, negative once the breaker is made.
+     */
+    volatile int successesWithoutBreaker = ConnectionBreakers.NOT_OPEN;
 
     /** Leases held right now, counted only when connections are shared ({@code maxLeasesPerConnection > 1}). */
     private volatile int leases;

@@ -466,12 +466,14 @@ final class Messaging implements Mailbox.Sink {
             requestEvent(c, p, RequestEvent.Outcome.REPLIED);
             host.sendSucceeded(c);
             TransportConnection t = c.transport;
-            if (t != null && t.sharesIoThread() && !p.completesOnlyWaiters()) {
+            if (t != null && t.sharesIoThread()) {
                 // Not on a shared selector thread: the caller's dependent stages run where the future completes, and
                 // one that blocks (or sends and waits for buffer room that only this thread can make) stalls every
-                // connection of that selector. A binary reply is copied first: the transport's buffer is not ours.
-                // With no dependent stage (the caller blocks in join/get, or has not looked yet) completing here
-                // only wakes the caller: done inline, without the hop.
+                // connection of that selector. Unless completing it only wakes a caller blocked in join/get: that
+                // is done here, without the hop. A binary reply is copied first: the transport's buffer is not ours.
+                if (text != null ? p.replyIfOnlyWaiter(text) : p.replyIfOnlyWaiter(data)) {
+                    return true;
+                }
                 if (text != null) {
                     runOnExecutor(() -> p.reply(text));
                 } else {

@@ -36,9 +36,31 @@ final class PendingRequest {
         return text != null ? text : binary;
     }
 
-    /** Whether completing the future now would run no caller code, only wake blocked waiters (see ReplyFuture). */
-    boolean completesOnlyWaiters() {
-        return ((ReplyFuture<?>) future()).hasNoDependents();
+    /**
+     * Completes with a text reply on the calling thread if that only wakes the caller blocked in join/get (see
+     * {@link ReplyFuture#completeIfOnlyWaiter}); otherwise changes nothing.
+     *
+     * @return whether the future was completed
+     */
+    @SuppressWarnings("unchecked")
+    boolean replyIfOnlyWaiter(String message) {
+        if (text != null) {
+            return ((ReplyFuture<String>) text).completeIfOnlyWaiter(message);
+        }
+        return ((ReplyFuture<ByteBuffer>) binary).completeIfOnlyWaiter(
+                ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer());
+    }
+
+    /** The binary form of {@link #replyIfOnlyWaiter(String)}; the reply is copied (or decoded) first. */
+    @SuppressWarnings("unchecked")
+    boolean replyIfOnlyWaiter(ByteBuffer message) {
+        if (text != null) {
+            return ((ReplyFuture<String>) text).completeIfOnlyWaiter(
+                    StandardCharsets.UTF_8.decode(message.duplicate()).toString());
+        }
+        ByteBuffer copy = ByteBuffer.allocate(message.remaining());
+        copy.put(message.duplicate()).flip();
+        return ((ReplyFuture<ByteBuffer>) binary).completeIfOnlyWaiter(copy.asReadOnlyBuffer());
     }
 
     void cancelTimeout() {

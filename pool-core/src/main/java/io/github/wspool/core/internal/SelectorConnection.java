@@ -311,7 +311,11 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
                 }
             } else {
                 if (!WRITING.compareAndSet(this, 0, 1)) {
-                    return; // a sender is writing: it looks at the queue again when it is done
+                    // A sender is writing: it looks at the queue again when it is done, and leaves what the socket
+                    // does not take to a new flush. Until then OP_WRITE would only fire again and again.
+                    wantWrite = false;
+                    updateInterest();
+                    return;
                 }
                 try {
                     drained = writePlain();
@@ -481,8 +485,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         }
         directWrites = false;
         if (loop.inLoop() || loop.isStopped()) {
-            if (tls != null && channel != null && !connecting) {
-                tls.closeOutbound();
+            if (tls != null && channel != null && !connecting && loop.inLoop()) {
+                tls.closeOutbound(); // on the loop only: it uses the loop's buffers
             }
             closeChannel();
         }

@@ -198,7 +198,9 @@ public final class SelectorTransport implements Transport {
             threads.add(l.thread());
         }
         join(threads, deadline);
-        connectors.shutdownNow(); // a preparation still queued finds its connection aborted; a blocked one is woken
+        // A preparation still queued is dropped (its connection was aborted above, which reported its close); one
+        // running, in a user's header supplier perhaps, is interrupted.
+        connectors.shutdownNow();
         workers.shutdown();
         try {
             workers.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

@@ -90,4 +90,39 @@ class ConnectionBreakersTest {
         breakers.success(c);
         assertEquals(1, c.breaker.getMetrics().getNumberOfSuccessfulCalls());
     }
+
+    @Test
+    void successesRacingTheFirstFailureAreNeitherLostNorCountedTwice() throws Exception {
+        CircuitBreakerConfig wide = CircuitBreakerConfig.custom()
+                .slidingWindow(100_000, 100_000, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .writableStackTraceEnabled(false).build();
+        for (int run = 0; run < 50; run++) {
+            ConnectionBreakers breakers = new ConnectionBreakers("p", wide, Clock.systemUTC());
+            ManagedConnection c = new ManagedConnection("c-" + run, null, null, 0);
+            breakers.opened(c);
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            java.util.List<Thread> threads = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Thread th = new Thread(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    for (int i = 0; i < 500; i++) {
+                        breakers.success(c);
+                    }
+                });
+                th.start();
+                threads.add(th);
+            }
+            start.countDown();
+            breakers.failure(c, FAILURE); // while the others record successes
+            for (Thread th : threads) {
+                th.join(10_000);
+            }
+            assertEquals(2_001, c.breaker.getMetrics().getNumberOfBufferedCalls(), "run " + run);
+            assertEquals(1, c.breaker.getMetrics().getNumberOfFailedCalls(), "run " + run);
+        }
+    }
 }

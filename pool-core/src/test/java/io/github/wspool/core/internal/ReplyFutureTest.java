@@ -44,25 +44,54 @@ class ReplyFutureTest {
     }
 
     @Test
-    void waitersAreNotDependentsButStagesAre() throws Exception {
+    void aBlockedCallerIsCompletedInlineAndWoken() throws Exception {
         ReplyFuture<String> f = new ReplyFuture<>();
+        assertFalse(f.completeIfOnlyWaiter("early"), "nobody waits yet: left to the executor");
+        assertFalse(f.isDone());
         AtomicReference<Object> outcome = new AtomicReference<>();
         Thread waiter = blockedIn(f, outcome, "join");
-        assertTrue(f.hasNoDependents(), "a thread blocked in join() is no dependent");
-        CompletableFuture<Integer> stage = f.thenApply(String::length);
-        assertFalse(f.hasNoDependents(), "thenApply is");
-        assertFalse(stage instanceof ReplyFuture, "derived stages are plain futures");
-        f.complete("reply");
+        assertTrue(f.completeIfOnlyWaiter("reply"), "only the blocked caller is woken");
         waiter.join(5_000);
         assertEquals("reply", outcome.get());
-        assertEquals(5, stage.get(5, TimeUnit.SECONDS));
+        assertFalse(f.completeIfOnlyWaiter("again"), "done already");
     }
 
     @Test
-    void anAllOfOverItCountsAsADependent() {
+    void aDerivedStageOrADependentRefusesTheInlineCompletion() throws Exception {
+        ReplyFuture<String> staged = new ReplyFuture<>();
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        Thread waiter = blockedIn(staged, outcome, "get");
+        CompletableFuture<Integer> length = staged.thenApply(String::length);
+        assertFalse(length instanceof ReplyFuture, "derived stages are plain futures");
+        assertFalse(staged.completeIfOnlyWaiter("reply"), "a stage would run on the completing thread");
+        assertFalse(staged.isDone(), "a refusal changes nothing");
+        staged.complete("reply"); // what the executor then does
+        waiter.join(5_000);
+        assertEquals("reply", outcome.get());
+        assertEquals(5, length.get(5, TimeUnit.SECONDS));
+
+        ReplyFuture<String> combined = new ReplyFuture<>();
+        Thread second = blockedIn(combined, new AtomicReference<>(), "join");
+        CompletableFuture.allOf(combined, new CompletableFuture<>()); // a dependent that derives nothing from it
+        assertFalse(combined.completeIfOnlyWaiter("reply"));
+        combined.complete("reply");
+        second.join(5_000);
+        assertFalse(second.isAlive());
+    }
+
+    @Test
+    void aSecondWaiterWaitsTheUsualWayAndBothAreWoken() throws Exception {
         ReplyFuture<String> f = new ReplyFuture<>();
-        CompletableFuture.allOf(f, new CompletableFuture<>());
-        assertFalse(f.hasNoDependents());
+        AtomicReference<Object> first = new AtomicReference<>();
+        AtomicReference<Object> second = new AtomicReference<>();
+        Thread a = blockedIn(f, first, "join");
+        Thread b = blockedIn(f, second, "timed");
+        assertFalse(f.completeIfOnlyWaiter("reply"), "the second waiter is a dependent: no inline completion");
+        f.complete("reply");
+        a.join(5_000);
+        b.join(5_000);
+        assertEquals("reply", first.get());
+        assertEquals("reply", second.get());
     }
 
     @Test
