@@ -77,9 +77,9 @@ public interface PooledConnection extends AutoCloseable {
      * message's. Many requests may be in flight on one connection at once, and their replies may arrive in any order.
      *
      * <p>Where the future completes depends on the transport: on a thread-per-connection transport, on the
-     * connection's I/O thread; on a transport whose I/O thread is shared (the default), on that thread only when
-     * nothing but blocked {@code join()}/{@code get()} callers wait, else on the pool's message executor, so that
-     * dependent stages do not run on the shared thread. Either way, run heavy work with the {@code ...Async} methods
+     * connection's I/O thread; on a transport whose I/O thread is shared (the default), on that thread only when a
+     * caller is blocked in {@code join()}/{@code get()} and no stage depends on the future, else on the pool's
+     * message executor, so that dependent stages do not run on the shared thread. Either way, run heavy work with the {@code ...Async} methods
      * of {@link CompletableFuture}. It fails with {@link RequestTimeoutException} after {@code timeout} (counted against
      * the connection's circuit breaker; a later reply is dropped), {@link ConnectionClosedException} if the
      * connection closes first, {@link RequestCancelledException} if this lease is released first, and

@@ -132,6 +132,11 @@ class SelectorTransportTest {
     @Test
     void aCallerBlockedInJoinIsWokenStraightFromTheSelectorWithoutTheExecutorHop() throws Exception {
         TestWebSocketServer server = track(TestWebSocketServer.start());
+        Thread caller = Thread.currentThread();
+        server.responder((peer, text) -> { // reply once the caller is blocked in join(), as it is on a real network
+            await().atMost(Duration.ofSeconds(5)).until(() -> caller.getState() == Thread.State.WAITING);
+            peer.send(text);
+        });
         AtomicInteger executorTasks = new AtomicInteger();
         java.util.concurrent.ExecutorService messages = java.util.concurrent.Executors.newSingleThreadExecutor();
         closeables.add(messages::shutdownNow);
