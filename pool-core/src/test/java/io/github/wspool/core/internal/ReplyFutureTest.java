@@ -137,8 +137,8 @@ class ReplyFutureTest {
         t.start();
         await().atMost(Duration.ofSeconds(5)).until(() -> t.getState() == Thread.State.WAITING);
         t.interrupt();
-        Thread.onSpinWait();
-        assertTrue(t.isAlive() || outcome.get() == null, "join() is not ended by an interrupt");
+        await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(2))
+                .alias("join() is not ended by an interrupt").until(() -> t.isAlive() && outcome.get() == null);
         f.complete("late");
         t.join(5_000);
         assertSame("late", outcome.get());
