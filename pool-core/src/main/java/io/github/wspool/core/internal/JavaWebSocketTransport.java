@@ -83,6 +83,12 @@ public final class JavaWebSocketTransport implements Transport {
         thread.setDaemon(true);
         clients.add(client);
         threads.add(thread);
+        if (closed) { // close() ran meanwhile and may have missed this thread: never start it
+            clients.remove(client);
+            threads.remove(thread);
+            client.finish(-1, "transport closed", false, new IllegalStateException("transport closed"));
+            return client;
+        }
         thread.start();
         return client;
     }
