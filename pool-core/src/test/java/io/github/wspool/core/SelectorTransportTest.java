@@ -14,6 +14,7 @@ import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.testkit.ForwardingTransportListener;
+import io.github.wspool.testkit.RecordingTransportListener;
 import io.github.wspool.core.spi.TransportOptions;
 import io.github.wspool.testkit.SelectorEchoServer;
 import io.github.wspool.testkit.TestWebSocketServer;
@@ -240,58 +241,32 @@ class SelectorTransportTest {
         TransportOptions options = new TransportOptions(Duration.ofSeconds(30), 1 << 20, Map.of(), tokens, false,
                 List.of(), false, TlsOptions.DEFAULT, "nio-slow-supplier");
         try {
-            List<Recorder> slow = new ArrayList<>();
+            List<RecordingTransportListener> slow = new ArrayList<>();
             for (int i = 0; i < 2; i++) { // as many as the transport has workers (two): they would all be stuck
-                Recorder r = new Recorder();
+                RecordingTransportListener r = new RecordingTransportListener();
                 transport.connect(server.uri("/slow"), options, r);
                 slow.add(r);
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> blocked.get() == 2);
 
-            Recorder other = new Recorder();
+            RecordingTransportListener other = new RecordingTransportListener();
             transport.connect(server.uri("/fast"), options, other);
-            assertTrue(other.opened.await(10, TimeUnit.SECONDS), "another endpoint's connect opened meanwhile");
-            other.connection.get().close(1000, "done");
-            assertTrue(other.closed.await(10, TimeUnit.SECONDS), "and its close was reported meanwhile");
+            await().atMost(Duration.ofSeconds(10)).alias("another endpoint's connect opened meanwhile")
+                    .until(() -> other.opened.get() != null);
+            other.opened.get().close(1000, "done");
+            await().atMost(Duration.ofSeconds(10)).alias("and its close was reported meanwhile")
+                    .until(() -> other.closedCode.get() != null);
             assertEquals(2, blocked.get(), "the slow suppliers are still blocked");
-            assertEquals(2, slow.stream().filter(r -> r.opened.getCount() == 1).count(), "their connects wait");
+            assertEquals(2, slow.stream().filter(r -> r.opened.get() == null && r.closes.get() == 0).count(),
+                    "their connects wait");
 
             release.countDown();
-            for (Recorder r : slow) {
-                assertTrue(r.opened.await(10, TimeUnit.SECONDS), "the slow connects open once the supplier answers");
+            for (RecordingTransportListener r : slow) {
+                await().atMost(Duration.ofSeconds(10)).alias("the slow connects open once the supplier answers")
+                        .until(() -> r.opened.get() != null);
             }
         } finally {
             release.countDown();
-        }
-    }
-
-    /** One connection's open and close, as latches. */
-    private static final class Recorder implements TransportListener {
-        final CountDownLatch opened = new CountDownLatch(1);
-        final CountDownLatch closed = new CountDownLatch(1);
-        final AtomicReference<TransportConnection> connection = new AtomicReference<>();
-
-        @Override
-        public void onOpen(TransportConnection c) {
-            connection.set(c);
-            opened.countDown();
-        }
-
-        @Override
-        public void onText(String text) {
-        }
-
-        @Override
-        public void onBinary(ByteBuffer data) {
-        }
-
-        @Override
-        public void onPong() {
-        }
-
-        @Override
-        public void onClosed(int code, String reason, boolean remote, Throwable error) {
-            closed.countDown();
         }
     }
 

@@ -34,6 +34,13 @@ import org.java_websocket.protocols.Protocol;
  */
 public final class BoundedDraft extends Draft_6455 {
 
+    /**
+     * The most bytes a server may send before its opening-handshake response is complete (a real one is well under
+     * 8 KiB). Java-WebSocket's engine buffers an incomplete response without bound, copying it whole on every read;
+     * both transports refuse a response that passes this.
+     */
+    static final int MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
+
     private static final Pattern REJECTED_STATUS =
             Pattern.compile("Invalid status code received: (\\d{3}) Status line: (.*)");
 
@@ -85,6 +92,12 @@ public final class BoundedDraft extends Draft_6455 {
      * @param error  the error reported so far, or {@code null}
      * @return an {@link EndpointConnectException} for a refused upgrade, else {@code error}
      */
+    /** Why a handshake response was refused after {@code bytes} bytes (over {@link #MAX_HANDSHAKE_RESPONSE_BYTES}). */
+    static String handshakeResponseTooLong(long bytes) {
+        return "the server sent " + bytes + " bytes without completing its handshake response (at most "
+                + MAX_HANDSHAKE_RESPONSE_BYTES + ")";
+    }
+
     static Throwable upgradeRejection(URI uri, String reason, Throwable error) {
         Matcher m = REJECTED_STATUS.matcher(reason);
         if (m.find()) {

@@ -78,9 +78,15 @@ final class ConnectionBreakers {
         if (s >= 0 && (int) SUCCESSES.getAndAdd(c, 1) >= 0) {
             return; // counted (a racing thread may pass the cap: the replay takes at most window)
         }
-        synchronized (c) { // sealed: the breaker exists, or is being made right now under this lock
-            c.breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+        // Sealed: the breaker exists, or is being made right now under the connection's lock. Wait for it there,
+        // then record outside the lock.
+        b = c.breaker;
+        if (b == null) {
+            synchronized (c) {
+                b = c.breaker;
+            }
         }
+        b.onSuccess(0, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -101,7 +107,7 @@ final class ConnectionBreakers {
     }
 
     private CircuitBreaker materialize(ManagedConnection c) {
-        synchronized (c) { // nothing else locks on a connection
+        synchronized (c) { // nothing else locks on a connection; nothing under it blocks (no events, no I/O)
             CircuitBreaker b = c.breaker;
             if (b != null || c.successesWithoutBreaker == NOT_OPEN) {
                 return b;

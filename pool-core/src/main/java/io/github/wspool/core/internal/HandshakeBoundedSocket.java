@@ -16,9 +16,6 @@ import javax.net.SocketFactory;
  */
 final class HandshakeBoundedSocket extends Socket {
 
-    /** The most bytes a server may send before its handshake response is complete (a real one is under 8 KiB). */
-    static final int MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
-
     /** Creates unconnected bounded sockets, for {@link AbortableSocketFactory}. */
     static final SocketFactory FACTORY = new SocketFactory() {
         @Override
@@ -98,9 +95,8 @@ final class HandshakeBoundedSocket extends Socket {
                 return;
             }
             count += n;
-            if (count > MAX_HANDSHAKE_RESPONSE_BYTES) {
-                IOException e = new IOException("the server sent " + count + " bytes without completing its handshake"
-                        + " response (at most " + MAX_HANDSHAKE_RESPONSE_BYTES + ")");
+            if (count > BoundedDraft.MAX_HANDSHAKE_RESPONSE_BYTES) {
+                IOException e = new IOException(BoundedDraft.handshakeResponseTooLong(count));
                 refusal = e;
                 throw e;
             }

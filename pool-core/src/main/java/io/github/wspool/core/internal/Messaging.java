@@ -22,11 +22,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -120,22 +117,7 @@ final class Messaging implements Mailbox.Sink {
     /** A few daemon threads, started on demand and ended after 30 s idle; shut down with the pool. */
     private static ExecutorService defaultExecutor(String pool, java.util.Set<Thread> threads) {
         int size = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        AtomicInteger sequence = new AtomicInteger();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(size, size, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(() -> {
-                        try {
-                            r.run();
-                        } finally {
-                            threads.remove(Thread.currentThread());
-                        }
-                    }, "wspool-" + pool + "-msg-" + sequence.incrementAndGet());
-                    t.setDaemon(true);
-                    threads.add(t);
-                    return t;
-                });
-        executor.allowCoreThreadTimeOut(true);
-        return executor;
+        return DaemonThreads.idleEnding(size, 30, "wspool-" + pool + "-msg-", threads);
     }
 
     // ------------------------------------------------------------------------------------------------ sending
@@ -465,25 +447,18 @@ final class Messaging implements Mailbox.Sink {
             p.cancelTimeout();
             requestEvent(c, p, RequestEvent.Outcome.REPLIED);
             host.sendSucceeded(c);
+            Object reply = text != null ? p.replyOf(text) : p.replyOf(data); // decoded or copied once, here
             TransportConnection t = c.transport;
+            // Not on a shared selector thread: the caller's dependent stages run where the future completes, and one
+            // that blocks (or sends and waits for buffer room that only this thread can make) stalls every
+            // connection of that selector. Unless completing it only wakes a caller blocked in join/get: that is
+            // done here, without the hop.
             if (t != null && t.sharesIoThread()) {
-                // Not on a shared selector thread: the caller's dependent stages run where the future completes, and
-                // one that blocks (or sends and waits for buffer room that only this thread can make) stalls every
-                // connection of that selector. Unless completing it only wakes a caller blocked in join/get: that
-                // is done here, without the hop. A binary reply is copied first: the transport's buffer is not ours.
-                if (text != null ? p.replyIfOnlyWaiter(text) : p.replyIfOnlyWaiter(data)) {
-                    return true;
+                if (!p.reply(reply, true)) {
+                    runOnExecutor(() -> p.reply(reply, false));
                 }
-                if (text != null) {
-                    runOnExecutor(() -> p.reply(text));
-                } else {
-                    ByteBuffer copy = ByteBuffer.allocate(data.remaining()).put(data.duplicate()).flip();
-                    runOnExecutor(() -> p.reply(copy));
-                }
-            } else if (text != null) {
-                p.reply(text);
             } else {
-                p.reply(data);
+                p.reply(reply, false);
             }
             return true;
         }

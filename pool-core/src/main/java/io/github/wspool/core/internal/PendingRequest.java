@@ -11,12 +11,12 @@ final class PendingRequest {
     final Lease lease;
     final long sentAt;
     /** Exactly one of the two is set, by the request's type. */
-    final CompletableFuture<String> text;
-    final CompletableFuture<ByteBuffer> binary;
+    final ReplyFuture<String> text;
+    final ReplyFuture<ByteBuffer> binary;
     volatile PoolScheduler.Cancellable timeout;
 
-    private PendingRequest(String id, Lease lease, long sentAt, CompletableFuture<String> text,
-                           CompletableFuture<ByteBuffer> binary) {
+    private PendingRequest(String id, Lease lease, long sentAt, ReplyFuture<String> text,
+                           ReplyFuture<ByteBuffer> binary) {
         this.id = id;
         this.lease = lease;
         this.sentAt = sentAt;
@@ -36,33 +36,6 @@ final class PendingRequest {
         return text != null ? text : binary;
     }
 
-    /**
-     * Completes with a text reply on the calling thread if that only wakes the caller blocked in join/get (see
-     * {@link ReplyFuture#completeIfOnlyWaiter}); otherwise changes nothing.
-     *
-     * @return whether the future was completed
-     */
-    @SuppressWarnings("unchecked")
-    boolean replyIfOnlyWaiter(String message) {
-        if (text != null) {
-            return ((ReplyFuture<String>) text).completeIfOnlyWaiter(message);
-        }
-        return ((ReplyFuture<ByteBuffer>) binary).completeIfOnlyWaiter(
-                ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer());
-    }
-
-    /** The binary form of {@link #replyIfOnlyWaiter(String)}; the reply is copied (or decoded) first. */
-    @SuppressWarnings("unchecked")
-    boolean replyIfOnlyWaiter(ByteBuffer message) {
-        if (text != null) {
-            return ((ReplyFuture<String>) text).completeIfOnlyWaiter(
-                    StandardCharsets.UTF_8.decode(message.duplicate()).toString());
-        }
-        ByteBuffer copy = ByteBuffer.allocate(message.remaining());
-        copy.put(message.duplicate()).flip();
-        return ((ReplyFuture<ByteBuffer>) binary).completeIfOnlyWaiter(copy.asReadOnlyBuffer());
-    }
-
     void cancelTimeout() {
         PoolScheduler.Cancellable t = timeout;
         if (t != null) {
@@ -70,24 +43,39 @@ final class PendingRequest {
         }
     }
 
-    /** Completes with a text reply (encoded as UTF-8 for a binary request). */
-    void reply(String message) {
-        if (text != null) {
-            text.complete(message);
-        } else {
-            binary.complete(ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer());
-        }
+    /** The reply as this request's future takes it: the text itself, or its UTF-8 bytes for a binary request. */
+    Object replyOf(String message) {
+        return text != null ? message : ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
     }
 
-    /** Completes with a copy of a binary reply (decoded as UTF-8 for a text request). */
-    void reply(ByteBuffer message) {
+    /**
+     * The reply as this request's future takes it: decoded as UTF-8 for a text request, else a read-only copy (the
+     * transport's buffer is not ours to keep).
+     */
+    Object replyOf(ByteBuffer message) {
         if (text != null) {
-            text.complete(StandardCharsets.UTF_8.decode(message.duplicate()).toString());
-        } else {
-            ByteBuffer copy = ByteBuffer.allocate(message.remaining());
-            copy.put(message.duplicate()).flip();
-            binary.complete(copy.asReadOnlyBuffer());
+            return StandardCharsets.UTF_8.decode(message.duplicate()).toString();
         }
+        ByteBuffer copy = ByteBuffer.allocate(message.remaining());
+        copy.put(message.duplicate()).flip();
+        return copy.asReadOnlyBuffer();
+    }
+
+    /**
+     * Completes the future with a reply from {@link #replyOf}.
+     *
+     * @param reply      from {@code replyOf}
+     * @param onlyWaiter complete only if that merely wakes a caller blocked in join/get (see
+     *                   {@link ReplyFuture#completeIfOnlyWaiter}); otherwise leave it as it is
+     * @return whether this call completed the future
+     */
+    boolean reply(Object reply, boolean onlyWaiter) {
+        if (text != null) {
+            String value = (String) reply;
+            return onlyWaiter ? text.completeIfOnlyWaiter(value) : text.complete(value);
+        }
+        ByteBuffer value = (ByteBuffer) reply;
+        return onlyWaiter ? binary.completeIfOnlyWaiter(value) : binary.complete(value);
     }
 
     boolean fail(Throwable failure) {

@@ -63,13 +63,6 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private static final Logger log = LoggerFactory.getLogger(SelectorConnection.class);
     /** How long a close the engine started waits for the server to close the TCP connection. */
     static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(5);
-    /**
-     * The most bytes a server may send before its opening-handshake response is complete (a real one is well under
-     * 8 KiB). Java-WebSocket's engine buffers an incomplete response without bound, copying it whole on every read;
-     * this stops a server that streams a never-ending response head long before the connect timeout would.
-     */
-    static final int MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
-
     private static final VarHandle WRITING;
 
     static {
@@ -263,9 +256,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             return;
         }
         if (!opened) {
-            if (handshakeBytes > MAX_HANDSHAKE_RESPONSE_BYTES) { // earlier reads did not complete the response
-                failed(new EndpointConnectException(uri, "the server sent " + handshakeBytes + " bytes without"
-                        + " completing its handshake response (at most " + MAX_HANDSHAKE_RESPONSE_BYTES + ")", 0,
+            if (handshakeBytes > BoundedDraft.MAX_HANDSHAKE_RESPONSE_BYTES) { // earlier reads did not complete it
+                failed(new EndpointConnectException(uri, BoundedDraft.handshakeResponseTooLong(handshakeBytes), 0,
                         null));
                 return;
             }

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +47,7 @@ public final class SelectorTransport implements Transport {
     private static final int MAX_SELECTORS = 64;
     /** Connect preparations at once; the pool's {@code maxConcurrentConnectsPerEndpoint} defaults to the same. */
     static final int CONNECTORS = 8;
+    private static final long IDLE_SECONDS = 10;
 
     private final int selectorCount;
     private final ReentrantLock startLock = new ReentrantLock();
@@ -115,8 +115,10 @@ public final class SelectorTransport implements Transport {
                 return null;
             }
             if (loops == null) {
-                ThreadPoolExecutor w = idleEnding(Math.max(2, selectorCount), threadNamePrefix + "-nio-worker-");
-                ThreadPoolExecutor cs = idleEnding(CONNECTORS, threadNamePrefix + "-nio-connect-");
+                ThreadPoolExecutor w = DaemonThreads.idleEnding(Math.max(2, selectorCount), IDLE_SECONDS,
+                        threadNamePrefix + "-nio-worker-", workerThreads);
+                ThreadPoolExecutor cs = DaemonThreads.idleEnding(CONNECTORS, IDLE_SECONDS,
+                        threadNamePrefix + "-nio-connect-", workerThreads);
                 SelectorLoop[] created = new SelectorLoop[selectorCount];
                 try {
                     for (int i = 0; i < selectorCount; i++) {
@@ -138,26 +140,6 @@ public final class SelectorTransport implements Transport {
         } finally {
             startLock.unlock();
         }
-    }
-
-    /** Up to {@code threads} daemon threads, started as tasks come and ended after 10 s idle; joined by close(). */
-    private ThreadPoolExecutor idleEnding(int threads, String namePrefix) {
-        AtomicInteger sequence = new AtomicInteger();
-        ThreadPoolExecutor e = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(() -> {
-                        try {
-                            r.run();
-                        } finally {
-                            workerThreads.remove(Thread.currentThread());
-                        }
-                    }, namePrefix + sequence.incrementAndGet());
-                    t.setDaemon(true);
-                    workerThreads.add(t);
-                    return t;
-                });
-        e.allowCoreThreadTimeOut(true);
-        return e;
     }
 
     /** Runs a task on a worker; on the calling thread if the workers are shut down. */

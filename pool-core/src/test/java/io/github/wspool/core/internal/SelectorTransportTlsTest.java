@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wspool.core.spi.TlsOptions;
 import io.github.wspool.core.spi.TransportConnection;
-import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.core.spi.TransportOptions;
+import io.github.wspool.testkit.RecordingTransportListener;
 import io.github.wspool.testkit.SelectorEchoServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,8 +30,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -68,7 +66,7 @@ class SelectorTransportTlsTest {
         KeyStore keys = selfSigned("ip:127.0.0.1");
         server = SelectorEchoServer.launch(serverContext(keys));
         transport = new SelectorTransport(1);
-        Recorder r = new Recorder();
+        RecordingTransportListener r = new RecordingTransportListener();
         TransportConnection c = transport.connect(server.uri(), options(clientContext(keys)), r);
         await().atMost(Duration.ofSeconds(10)).until(() -> r.opened.get() != null || r.closedCode.get() != null);
         assertNotNull(r.opened.get(), "opened, not closed with " + r.error.get());
@@ -101,7 +99,7 @@ class SelectorTransportTlsTest {
         KeyStore keys = selfSigned("dns:other.example");
         server = SelectorEchoServer.launch(serverContext(keys));
         transport = new SelectorTransport(1);
-        Recorder r = new Recorder();
+        RecordingTransportListener r = new RecordingTransportListener();
         transport.connect(server.uri(), options(clientContext(keys)), r);
         await().atMost(Duration.ofSeconds(10)).until(() -> r.closedCode.get() != null);
         assertEquals(null, r.opened.get(), "never opened");
@@ -121,7 +119,7 @@ class SelectorTransportTlsTest {
         try (RecordSniffer sniffer = new RecordSniffer(server.uri().getPort())) {
             SSLParameters tls12 = new SSLParameters(); // TLS 1.2: an alert travels as its own record type
             tls12.setProtocols(new String[] {"TLSv1.2"});
-            Recorder r = new Recorder();
+            RecordingTransportListener r = new RecordingTransportListener();
             transport.connect(URI.create("wss://127.0.0.1:" + sniffer.port() + "/"), new TransportOptions(
                     Duration.ofSeconds(5), 1 << 20, Map.of(), null, false, List.of(), false,
                     new TlsOptions(clientContext(keys), tls12, true), "wspool-tls-test"), r);
@@ -253,46 +251,6 @@ class SelectorTransportTlsTest {
             for (Socket s : sockets) {
                 s.close();
             }
-        }
-    }
-
-    /** Records one connection's callbacks. */
-    private static final class Recorder implements TransportListener {
-        final AtomicReference<TransportConnection> opened = new AtomicReference<>();
-        final List<String> texts = new CopyOnWriteArrayList<>();
-        final List<byte[]> binaries = new CopyOnWriteArrayList<>();
-        final AtomicInteger pongs = new AtomicInteger();
-        final AtomicInteger closes = new AtomicInteger();
-        final AtomicReference<Integer> closedCode = new AtomicReference<>();
-        final AtomicReference<Throwable> error = new AtomicReference<>();
-
-        @Override
-        public void onOpen(TransportConnection connection) {
-            opened.set(connection);
-        }
-
-        @Override
-        public void onText(String text) {
-            texts.add(text);
-        }
-
-        @Override
-        public void onBinary(ByteBuffer data) {
-            byte[] b = new byte[data.remaining()];
-            data.duplicate().get(b);
-            binaries.add(b);
-        }
-
-        @Override
-        public void onPong() {
-            pongs.incrementAndGet();
-        }
-
-        @Override
-        public void onClosed(int code, String reason, boolean remote, Throwable e) {
-            closes.incrementAndGet();
-            error.set(e);
-            closedCode.set(code);
         }
     }
 }
