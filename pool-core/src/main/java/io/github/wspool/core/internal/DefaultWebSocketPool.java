@@ -29,6 +29,7 @@ import io.github.wspool.PoolStats;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.Ticker;
+import io.github.wspool.core.spi.HttpHeaders;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;

@@ -2,7 +2,6 @@ package io.github.wspool.core.spi;
 
 import io.github.wspool.EndpointConnectException;
 import io.github.wspool.HeaderSupplier;
-import io.github.wspool.core.internal.HttpHeaders;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
