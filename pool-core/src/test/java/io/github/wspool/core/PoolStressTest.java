@@ -40,7 +40,7 @@ class PoolStressTest {
 
     /** The real transport under test: the shared selector here, the thread-per-connection one in a subclass. */
     Transport networkTransport() {
-        return new io.github.wspool.core.internal.SelectorTransport(2);
+        return new io.github.wspool.core.internal.transport.selector.SelectorTransport(2);
     }
 
     /** Counts connections open at once through the transport, and the peak. */

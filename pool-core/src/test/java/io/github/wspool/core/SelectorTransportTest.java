@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.wspool.HeaderSupplier;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
-import io.github.wspool.core.internal.SelectorTransport;
+import io.github.wspool.core.internal.transport.selector.SelectorTransport;
 import io.github.wspool.core.spi.TlsOptions;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;

@@ -11,6 +11,7 @@ import io.github.wspool.RequestCancelledException;
 import io.github.wspool.RequestTimeoutException;
 import io.github.wspool.SendBufferFullException;
 import io.github.wspool.core.Ticker;
+import io.github.wspool.core.internal.concurrent.DaemonThreads;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.RequestEvent;

@@ -1,4 +1,4 @@
-package io.github.wspool.core.internal;
+package io.github.wspool.core.internal.transport.jws;
 
 import java.io.IOException;
 import java.net.InetAddress;

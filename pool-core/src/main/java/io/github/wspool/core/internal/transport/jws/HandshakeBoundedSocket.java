@@ -1,5 +1,6 @@
-package io.github.wspool.core.internal;
+package io.github.wspool.core.internal.transport.jws;
 
+import io.github.wspool.core.internal.transport.BoundedDraft;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

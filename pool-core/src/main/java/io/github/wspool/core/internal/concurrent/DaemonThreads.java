@@ -1,4 +1,4 @@
-package io.github.wspool.core.internal;
+package io.github.wspool.core.internal.concurrent;
 
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The pool's helper executors: named daemon threads, started as tasks come, ended when idle, tracked for joins. */
-final class DaemonThreads {
+public final class DaemonThreads {
 
     private DaemonThreads() {
     }
@@ -23,7 +23,7 @@ final class DaemonThreads {
      * @param tracked     receives each thread while it lives
      * @return the executor; its owner shuts it down
      */
-    static ThreadPoolExecutor idleEnding(int threads, long idleSeconds, String namePrefix, Set<Thread> tracked) {
+    public static ThreadPoolExecutor idleEnding(int threads, long idleSeconds, String namePrefix, Set<Thread> tracked) {
         AtomicInteger sequence = new AtomicInteger();
         ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, idleSeconds, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {

@@ -1,4 +1,4 @@
-package io.github.wspool.core.internal;
+package io.github.wspool.core.internal.transport.selector;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

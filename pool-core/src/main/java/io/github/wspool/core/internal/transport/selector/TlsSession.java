@@ -1,4 +1,4 @@
-package io.github.wspool.core.internal;
+package io.github.wspool.core.internal.transport.selector;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

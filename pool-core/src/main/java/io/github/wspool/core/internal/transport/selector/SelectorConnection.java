@@ -1,7 +1,8 @@
-package io.github.wspool.core.internal;
+package io.github.wspool.core.internal.transport.selector;
 
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.core.internal.transport.BoundedDraft;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.core.spi.TransportOptions;

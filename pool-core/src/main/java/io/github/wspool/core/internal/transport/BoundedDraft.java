@@ -1,4 +1,4 @@
-package io.github.wspool.core.internal;
+package io.github.wspool.core.internal.transport;
 
 import io.github.wspool.EndpointConnectException;
 import java.net.URI;
@@ -39,7 +39,7 @@ public final class BoundedDraft extends Draft_6455 {
      * 8 KiB). Java-WebSocket's engine buffers an incomplete response without bound, copying it whole on every read;
      * both transports refuse a response that passes this.
      */
-    static final int MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
+    public static final int MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
 
     private static final Pattern REJECTED_STATUS =
             Pattern.compile("Invalid status code received: (\\d{3}) Status line: (.*)");
@@ -83,6 +83,17 @@ public final class BoundedDraft extends Draft_6455 {
     }
 
     /**
+     * Why a handshake response was refused after {@code bytes} bytes (over {@link #MAX_HANDSHAKE_RESPONSE_BYTES}).
+     *
+     * @param bytes how many bytes the server had sent
+     * @return the message for the connect's failure
+     */
+    public static String handshakeResponseTooLong(long bytes) {
+        return "the server sent " + bytes + " bytes without completing its handshake response (at most "
+                + MAX_HANDSHAKE_RESPONSE_BYTES + ")";
+    }
+
+    /**
      * Turns Java-WebSocket's close reason for a refused upgrade ("Invalid status code received: 401 Status line: …")
      * into a typed failure that carries the HTTP status; any other reason leaves {@code error} as it is. Shared by
      * both transports, which drive the same engine.
@@ -92,13 +103,7 @@ public final class BoundedDraft extends Draft_6455 {
      * @param error  the error reported so far, or {@code null}
      * @return an {@link EndpointConnectException} for a refused upgrade, else {@code error}
      */
-    /** Why a handshake response was refused after {@code bytes} bytes (over {@link #MAX_HANDSHAKE_RESPONSE_BYTES}). */
-    static String handshakeResponseTooLong(long bytes) {
-        return "the server sent " + bytes + " bytes without completing its handshake response (at most "
-                + MAX_HANDSHAKE_RESPONSE_BYTES + ")";
-    }
-
-    static Throwable upgradeRejection(URI uri, String reason, Throwable error) {
+    public static Throwable upgradeRejection(URI uri, String reason, Throwable error) {
         Matcher m = REJECTED_STATUS.matcher(reason);
         if (m.find()) {
             return new EndpointConnectException(uri, "server rejected the WebSocket upgrade with " + m.group(2).trim(),

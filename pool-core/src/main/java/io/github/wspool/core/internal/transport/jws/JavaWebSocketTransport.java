@@ -1,7 +1,8 @@
-package io.github.wspool.core.internal;
+package io.github.wspool.core.internal.transport.jws;
 
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.core.internal.transport.BoundedDraft;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;

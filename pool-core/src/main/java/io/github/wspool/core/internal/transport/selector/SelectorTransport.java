@@ -1,5 +1,6 @@
-package io.github.wspool.core.internal;
+package io.github.wspool.core.internal.transport.selector;
 
+import io.github.wspool.core.internal.concurrent.DaemonThreads;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
