@@ -1,12 +1,15 @@
 package io.github.wspool.core.internal.transport;
 
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.core.spi.TransportOptions;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
@@ -14,6 +17,7 @@ import org.java_websocket.enums.Opcode;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.exceptions.LimitExceededException;
 import org.java_websocket.framing.Framedata;
+import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.protocols.IProtocol;
 import org.java_websocket.protocols.Protocol;
 
@@ -110,6 +114,32 @@ public final class BoundedDraft extends Draft_6455 {
                     Integer.parseInt(m.group(1)), error);
         }
         return error;
+    }
+
+    /**
+     * Checks the subprotocol the server selected, once the library has completed the handshake; the one check of
+     * both transports. An answer {@link TransportOptions#subprotocolProblem(String)} accepts gives the
+     * subprotocol, trimmed ({@code ""} for none). Any other fails the WebSocket connection as RFC 6455 (4.1) asks:
+     * {@code failure} is given the connect's failure, then a close with 1002 ("subprotocol not acceptable") is
+     * started on {@code connection}, whose close then reports that failure.
+     *
+     * @param response   the server's handshake response ({@code Sec-WebSocket-Protocol} is read from it)
+     * @param options    the connection's options
+     * @param uri        the endpoint, for the failure
+     * @param connection the connection to close if the answer is refused
+     * @param failure    receives the failure, before the close starts
+     * @return the accepted subprotocol, or {@code null} if the answer was refused and the connection is closing
+     */
+    public static String acceptSubprotocol(Handshakedata response, TransportOptions options, URI uri,
+                                           WebSocket connection, Consumer<? super EndpointConnectException> failure) {
+        String selected = response.getFieldValue("Sec-WebSocket-Protocol");
+        String problem = options.subprotocolProblem(selected);
+        if (problem != null) {
+            failure.accept(new EndpointConnectException(uri, problem, 0, null));
+            connection.close(1002, "subprotocol not acceptable");
+            return null;
+        }
+        return selected == null ? "" : selected.trim();
     }
 
     @Override

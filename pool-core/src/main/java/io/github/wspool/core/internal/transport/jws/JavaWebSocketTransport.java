@@ -2,6 +2,7 @@ package io.github.wspool.core.internal.transport.jws;
 
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.core.internal.concurrent.DaemonThreads;
 import io.github.wspool.core.internal.transport.BoundedDraft;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
@@ -124,23 +125,9 @@ public final class JavaWebSocketTransport implements Transport {
         for (Client c : clients) {
             c.abort();
         }
-        long deadline = System.nanoTime() + JOIN_TIMEOUT_NANOS;
-        for (Thread t : threads) {
-            if (t == Thread.currentThread()) {
-                continue; // close() called from a callback on this very thread: it ends when the callback returns
-            }
-            long left = deadline - System.nanoTime();
-            try {
-                if (left > 0) {
-                    TimeUnit.NANOSECONDS.timedJoin(t, left);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            if (t.isAlive()) {
-                log.warn("[{}] transport thread {} did not stop in time", poolName, t.getName());
-            }
+        // a close() from a callback skips its own thread: that one ends when the callback returns
+        for (Thread t : DaemonThreads.joinAll(threads, System.nanoTime() + JOIN_TIMEOUT_NANOS)) {
+            log.warn("[{}] transport thread {} did not stop in time", poolName, t.getName());
         }
     }
 
@@ -195,15 +182,11 @@ public final class JavaWebSocketTransport implements Transport {
                 closeSocketQuietly();
                 return;
             }
-            String selected = handshake.getFieldValue("Sec-WebSocket-Protocol");
-            String problem = options.subprotocolProblem(selected);
-            if (problem != null) {
-                // RFC 6455 4.1: fail the WebSocket connection; the close reports this as the connect's failure
-                firstError = new EndpointConnectException(getURI(), problem, 0, null);
-                close(1002, "subprotocol not acceptable");
-                return;
+            String accepted = BoundedDraft.acceptSubprotocol(handshake, options, getURI(), this, e -> firstError = e);
+            if (accepted == null) {
+                return; // failed: the close reports it
             }
-            subprotocol = selected == null ? "" : selected.trim();
+            subprotocol = accepted;
             if (getSocket() instanceof HandshakeBoundedSocket bounded) {
                 bounded.handshakeDone(); // frames flow unchecked from here on
             }

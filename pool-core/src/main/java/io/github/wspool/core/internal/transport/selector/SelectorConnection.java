@@ -495,15 +495,11 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     @Override
     public void onWebsocketOpen(WebSocket conn, Handshakedata d) {
-        String selected = d.getFieldValue("Sec-WebSocket-Protocol");
-        String problem = options.subprotocolProblem(selected);
-        if (problem != null) {
-            // RFC 6455 4.1: fail the WebSocket connection; the close reports this as the connect's failure
-            firstError = new EndpointConnectException(uri, problem, 0, null);
-            engine.close(1002, "subprotocol not acceptable");
-            return;
+        String accepted = BoundedDraft.acceptSubprotocol(d, options, uri, engine, e -> firstError = e);
+        if (accepted == null) {
+            return; // failed: the close reports it
         }
-        subprotocol = selected == null ? "" : selected.trim();
+        subprotocol = accepted;
         opened = true;
         directWrites = tls == null; // connected and upgraded; the channel field is published by this volatile write
         if (aborted) {

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -194,20 +195,10 @@ public final class SelectorTransport implements Transport {
         join(new ArrayList<>(workerThreads), deadline);
     }
 
-    private static void join(List<Thread> threads, long deadline) {
-        for (Thread t : threads) {
-            if (t == Thread.currentThread()) {
-                continue; // close() from a callback on this very thread: it ends when the callback returns
-            }
-            try {
-                TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, deadline - System.nanoTime()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            if (t.isAlive()) {
-                log.warn("transport thread {} did not stop in time", t.getName());
-            }
+    /** Joins until {@code deadline}; a close() from a callback skips its own thread (it ends when that returns). */
+    private static void join(Collection<Thread> threads, long deadline) {
+        for (Thread t : DaemonThreads.joinAll(threads, deadline)) {
+            log.warn("transport thread {} did not stop in time", t.getName());
         }
     }
 
