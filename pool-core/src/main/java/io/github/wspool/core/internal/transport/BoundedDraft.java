@@ -41,7 +41,8 @@ public final class BoundedDraft extends Draft_6455 {
     /**
      * The most bytes a server may send before its opening-handshake response is complete (a real one is well under
      * 8 KiB). Java-WebSocket's engine buffers an incomplete response without bound, copying it whole on every read;
-     * both transports refuse a response that passes this.
+     * the selector transport refuses a response that passes this, and so does the thread-per-connection transport
+     * on {@code ws://} (its {@code wss://} sockets come from the TLS socket factory, unbounded).
      */
     public static final int MAX_HANDSHAKE_RESPONSE_BYTES = 64 * 1024;
 

@@ -29,21 +29,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The default transport: one Java-WebSocket {@link WebSocketClient} per connection, tuned for pooling.
+ * The thread-per-connection transport: one Java-WebSocket {@link WebSocketClient} per connection, tuned for pooling.
+ * Not the default (that is the shared-selector transport); a pool uses this one when built with
+ * {@code WebSocketPoolBuilder.threadPerConnectionTransport()}.
  *
  * <ul>
- *   <li>The client's {@code run()} loop runs on a thread this transport starts and names
- *       ({@code wspool-<pool>-io-<n>}) instead of the library's own, so that {@link #close()} can join every one
- *       of them: after the pool closes, none is left.</li>
+ *   <li>The client's {@code run()} loop runs on a daemon thread this transport starts and names
+ *       ({@code <threadNamePrefix>-io-<n>}, that is {@code wspool-<pool>-io-<n>} in a pool) instead of the library's
+ *       own, so that {@link #close()} can join every one of them, for up to 3 s: after the pool closes, none is
+ *       left.</li>
  *   <li>{@code setConnectionLostTimeout(0)}: the library's per-client lost-connection timer is not started; the pool
  *       sends keepalive pings from its one scheduler instead.</li>
  *   <li>TCP_NODELAY on; inbound messages bounded by {@code maxMessageSize} however they are fragmented
  *       ({@link BoundedDraft}; the library's default is unbounded); the TCP connect bounded by
- *       {@code connectTimeout} (the pool bounds the whole handshake).</li>
+ *       {@code connectTimeout} (the pool bounds the whole handshake); on {@code ws://}, the server's
+ *       handshake response bounded too ({@code HandshakeBoundedSocket}).</li>
  *   <li>{@code wss://} through the pool's {@link io.github.wspool.core.spi.TlsOptions}: its SSL context (or the
  *       JVM default), its parameters, and the library's hostname verification unless explicitly turned off.</li>
  *   <li>Upgrade headers from {@link TransportOptions#handshakeHeaders}, resolved on the connection's own thread
- *       (a header supplier may block); the server's subprotocol checked against the requested ones.</li>
+ *       (a header supplier may block); the server's subprotocol checked against the requested ones
+ *       ({@link BoundedDraft#acceptSubprotocol}).</li>
  *   <li>A rejected upgrade (for example {@code 401}) becomes an {@link EndpointConnectException} that quotes the
  *       status line.</li>
  * </ul>
@@ -63,7 +68,8 @@ public final class JavaWebSocketTransport implements Transport {
     private volatile boolean closed;
 
     /**
-     * @param poolName the owning pool's name, for thread names and logs
+     * @param poolName the owning pool's name, for logs (thread names come from
+     *                 {@link TransportOptions#threadNamePrefix()})
      */
     public JavaWebSocketTransport(String poolName) {
         this.poolName = poolName;

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads</h2>
  * <ul>
- *   <li>A worker thread {@linkplain #prepare() prepares} the connect: DNS, the upgrade headers (a header supplier
+ *   <li>A connector thread {@linkplain #prepare() prepares} the connect: DNS, the upgrade headers (a header supplier
  *       may block), the TLS engine. From then on the channel, its key and the engine's reading side belong to the
  *       loop thread; other threads reach them only through {@link SelectorLoop#execute}.</li>
  *   <li>Sends come from any thread: the engine queues the frames ({@code outQueue}) and calls
@@ -93,7 +93,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private volatile Throwable firstError;
     private volatile String subprotocol = "";
 
-    // Set by the worker in prepare(), read by the loop after execute() (a happens-before edge).
+    // Set by the connector in prepare(), read by the loop after execute() (a happens-before edge).
     private InetSocketAddress address;
     private HandshakeImpl1Client handshake;
     private TlsSession tls;
@@ -120,7 +120,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     // ------------------------------------------------------------------------------------------------ connecting
 
-    /** On a worker thread: everything that may block, then the hand-over to the loop. */
+    /** On a connector thread: everything that may block, then the hand-over to the loop. */
     void prepare() {
         if (aborted || finished.get()) {
             finishFromOutside(-1, "connect aborted", null);

@@ -22,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scale transport: every connection of a pool on a small fixed number of selector threads, driving
+ * The shared-selector transport, a pool's default ({@code WebSocketPoolBuilder.sharedSelectorTransport(int)} sets
+ * its selector count): every connection of a pool on a small fixed number of selector threads, driving
  * Java-WebSocket's protocol engine ({@code WebSocketImpl}, client role) over non-blocking socket channels. No thread
  * per connection: a pool holding 10,000 connections runs its selector threads, a couple of workers and its
  * housekeeper.
