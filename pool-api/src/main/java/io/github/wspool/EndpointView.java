@@ -1,39 +1,25 @@
 package io.github.wspool;
 
-import java.net.URI;
-
 /**
- * A read-only, live view of one endpoint, as a {@link LoadBalancingStrategy} sees it.
+ * A read-only, live view of one endpoint, as a {@link LoadBalancingStrategy} sees it: the endpoint itself
+ * ({@link #uri()}, {@link #weight()}) with its current health, connections, leases and latency.
  *
  * <p>Values are read without locks while the pool runs, so two reads may disagree slightly; strategies must treat
- * them as estimates.
+ * them as estimates. The view is the endpoint object: the same endpoint is the same view for as long as it is in the
+ * pool, so a strategy may key per-endpoint state on it. Code outside a strategy reads immutable
+ * {@link EndpointSnapshot}s instead ({@link PoolControl#endpoints()}, {@link PoolStats#endpoints()}).
  */
-public interface EndpointView {
+public interface EndpointView extends Endpoint {
 
     /**
-     * The endpoint.
+     * {@inheritDoc}
      *
-     * @return the endpoint
-     */
-    Endpoint endpoint();
-
-    /**
-     * Shortcut for {@code endpoint().uri()}.
-     *
-     * @return the URI
-     */
-    default URI uri() {
-        return endpoint().uri();
-    }
-
-    /**
-     * Shortcut for {@code endpoint().weight()}; may change at runtime.
+     * <p>May change at runtime ({@link PoolControl#updateWeight}); a strategy reads it on every pick.
      *
      * @return the weight, at least 1
      */
-    default int weight() {
-        return endpoint().weight();
-    }
+    @Override
+    int weight();
 
     /**
      * Whether the pool currently considers the endpoint healthy.

@@ -16,9 +16,9 @@ public final class PoolStats {
 
     private final int[] counts;
     private final int pending;
-    private final java.util.List<EndpointStats> endpoints;
+    private final java.util.List<EndpointSnapshot> endpoints;
 
-    private PoolStats(int[] counts, int pending, java.util.List<EndpointStats> endpoints) {
+    private PoolStats(int[] counts, int pending, java.util.List<EndpointSnapshot> endpoints) {
         this.counts = counts;
         this.pending = pending;
         this.endpoints = endpoints;
@@ -46,7 +46,7 @@ public final class PoolStats {
      * @throws IllegalArgumentException if a count or {@code pending} is negative
      */
     public static PoolStats of(Map<ConnectionState, Integer> countsByState, int pending,
-                               java.util.List<EndpointStats> endpoints) {
+                               java.util.List<EndpointSnapshot> endpoints) {
         Objects.requireNonNull(countsByState, "countsByState");
         if (pending < 0) {
             throw new IllegalArgumentException("pending must be >= 0, but was " + pending);
@@ -121,7 +121,7 @@ public final class PoolStats {
      *
      * @return an unmodifiable list
      */
-    public java.util.List<EndpointStats> endpoints() {
+    public java.util.List<EndpointSnapshot> endpoints() {
         return endpoints;
     }
 
@@ -146,7 +146,7 @@ public final class PoolStats {
      */
     public String describe() {
         StringBuilder sb = new StringBuilder(toString());
-        for (EndpointStats e : endpoints) {
+        for (EndpointSnapshot e : endpoints) {
             sb.append(System.lineSeparator()).append("  ").append(e);
         }
         return sb.toString();

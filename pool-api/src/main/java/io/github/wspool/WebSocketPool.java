@@ -1,8 +1,6 @@
 package io.github.wspool;
 
-import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -13,6 +11,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>With {@code pooling(true)} connections are kept open and reused; with {@code pooling(false)} (the default) each
  * acquire opens a fresh connection that is closed on release. Application code is the same in both modes.
+ *
+ * <p>This interface is the application's surface: acquiring, stats, listeners, closing. What an operator does
+ * (inspect endpoints, add, remove or re-weight them at runtime, read live counters for gauges) is on
+ * {@link #control()}.
  */
 public interface WebSocketPool extends AutoCloseable {
 
@@ -96,41 +98,13 @@ public interface WebSocketPool extends AutoCloseable {
     PoolStats stats();
 
     /**
-     * Live count of connections in one state, read without locks or allocation (for gauges; {@link #stats()} gives a
-     * consistent-enough snapshot of everything at once).
+     * The operator's surface of this pool: endpoint snapshots, runtime endpoint changes ({@code addEndpoint},
+     * {@code removeEndpoint}, {@code updateWeight}), the configured bounds and live counters for gauges. Application
+     * code that only acquires connections does not need it.
      *
-     * @param state the state
-     * @return how many connections are in it now
+     * @return the pool's control view, valid for the pool's lifetime (it may be kept)
      */
-    int connections(ConnectionState state);
-
-    /**
-     * Live number of callers waiting for a connection, read without locks or allocation.
-     *
-     * @return the waiting callers
-     */
-    int pendingAcquires();
-
-    /**
-     * The configured {@code minConnections}.
-     *
-     * @return the minimum kept open with pooling
-     */
-    int minConnections();
-
-    /**
-     * The configured {@code maxConnections}.
-     *
-     * @return the cap on open plus connecting connections
-     */
-    int maxConnections();
-
-    /**
-     * Live, read-only views of the endpoints (health, connections, leases, latency), in configuration order.
-     *
-     * @return an unmodifiable list of views whose values change as the pool works
-     */
-    List<EndpointView> endpointViews();
+    PoolControl control();
 
     /**
      * Registers a listener on the running pool; it receives events from now on. Listeners added on the builder see
@@ -146,57 +120,6 @@ public interface WebSocketPool extends AutoCloseable {
      * @param listener a listener added before
      */
     void removeListener(PoolListener listener);
-
-    /**
-     * The endpoints this pool connects to, in configuration order.
-     *
-     * @return an unmodifiable list
-     */
-    List<Endpoint> endpoints();
-
-    /**
-     * Adds an endpoint at runtime. It can serve at once: with room in the pool, acquires the strategy sends to it
-     * open connections there instead of waiting for connections elsewhere to expire.
-     *
-     * @param uri    a {@code ws://} or {@code wss://} URI not already in the pool
-     * @param weight at least 1
-     * @throws IllegalArgumentException if the URI is invalid or already present, or the weight is below 1
-     * @throws PoolClosedException      if the pool is closed
-     */
-    void addEndpoint(URI uri, int weight);
-
-    /**
-     * Adds an endpoint at runtime with upgrade headers of its own, sent in addition to the pool's (replacing a pool
-     * header of the same name). Header values are secrets: they never appear in logs, messages or metrics.
-     *
-     * @param uri     a {@code ws://} or {@code wss://} URI not already in the pool
-     * @param weight  at least 1
-     * @param headers header names (HTTP tokens) to values (no CR, LF or NUL); may be empty
-     * @throws IllegalArgumentException if the URI is invalid or already present, the weight is below 1, or a header
-     *                                  is invalid (the message names the header, never its value)
-     * @throws PoolClosedException      if the pool is closed
-     */
-    void addEndpoint(URI uri, int weight, java.util.Map<String, String> headers);
-
-    /**
-     * Removes an endpoint with a drain: it gets no new leases or connections at once, its idle connections are
-     * closed, leased ones are closed when released or, at the latest, when {@code drainTimeout} has passed.
-     *
-     * @param uri          the endpoint's URI, as configured
-     * @param drainTimeout how long leased connections may take to come back
-     * @return completes when the endpoint's last connection is closed and it is gone from {@link #endpoints()}
-     * @throws IllegalArgumentException if the pool has no such endpoint, or it is the last one
-     */
-    CompletableFuture<Void> removeEndpoint(URI uri, Duration drainTimeout);
-
-    /**
-     * Changes an endpoint's weight; weight-aware strategies use it from their next pick on.
-     *
-     * @param uri    the endpoint's URI, as configured
-     * @param weight at least 1
-     * @throws IllegalArgumentException if the pool has no such endpoint or the weight is below 1
-     */
-    void updateWeight(URI uri, int weight);
 
     /**
      * Whether {@link #close()} has been called.

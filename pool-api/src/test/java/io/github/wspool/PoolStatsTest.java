@@ -42,6 +42,22 @@ class PoolStatsTest {
     }
 
     @Test
+    void endpointSnapshotIsAnEndpointAndReadsAsOneLine() {
+        EndpointSnapshot snapshot = new EndpointSnapshot(URI.create("ws://user:secret@127.0.0.1:8080/feed?token=abc"),
+                2, false, 1, 0, 0, new java.net.ConnectException("Connection refused"), Duration.ofMillis(1), "open");
+        Endpoint endpoint = snapshot;
+        assertEquals(URI.create("ws://user:secret@127.0.0.1:8080/feed?token=abc"), endpoint.uri());
+        assertEquals(2, endpoint.weight());
+        String line = "ws://127.0.0.1:8080/feed weight=2 UNHEALTHY breaker=open open=1 active=0 available=0"
+                + " latency=1.0ms lastFailure=\"Connection refused\"";
+        assertEquals(line, snapshot.toString());
+        PoolStats s = PoolStats.of(Map.of(ConnectionState.INITIALIZING, 1), 0, java.util.List.of(snapshot));
+        assertEquals(java.util.List.of(snapshot), s.endpoints());
+        assertEquals("total=1, active=0, idle=0, pending=0, connecting=1" + System.lineSeparator() + "  " + line,
+                s.describe());
+    }
+
+    @Test
     void describeDropsUserInfoQueryAndFragment() {
         assertEquals("wss://example.com:8443/feed",
                 Endpoint.describe(URI.create("wss://user:secret@example.com:8443/feed?token=abc#x")));

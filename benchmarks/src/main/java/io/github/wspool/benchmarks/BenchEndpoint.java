@@ -1,11 +1,10 @@
 package io.github.wspool.benchmarks;
 
-import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointView;
 import java.net.URI;
 
 /** A fixed endpoint view for measuring strategies alone: plain fields, no pool behind it. */
-final class BenchEndpoint implements Endpoint, EndpointView {
+final class BenchEndpoint implements EndpointView {
 
     private final URI uri;
     private final int weight;
@@ -27,11 +26,6 @@ final class BenchEndpoint implements Endpoint, EndpointView {
     @Override
     public int weight() {
         return weight;
-    }
-
-    @Override
-    public Endpoint endpoint() {
-        return this;
     }
 
     @Override

@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.wspool.EndpointStats;
+import io.github.wspool.EndpointSnapshot;
 import io.github.wspool.PoolException;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.wspool.PooledConnection;
@@ -67,7 +67,7 @@ class FaultInjectionTest {
         behindProxy.stop();
     }
 
-    private EndpointStats proxied() {
+    private EndpointSnapshot proxied() {
         return pool.stats().endpoints().get(1);
     }
 

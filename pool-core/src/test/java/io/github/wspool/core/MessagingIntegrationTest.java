@@ -230,6 +230,6 @@ class MessagingIntegrationTest {
                 assertEquals(i, l.get(i));
             }
         }
-        assertEquals(3, pool.maxConnections());
+        assertEquals(3, pool.control().maxConnections());
     }
 }

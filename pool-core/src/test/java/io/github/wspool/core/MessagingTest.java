@@ -141,8 +141,8 @@ class MessagingTest {
         assertEquals("tick", got.get(0).text());
         assertFalse(got.get(1).isText());
         assertEquals(ByteBuffer.wrap(new byte[] {1, 2, 3}), got.get(1).data());
-        assertEquals(pool.connections(io.github.wspool.ConnectionState.READY)
-                + pool.connections(io.github.wspool.ConnectionState.IDLE), 1);
+        assertEquals(pool.control().connections(io.github.wspool.ConnectionState.READY)
+                + pool.control().connections(io.github.wspool.ConnectionState.IDLE), 1);
         assertThrows(IllegalStateException.class, () -> got.get(1).text());
 
         assertTrue(dropped.isEmpty(), "handled, not dropped: " + dropped);
@@ -195,7 +195,7 @@ class MessagingTest {
                 assertEquals(i, l.get(i), "arrival order kept per connection");
             }
         }
-        assertEquals(2, pool.maxConnections());
+        assertEquals(2, pool.control().maxConnections());
     }
 
     @Test
@@ -450,7 +450,7 @@ class MessagingTest {
         held.forEach(c -> perConnection.merge(c.id(), 1, Integer::sum));
         assertEquals(Map.of(held.get(0).id(), 3, otherId(held), 3), perConnection);
         assertEquals(2, transport.connectAttempts(), "six leases on two connections");
-        assertEquals(6, pool.endpointViews().get(0).activeLeases(), "least-connections counts leases");
+        assertEquals(6, pool.control().endpoints().get(0).active(), "least-connections counts leases");
 
         CompletableFuture<PooledConnection> waiter = pool.acquireAsync(WAIT);
         await().during(Duration.ofMillis(100)).atMost(WAIT).until(() -> !waiter.isDone());
@@ -540,6 +540,6 @@ class MessagingTest {
         assertTrue(peak.get() >= 2, "connections were actually shared: peak " + peak.get());
         assertTrue(transport.connectAttempts() <= 2, "never more than maxConnections: " + transport.connectAttempts());
         assertEquals(0, pool.stats().active());
-        assertEquals(0, pool.endpointViews().get(0).activeLeases());
+        assertEquals(0, pool.control().endpoints().get(0).active());
     }
 }

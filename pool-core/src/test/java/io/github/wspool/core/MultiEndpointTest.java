@@ -182,9 +182,9 @@ class MultiEndpointTest {
             }
         }
         others.forEach(PooledConnection::close);
-        CompletableFuture<Void> removed = pool.removeEndpoint(uri(1), Duration.ofSeconds(30));
+        CompletableFuture<Void> removed = pool.control().removeEndpoint(uri(1), Duration.ofSeconds(30));
         assertEquals(List.of(uri(0), uri(1), uri(2)),
-                pool.endpoints().stream().map(e -> e.uri()).collect(Collectors.toList()),
+                pool.control().endpoints().stream().map(e -> e.uri()).collect(Collectors.toList()),
                 "still listed while its lease is out");
         int acceptedByB = servers.get(1).acceptedConnections();
         for (int i = 0; i < 30; i++) {
@@ -196,10 +196,11 @@ class MultiEndpointTest {
         assertTrue(!removed.isDone());
         onB.close();
         removed.get(5, TimeUnit.SECONDS);
-        assertEquals(List.of(uri(0), uri(2)), pool.endpoints().stream().map(e -> e.uri()).collect(Collectors.toList()));
+        assertEquals(List.of(uri(0), uri(2)),
+                pool.control().endpoints().stream().map(e -> e.uri()).collect(Collectors.toList()));
         await().atMost(Duration.ofSeconds(5)).until(() -> servers.get(1).openConnections() == 0);
         assertEquals(acceptedByB, servers.get(1).acceptedConnections(), "no new connection to the drained endpoint");
-        assertThrows(IllegalArgumentException.class, () -> pool.removeEndpoint(uri(1), Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> pool.control().removeEndpoint(uri(1), Duration.ZERO));
     }
 
     @Test
@@ -207,7 +208,7 @@ class MultiEndpointTest {
         pool = builder("drain-force").pooling(true).build();
         PooledConnection c = pool.acquire();
         int index = serverIndex(c);
-        pool.removeEndpoint(uri(index), Duration.ofMillis(200)).get(5, TimeUnit.SECONDS);
+        pool.control().removeEndpoint(uri(index), Duration.ofMillis(200)).get(5, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(5)).until(() -> servers.get(index).openConnections() == 0);
         c.close();
     }
@@ -216,7 +217,7 @@ class MultiEndpointTest {
     void theLastEndpointCannotBeRemoved() {
         pool = pools().name("last").endpoint(uri(0)).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> pool.removeEndpoint(uri(0), Duration.ZERO));
+                () -> pool.control().removeEndpoint(uri(0), Duration.ZERO));
         assertTrue(e.getMessage().contains("last endpoint"), e.getMessage());
     }
 
@@ -225,7 +226,7 @@ class MultiEndpointTest {
         pool = pools().name("add").endpoint(uri(0)).endpoint(uri(1)).pooling(true)
                 .minConnections(2).maxConnections(6).strategy(Strategies.roundRobin()).build();
         await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().idle() == 2);
-        pool.addEndpoint(uri(2), 1);
+        pool.control().addEndpoint(uri(2), 1);
         Set<Integer> used = new HashSet<>();
         for (int i = 0; i < 6; i++) {
             try (PooledConnection c = pool.acquire()) {
@@ -234,15 +235,16 @@ class MultiEndpointTest {
         }
         assertEquals(Set.of(0, 1, 2), used, "round-robin reached the new endpoint without waiting for expiries");
         assertTrue(servers.get(2).acceptedConnections() >= 1);
-        assertThrows(IllegalArgumentException.class, () -> pool.addEndpoint(uri(2), 1), "duplicate");
-        assertThrows(IllegalArgumentException.class, () -> pool.addEndpoint(URI.create("http://127.0.0.1:1/"), 1));
+        assertThrows(IllegalArgumentException.class, () -> pool.control().addEndpoint(uri(2), 1), "duplicate");
+        assertThrows(IllegalArgumentException.class,
+                () -> pool.control().addEndpoint(URI.create("http://127.0.0.1:1/"), 1));
     }
 
     @Test
     void weightChangesApplyToTheNextPicks() {
         pool = pools().name("reweight").endpoint(uri(0)).endpoint(uri(1))
                 .strategy(Strategies.weighted()).build();
-        pool.updateWeight(uri(1), 3);
+        pool.control().updateWeight(uri(1), 3);
         int[] counts = new int[3];
         for (int i = 0; i < 8; i++) {
             try (PooledConnection c = pool.acquire()) {
@@ -251,9 +253,10 @@ class MultiEndpointTest {
         }
         assertEquals(2, counts[0]);
         assertEquals(6, counts[1]);
-        assertEquals(3, pool.endpoints().get(1).weight());
-        assertThrows(IllegalArgumentException.class, () -> pool.updateWeight(uri(1), 0));
-        assertThrows(IllegalArgumentException.class, () -> pool.updateWeight(uri(2), 1), "not an endpoint of the pool");
+        assertEquals(3, pool.control().endpoints().get(1).weight());
+        assertThrows(IllegalArgumentException.class, () -> pool.control().updateWeight(uri(1), 0));
+        assertThrows(IllegalArgumentException.class, () -> pool.control().updateWeight(uri(2), 1),
+                "not an endpoint of the pool");
     }
 
     @Test
@@ -289,7 +292,7 @@ class MultiEndpointTest {
         }
         String moved = home.keySet().iterator().next();
         int oldHome = home.get(moved);
-        pool.removeEndpoint(uri(oldHome), Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
+        pool.control().removeEndpoint(uri(oldHome), Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
         try (PooledConnection c = pool.acquire(moved)) {
             int newHome = serverIndex(c);
             assertNotEquals(oldHome, newHome, "re-homed once its endpoint left");

@@ -443,8 +443,8 @@ class PoolIntegrationTest {
     void uriIsReportedAsConfigured() {
         URI configured = server.uri("/feed?room=1");
         pool = pools().name("uri").endpoint(configured).build();
-        assertEquals(configured, pool.endpoints().get(0).uri());
-        assertEquals(1, pool.endpoints().get(0).weight());
+        assertEquals(configured, pool.control().endpoints().get(0).uri());
+        assertEquals(1, pool.control().endpoints().get(0).weight());
     }
 
     static long threadsNamed(String prefix) {

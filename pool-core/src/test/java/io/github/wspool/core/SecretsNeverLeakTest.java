@@ -49,7 +49,7 @@ class SecretsNeverLeakTest {
                 PoolException failure = assertThrows(PoolException.class, () -> pool.acquire(Duration.ofSeconds(2)));
                 everything.append(stackTrace(failure));
                 assertTrue(failure.getMessage().contains("401"), "the failure is the rejected upgrade: " + failure);
-                everything.append(pool).append(pool.stats().describe()).append(pool.endpoints());
+                everything.append(pool).append(pool.stats().describe()).append(pool.control().endpoints());
 
                 server.behavior(Behavior.ECHO);
                 await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
@@ -100,7 +100,7 @@ class SecretsNeverLeakTest {
                     .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).build();
             try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
                 everything.append(c).append(c.endpoint()).append(pool).append(pool.stats().describe())
-                        .append(pool.endpoints());
+                        .append(pool.control().endpoints());
             } finally {
                 pool.close();
             }

@@ -1,8 +1,10 @@
 package io.github.wspool.examples;
 
 import io.github.wspool.AcquireTimeoutException;
+import io.github.wspool.EndpointSnapshot;
 import io.github.wspool.EndpointView;
 import io.github.wspool.LoadBalancingStrategy;
+import io.github.wspool.PoolControl;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.SendBufferFullException;
 import io.github.wspool.WebSocketPool;
@@ -10,6 +12,7 @@ import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.strategy.Strategies;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLContext;
@@ -70,6 +73,26 @@ public final class ReadmeExamples {
         };
         // --- end ---
         return fewestLeases;
+    }
+
+    /**
+     * README "Operating a running pool": endpoint changes through {@code pool.control()}.
+     *
+     * @param pool    a running pool
+     * @param added   an endpoint to add
+     * @param retired one of the pool's endpoints, to drain and remove
+     * @return the endpoints' snapshots after the changes
+     */
+    public static List<EndpointSnapshot> operating(WebSocketPool pool, URI added, URI retired) {
+        // --- README: operating ---
+        PoolControl control = pool.control();
+        control.addEndpoint(added, 2);                              // takes leases at once
+        control.updateWeight(added, 3);                             // from the strategy's next pick on
+        control.removeEndpoint(retired, Duration.ofSeconds(30))     // drain: no new leases, leased ones get 30 s
+                .join();                                            // done when its last connection is closed
+        List<EndpointSnapshot> endpoints = control.endpoints();     // immutable, in configuration order
+        // --- end ---
+        return endpoints;
     }
 
     /** README "Acquiring": timeouts, async, invalidate. */

@@ -1,13 +1,17 @@
 package io.github.wspool.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wspool.EndpointSnapshot;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.testkit.TestWebSocketServer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,7 +37,22 @@ class ExamplesTest {
                 ReadmeExamples.acquiring(pool);
                 org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                         .until(() -> a.messagesReceived() + b.messagesReceived() == 3);
-                assertEquals(3, pool.endpoints().get(0).weight());
+                assertEquals(3, pool.control().endpoints().get(0).weight());
+            }
+        }
+    }
+
+    @Test
+    void operatingExampleChangesTheEndpoints() {
+        try (TestWebSocketServer a = TestWebSocketServer.start(); TestWebSocketServer b = TestWebSocketServer.start();
+             TestWebSocketServer c = TestWebSocketServer.start();
+             WebSocketPool pool = ReadmeExamples.configured(a.uri("/feed"), b.uri("/feed"))) {
+            List<EndpointSnapshot> after = ReadmeExamples.operating(pool, c.uri("/feed"), b.uri("/feed"));
+            assertEquals(List.of(a.uri("/feed"), c.uri("/feed")),
+                    after.stream().map(EndpointSnapshot::uri).collect(Collectors.toList()));
+            assertEquals(3, after.get(1).weight(), "the added endpoint's weight was updated");
+            try (PooledConnection lease = pool.acquire()) {
+                assertNotEquals(b.uri("/feed"), lease.endpoint().uri(), "no lease on the removed endpoint");
             }
         }
     }

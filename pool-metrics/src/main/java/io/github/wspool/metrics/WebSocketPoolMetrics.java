@@ -3,7 +3,7 @@ package io.github.wspool.metrics;
 import io.github.wspool.AcquireTimeoutException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
-import io.github.wspool.EndpointView;
+import io.github.wspool.EndpointSnapshot;
 import io.github.wspool.PoolListener;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.event.AcquireEvent;
@@ -36,6 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Binds a {@link WebSocketPool} to a Micrometer {@link MeterRegistry}:
@@ -75,8 +76,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The {@code endpoint} tag is the endpoint URI without user-info, query or fragment, so a token in the URI never
  * becomes a tag. Per-endpoint meters appear when an endpoint is added and are removed when it is removed; every meter
  * is removed when the pool closes (or when {@link #close()} is called), so no gauge keeps a closed pool reachable.
- * Gauges read the pool's live counts, without locks or allocation; counters and timers are fed by a
- * {@link PoolListener} registered at {@link #bindTo}, so a pool that is not bound pays nothing.
+ * The pool-wide gauges read the live counters of {@link WebSocketPool#control()}, without locks or allocation; a
+ * per-endpoint gauge reads its endpoint's current {@link EndpointSnapshot} (found by URI among
+ * {@code pool.control().endpoints()}) when it is sampled. Counters and timers are fed by a {@link PoolListener}
+ * registered at {@link #bindTo}, so a pool that is not bound pays nothing.
  */
 public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
 
@@ -145,16 +148,16 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
         }
         registry = meterRegistry;
         for (ConnectionState state : ConnectionState.values()) {
-            poolMeters.add(Gauge.builder("wspool.connections", pool, p -> p.connections(state))
+            poolMeters.add(Gauge.builder("wspool.connections", pool, p -> p.control().connections(state))
                     .tags(tags).tag("state", state.name().toLowerCase(Locale.ROOT))
                     .description("Connections in each lifecycle state").baseUnit("connections")
                     .register(meterRegistry));
         }
-        poolMeters.add(Gauge.builder("wspool.connections.pending", pool, WebSocketPool::pendingAcquires).tags(tags)
+        poolMeters.add(Gauge.builder("wspool.connections.pending", pool, p -> p.control().pendingAcquires()).tags(tags)
                 .description("Callers waiting for a connection").register(meterRegistry));
-        poolMeters.add(Gauge.builder("wspool.connections.max", pool, WebSocketPool::maxConnections).tags(tags)
+        poolMeters.add(Gauge.builder("wspool.connections.max", pool, p -> p.control().maxConnections()).tags(tags)
                 .description("Configured maxConnections").baseUnit("connections").register(meterRegistry));
-        poolMeters.add(Gauge.builder("wspool.connections.min", pool, WebSocketPool::minConnections).tags(tags)
+        poolMeters.add(Gauge.builder("wspool.connections.min", pool, p -> p.control().minConnections()).tags(tags)
                 .description("Configured minConnections").baseUnit("connections").register(meterRegistry));
         acquireTimer = Timer.builder("wspool.acquire").tags(tags).description("Wait time of successful acquires")
                 .register(meterRegistry);
@@ -187,31 +190,51 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
         sendsRejected = Counter.builder("wspool.sends.rejected").tags(tags)
                 .description("Sends refused because the connection's outgoing buffer was full").register(meterRegistry);
         poolMeters.add(sendsRejected);
-        for (EndpointView view : pool.endpointViews()) {
-            bindEndpoint(view);
+        for (EndpointSnapshot endpoint : pool.control().endpoints()) {
+            bindEndpoint(endpoint.uri());
         }
         listener = new Listener();
         pool.addListener(listener);
     }
 
-    private void bindEndpoint(EndpointView view) {
+    private void bindEndpoint(URI uri) {
         MeterRegistry r = registry;
         if (r == null) {
             return;
         }
-        URI uri = view.uri();
         endpointMeters.computeIfAbsent(uri, u -> {
             List<Meter> meters = new ArrayList<>();
-            meters.add(Gauge.builder("wspool.endpoint.healthy", view, v -> v.healthy() ? 1 : 0)
+            meters.add(Gauge.builder("wspool.endpoint.healthy", pool,
+                            p -> endpointValue(p, u, e -> e.healthy() ? 1 : 0))
                     .tags(tags).tag("endpoint", Endpoint.describe(u))
                     .description("1 if the endpoint is healthy, 0 if not").register(r));
             for (String state : BREAKER_STATES) {
-                meters.add(Gauge.builder("wspool.endpoint.breaker.state", view, v -> state.equals(v.breakerState()) ? 1 : 0)
+                meters.add(Gauge.builder("wspool.endpoint.breaker.state", pool,
+                                p -> endpointValue(p, u, e -> state.equals(e.breakerState()) ? 1 : 0))
                         .tags(tags).tag("endpoint", Endpoint.describe(u)).tag("state", state)
                         .description("1 for the current state of the endpoint's circuit breaker").register(r));
             }
             return new CopyOnWriteArrayList<>(meters);
         });
+    }
+
+    /**
+     * A per-endpoint gauge's value: {@code value} of the endpoint's current snapshot, or NaN (Micrometer's "no
+     * value") when the pool no longer has the endpoint, in the moment before its meters are removed.
+     */
+    private static double endpointValue(WebSocketPool pool, URI uri, ToDoubleFunction<EndpointSnapshot> value) {
+        EndpointSnapshot e = snapshotOf(pool, uri);
+        return e == null ? Double.NaN : value.applyAsDouble(e);
+    }
+
+    /** The current snapshot of the pool's endpoint with this URI, or {@code null} when it has none. */
+    private static EndpointSnapshot snapshotOf(WebSocketPool pool, URI uri) {
+        for (EndpointSnapshot e : pool.control().endpoints()) {
+            if (e.uri().equals(uri)) {
+                return e;
+            }
+        }
+        return null;
     }
 
     private void unbindEndpoint(URI uri) {
@@ -339,10 +362,9 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
 
         @Override
         public void onEndpointAdded(EndpointEvent event) {
-            for (EndpointView view : pool.endpointViews()) {
-                if (view.uri().equals(event.endpoint().uri())) {
-                    bindEndpoint(view);
-                }
+            URI uri = event.endpoint().uri();
+            if (snapshotOf(pool, uri) != null) { // not already removed again
+                bindEndpoint(uri);
             }
         }
 

@@ -80,7 +80,7 @@ class WebSocketPoolMetricsTest {
                 .healthCheckInterval(Duration.ofMillis(100)).build();
         new WebSocketPoolMetrics(pool, Tags.of("service", "test")).bindTo(registry);
         await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().idle() == 1);
-        pool.addEndpoint(down, 1);
+        pool.control().addEndpoint(down, 1);
 
         // five acquire/release cycles
         for (int i = 0; i < 5; i++) {
@@ -96,7 +96,8 @@ class WebSocketPoolMetricsTest {
         PooledConnection b = pool.acquire();
         assertThrows(AcquireTimeoutException.class, () -> pool.acquire(Duration.ofMillis(100)));
         assertEquals(1.0, registry.get("wspool.acquire.timeouts").counter().count());
-        assertEquals(pool.connections(ConnectionState.ACTIVE), gauge("wspool.connections", "state", "active"));
+        assertEquals(pool.control().connections(ConnectionState.ACTIVE),
+                gauge("wspool.connections", "state", "active"));
         assertEquals(2.0, gauge("wspool.connections", "state", "active"));
         assertEquals(2.0, gauge("wspool.connections.max"));
         assertEquals(1.0, gauge("wspool.connections.min"));
@@ -177,9 +178,9 @@ class WebSocketPoolMetricsTest {
         try {
             pool = WebSocketPools.builder().name("ep").endpoint(server.uri()).pooling(true).build();
             new WebSocketPoolMetrics(pool).bindTo(registry);
-            pool.addEndpoint(second.uri(), 2);
+            pool.control().addEndpoint(second.uri(), 2);
             assertEquals(1.0, gauge("wspool.endpoint.healthy", "endpoint", second.uri().toString()));
-            pool.removeEndpoint(second.uri(), Duration.ZERO).get(5, TimeUnit.SECONDS);
+            pool.control().removeEndpoint(second.uri(), Duration.ZERO).get(5, TimeUnit.SECONDS);
             assertEquals(null, registry.find("wspool.endpoint.healthy").tags("endpoint", second.uri().toString()).gauge());
             assertNotNull(registry.find("wspool.endpoint.healthy").tags("endpoint", server.uri().toString()).gauge());
         } finally {

@@ -1,6 +1,5 @@
 package io.github.wspool.strategy;
 
-import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointView;
 import io.github.wspool.LoadBalancingStrategy;
 import java.util.IdentityHashMap;
@@ -14,13 +13,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code a a b a c a a} — interleaved, never a burst like {@code a a a a a b c}.
  *
  * <p>Weights are read on every pick, so a weight changed at runtime takes effect at once. Scores live per endpoint
- * (keyed by identity) under a small lock held only for the arithmetic; the lock never calls out. Scores of endpoints
- * that stop appearing among the candidates are forgotten once the table grows past twice the candidate count.
+ * (keyed by the view's identity: a pool's view of an endpoint is the endpoint object itself) under a small lock
+ * held only for the arithmetic; the lock never calls out. Scores of endpoints that stop appearing among the
+ * candidates are forgotten once the table grows past twice the candidate count.
  */
 final class SmoothWeightedStrategy implements LoadBalancingStrategy {
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Map<Endpoint, long[]> scores = new IdentityHashMap<>(); // guarded by lock
+    private final Map<EndpointView, long[]> scores = new IdentityHashMap<>(); // guarded by lock
 
     @Override
     public EndpointView select(List<? extends EndpointView> candidates) {
@@ -38,7 +38,7 @@ final class SmoothWeightedStrategy implements LoadBalancingStrategy {
             long[] bestScore = null;
             for (int i = 0; i < size; i++) {
                 EndpointView e = candidates.get(i);
-                long[] score = scores.computeIfAbsent(e.endpoint(), k -> new long[1]);
+                long[] score = scores.computeIfAbsent(e, k -> new long[1]);
                 int w = e.weight();
                 score[0] += w;
                 total += w;
@@ -55,11 +55,11 @@ final class SmoothWeightedStrategy implements LoadBalancingStrategy {
     }
 
     private void forgetAbsent(List<? extends EndpointView> candidates) {
-        Map<Endpoint, long[]> keep = new IdentityHashMap<>();
+        Map<EndpointView, long[]> keep = new IdentityHashMap<>();
         for (EndpointView e : candidates) {
-            long[] s = scores.get(e.endpoint());
+            long[] s = scores.get(e);
             if (s != null) {
-                keep.put(e.endpoint(), s);
+                keep.put(e, s);
             }
         }
         scores.clear();

@@ -1,13 +1,12 @@
 package io.github.wspool.strategy;
 
-import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointView;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
 /** A fixed endpoint view for strategy tests. */
-final class TestEndpoint implements Endpoint, EndpointView {
+final class TestEndpoint implements EndpointView {
 
     final String name;
     int weight = 1;
@@ -37,11 +36,6 @@ final class TestEndpoint implements Endpoint, EndpointView {
     @Override
     public int weight() {
         return weight;
-    }
-
-    @Override
-    public Endpoint endpoint() {
-        return this;
     }
 
     @Override

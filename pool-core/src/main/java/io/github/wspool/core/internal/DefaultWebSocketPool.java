@@ -19,11 +19,11 @@ import io.github.wspool.ConnectionClosedException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointConnectException;
-import io.github.wspool.EndpointStats;
-import io.github.wspool.EndpointView;
+import io.github.wspool.EndpointSnapshot;
 import io.github.wspool.NoHealthyEndpointException;
 import io.github.wspool.PoolClosedException;
 import io.github.wspool.PoolException;
+import io.github.wspool.PoolControl;
 import io.github.wspool.PoolListener;
 import io.github.wspool.PoolStats;
 import io.github.wspool.PooledConnection;
@@ -49,7 +49,6 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -1749,13 +1748,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     // ------------------------------------------------------------------------------------------------ endpoints
 
-    @Override
-    public void addEndpoint(URI uri, int weight) {
+    void addEndpoint(URI uri, int weight) {
         addEndpoint(uri, weight, Map.of());
     }
 
-    @Override
-    public void addEndpoint(URI uri, int weight, Map<String, String> headers) {
+    void addEndpoint(URI uri, int weight, Map<String, String> headers) {
         EndpointUris.requireWebSocketUri(uri);
         EndpointUris.requireWeight(uri, weight);
         Objects.requireNonNull(headers, "endpoint headers must not be null (use an empty map)");
@@ -1779,8 +1776,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         requestMaintenance();
     }
 
-    @Override
-    public CompletableFuture<Void> removeEndpoint(URI uri, Duration drainTimeout) {
+    CompletableFuture<Void> removeEndpoint(URI uri, Duration drainTimeout) {
         long drainNanos = timeoutNanos(Objects.requireNonNull(drainTimeout, "drainTimeout"));
         EndpointState e = existing(uri);
         if (!e.isDraining()) {
@@ -1833,8 +1829,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
     }
 
-    @Override
-    public void updateWeight(URI uri, int weight) {
+    void updateWeight(URI uri, int weight) {
         EndpointUris.requireWeight(uri, weight);
         EndpointState e = existing(uri);
         e.weight(weight);
@@ -2265,7 +2260,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     @Override
     public PoolStats stats() {
         Map<ConnectionState, Integer> counts = new EnumMap<>(ConnectionState.class);
-        List<EndpointStats> perEndpoint = new ArrayList<>();
+        List<EndpointSnapshot> perEndpoint = new ArrayList<>();
         for (EndpointState e : endpoints.array()) {
             int available = 0;
             for (ManagedConnection c : e.connections()) {
@@ -2275,15 +2270,14 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                     available++;
                 }
             }
-            perEndpoint.add(new EndpointStats(e.uri(), e.weight(), e.healthy(), e.slots.get(),
+            perEndpoint.add(new EndpointSnapshot(e.uri(), e.weight(), e.healthy(), e.slots.get(),
                     e.activeLeases(), available, e.lastFailure(), Duration.ofNanos(e.latencyNanos()),
                     e.breakerState()));
         }
         return PoolStats.of(counts, Math.max(0, pending.get()), perEndpoint);
     }
 
-    @Override
-    public int connections(ConnectionState state) {
+    int connections(ConnectionState state) {
         Objects.requireNonNull(state, "state");
         int n = 0;
         for (EndpointState e : endpoints.array()) {
@@ -2296,24 +2290,23 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         return n;
     }
 
-    @Override
-    public int pendingAcquires() {
+    int pendingAcquires() {
         return Math.max(0, pending.get());
     }
 
-    @Override
-    public int minConnections() {
+    int minConnections() {
         return config.minConnections();
     }
 
-    @Override
-    public int maxConnections() {
+    int maxConnections() {
         return config.maxConnections();
     }
 
+    private final PoolControlView control = new PoolControlView(this);
+
     @Override
-    public List<EndpointView> endpointViews() {
-        return endpoints.snapshot().views();
+    public PoolControl control() {
+        return control;
     }
 
     @Override
@@ -2324,11 +2317,6 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     @Override
     public void removeListener(PoolListener listener) {
         events.remove(listener);
-    }
-
-    @Override
-    public List<Endpoint> endpoints() {
-        return Collections.unmodifiableList(endpoints.snapshot().list());
     }
 
     @Override

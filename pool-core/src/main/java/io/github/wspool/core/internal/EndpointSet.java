@@ -1,6 +1,5 @@
 package io.github.wspool.core.internal;
 
-import io.github.wspool.EndpointView;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,10 +12,10 @@ import java.util.concurrent.locks.ReentrantLock;
 final class EndpointSet {
 
     /**
-     * One consistent view: the array for iteration, the same endpoints as lists for strategies and callers, and the
-     * endpoint itself when there is exactly one (the acquire fast path's test), else {@code null}.
+     * One consistent view: the array for iteration, the same endpoints as a list for strategies, and the endpoint
+     * itself when there is exactly one (the acquire fast path's test), else {@code null}.
      */
-    record Snapshot(EndpointState[] array, List<EndpointState> list, List<EndpointView> views, EndpointState sole) {
+    record Snapshot(EndpointState[] array, List<EndpointState> list, EndpointState sole) {
     }
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -27,7 +26,7 @@ final class EndpointSet {
     }
 
     private static Snapshot snapshotOf(List<EndpointState> list) {
-        return new Snapshot(list.toArray(new EndpointState[0]), List.copyOf(list), List.copyOf(list),
+        return new Snapshot(list.toArray(new EndpointState[0]), List.copyOf(list),
                 list.size() == 1 ? list.get(0) : null);
     }
 

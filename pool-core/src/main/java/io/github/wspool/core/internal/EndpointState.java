@@ -23,7 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * pongs, resets). While open, no connects; once its wait has passed, one probe connect is let through (half-open),
  * and its success closes the breaker again. The wait grows with repeated ejections.
  */
-final class EndpointState implements Endpoint, EndpointView {
+final class EndpointState implements EndpointView {
 
     private static final ManagedConnection[] NONE = new ManagedConnection[0];
 
@@ -79,11 +79,6 @@ final class EndpointState implements Endpoint, EndpointView {
 
     void weight(int newWeight) {
         this.weight = newWeight;
-    }
-
-    @Override
-    public Endpoint endpoint() {
-        return this;
     }
 
     /**

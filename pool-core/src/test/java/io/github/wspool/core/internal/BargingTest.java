@@ -49,7 +49,7 @@ class BargingTest {
         try {
             PooledConnection held = pool.acquire();
             CompletableFuture<String> waiter = waitFor(pool);
-            await().atMost(Duration.ofSeconds(5)).until(() -> pool.pendingAcquires() == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.control().pendingAcquires() == 1);
             held.close();
             try (PooledConnection again = pool.acquire(Duration.ZERO)) {
                 assertEquals(held.id(), again.id(), "the releasing thread took its connection straight back");
@@ -69,9 +69,9 @@ class BargingTest {
             CompletableFuture<String> first = new CompletableFuture<>();
             CompletableFuture<String> second = new CompletableFuture<>();
             holdUntil(pool, first, firstDone);
-            await().atMost(Duration.ofSeconds(5)).until(() -> pool.pendingAcquires() == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.control().pendingAcquires() == 1);
             holdUntil(pool, second, new CountDownLatch(0));
-            await().atMost(Duration.ofSeconds(5)).until(() -> pool.pendingAcquires() == 2);
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.control().pendingAcquires() == 2);
             held.close();
             assertEquals(held.id(), first.get(5, TimeUnit.SECONDS), "the oldest waiter got the release");
             assertThrows(AcquireTimeoutException.class, () -> pool.acquire(Duration.ZERO),
@@ -104,7 +104,7 @@ class BargingTest {
         try {
             PooledConnection held = pool.acquire();
             CompletableFuture<String> waiter = waitFor(pool);
-            await().atMost(Duration.ofSeconds(5)).until(() -> pool.pendingAcquires() == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> pool.control().pendingAcquires() == 1);
             held.close(); // in the window: the connection goes READY, and nobody takes it
             assertEquals(held.id(), waiter.get(5, TimeUnit.SECONDS), "taken by the waiter's own scan once due");
         } finally {
@@ -146,7 +146,7 @@ class BargingTest {
         DefaultWebSocketPool pool = pool(TimeUnit.SECONDS.toNanos(30));
         PooledConnection held = pool.acquire();
         CompletableFuture<String> waiter = waitFor(pool);
-        await().atMost(Duration.ofSeconds(5)).until(() -> pool.pendingAcquires() == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.control().pendingAcquires() == 1);
         held.close();
         pool.close();
         CompletionException e = assertThrows(CompletionException.class, waiter::join);

@@ -234,7 +234,7 @@ class HousekeepingTest {
             assertEquals(20, pool.stats().idle(), "all opened in rounds of at most 5");
             assertTrue(rounds >= 4, "20 connects at 5 at a time take at least 4 rounds, took " + rounds);
             assertEquals(java.util.List.of(10, 10), pool.stats().endpoints().stream()
-                    .map(io.github.wspool.EndpointStats::open).collect(java.util.stream.Collectors.toList()));
+                    .map(io.github.wspool.EndpointSnapshot::open).collect(java.util.stream.Collectors.toList()));
         } finally {
             pool.close();
         }

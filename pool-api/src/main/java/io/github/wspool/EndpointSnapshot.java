@@ -4,7 +4,12 @@ import java.net.URI;
 import java.time.Duration;
 
 /**
- * A snapshot of one endpoint inside {@link PoolStats}.
+ * An immutable snapshot of one endpoint: its identity (an {@link Endpoint}) with its health, connections, leases,
+ * latency and breaker state at the moment it was taken.
+ *
+ * <p>{@link PoolStats#endpoints()} and {@link PoolControl#endpoints()} return these. Unlike the live
+ * {@link EndpointView} a {@link LoadBalancingStrategy} sees, a snapshot never changes after it is taken: read it,
+ * log it, keep it.
  *
  * @param uri         the endpoint's URI as configured (print it with {@link Endpoint#describe(URI)})
  * @param weight      its weight
@@ -16,8 +21,8 @@ import java.time.Duration;
  * @param latency     its round-trip estimate, {@link Duration#ZERO} before the first sample
  * @param breakerState its circuit breaker's state, lower-case ({@code closed}, {@code open}, {@code half_open}, …)
  */
-public record EndpointStats(URI uri, int weight, boolean healthy, int open, int active, int available,
-                            Throwable lastFailure, Duration latency, String breakerState) {
+public record EndpointSnapshot(URI uri, int weight, boolean healthy, int open, int active, int available,
+                               Throwable lastFailure, Duration latency, String breakerState) implements Endpoint {
 
     /** Reads like {@code ws://127.0.0.1:8080/feed healthy open=2 active=1 available=1 latency=0.4ms}. */
     @Override
