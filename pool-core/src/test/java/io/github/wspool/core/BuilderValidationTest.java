@@ -16,7 +16,7 @@ class BuilderValidationTest {
         WebSocketPoolBuilder b = WebSocketPools.builder();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
             settings.accept(b);
-            b.config();
+            b.settings();
         });
         return e.getMessage();
     }
@@ -99,7 +99,7 @@ class BuilderValidationTest {
         assertMessage(failure(b -> b.shutdownTimeout(Duration.ofSeconds(-1))), "shutdownTimeout");
         // zero is accepted where it means "disabled" or "do not wait"
         WebSocketPools.builder().endpoint("ws://127.0.0.1:1/").acquireTimeout(Duration.ZERO).idleTimeout(Duration.ZERO)
-                .maxLifetime(Duration.ZERO).healthCheckInterval(Duration.ZERO).shutdownTimeout(Duration.ZERO).config();
+                .maxLifetime(Duration.ZERO).healthCheckInterval(Duration.ZERO).shutdownTimeout(Duration.ZERO).settings();
     }
 
     @Test
@@ -112,15 +112,15 @@ class BuilderValidationTest {
     @Test
     void nothingIsSilentlyClamped() {
         var config = WebSocketPools.builder().endpoint("ws://127.0.0.1:1/").maxConnections(1_000_000)
-                .minConnections(999_999).acquireTimeout(Duration.ofDays(3650)).config();
-        assertEquals(1_000_000, config.maxConnections());
-        assertEquals(999_999, config.minConnections());
-        assertEquals(Duration.ofDays(3650), config.acquireTimeout());
+                .minConnections(999_999).acquireTimeout(Duration.ofDays(3650)).settings();
+        assertEquals(1_000_000, config.connect().maxConnections());
+        assertEquals(999_999, config.connect().minConnections());
+        assertEquals(Duration.ofDays(3650), config.lease().acquireTimeout());
     }
 
     @Test
     void uriIsKeptAsConfigured() {
-        var config = WebSocketPools.builder().endpoint("ws://127.0.0.1:8080/feed?x=1").config();
+        var config = WebSocketPools.builder().endpoint("ws://127.0.0.1:8080/feed?x=1").settings();
         assertEquals(URI.create("ws://127.0.0.1:8080/feed?x=1"), config.endpoints().get(0).uri());
     }
 

@@ -3,6 +3,9 @@ package io.github.wspool.core.internal;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.EndpointSnapshot;
 import io.github.wspool.PoolControl;
+import io.github.wspool.core.internal.connect.ConnectSettings;
+import io.github.wspool.core.internal.endpoint.EndpointRegistry;
+import io.github.wspool.core.internal.lease.LeaseBroker;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -10,64 +13,70 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A pool's {@link PoolControl}: every call goes straight to the pool's own method of the same name; the endpoint
- * snapshots are the ones {@link DefaultWebSocketPool#stats()} takes. One per pool, created with it.
+ * A pool's {@link PoolControl}: the operator's calls, each going to the component that owns what it changes or
+ * reads (the endpoint registry, the lease broker's waiters, the connect settings). One per pool, created with it.
  */
 final class PoolControlView implements PoolControl {
 
-    private final DefaultWebSocketPool pool;
+    private final String pool;
+    private final EndpointRegistry endpoints;
+    private final LeaseBroker leases;
+    private final ConnectSettings connect;
 
-    PoolControlView(DefaultWebSocketPool pool) {
+    PoolControlView(String pool, EndpointRegistry endpoints, LeaseBroker leases, ConnectSettings connect) {
         this.pool = pool;
+        this.endpoints = endpoints;
+        this.leases = leases;
+        this.connect = connect;
     }
 
     @Override
     public List<EndpointSnapshot> endpoints() {
-        return pool.stats().endpoints();
+        return endpoints.stats(leases.pending()).endpoints();
     }
 
     @Override
     public void addEndpoint(URI uri, int weight) {
-        pool.addEndpoint(uri, weight);
+        endpoints.add(uri, weight, Map.of());
     }
 
     @Override
     public void addEndpoint(URI uri, int weight, Map<String, String> headers) {
-        pool.addEndpoint(uri, weight, headers);
+        endpoints.add(uri, weight, headers);
     }
 
     @Override
     public CompletableFuture<Void> removeEndpoint(URI uri, Duration drainTimeout) {
-        return pool.removeEndpoint(uri, drainTimeout);
+        return endpoints.remove(uri, drainTimeout);
     }
 
     @Override
     public void updateWeight(URI uri, int weight) {
-        pool.updateWeight(uri, weight);
+        endpoints.updateWeight(uri, weight);
     }
 
     @Override
     public int minConnections() {
-        return pool.minConnections();
+        return connect.minConnections();
     }
 
     @Override
     public int maxConnections() {
-        return pool.maxConnections();
+        return connect.maxConnections();
     }
 
     @Override
     public int connections(ConnectionState state) {
-        return pool.connections(state);
+        return endpoints.connections(state);
     }
 
     @Override
     public int pendingAcquires() {
-        return pool.pendingAcquires();
+        return leases.pending();
     }
 
     @Override
     public String toString() {
-        return "PoolControl[" + pool.name() + "]";
+        return "PoolControl[" + pool + "]";
     }
 }

@@ -32,7 +32,7 @@ public final class HttpHeaders {
      * @return the problem, for an exception's message, or {@code null} if the header can be sent
      */
     public static String problem(String name, String value) {
-        if (name == null || name.isEmpty() || !name.chars().allMatch(HttpHeaders::isTokenChar)) {
+        if (!isToken(name)) {
             return "header name must be an HTTP token, but was " + (name == null ? "null" : "'" + printable(name) + "'");
         }
         if (value == null) {
@@ -70,6 +70,16 @@ public final class HttpHeaders {
             b.append("...");
         }
         return b.toString();
+    }
+
+    /**
+     * Whether {@code s} is an HTTP token (RFC 9110 5.6.2): what a header name or a subprotocol name must be.
+     *
+     * @param s any string, or {@code null}
+     * @return {@code true} if it is a non-empty token
+     */
+    public static boolean isToken(String s) {
+        return s != null && !s.isEmpty() && s.chars().allMatch(HttpHeaders::isTokenChar);
     }
 
     private static boolean isTokenChar(int ch) {

@@ -11,6 +11,7 @@ import io.github.wspool.PoolClosedException;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.core.BuilderAccess;
 import io.github.wspool.core.WebSocketPools;
+import io.github.wspool.core.internal.lease.LeaseSettings;
 import io.github.wspool.core.spi.InMemoryTransport;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Bounded barging: while the oldest waiter is in its window, a release lets a running thread take the connection;
  * once the waiter is due, releases go to the oldest due waiter. The window is injected (the production one is
- * {@link DefaultWebSocketPool#BARGING_WINDOW_NANOS}), so each side is tested deterministically.
+ * {@link LeaseSettings#BARGING_WINDOW_NANOS}), so each side is tested deterministically.
  */
 class BargingTest {
 
@@ -32,7 +33,7 @@ class BargingTest {
         FakeTicker ticker = new FakeTicker();
         return DefaultWebSocketPool.start(BuilderAccess.config(WebSocketPools.builder().name("barge")
                 .endpoint("ws://127.0.0.1:1/").pooling(true).minConnections(1).maxConnections(1).ticker(ticker)
-                .transport(new InMemoryTransport())), new ManualScheduler(ticker), b -> b, windowNanos);
+                .transport(new InMemoryTransport())).withBargingWindow(windowNanos), new ManualScheduler(ticker), b -> b);
     }
 
     private static CompletableFuture<String> waitFor(DefaultWebSocketPool pool) {
@@ -114,7 +115,7 @@ class BargingTest {
 
     @Test
     void underConstantBargingAWaiterIsServedSoonAfterItsWindowNotAtItsTimeout() throws Exception {
-        DefaultWebSocketPool pool = pool(DefaultWebSocketPool.BARGING_WINDOW_NANOS); // the production window
+        DefaultWebSocketPool pool = pool(LeaseSettings.BARGING_WINDOW_NANOS); // the production window
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong cycles = new AtomicLong();
         Thread barger = new Thread(() -> {

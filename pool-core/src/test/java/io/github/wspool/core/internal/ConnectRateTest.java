@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal;
 
+import io.github.wspool.core.internal.connection.ConnectRate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -15,15 +15,15 @@ import java.util.function.UnaryOperator;
  * A pool on an in-memory transport, a fake ticker and a manual scheduler: nothing happens in the background, so
  * tests drive housekeeping deterministically.
  */
-final class EngineHarness implements AutoCloseable {
+public final class EngineHarness implements AutoCloseable {
 
-    final FakeTicker ticker = new FakeTicker();
-    final ManualScheduler scheduler = new ManualScheduler(ticker);
-    final InMemoryTransport transport = new InMemoryTransport();
-    final List<RecycleEvent> recycled = new CopyOnWriteArrayList<>();
-    final DefaultWebSocketPool pool;
+    public final FakeTicker ticker = new FakeTicker();
+    public final ManualScheduler scheduler = new ManualScheduler(ticker);
+    public final InMemoryTransport transport = new InMemoryTransport();
+    public final List<RecycleEvent> recycled = new CopyOnWriteArrayList<>();
+    public final DefaultWebSocketPool pool;
 
-    EngineHarness(UnaryOperator<WebSocketPoolBuilder> settings) {
+    public EngineHarness(UnaryOperator<WebSocketPoolBuilder> settings) {
         PoolListener recorder = new PoolListener() {
             @Override
             public void onRecycle(RecycleEvent event) {
@@ -37,13 +37,13 @@ final class EngineHarness implements AutoCloseable {
     }
 
     /** Housekeeping pass at the ticker's now, then whatever it scheduled for now. */
-    long maintain() {
+    public long maintain() {
         long delay = pool.maintain(ticker.read());
         scheduler.runDue();
         return delay;
     }
 
-    long recycledFor(RecycleReason reason) {
+    public long recycledFor(RecycleReason reason) {
         return recycled.stream().filter(e -> e.reason() == reason).count();
     }
 

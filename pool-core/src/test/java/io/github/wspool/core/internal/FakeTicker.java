@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A ticker that moves only when the test advances it. */
-final class FakeTicker implements Ticker {
+public final class FakeTicker implements Ticker {
 
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
 
@@ -14,7 +14,8 @@ final class FakeTicker implements Ticker {
         return nanos.get();
     }
 
-    long advance(Duration d) {
+    /** Moves time forward; returns the new reading. */
+    public long advance(Duration d) {
         return nanos.addAndGet(d.toNanos());
     }
 }

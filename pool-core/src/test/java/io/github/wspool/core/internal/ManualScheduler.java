@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal;
 
+import io.github.wspool.core.internal.concurrent.PoolScheduler;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -9,7 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * A {@link PoolScheduler} on a {@link FakeTicker}: tasks run only when the test calls {@link #runDue()}, and only
  * those whose time on the fake ticker has come. Makes housekeeping, connect deadlines and timeouts deterministic.
  */
-final class ManualScheduler implements PoolScheduler {
+public final class ManualScheduler implements PoolScheduler {
 
     private final FakeTicker ticker;
     private final ReentrantLock lock = new ReentrantLock();
@@ -17,7 +18,7 @@ final class ManualScheduler implements PoolScheduler {
     private boolean shutdown;
     private long sequence;
 
-    ManualScheduler(FakeTicker ticker) {
+    public ManualScheduler(FakeTicker ticker) {
         this.ticker = ticker;
     }
 
@@ -59,7 +60,7 @@ final class ManualScheduler implements PoolScheduler {
     }
 
     /** Runs every task due now (including tasks those tasks schedule for now), in due order. */
-    int runDue() {
+    public int runDue() {
         int ran = 0;
         while (true) {
             Task next;
@@ -86,7 +87,7 @@ final class ManualScheduler implements PoolScheduler {
         }
     }
 
-    int pendingTasks() {
+    public int pendingTasks() {
         lock.lock();
         try {
             return tasks.size();

@@ -10,6 +10,7 @@ import io.github.wspool.AcquireTimeoutException;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.core.BuilderAccess;
 import io.github.wspool.core.WebSocketPools;
+import io.github.wspool.core.internal.connection.Lease;
 import io.github.wspool.core.spi.InMemoryTransport;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -37,7 +38,7 @@ class ReleaseOnceTest {
     /** Acquires and closes a lease, keeps its twin, and has the calling thread take the (only) connection again. */
     private static Late secondHolder(DefaultWebSocketPool pool) {
         Lease first = (Lease) pool.acquire();
-        Lease twin = new Lease(first.connection, DefaultWebSocketPool.UNTIMED, first.token());
+        Lease twin = new Lease(first.connection, Lease.UNTIMED, first.token());
         first.close();
         PooledConnection next = pool.acquire(Duration.ZERO);
         assertEquals(first.id(), next.id(), "one connection: the next holder has the same one");

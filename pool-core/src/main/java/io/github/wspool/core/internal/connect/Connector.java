@@ -1,0 +1,515 @@
+package io.github.wspool.core.internal.connect;
+
+import io.github.wspool.PoolClosedException;
+import io.github.wspool.PoolException;
+import io.github.wspool.core.Ticker;
+import io.github.wspool.core.internal.concurrent.PoolScheduler;
+import io.github.wspool.core.internal.concurrent.Shutdown;
+import io.github.wspool.core.internal.connection.ConnectRate;
+import io.github.wspool.core.internal.connection.ConnectionOwner;
+import io.github.wspool.core.internal.connection.EndpointState;
+import io.github.wspool.core.internal.connection.ManagedConnection;
+import io.github.wspool.core.internal.connection.Recycler;
+import io.github.wspool.core.internal.endpoint.EndpointRegistry;
+import io.github.wspool.core.internal.endpoint.EndpointSelector;
+import io.github.wspool.core.internal.event.PoolEvents;
+import io.github.wspool.core.spi.Transport;
+import io.github.wspool.event.RecycleReason;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens connections: owns the pool's slots and the accounting of connects in flight, decides where a connection
+ * opens (the strategy's endpoint for a waiter, the least-loaded by weight for the background), and keeps the pool at
+ * {@code minConnections}. Each connect is one {@link ConnectAttempt}.
+ *
+ * <h2>Slots</h2>
+ * {@code slots} counts connections opening, open or closing; a connect reserves a slot (pool-wide and on its
+ * endpoint) before it starts, and the slot is freed only when the connection reaches CLOSED (two-phase, as Jetty's
+ * pool), so a handshake in progress counts against {@code maxConnections}. A reservation also respects the pool-wide
+ * cap on connects in flight and the connect-rate limits.
+ *
+ * <h2>Demand</h2>
+ * The waiters count is the lease side's; {@code connecting} counts connects that will serve one of them (claimed by
+ * CAS, released only after the opened connection was handed over). Opening only while {@code waiters > connecting}
+ * keeps concurrent openers (acquirers, the housekeeper, a closing connection) from opening two connections for one
+ * waiter.
+ */
+public final class Connector {
+
+    private static final Logger log = LoggerFactory.getLogger(Connector.class);
+
+    private final String pool;
+    private final ConnectSettings settings;
+    private final Ticker ticker;
+    private final Transport transport;
+    private final PoolScheduler scheduler;
+    private final PoolEvents events;
+    private final EndpointRegistry endpoints;
+    private final EndpointSelector selector;
+    private final Recycler recycler;
+    private final Shutdown shutdown;
+    private final ConnectionOwner owner;
+    private final ConnectionListener listener;
+    private final IntSupplier waiters;
+    private final Runnable requestMaintenance;
+    private final long connectTimeoutNanos;
+    /** Pool-wide connects-per-second limit, or {@code null}; per-endpoint ones live on the endpoints. */
+    private final ConnectRate poolConnectRate;
+    /** Whether a wake-up is scheduled for connects a rate limit held back. */
+    private final AtomicBoolean rateWakeupScheduled = new AtomicBoolean();
+
+    /** Connections holding a slot (opening, open or closing), over all endpoints. */
+    private final AtomicInteger slots = new AtomicInteger();
+    /** Connect attempts in flight (TCP connect to handshake outcome), for the cap on concurrent connects. */
+    private final AtomicInteger attempts = new AtomicInteger();
+    /** Connects in flight that will serve a waiter or fill the pool, over all endpoints. */
+    private final AtomicInteger connecting = new AtomicInteger();
+    private final AtomicInteger connectionSequence = new AtomicInteger();
+
+    /**
+     * @param pool               the pool's name: connection ids and logs
+     * @param settings           the connect settings
+     * @param collaborators      what the connector works with
+     * @param listener           hears of opened connections and their traffic
+     * @param waiters            callers waiting for a connection, now
+     * @param requestMaintenance asks the housekeeper for a pass soon
+     */
+    public Connector(String pool, ConnectSettings settings, Collaborators collaborators, ConnectionListener listener,
+                     IntSupplier waiters, Runnable requestMaintenance) {
+        this.pool = pool;
+        this.settings = settings;
+        this.ticker = collaborators.ticker();
+        this.transport = collaborators.transport();
+        this.scheduler = collaborators.scheduler();
+        this.events = collaborators.events();
+        this.endpoints = collaborators.endpoints();
+        this.selector = collaborators.selector();
+        this.recycler = collaborators.recycler();
+        this.shutdown = collaborators.shutdown();
+        this.owner = collaborators.owner();
+        this.listener = listener;
+        this.waiters = waiters;
+        this.requestMaintenance = requestMaintenance;
+        this.connectTimeoutNanos = settings.connectTimeout().toNanos();
+        this.poolConnectRate = ConnectRate.of(settings.connectRatePerPool());
+    }
+
+    /**
+     * The parts of the pool a connector works with.
+     *
+     * @param ticker    the pool's time source
+     * @param transport opens connections
+     * @param scheduler runs connect deadlines and rate wake-ups
+     * @param events    where connects are reported
+     * @param endpoints the endpoints
+     * @param selector  where connections open
+     * @param recycler  closes failed and unwanted connections
+     * @param shutdown  whether the pool is closing
+     * @param owner     the owner of new connections
+     */
+    public record Collaborators(Ticker ticker, Transport transport, PoolScheduler scheduler, PoolEvents events,
+                                EndpointRegistry endpoints, EndpointSelector selector, Recycler recycler,
+                                Shutdown shutdown, ConnectionOwner owner) {
+    }
+
+    ConnectSettings settings() {
+        return settings;
+    }
+
+    Ticker ticker() {
+        return ticker;
+    }
+
+    PoolEvents events() {
+        return events;
+    }
+
+    Recycler recycler() {
+        return recycler;
+    }
+
+    ConnectionListener listener() {
+        return listener;
+    }
+
+    String pool() {
+        return pool;
+    }
+
+    boolean closing() {
+        return shutdown.begun();
+    }
+
+    // ------------------------------------------------------------------------------------------------ slots
+
+    /**
+     * Connections holding a slot, over all endpoints.
+     *
+     * @return the count
+     */
+    public int slots() {
+        return slots.get();
+    }
+
+    /**
+     * Whether the pool-wide cap allows one more connection.
+     *
+     * @return {@code true} if there is room
+     */
+    public boolean canOpenMore() {
+        return slots.get() < settings.maxConnections();
+    }
+
+    /**
+     * Connects in flight that serve a waiter or fill the pool.
+     *
+     * @return the count
+     */
+    public int connectsForDemand() {
+        return connecting.get();
+    }
+
+    /**
+     * Reserves a slot under both the pool-wide and the endpoint's cap.
+     *
+     * @param e the endpoint
+     * @return whether a slot was reserved
+     */
+    public boolean reserveSlot(EndpointState e) {
+        return reserveSlot(e, settings.maxConnections());
+    }
+
+    /**
+     * Reserves a slot if fewer than {@code limit} are taken (and the endpoint's cap allows): one CAS decides, so
+     * concurrent refills cannot together overshoot {@code minConnections}.
+     */
+    private boolean reserveSlot(EndpointState e, int limit) {
+        if (attempts.get() >= settings.maxConcurrentConnects()) {
+            return false; // the pool-wide cap on connects in flight (a soft cap: checked, then counted)
+        }
+        int max = Math.min(limit, settings.maxConnections());
+        while (true) {
+            int n = slots.get();
+            if (n >= max) {
+                return false;
+            }
+            if (slots.compareAndSet(n, n + 1)) {
+                if (e.tryReserve()) {
+                    if (connectRatePermits(e)) {
+                        return true;
+                    }
+                    e.freeSlot();
+                }
+                slots.decrementAndGet();
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Takes a permit from the endpoint's and the pool's connect rate limits, or neither. When one refuses, schedules
+     * a wake-up for when it allows the next connect, so that waiters and the minimum are served then.
+     */
+    private boolean connectRatePermits(EndpointState e) {
+        ConnectRate er = e.connectRate();
+        if (er == null && poolConnectRate == null) {
+            return true;
+        }
+        long now = ticker.read();
+        long wait = er != null ? er.tryAcquire(now) : 0;
+        if (wait == 0 && poolConnectRate != null) {
+            wait = poolConnectRate.tryAcquire(now);
+            if (wait > 0 && er != null) {
+                er.refund();
+            }
+        }
+        if (wait == 0) {
+            return true;
+        }
+        if (!shutdown.begun() && rateWakeupScheduled.compareAndSet(false, true)) {
+            if (log.isDebugEnabled()) {
+                log.debug("[{}] connect to {} held back {} us by maxConnectRate", pool, e,
+                        TimeUnit.NANOSECONDS.toMicros(wait));
+            }
+            scheduler.schedule(() -> {
+                rateWakeupScheduled.set(false);
+                if (!shutdown.begun()) {
+                    openForDemand(null);
+                    requestMaintenance.run();
+                }
+            }, wait);
+        }
+        return false;
+    }
+
+    /**
+     * A connection reached CLOSED: its slot is free again.
+     *
+     * @param c the connection
+     */
+    public void freeSlot(ManagedConnection c) {
+        c.endpoint.freeSlot();
+        slots.decrementAndGet();
+    }
+
+    /**
+     * After a slot was freed (pool open): opens for waiters the closed connection leaves uncovered, and asks for a
+     * refill when the pool fell below its minimum.
+     */
+    public void refillAfterClose() {
+        if (waiters.getAsInt() > 0) {
+            openForDemand(null);
+        }
+        if (slots.get() < settings.keepOpen()) {
+            requestMaintenance.run();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ demand
+
+    /**
+     * Opens connections for waiters not yet covered by a connect in flight. The first opens on {@code preferred}
+     * (the strategy's pick for the acquire that caused it) when it can take one; the rest where background
+     * connections go.
+     *
+     * @param preferred the endpoint the first should open on, or {@code null}
+     */
+    public void openForDemand(EndpointState preferred) {
+        long now = ticker.read();
+        boolean retried = false;
+        while (!shutdown.begun()) {
+            // Claim one unit of demand by CAS, so that concurrent callers (acquirers, the housekeeper, a closing
+            // connection) never open more connections than there are waiters.
+            int inFlight = connecting.get();
+            if (waiters.getAsInt() <= inFlight) {
+                return;
+            }
+            if (!connecting.compareAndSet(inFlight, inFlight + 1)) {
+                continue;
+            }
+            EndpointState e = preferred != null && preferred.mayConnect(now) && preferred.hasRoom()
+                    ? preferred : selector.forNewConnection(endpoints.snapshot(), now);
+            preferred = null;
+            if (e == null || !reserveSlot(e)) {
+                connecting.decrementAndGet();
+                // A slot freed meanwhile may have seen this claim and left the demand to it: now that the claim is
+                // released, look once more if there is room. Only once, and not when the cap on connects in flight
+                // is what refused: a connect settling wakes demand again (onOpen, or maintenance after a failure).
+                if (e != null && !retried && canOpenMore() && attempts.get() < settings.maxConcurrentConnects()) {
+                    retried = true;
+                    continue;
+                }
+                return;
+            }
+            start(e, null, true);
+        }
+    }
+
+    /**
+     * Claims a connect (demand count and slot) on {@code e}, for a caller that needs a connection of its own.
+     *
+     * @param e the endpoint
+     * @return {@code e}, or {@code null} if it cannot take one now
+     */
+    public EndpointState claimConnect(EndpointState e) {
+        if (!e.mayConnect(ticker.read())) {
+            return null;
+        }
+        connecting.incrementAndGet();
+        if (reserveSlot(e)) {
+            return e;
+        }
+        connecting.decrementAndGet();
+        return null;
+    }
+
+    /**
+     * Gives back a claim that will not be used.
+     *
+     * @param e the endpoint claimed, or {@code null} (nothing was)
+     */
+    public void unclaimConnect(EndpointState e) {
+        if (e != null) {
+            e.freeSlot();
+            slots.decrementAndGet();
+            connecting.decrementAndGet();
+        }
+    }
+
+    /**
+     * Starts the connect claimed with {@link #claimConnect}.
+     *
+     * @param e the endpoint claimed
+     */
+    public void startClaimed(EndpointState e) {
+        start(e, null, true);
+    }
+
+    /**
+     * Opens a connection on the endpoint that pinned waiters need, unless enough are already opening there.
+     *
+     * @param e       the endpoint
+     * @param needing waiters pinned to it
+     */
+    public void openForRequired(EndpointState e, int needing) {
+        if (e.connecting().get() < needing && e.mayConnect(ticker.read()) && reserveSlot(e)) {
+            start(e, null, false);
+        }
+    }
+
+    /**
+     * Opens connections up to {@code minConnections} (pooling only) and for waiters, where backoff allows.
+     *
+     * @param now the ticker's time
+     * @return when to try again if an endpoint's backoff held a needed connect back, else {@code Long.MAX_VALUE}
+     */
+    public long refill(long now) {
+        int deficit = refillToMin(now);
+        openForDemand(null);
+        boolean demandUnmet = waiters.getAsInt() > connecting.get() && canOpenMore();
+        if (deficit <= 0 && !demandUnmet) {
+            return Long.MAX_VALUE;
+        }
+        long retryAt = Long.MAX_VALUE;
+        for (EndpointState e : endpoints.array()) {
+            retryAt = Math.min(retryAt, e.backoffUntil());
+        }
+        return retryAt;
+    }
+
+    /**
+     * Starts connects up to {@code minConnections} (pooling only).
+     *
+     * @param now the ticker's time
+     * @return how many are still missing
+     */
+    public int refillToMin(long now) {
+        int min = settings.keepOpen();
+        while (slots.get() < min && !shutdown.begun()) {
+            EndpointState e = selector.forNewConnection(endpoints.snapshot(), now);
+            if (e == null || !reserveSlot(e, min)) {
+                break;
+            }
+            start(e, null, false);
+        }
+        return min - slots.get();
+    }
+
+    /**
+     * A probe connect to an ejected endpoint whose breaker let one through.
+     *
+     * @param e the endpoint
+     * @return whether the connect started (else the caller gives the breaker's permission back)
+     */
+    public boolean probe(EndpointState e) {
+        if (!reserveSlot(e)) {
+            return false;
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("[{}] probing unhealthy endpoint {}", pool, e);
+        }
+        start(e, null, false);
+        return true;
+    }
+
+    /**
+     * Fail-fast initialization: connects once to every endpoint (as many as the caps allow) and waits for each.
+     *
+     * @throws RuntimeException the first connect failure ({@link io.github.wspool.EndpointConnectException}), or a
+     *                          {@link PoolException} if a connect did not finish in time or the wait was interrupted
+     */
+    public void checkEndpointsReachable() {
+        List<CompletableFuture<ManagedConnection>> opens = new ArrayList<>();
+        for (EndpointState e : endpoints.array()) {
+            if (!reserveSlot(e)) {
+                break; // fewer slots than endpoints: the reachable check covers what fits
+            }
+            CompletableFuture<ManagedConnection> opened = new CompletableFuture<>();
+            start(e, opened, false);
+            opens.add(opened);
+        }
+        long waitNanos = connectTimeoutNanos + settings.closeTimeout().toNanos();
+        for (CompletableFuture<ManagedConnection> f : opens) {
+            ManagedConnection c;
+            try {
+                c = f.get(waitNanos, TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : new PoolException(e.getMessage(), e.getCause());
+            } catch (TimeoutException e) {
+                throw new PoolException("Pool '" + pool + "': initial connect did not finish in time", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PoolException("Pool '" + pool + "': interrupted during fail-fast initialization", e);
+            }
+            if (!settings.pooling()) {
+                recycler.recycleIfAvailable(c, RecycleReason.NOT_POOLED);
+            }
+        }
+    }
+
+    /**
+     * Starts a connect on a reserved slot. {@code opened} (fail-fast initialization only) is completed with the open
+     * connection or the failure. {@code counted}: the caller already counted it in {@code connecting}.
+     */
+    void start(EndpointState e, CompletableFuture<ManagedConnection> opened, boolean counted) {
+        long now = ticker.read();
+        ManagedConnection c = new ManagedConnection(pool + "-" + connectionSequence.incrementAndGet(), e, owner, now);
+        if (!counted) {
+            connecting.incrementAndGet();
+        }
+        attempts.incrementAndGet();
+        e.connecting().incrementAndGet();
+        e.add(c);
+        boolean refresh = e.refreshHeadersNext().getAndSet(false);
+        ConnectAttempt attempt = new ConnectAttempt(this, c, now, opened, refresh);
+        if (shutdown.begun()) {
+            // close() began after the caller checked: either its sweep saw c (added above) or this sees it closing
+            attempt.onClosed(-1, "pool closed", false, new PoolClosedException(pool));
+            return;
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("[{}] {} connecting to {}", pool, c.id, e);
+        }
+        try {
+            c.connecting(transport.connect(e.uri(), e.transportOptions().withRefreshHeaders(refresh), attempt));
+        } catch (RuntimeException ex) {
+            attempt.onClosed(-1, String.valueOf(ex.getMessage()), false, ex);
+            return;
+        }
+        attempt.armDeadline(scheduler, connectTimeoutNanos);
+    }
+
+    /**
+     * An attempt settled (opened or failed): it no longer counts against the caps on connects in flight. The
+     * {@code connecting} demand count is released separately, see {@link #demandServed()}.
+     */
+    void attemptSettled(EndpointState e) {
+        e.connecting().decrementAndGet();
+        attempts.decrementAndGet();
+    }
+
+    /**
+     * The connection opened for demand was placed (or failed): release its demand count, and open for a waiter that
+     * arrived meanwhile and found its demand covered by the count released only now.
+     */
+    void demandServed(boolean opened) {
+        connecting.decrementAndGet();
+        if (opened && waiters.getAsInt() > 0 && !shutdown.begun()) {
+            openForDemand(null);
+        }
+    }
+
+    void requestMaintenance() {
+        requestMaintenance.run();
+    }
+}

@@ -1,0 +1,279 @@
+package io.github.wspool.core.internal.connection;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * What the health monitor keeps about one connection: its keepalive ping schedule and outstanding pong, its
+ * application probe in flight, and its circuit breaker. The housekeeper's thread writes the schedule; the transport's
+ * thread records pongs and probe replies; both read racily (volatile), and a stale read delays a verdict by one
+ * housekeeping pass at most. The rules (when a ping is due, how many missed pongs make a connection unhealthy) are the
+ * health monitor's; this class only keeps the record.
+ */
+public final class ConnectionHealth {
+
+    /** {@link #successesWithoutBreaker()} before the connection opened. */
+    public static final int NOT_OPEN = -1;
+    /** {@link #successesWithoutBreaker()} once the breaker is made (plus any late increments: still negative). */
+    public static final int SEALED = Integer.MIN_VALUE;
+
+    private static final VarHandle SUCCESSES;
+
+    static {
+        try {
+            SUCCESSES = MethodHandles.lookup().findVarHandle(ConnectionHealth.class, "successesWithoutBreaker",
+                    int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile long nextPingAt = Long.MAX_VALUE;
+    private volatile long lastPingSentAt;
+    /** A ping is out and its pong not back yet (housekeeper sets, transport thread clears). */
+    private volatile boolean awaitingPong;
+    private volatile long pongDeadline;
+    /** Consecutive pings that got no pong in time; reset by any pong. */
+    private volatile int missedPongs;
+    private volatile int successfulPongs;
+
+    /** The application probe in flight (its id), or {@code null}; its deadline; failures in a row; next due. */
+    private volatile String probeId;
+    private volatile long probeDeadline;
+    private volatile int probeFailures;
+    private volatile long nextProbeAt = Long.MAX_VALUE;
+
+    /** The connection's breaker, made at its first failure; {@code null} until then. Open means unhealthy. */
+    private volatile CircuitBreaker breaker;
+    /** Successes recorded while {@link #breaker} is {@code null}; {@link #NOT_OPEN} until the connection opened. */
+    @SuppressWarnings("FieldMayBeFinal") // written through SUCCESSES
+    private volatile int successesWithoutBreaker = NOT_OPEN;
+
+    ConnectionHealth() {
+    }
+
+    // ------------------------------------------------------------------------------------------------ keepalive
+
+    /**
+     * When the next keepalive ping is due.
+     *
+     * @return the ticker's time, {@code Long.MAX_VALUE} without keepalive
+     */
+    public long nextPingAt() {
+        return nextPingAt;
+    }
+
+    /**
+     * Schedules the next keepalive ping.
+     *
+     * @param at the ticker's time
+     */
+    public void nextPingAt(long at) {
+        nextPingAt = at;
+    }
+
+    /**
+     * Whether a ping is out whose pong deadline has passed.
+     *
+     * @param now the ticker's time
+     * @return {@code true} if the pong is overdue
+     */
+    public boolean pongOverdue(long now) {
+        return awaitingPong && now - pongDeadline >= 0;
+    }
+
+    /**
+     * Gives up on the outstanding pong.
+     *
+     * @return pongs missed in a row, this one included
+     */
+    public int missPong() {
+        awaitingPong = false;
+        return ++missedPongs;
+    }
+
+    /**
+     * Whether the next ping is due: never while one is out (a new ping would push the outstanding pong's deadline
+     * forward for ever).
+     *
+     * @param now the ticker's time
+     * @return {@code true} if due
+     */
+    public boolean pingDue(long now) {
+        return !awaitingPong && now - nextPingAt >= 0;
+    }
+
+    /**
+     * Records a ping sent at {@code now} whose pong must come back by {@code deadline}.
+     *
+     * @param now      the ticker's time
+     * @param deadline the pong deadline
+     */
+    public void pingSent(long now, long deadline) {
+        lastPingSentAt = now;
+        pongDeadline = deadline;
+        awaitingPong = true;
+    }
+
+    /**
+     * When the housekeeper next needs to look at the keepalive: the next ping, or the pong deadline if sooner.
+     *
+     * @return the ticker's time
+     */
+    public long nextKeepaliveLook() {
+        return awaitingPong ? Math.min(nextPingAt, pongDeadline) : nextPingAt;
+    }
+
+    /**
+     * Records a pong: the outstanding ping is answered and the missed count starts over.
+     *
+     * @return when the answered ping was sent, or 0 if none was (an unsolicited pong)
+     */
+    public long pongReceived() {
+        awaitingPong = false;
+        missedPongs = 0;
+        successfulPongs++;
+        return lastPingSentAt;
+    }
+
+    /**
+     * Pongs received so far.
+     *
+     * @return the count
+     */
+    public int successfulPongs() {
+        return successfulPongs;
+    }
+
+    // ------------------------------------------------------------------------------------------------ probes
+
+    /**
+     * The id of the application probe in flight.
+     *
+     * @return the id, or {@code null}
+     */
+    public String probeInFlight() {
+        return probeId;
+    }
+
+    /**
+     * When the probe in flight must be answered.
+     *
+     * @return the ticker's time
+     */
+    public long probeDeadline() {
+        return probeDeadline;
+    }
+
+    /**
+     * Records a probe sent.
+     *
+     * @param id       its id
+     * @param deadline when its reply is due
+     */
+    public void probeSent(String id, long deadline) {
+        probeDeadline = deadline;
+        probeId = id;
+    }
+
+    /** The probe could not be sent: nothing is in flight. */
+    public void probeNotSent() {
+        probeId = null;
+    }
+
+    /** The probe in flight was answered: failures start over. */
+    public void probeAnswered() {
+        probeId = null;
+        probeFailures = 0;
+    }
+
+    /**
+     * The probe in flight got no reply in time.
+     *
+     * @return probes failed in a row, this one included
+     */
+    public int probeTimedOut() {
+        probeId = null;
+        return ++probeFailures;
+    }
+
+    /**
+     * Probes failed in a row.
+     *
+     * @return the count
+     */
+    public int probeFailures() {
+        return probeFailures;
+    }
+
+    /**
+     * When the next application probe is due.
+     *
+     * @return the ticker's time, {@code Long.MAX_VALUE} without probes
+     */
+    public long nextProbeAt() {
+        return nextProbeAt;
+    }
+
+    /**
+     * Schedules the next application probe.
+     *
+     * @param at the ticker's time
+     */
+    public void nextProbeAt(long at) {
+        nextProbeAt = at;
+    }
+
+    // ------------------------------------------------------------------------------------------------ breaker
+
+    /**
+     * The connection's circuit breaker.
+     *
+     * @return the breaker, or {@code null} before its first failure
+     */
+    public CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    /**
+     * Publishes the breaker (once, under this object's monitor).
+     *
+     * @param b the breaker
+     */
+    public void breaker(CircuitBreaker b) {
+        breaker = b;
+    }
+
+    /**
+     * Successes counted while there is no breaker.
+     *
+     * @return the count, {@link #NOT_OPEN} before the open, negative once sealed
+     */
+    public int successesWithoutBreaker() {
+        return successesWithoutBreaker;
+    }
+
+    /** The connection opened: successes count from zero. */
+    public void startCounting() {
+        successesWithoutBreaker = 0;
+    }
+
+    /**
+     * Counts one success.
+     *
+     * @return the count before this one (negative once sealed: the success must go to the breaker)
+     */
+    public int countSuccess() {
+        return (int) SUCCESSES.getAndAdd(this, 1);
+    }
+
+    /**
+     * Seals the count: from now on successes go to the breaker.
+     *
+     * @return the count sealed
+     */
+    public int seal() {
+        return (int) SUCCESSES.getAndSet(this, SEALED);
+    }
+}

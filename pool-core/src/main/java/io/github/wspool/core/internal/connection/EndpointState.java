@@ -1,0 +1,671 @@
+package io.github.wspool.core.internal.connection;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.IllegalStateTransitionException;
+import io.github.wspool.ConnectionState;
+import io.github.wspool.Endpoint;
+import io.github.wspool.EndpointView;
+import io.github.wspool.core.internal.concurrent.CopyOnWrite;
+import io.github.wspool.core.spi.TransportOptions;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One endpoint inside a pool: its connections, its slot and connect counters, its connect backoff and breaker, its
+ * health and its latency estimate. Strategies see it as an {@link EndpointView}.
+ *
+ * <p>The connection array is copy-on-write (changed under {@link #lock} when a connection is created or finally
+ * closed, read without a lock by every acquire), so the hot path is a lock-free scan plus one CAS.
+ *
+ * <p>Health: an endpoint is unhealthy while it is being removed (draining), while its HTTP health check fails, or
+ * while its Resilience4j circuit breaker is not closed. The breaker records connect outcomes (it opens on the
+ * configured failure rate, by default after {@code ejectAfterConnectFailures} failures) and is forced open when the
+ * endpoint's open connections fail (missed pongs, resets): an ejection. While open, no connects; once its wait has
+ * passed, one probe connect is let through (half-open), and its success closes the breaker again. The wait grows with
+ * repeated ejections. The health monitor decides; this class keeps the record.
+ */
+public final class EndpointState implements EndpointView {
+
+    private static final ManagedConnection[] NONE = new ManagedConnection[0];
+    /** Lower-case breaker state names, computed once: gauges read them without allocating. */
+    private static final String[] STATE_NAMES = Arrays.stream(CircuitBreaker.State.values())
+            .map(s -> s.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
+
+    private final URI uri;
+    private volatile int weight;
+    private final int maxSlots;
+    private final int maxConnects;
+    private final int shareLimit;
+    private final CircuitBreaker breaker;
+    /** Connects per second to this endpoint, or {@code null} for no limit. */
+    private final ConnectRate connectRate;
+    /** Options for connects to this endpoint (the pool's, with its own headers). */
+    private final TransportOptions transportOptions;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile ManagedConnection[] connections = NONE; // replaced under lock
+    /** Connections holding a slot: opening, open or closing. */
+    private final AtomicInteger slots = new AtomicInteger();
+    /** Connect attempts in flight. */
+    private final AtomicInteger connecting = new AtomicInteger();
+    /** Open connections that failed (missed pongs, abnormal closes) since the last pong or successful connect. */
+    private final AtomicInteger connectionFailures = new AtomicInteger();
+    /** Set by a 401/403 that will be retried: the next connect here asks the header supplier to refresh. */
+    private final AtomicBoolean refreshHeadersNext = new AtomicBoolean();
+
+    private final Backoff backoff; // guarded by lock
+    private final PeakEwma latency; // guarded by lock
+    private volatile long latencyEstimate;
+    private volatile Throwable lastFailure;
+    private volatile boolean draining;
+    /** Set while the endpoint's HTTP health check says it is down. */
+    private volatile boolean checkFailing;
+    private volatile boolean healthy;
+    private final AtomicBoolean removed = new AtomicBoolean();
+    /** Completed when a removed endpoint has closed its last connection. */
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+
+    /** HTTP health check bookkeeping: written by the housekeeper (schedule) and the health-check thread (verdicts). */
+    private volatile boolean checkInFlight;
+    private volatile long nextCheckAt;
+    private int checkPasses; // health-check thread only
+    private int checkFailures; // health-check thread only
+
+    /**
+     * @param uri              as configured
+     * @param weight           at least 1
+     * @param caps             per-endpoint caps and sharing
+     * @param breaker          the endpoint's connect breaker
+     * @param backoff          its reconnect backoff
+     * @param connectRate      its connects-per-second limit, or {@code null}
+     * @param transportOptions its connect options
+     * @param latencyDecayNanos decay time of the latency estimate
+     */
+    public EndpointState(URI uri, int weight, Caps caps, CircuitBreaker breaker, Backoff backoff,
+                         ConnectRate connectRate, TransportOptions transportOptions, long latencyDecayNanos) {
+        this.uri = uri;
+        this.weight = weight;
+        this.maxSlots = caps.maxConnections();
+        this.maxConnects = caps.maxConcurrentConnects();
+        this.shareLimit = caps.maxLeasesPerConnection();
+        this.breaker = breaker;
+        this.backoff = backoff;
+        this.connectRate = connectRate;
+        this.transportOptions = transportOptions;
+        this.latency = new PeakEwma(latencyDecayNanos);
+        refreshHealth();
+    }
+
+    /**
+     * An endpoint's caps.
+     *
+     * @param maxConnections         connections holding a slot at once
+     * @param maxConcurrentConnects  connect attempts in flight at once
+     * @param maxLeasesPerConnection leases sharing one connection (1 = exclusive)
+     */
+    public record Caps(int maxConnections, int maxConcurrentConnects, int maxLeasesPerConnection) {
+    }
+
+    @Override
+    public URI uri() {
+        return uri;
+    }
+
+    @Override
+    public int weight() {
+        return weight;
+    }
+
+    /**
+     * Changes the weight; weight-aware strategies use it from their next pick on.
+     *
+     * @param newWeight at least 1
+     */
+    public void weight(int newWeight) {
+        this.weight = newWeight;
+    }
+
+    // ------------------------------------------------------------------------------------------------ health
+
+    /**
+     * {@code !draining && !checkFailing && breakerAllowsTraffic()}, kept up to date by {@link #refreshHealth()}: the
+     * acquire and release fast paths read this one field instead of following the breaker's state chain (five
+     * dependent loads just before the lifecycle CAS, which has to wait for all of them).
+     */
+    @Override
+    public boolean healthy() {
+        return healthy;
+    }
+
+    /**
+     * Recomputes {@link #healthy()} from its inputs. Called after every change of an input: draining, the health
+     * check's verdict, and every breaker state transition (from the breaker's event, on the thread that made it),
+     * and by every housekeeping pass for good measure. It re-reads the inputs after writing and repeats if they
+     * moved, so that of two racing refreshes the last write always reflects the latest inputs.
+     */
+    public void refreshHealth() {
+        while (true) {
+            boolean now = !draining && !checkFailing && breakerAllowsTraffic();
+            healthy = now;
+            if (now == (!draining && !checkFailing && breakerAllowsTraffic())) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Whether the HTTP health check says the endpoint is down.
+     *
+     * @return {@code true} while failing
+     */
+    public boolean checkFailing() {
+        return checkFailing;
+    }
+
+    /**
+     * Records the HTTP health check's verdict.
+     *
+     * @param failing whether it says the endpoint is down
+     */
+    public void checkFailing(boolean failing) {
+        checkFailing = failing;
+        refreshHealth();
+    }
+
+    /** Whether the breaker lets ordinary traffic through (not open, half-open or forced open). */
+    private boolean breakerAllowsTraffic() {
+        CircuitBreaker.State s = breaker.getState();
+        return s == CircuitBreaker.State.CLOSED || s == CircuitBreaker.State.DISABLED
+                || s == CircuitBreaker.State.METRICS_ONLY;
+    }
+
+    /**
+     * Whether the endpoint's breaker keeps traffic away (it was ejected).
+     *
+     * @return {@code true} while ejected
+     */
+    public boolean isEjected() {
+        return !breakerAllowsTraffic();
+    }
+
+    @Override
+    public String breakerState() {
+        return STATE_NAMES[breaker.getState().ordinal()];
+    }
+
+    /**
+     * The endpoint's connect breaker.
+     *
+     * @return the breaker
+     */
+    public CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    /**
+     * Whether the endpoint is being removed.
+     *
+     * @return {@code true} once its drain began
+     */
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** Starts the drain: no new leases or connections. */
+    public void startDraining() {
+        draining = true;
+        refreshHealth();
+    }
+
+    /**
+     * Marks a drained endpoint removed.
+     *
+     * @return {@code true} only for the one caller that does it
+     */
+    public boolean markRemoved() {
+        return removed.compareAndSet(false, true);
+    }
+
+    /**
+     * Completed when a removed endpoint has closed its last connection (or the pool closed).
+     *
+     * @return the future
+     */
+    public CompletableFuture<Void> drained() {
+        return drained;
+    }
+
+    /**
+     * Ejects the endpoint for a reason other than connect failures (its connections failed): it gets no leases until
+     * a probe connect succeeds.
+     *
+     * @param cause why, kept as its last failure
+     * @return whether this call ejected it
+     */
+    public boolean eject(Throwable cause) {
+        lastFailure = cause;
+        if (!breakerAllowsTraffic()) {
+            return false;
+        }
+        try {
+            breaker.transitionToOpenState(); // not under the lock: it publishes events to user listeners
+            return true;
+        } catch (IllegalStateTransitionException alreadyOpen) {
+            return false; // another thread opened it meanwhile
+        }
+    }
+
+    /**
+     * Open connections of this endpoint that failed since its last pong or successful connect.
+     *
+     * @return the counter
+     */
+    public AtomicInteger connectionFailures() {
+        return connectionFailures;
+    }
+
+    /**
+     * Records why the endpoint is unhealthy, for stats and errors, without touching backoff or breaker.
+     *
+     * @param failure the cause
+     */
+    public void noteFailure(Throwable failure) {
+        lastFailure = failure;
+    }
+
+    /**
+     * The last failure, while the endpoint is failing.
+     *
+     * @return the failure, {@code null} after a success
+     */
+    public Throwable lastFailure() {
+        return lastFailure;
+    }
+
+    // ------------------------------------------------------------------------------------------------ connections
+
+    @Override
+    public int openConnections() {
+        return slots.get();
+    }
+
+    /**
+     * Counted from the connections' states rather than kept in a counter: a shared counter would be two contended
+     * atomic updates on every acquire and release, on a line all threads write. A connection is leased from its
+     * take (→ ACTIVE) until its release moves it on; UNHEALTHY is reached only from ACTIVE and held until release.
+     * Shared connections count their leases. So this is O(connections of the endpoint), exact when no lease is
+     * changing hands, and off by the few in flight otherwise.
+     */
+    @Override
+    public int activeLeases() {
+        boolean shared = shareLimit > 1;
+        int n = 0;
+        for (ManagedConnection c : connections) {
+            ConnectionState s = c.state();
+            if (s == ConnectionState.ACTIVE || s == ConnectionState.UNHEALTHY) {
+                n += shared ? c.leases() : 1;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public int availableConnections() {
+        int n = 0;
+        for (ManagedConnection c : connections) {
+            if (c.state().isAvailable()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public long latencyNanos() {
+        return latencyEstimate;
+    }
+
+    /**
+     * Records a round-trip time (handshake or ping) for the latency estimate.
+     *
+     * @param rttNanos the round trip
+     * @param now      the ticker's time
+     */
+    public void recordLatency(long rttNanos, long now) {
+        lock.lock();
+        try {
+            latencyEstimate = latency.sample(rttNanos, now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The endpoint's connections (opening, open or closing), copy-on-write: iterate freely.
+     *
+     * @return the current array
+     */
+    public ManagedConnection[] connections() {
+        return connections;
+    }
+
+    /**
+     * Takes an available connection (READY or IDLE → ACTIVE), lowest index first.
+     *
+     * @return the connection, or {@code null} if none
+     */
+    public ManagedConnection takeAvailable() {
+        for (ManagedConnection c : connections) {
+            if (c.lease()) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether a connection is available, or (when shared) held by fewer leases than the limit.
+     *
+     * @return {@code true} if one can serve without a connect
+     */
+    public boolean hasAvailable() {
+        int limit = shareLimit;
+        for (ManagedConnection c : connections) {
+            ConnectionState s = c.state();
+            if (s.isAvailable() || (limit > 1 && s == ConnectionState.ACTIVE && c.leases() >= 1
+                    && c.leases() < limit)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Adds a connection about to connect.
+     *
+     * @param c the connection
+     */
+    public void add(ManagedConnection c) {
+        lock.lock();
+        try {
+            connections = CopyOnWrite.with(connections, c);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes a closed connection.
+     *
+     * @param c the connection
+     */
+    public void remove(ManagedConnection c) {
+        lock.lock();
+        try {
+            connections = CopyOnWrite.without(connections, c, NONE);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ slots
+
+    /**
+     * Connections holding a slot (opening, open or closing).
+     *
+     * @return the count
+     */
+    public int slots() {
+        return slots.get();
+    }
+
+    /**
+     * Whether this endpoint's own cap leaves room for one more connection (the pool-wide cap is checked apart).
+     *
+     * @return {@code true} if there is room
+     */
+    public boolean hasRoom() {
+        return slots.get() < maxSlots;
+    }
+
+    /**
+     * Reserves one of this endpoint's slots, if its cap allows.
+     *
+     * @return whether one was reserved
+     */
+    public boolean tryReserve() {
+        while (true) {
+            int n = slots.get();
+            if (n >= maxSlots) {
+                return false;
+            }
+            if (slots.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Frees a slot reserved with {@link #tryReserve()}. */
+    public void freeSlot() {
+        slots.decrementAndGet();
+    }
+
+    // ------------------------------------------------------------------------------------------------ connecting
+
+    /**
+     * Connect attempts in flight.
+     *
+     * @return the counter
+     */
+    public AtomicInteger connecting() {
+        return connecting;
+    }
+
+    /**
+     * The connects-per-second limit.
+     *
+     * @return the limit, or {@code null} for none
+     */
+    public ConnectRate connectRate() {
+        return connectRate;
+    }
+
+    /**
+     * The options for connects to this endpoint.
+     *
+     * @return the options
+     */
+    public TransportOptions transportOptions() {
+        return transportOptions;
+    }
+
+    /**
+     * Set by a 401/403 that will be retried: the next connect asks the header supplier for fresh credentials.
+     *
+     * @return the flag
+     */
+    public AtomicBoolean refreshHeadersNext() {
+        return refreshHeadersNext;
+    }
+
+    /**
+     * Whether a new connect may start at {@code now}: not while the backoff delay runs, and while the endpoint is
+     * failing only one attempt at a time (a probe), so a down server is not stampeded by waiting callers.
+     *
+     * @param now the ticker's time
+     * @return {@code true} if a connect may start
+     */
+    public boolean mayConnect(long now) {
+        lock.lock();
+        try {
+            return !draining && !checkFailing && breakerAllowsTraffic() && backoff.allows(now)
+                    && (backoff.failures() == 0 || connecting.get() == 0) && connecting.get() < maxConnects;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Whether this endpoint's cap on concurrent connects is reached (other connects must finish first).
+     *
+     * @return {@code true} at the cap
+     */
+    public boolean connectsCapped() {
+        return connecting.get() >= maxConnects;
+    }
+
+    /**
+     * When the backoff lets the next connect start.
+     *
+     * @return the ticker's time, or {@code Long.MAX_VALUE} if the backoff does not hold connects back
+     */
+    public long backoffUntil() {
+        lock.lock();
+        try {
+            return backoff.isWaiting() ? backoff.nextAttemptAt() : Long.MAX_VALUE;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Claims the one probe connect an ejected endpoint may make once its breaker's wait has passed (the breaker goes
+     * half-open). The connect's outcome, recorded by {@link #connectSucceeded} or {@link #connectFailed}, closes or
+     * re-opens it; {@link #releaseProbe} gives the claim back if the connect cannot start.
+     *
+     * @return whether the probe may start
+     */
+    public boolean tryAcquireProbe() {
+        return !draining && !checkFailing && connecting.get() == 0 && !breakerAllowsTraffic()
+                && breaker.tryAcquirePermission();
+    }
+
+    /** Gives back a probe claim whose connect could not start. */
+    public void releaseProbe() {
+        breaker.releasePermission();
+    }
+
+    /**
+     * Records a connect failure with the backoff and the breaker.
+     *
+     * @param now     the ticker's time
+     * @param failure the failure
+     * @return the delay before the next attempt
+     */
+    public long connectFailed(long now, Throwable failure) {
+        long delay;
+        lock.lock();
+        try {
+            lastFailure = failure;
+            delay = backoff.onFailure(now);
+        } finally {
+            lock.unlock();
+        }
+        // outside the lock: a breaker transition publishes events to user listeners
+        breaker.onError(0, TimeUnit.NANOSECONDS, failure);
+        return delay;
+    }
+
+    /**
+     * Consecutive connect failures so far.
+     *
+     * @return 0 when the last connect succeeded
+     */
+    public int consecutiveFailures() {
+        lock.lock();
+        try {
+            return backoff.failures();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Records a connect success.
+     *
+     * @return how many consecutive failures it ends
+     */
+    public int connectSucceeded() {
+        int failures;
+        lock.lock();
+        try {
+            failures = backoff.failures();
+            backoff.onSuccess();
+            lastFailure = null;
+            connectionFailures.set(0);
+        } finally {
+            lock.unlock();
+        }
+        breaker.onSuccess(0, TimeUnit.NANOSECONDS); // outside the lock: it may publish a transition
+        return failures;
+    }
+
+    // ------------------------------------------------------------------------------------------------ HTTP check
+
+    /**
+     * Whether an HTTP health check of this endpoint is running.
+     *
+     * @return {@code true} while one runs
+     */
+    public boolean checkInFlight() {
+        return checkInFlight;
+    }
+
+    /**
+     * Marks an HTTP health check started or finished.
+     *
+     * @param inFlight whether one runs
+     */
+    public void checkInFlight(boolean inFlight) {
+        checkInFlight = inFlight;
+    }
+
+    /**
+     * When the next HTTP health check is due.
+     *
+     * @return the ticker's time
+     */
+    public long nextCheckAt() {
+        return nextCheckAt;
+    }
+
+    /**
+     * Schedules the next HTTP health check.
+     *
+     * @param at the ticker's time
+     */
+    public void nextCheckAt(long at) {
+        nextCheckAt = at;
+    }
+
+    /**
+     * A check passed (health-check thread only).
+     *
+     * @return checks passed in a row
+     */
+    public int checkPassed() {
+        checkFailures = 0;
+        return ++checkPasses;
+    }
+
+    /**
+     * A check failed (health-check thread only).
+     *
+     * @return checks failed in a row
+     */
+    public int checkFailed() {
+        checkPasses = 0;
+        return ++checkFailures;
+    }
+
+    @Override
+    public String toString() {
+        return Endpoint.describe(uri) + (weight != 1 ? " (weight " + weight + ")" : "");
+    }
+}

@@ -1,0 +1,210 @@
+package io.github.wspool.core.internal.connection;
+
+import io.github.wspool.ConnectionState;
+import io.github.wspool.Endpoint;
+import io.github.wspool.MessageHandler;
+import io.github.wspool.PooledConnection;
+import io.github.wspool.core.internal.messaging.Channel;
+import io.github.wspool.core.internal.messaging.Holder;
+import io.github.wspool.core.spi.TransportConnection;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The handle a caller gets from {@code acquire}: the only object allocated on the acquire/release fast path
+ * (two references, one long, one int: 32 bytes with compressed references).
+ *
+ * <p>A lease is released once, however many times and from however many threads {@code close()} is called. It
+ * carries the {@linkplain ManagedConnection#token() token} of its holding of the connection, and -1 once released.
+ * On the plain fast path (an exclusive lease, no listener, no leak detection) {@code close()} marks it released with a
+ * plain store, and the release's first CAS on the connection, which expects the token, is what makes it
+ * exactly-once: a racing second {@code close()} finds the token gone there. Where the release has effects of its own
+ * before it reaches the connection (listener events, leak bookkeeping) or the connection does not know its leases
+ * apart (shared connections), the pool flips the token to -1 by CAS first: {@link #claim()}.
+ */
+public final class Lease implements PooledConnection, Holder {
+
+    private static final VarHandle TOKEN;
+    private static final int RELEASED = -1;
+
+    static {
+        try {
+            TOKEN = MethodHandles.lookup().findVarHandle(Lease.class, "token", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** A start time that was not read: nobody would have looked at it (no listeners, no leak detection). */
+    public static final long UNTIMED = Long.MIN_VALUE;
+
+    /** The leased connection. */
+    public final ManagedConnection connection;
+    /** When the lease began (the ticker's time), or {@link #UNTIMED}. */
+    public final long acquiredAt;
+    /** The connection's holding this lease is for ({@code >= 0}), or -1 once released. */
+    private volatile int token;
+    /** This lease's message handler, or {@code null}. */
+    private volatile MessageHandler handler;
+
+    /**
+     * A lease on a holding of {@code connection}.
+     *
+     * @param connection the connection, ACTIVE under {@code token}
+     * @param acquiredAt when the lease began, or {@link #UNTIMED}
+     * @param token      the holding's token
+     */
+    public Lease(ManagedConnection connection, long acquiredAt, int token) {
+        this.connection = connection;
+        this.acquiredAt = acquiredAt;
+        this.token = token;
+    }
+
+    /**
+     * The holding's token.
+     *
+     * @return the token, or -1 if released
+     */
+    public int token() {
+        return token;
+    }
+
+    /** Marks the lease released with a plain store (no fence): the caller's CAS on the connection decides. */
+    public void markReleased() {
+        TOKEN.setRelease(this, RELEASED);
+    }
+
+    /**
+     * Marks the lease released by CAS.
+     *
+     * @return the token it had, or -1 if another call released it first
+     */
+    public int claim() {
+        while (true) {
+            int t = token;
+            if (t == RELEASED || TOKEN.compareAndSet(this, t, RELEASED)) {
+                return t;
+            }
+        }
+    }
+
+    @Override
+    public String id() {
+        return connection.id;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+        return connection.endpoint;
+    }
+
+    @Override
+    public ConnectionState state() {
+        return connection.state();
+    }
+
+    @Override
+    public void send(String text) {
+        Objects.requireNonNull(text, "text");
+        checkNotReleased("send");
+        connection.owner().messaging().send(connection, text);
+    }
+
+    @Override
+    public void send(ByteBuffer data) {
+        Objects.requireNonNull(data, "data");
+        checkNotReleased("send");
+        connection.owner().messaging().send(connection, data);
+    }
+
+    @Override
+    public CompletableFuture<String> request(String message, Duration timeout) {
+        checkNotReleased("request");
+        return connection.owner().messaging().request(this, message, timeout);
+    }
+
+    @Override
+    public CompletableFuture<ByteBuffer> request(ByteBuffer message, Duration timeout) {
+        checkNotReleased("request");
+        return connection.owner().messaging().request(this, message, timeout);
+    }
+
+    @Override
+    public PooledConnection onMessage(MessageHandler handler) {
+        checkNotReleased("onMessage");
+        connection.owner().messaging().attach(this, handler);
+        if (token == RELEASED) {
+            connection.owner().messaging().released(this); // released concurrently: detach again
+        }
+        return this;
+    }
+
+    @Override
+    public long bufferedBytes() {
+        checkNotReleased("bufferedBytes");
+        return connection.owner().messaging().bufferedBytes(connection);
+    }
+
+    @Override
+    public void invalidate() {
+        checkNotReleased("invalidate");
+        connection.invalidate();
+    }
+
+    @Override
+    public boolean isOpen() {
+        checkNotReleased("isOpen");
+        return connection.isOpen();
+    }
+
+    @Override
+    public String subprotocol() {
+        checkNotReleased("subprotocol");
+        TransportConnection t = connection.transport();
+        return t == null ? "" : t.subprotocol();
+    }
+
+    @Override
+    public Channel channel() {
+        return connection;
+    }
+
+    @Override
+    public MessageHandler messageHandler() {
+        return handler;
+    }
+
+    @Override
+    public void messageHandler(MessageHandler h) {
+        handler = h;
+    }
+
+    @Override
+    public boolean isReleased() {
+        return token == RELEASED;
+    }
+
+    @Override
+    public void close() {
+        if (token != RELEASED) {
+            connection.owner().release(this); // decides exactly-once (see the class comment)
+        }
+    }
+
+    private void checkNotReleased(String operation) {
+        if (token == RELEASED) {
+            throw new IllegalStateException(operation + "() on connection " + connection.id + " after it was released"
+                    + " to the pool: the lease was already closed (it may now belong to another caller). Keep every use"
+                    + " inside the try-with-resources block that acquired it.");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PooledConnection[" + connection.id + " -> " + connection.endpoint + (token == RELEASED ? ", released" : "") + "]";
+    }
+}

@@ -1,0 +1,614 @@
+package io.github.wspool.core.internal.connection;
+
+import io.github.wspool.ConnectionState;
+import io.github.wspool.Endpoint;
+import io.github.wspool.core.internal.messaging.Channel;
+import io.github.wspool.core.internal.messaging.ChannelState;
+import io.github.wspool.core.spi.TransportConnection;
+import io.github.wspool.event.RecycleReason;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One pooled connection: its lifecycle state, its transport handle, its timestamps, and the state its components keep
+ * about it ({@link ConnectionHealth} for the health monitor, {@link ChannelState} for messaging).
+ *
+ * <h2>State changes</h2>
+ * The state changes only by compare-and-set, through the named moves below, each checked against
+ * {@link ConnectionLifecycle} (per call, or once at class initialisation for the lease cycle's own moves). Whoever
+ * wins the CAS to {@link ConnectionState#ACTIVE} owns the connection until it moves it on; that is the whole of the
+ * exclusivity guarantee, so there is no lock here.
+ *
+ * <h2>Holdings and tokens</h2>
+ * The state word also counts takes: every READY/IDLE → ACTIVE (and every hand-over from one holder to the next)
+ * starts a new <i>holding</i>, and its number is the {@linkplain #token() token} of the lease made for it. The
+ * release's first move on the connection (to READY, to the next holder, to RECYCLING) is a CAS that expects that
+ * token, so it succeeds once: a second {@code close()} of the same lease, even racing the first, finds the token gone
+ * and changes nothing. That makes the release exactly-once without a CAS of its own on the lease. Tokens are 31 bits:
+ * a lease would have to outlive 2^31 later holdings of its connection to be mistaken for a current one.
+ *
+ * <h2>Time</h2>
+ * The acquire/release fast path reads no clock. A release only raises {@link #markUsed() the used flag}; the
+ * housekeeper, which reads the clock once per sweep anyway, turns a raised flag into {@link #lastUsedAt()} = the
+ * sweep's time, and marks a connection {@link #expired() expired} once its lifetime has passed, so that the release of a
+ * leased one recycles it without looking at the time. Both are therefore as precise as the sweeps: idle time counts
+ * from the first sweep after the last use (never early, at most one sweep interval late), and a leased connection
+ * past its lifetime is recycled on the first release after a sweep saw it expired. Timestamps are written by the
+ * owner or the housekeeper and read racily (volatile) by the other: a stale read delays an expiry by one sweep.
+ */
+public final class ManagedConnection implements Channel {
+
+    private static final VarHandle WORD;
+    private static final VarHandle LEASES;
+    private static final VarHandle USED;
+    private static final ConnectionState[] STATES = ConnectionState.values();
+    private static final int READY = ConnectionState.READY.ordinal();
+    private static final int IDLE = ConnectionState.IDLE.ordinal();
+    private static final int ACTIVE = ConnectionState.ACTIVE.ordinal();
+    /** The state word: bits 0-7 the state's ordinal, bits 8-63 the holding count. */
+    private static final long STATE_MASK = 0xFF;
+    private static final long ONE_HOLDING = 1L << 8;
+    private static final int TOKEN_MASK = 0x7FFF_FFFF;
+
+    static {
+        // The fast path's moves (lease, release) skip the per-call lookup in the table: checked against it once here.
+        if (!ConnectionLifecycle.isLegal(ConnectionState.READY, ConnectionState.ACTIVE)
+                || !ConnectionLifecycle.isLegal(ConnectionState.IDLE, ConnectionState.ACTIVE)
+                || !ConnectionLifecycle.isLegal(ConnectionState.ACTIVE, ConnectionState.READY)) {
+            throw new ExceptionInInitializerError("the lifecycle table forbids a move of the acquire/release path");
+        }
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            WORD = lookup.findVarHandle(ManagedConnection.class, "word", long.class);
+            LEASES = lookup.findVarHandle(ManagedConnection.class, "leases", int.class);
+            USED = lookup.findVarHandle(ManagedConnection.class, "used", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** A short id, unique within the pool (for example {@code feed-7}). */
+    public final String id;
+    /** The endpoint this connection belongs to. */
+    public final EndpointState endpoint;
+    private final ConnectionOwner owner;
+    private final ConnectionHealth health = new ConnectionHealth();
+    private final ChannelState messaging = new ChannelState();
+
+    /**
+     * The {@link ConnectionState} by ordinal (bits 0-7) and the number of holdings so far (bits 8-63). Numbers, not
+     * the enum reference: a compare-and-set of a reference field pays the garbage collector's write barriers (G1:
+     * card marking with a StoreLoad fence for an old connection pointing at the enum constants).
+     */
+    private volatile long word = ConnectionState.INITIALIZING.ordinal();
+    /** Leases held right now, counted only when connections are shared ({@code maxLeasesPerConnection > 1}). */
+    private volatile int leases;
+    /** Released since the housekeeper last looked: written with release semantics on the fast path, no fence. */
+    @SuppressWarnings("unused") // accessed through USED
+    private boolean used;
+
+    /** The handle returned by {@code Transport.connect}, for aborting a connect in progress. */
+    private volatile TransportConnection handle;
+    /** The open connection, set when the handshake completes. */
+    private volatile TransportConnection transport;
+    /** Set once the transport reported {@code onClosed}: nothing more will come from it. */
+    private volatile boolean transportFinished;
+
+    /** Set by {@code invalidate()} on a lease: recycle on release. */
+    private volatile boolean invalidated;
+    /** Why the connection went UNHEALTHY, reported when it is recycled. */
+    private volatile RecycleReason brokenReason = RecycleReason.UNHEALTHY;
+
+    /** When the lifetime ends ({@code maxLifetime} minus jitter after the open); set by the housekeeper. */
+    private volatile long expiresAt = Long.MAX_VALUE;
+    /**
+     * Set by the housekeeper once {@link #expiresAt} has passed (the release path reads this flag, not the clock);
+     * never cleared.
+     */
+    private volatile boolean expired;
+    /** When the connection was last seen in use: opened, or the housekeeper's sweep that found it used. */
+    private volatile long lastUsedAt;
+
+    /**
+     * A connection about to connect (INITIALIZING).
+     *
+     * @param id       unique within the pool
+     * @param endpoint where it connects
+     * @param owner    told of its transitions and its leases' releases
+     * @param now      the ticker's time, its first "last used"
+     */
+    public ManagedConnection(String id, EndpointState endpoint, ConnectionOwner owner, long now) {
+        this.id = id;
+        this.endpoint = endpoint;
+        this.owner = owner;
+        this.lastUsedAt = now;
+    }
+
+    ConnectionOwner owner() {
+        return owner;
+    }
+
+    /**
+     * What the health monitor keeps about this connection.
+     *
+     * @return the health record
+     */
+    public ConnectionHealth health() {
+        return health;
+    }
+
+    // ------------------------------------------------------------------------------------------------ Channel
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public TransportConnection transport() {
+        return transport;
+    }
+
+    @Override
+    public boolean finished() {
+        return transportFinished;
+    }
+
+    @Override
+    public ChannelState messaging() {
+        return messaging;
+    }
+
+    /** Open and not on its way out: worth waiting for. */
+    @Override
+    public boolean isLive() {
+        ConnectionState s = state();
+        return !transportFinished && s != ConnectionState.RECYCLING && s != ConnectionState.CLOSED
+                && s != ConnectionState.FAILED;
+    }
+
+    // ------------------------------------------------------------------------------------------------ transport
+
+    /**
+     * The connect is under way: its handle, for aborting it.
+     *
+     * @param h the handle {@code Transport.connect} returned
+     */
+    public void connecting(TransportConnection h) {
+        handle = h;
+    }
+
+    /**
+     * The handshake completed.
+     *
+     * @param open the open connection
+     */
+    public void opened(TransportConnection open) {
+        transport = open;
+    }
+
+    /** The transport reported the connection finished. */
+    public void transportFinished() {
+        transportFinished = true;
+    }
+
+    /**
+     * The open connection, or the connect in progress: what a close or an abort goes to.
+     *
+     * @return the transport, or {@code null} before {@code Transport.connect} returned
+     */
+    public TransportConnection transportOrHandle() {
+        TransportConnection t = transport;
+        return t != null ? t : handle;
+    }
+
+    /** Closes the socket of a connect still in progress (connect timeout, drain, shutdown); no-op once open. */
+    public void abortConnect() {
+        TransportConnection h = handle;
+        if (h != null && state() == ConnectionState.INITIALIZING) {
+            h.abort();
+        }
+    }
+
+    /**
+     * Whether the WebSocket is open right now.
+     *
+     * @return {@code true} if open
+     */
+    public boolean isOpen() {
+        TransportConnection t = transport;
+        return t != null && !transportFinished && t.isOpen();
+    }
+
+    // ------------------------------------------------------------------------------------------------ state
+
+    /**
+     * The current state.
+     *
+     * @return the state
+     */
+    public ConnectionState state() {
+        return STATES[(int) (word & STATE_MASK)];
+    }
+
+    private static int stateOf(long w) {
+        return (int) (w & STATE_MASK);
+    }
+
+    private static int tokenOf(long w) {
+        return (int) (w >>> 8) & TOKEN_MASK;
+    }
+
+    private static long with(long w, int state) {
+        return (w & ~STATE_MASK) | state;
+    }
+
+    /**
+     * The token of the current holding, for the lease the caller makes for it: read by the thread that just took
+     * the connection (or handed it on), which owns it, so nothing else moves it meanwhile.
+     *
+     * @return the token
+     */
+    public int token() {
+        return tokenOf(word);
+    }
+
+    /**
+     * Whether the connection is ACTIVE under the holding {@code token}.
+     *
+     * @param token a holding's token
+     * @return {@code true} if that holding lasts
+     */
+    public boolean isActive(int token) {
+        long w = word;
+        return stateOf(w) == ACTIVE && tokenOf(w) == token;
+    }
+
+    /** Moves {@code from → to} if the connection is in {@code from} and the lifecycle allows it (tests use it too). */
+    boolean transition(ConnectionState from, ConnectionState to) {
+        if (!ConnectionLifecycle.isLegal(from, to)) {
+            owner.onIllegalTransition(this, from, to);
+            return false;
+        }
+        while (true) {
+            long w = word;
+            if (stateOf(w) != from.ordinal()) {
+                return false;
+            }
+            if (WORD.compareAndSet(this, w, with(w, to.ordinal()))) {
+                owner.onTransition(this, from, to);
+                return true;
+            }
+            // the word moved: the state (then the check above fails) or only the holding (the state is still
+            // from, e.g. ACTIVE handed to the next holder), and the move still applies
+        }
+    }
+
+    /** {@link #transition} only while the holding {@code token} lasts. */
+    private boolean transition(int token, ConnectionState from, ConnectionState to) {
+        if (!ConnectionLifecycle.isLegal(from, to)) {
+            owner.onIllegalTransition(this, from, to);
+            return false;
+        }
+        while (true) {
+            long w = word;
+            if (stateOf(w) != from.ordinal() || tokenOf(w) != token) {
+                return false;
+            }
+            if (WORD.compareAndSet(this, w, with(w, to.ordinal()))) {
+                owner.onTransition(this, from, to);
+                return true;
+            }
+        }
+    }
+
+    /**
+     * The handshake completed: INITIALIZING → READY.
+     *
+     * @return whether this call made the move
+     */
+    public boolean markReady() {
+        return transition(ConnectionState.INITIALIZING, ConnectionState.READY);
+    }
+
+    /**
+     * The connect failed: INITIALIZING → FAILED → RECYCLING (the caller then closes what is left).
+     *
+     * @return whether this call made both moves
+     */
+    public boolean failConnect() {
+        return transition(ConnectionState.INITIALIZING, ConnectionState.FAILED)
+                && transition(ConnectionState.FAILED, ConnectionState.RECYCLING);
+    }
+
+    /**
+     * The take: READY or IDLE → ACTIVE, starting a new holding (acquiring an IDLE connection is activity). Int
+     * comparisons on the state word; the table allows both moves (checked at class initialisation).
+     *
+     * @return whether this call took the connection
+     */
+    public boolean lease() {
+        long w = word;
+        int s = stateOf(w);
+        if ((s != READY && s != IDLE) || !WORD.compareAndSet(this, w, with(w + ONE_HOLDING, ACTIVE))) {
+            return false;
+        }
+        owner.onTransition(this, STATES[s], ConnectionState.ACTIVE);
+        return true;
+    }
+
+    /**
+     * The end of the holding {@code token}: ACTIVE → READY.
+     *
+     * @param token the holding's token
+     * @return whether this call made the move: not if the connection was found broken meanwhile (UNHEALTHY), nor if
+     *         the holding is over (a second release of the same lease)
+     */
+    public boolean release(int token) {
+        while (true) {
+            long w = word;
+            if (stateOf(w) != ACTIVE || tokenOf(w) != token) {
+                return false;
+            }
+            if (WORD.compareAndSet(this, w, with(w, READY))) {
+                owner.onTransition(this, ConnectionState.ACTIVE, ConnectionState.READY);
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Hands an ACTIVE connection from the holding {@code token} to a new one (it stays ACTIVE: no state change, no
+     * event).
+     *
+     * @param token the current holding's token
+     * @return the new holding's token, or -1 if the connection is not ACTIVE under {@code token}
+     */
+    public int handOn(int token) {
+        while (true) {
+            long w = word;
+            if (stateOf(w) != ACTIVE || tokenOf(w) != token) {
+                return -1;
+            }
+            long next = w + ONE_HOLDING;
+            if (WORD.compareAndSet(this, w, next)) {
+                return tokenOf(next);
+            }
+        }
+    }
+
+    /**
+     * Unused for {@code idleAfter}: READY → IDLE.
+     *
+     * @return whether this call made the move
+     */
+    public boolean markIdle() {
+        return transition(ConnectionState.READY, ConnectionState.IDLE);
+    }
+
+    /**
+     * Broken while leased: ACTIVE → UNHEALTHY; the holder's release recycles it with {@code reason}.
+     *
+     * @param reason what broke it
+     * @return whether this call made the move
+     */
+    public boolean markUnhealthy(RecycleReason reason) {
+        brokenReason = reason; // before the move: the releaser that sees UNHEALTHY reads it
+        return transition(ConnectionState.ACTIVE, ConnectionState.UNHEALTHY);
+    }
+
+    /**
+     * Why the connection went UNHEALTHY.
+     *
+     * @return the reason its recycle reports
+     */
+    public RecycleReason brokenReason() {
+        return brokenReason;
+    }
+
+    /**
+     * Recycles an available connection: READY or IDLE → RECYCLING.
+     *
+     * @return whether this call made the move
+     */
+    public boolean recycleIfAvailable() {
+        ConnectionState s = state();
+        return s.isAvailable() && transition(s, ConnectionState.RECYCLING);
+    }
+
+    /**
+     * Recycles an idle connection: IDLE → RECYCLING (not READY: it was used since the caller looked).
+     *
+     * @return whether this call made the move
+     */
+    public boolean recycleIfIdle() {
+        return transition(ConnectionState.IDLE, ConnectionState.RECYCLING);
+    }
+
+    /**
+     * Recycles an open connection whoever holds it (forced drain, shutdown): READY, IDLE, ACTIVE or UNHEALTHY →
+     * RECYCLING. A holder's later release finds its holding gone and does nothing.
+     *
+     * @return whether this call made the move
+     */
+    public boolean recycleIfOpen() {
+        ConnectionState s = state();
+        return (s.isAvailable() || s == ConnectionState.ACTIVE || s == ConnectionState.UNHEALTHY)
+                && transition(s, ConnectionState.RECYCLING);
+    }
+
+    /**
+     * Recycles a connection the caller just took and found dead: ACTIVE or UNHEALTHY → RECYCLING (a close callback
+     * may have marked it UNHEALTHY meanwhile, expecting a holder to release it, and the caller is that holder).
+     *
+     * @return whether this call made the move
+     */
+    public boolean recycleTaken() {
+        return transition(ConnectionState.ACTIVE, ConnectionState.RECYCLING)
+                || transition(ConnectionState.UNHEALTHY, ConnectionState.RECYCLING);
+    }
+
+    /**
+     * Recycles at the end of the holding {@code token}: ACTIVE → RECYCLING.
+     *
+     * @param token the holding's token
+     * @return whether this call made the move
+     */
+    public boolean recycleHolding(int token) {
+        return transition(token, ConnectionState.ACTIVE, ConnectionState.RECYCLING);
+    }
+
+    /**
+     * Recycles a connection that broke during the holding {@code token}: UNHEALTHY → RECYCLING.
+     *
+     * @param token the holding's token
+     * @return whether this call made the move
+     */
+    public boolean recycleBroken(int token) {
+        return transition(token, ConnectionState.UNHEALTHY, ConnectionState.RECYCLING);
+    }
+
+    /**
+     * The transport is done with a recycled connection: RECYCLING → CLOSED.
+     *
+     * @return whether this call made the move
+     */
+    public boolean markClosed() {
+        return transition(ConnectionState.RECYCLING, ConnectionState.CLOSED);
+    }
+
+    // ------------------------------------------------------------------------------------------------ leases
+
+    /**
+     * Leases held, when connections are shared.
+     *
+     * @return the count
+     */
+    public int leases() {
+        return leases;
+    }
+
+    /**
+     * Sets the lease count of a connection the caller owns exclusively (none are held, so nobody can join).
+     *
+     * @param n the count
+     */
+    public void setLeases(int n) {
+        leases = n;
+    }
+
+    /**
+     * Joins a shared connection: one more lease if at least one and fewer than {@code max} are held.
+     *
+     * @param max {@code maxLeasesPerConnection}
+     * @return whether it joined
+     */
+    public boolean tryJoin(int max) {
+        while (true) {
+            int n = leases;
+            if (n < 1 || n >= max) {
+                return false;
+            }
+            if (LEASES.compareAndSet(this, n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * One lease fewer.
+     *
+     * @return how many remain
+     */
+    public int leaveShare() {
+        return (int) LEASES.getAndAdd(this, -1) - 1;
+    }
+
+    /** Marks the connection not to be reused: its release recycles it. */
+    public void invalidate() {
+        invalidated = true;
+    }
+
+    /**
+     * Whether a holder invalidated it.
+     *
+     * @return {@code true} once invalidated
+     */
+    public boolean invalidated() {
+        return invalidated;
+    }
+
+    /**
+     * When the connection was last seen in use (the ticker's time).
+     *
+     * @return the time
+     */
+    public long lastUsedAt() {
+        return lastUsedAt;
+    }
+
+    /**
+     * Records when the connection was last seen in use (housekeeper and opener only).
+     *
+     * @param now the ticker's time
+     */
+    public void lastUsedAt(long now) {
+        lastUsedAt = now;
+    }
+
+    /**
+     * When the connection's lifetime ends.
+     *
+     * @return the ticker's time, {@code Long.MAX_VALUE} without a lifetime
+     */
+    public long expiresAt() {
+        return expiresAt;
+    }
+
+    /**
+     * Sets when the connection's lifetime ends (on open).
+     *
+     * @param at the ticker's time
+     */
+    public void expiresAt(long at) {
+        expiresAt = at;
+    }
+
+    /**
+     * Whether the housekeeper saw the lifetime pass (its release recycles it).
+     *
+     * @return {@code true} once expired
+     */
+    public boolean expired() {
+        return expired;
+    }
+
+    /** The housekeeper saw the lifetime pass; never undone. */
+    public void markExpired() {
+        expired = true;
+    }
+
+    /** Records a use for the housekeeper: a plain store with release semantics (no fence), no clock read. */
+    public void markUsed() {
+        USED.setRelease(this, true);
+    }
+
+    /**
+     * The housekeeper takes the used flag.
+     *
+     * @return whether the connection was released since the last call
+     */
+    public boolean takeUsed() {
+        return (boolean) USED.getAcquire(this) && (boolean) USED.getAndSet(this, false);
+    }
+
+    @Override
+    public String toString() {
+        return id + "[" + state() + "]";
+    }
+}

@@ -1,0 +1,162 @@
+package io.github.wspool.core.internal.event;
+
+import io.github.wspool.ConnectionState;
+import io.github.wspool.Endpoint;
+import io.github.wspool.PoolException;
+import io.github.wspool.PoolListener;
+import io.github.wspool.event.AcquireEvent;
+import io.github.wspool.event.AcquireFailureEvent;
+import io.github.wspool.event.ConnectEvent;
+import io.github.wspool.event.ConnectionStateChange;
+import io.github.wspool.event.EndpointBreakerEvent;
+import io.github.wspool.event.EndpointEvent;
+import io.github.wspool.event.EndpointHealthEvent;
+import io.github.wspool.event.MessageDroppedEvent;
+import io.github.wspool.event.PongEvent;
+import io.github.wspool.event.RecycleEvent;
+import io.github.wspool.event.RecycleReason;
+import io.github.wspool.event.ReleaseEvent;
+import io.github.wspool.event.RequestEvent;
+import io.github.wspool.event.SendRejectedEvent;
+import java.time.Duration;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers events to a fixed set of listeners: builds each {@link PoolListener} event object once and hands it to
+ * every listener in order, each call guarded (Resilience4j's {@code publishEvent}): a listener that throws is logged
+ * (at WARN the first time for that listener and event kind, at DEBUG after) and the pool carries on.
+ */
+final class ListenerEvents implements PoolEvents {
+
+    private static final Logger log = LoggerFactory.getLogger(ListenerEvents.class);
+
+    private final String pool;
+    private final PoolListener[] listeners;
+    /** Listener/event kinds that already logged a failure at WARN; shared by every dispatcher of the pool. */
+    private final Set<String> warned;
+
+    ListenerEvents(String pool, PoolListener[] listeners, Set<String> warned) {
+        this.pool = pool;
+        this.listeners = listeners;
+        this.warned = warned;
+    }
+
+    @Override
+    public boolean listening() {
+        return true;
+    }
+
+    /** How to hand one event to one listener, e.g. {@code PoolListener::onAcquire}. */
+    @FunctionalInterface
+    private interface Dispatch<E> {
+        void deliver(PoolListener listener, E event);
+    }
+
+    private <E> void publish(String kind, E event, Dispatch<E> dispatch) {
+        for (PoolListener l : listeners) {
+            try {
+                dispatch.deliver(l, event);
+            } catch (RuntimeException | LinkageError e) {
+                if (warned.add(System.identityHashCode(l) + "/" + kind)) {
+                    log.warn("[{}] listener {} threw from {}; it is skipped for this event (further failures logged at"
+                            + " DEBUG)", pool, l.getClass().getName(), kind, e);
+                } else {
+                    log.debug("[{}] listener {} threw from {}", pool, l.getClass().getName(), kind, e);
+                }
+            }
+        }
+    }
+
+    private static Duration nanos(long n) {
+        return n > 0 ? Duration.ofNanos(n) : Duration.ZERO;
+    }
+
+    @Override
+    public void stateChanged(String connectionId, Endpoint endpoint, ConnectionState from, ConnectionState to) {
+        publish("onStateChange", new ConnectionStateChange(pool, connectionId, endpoint, from, to),
+                PoolListener::onStateChange);
+    }
+
+    @Override
+    public void connectFinished(String connectionId, Endpoint endpoint, long nanos, Throwable failure) {
+        publish("onConnect", new ConnectEvent(pool, connectionId, endpoint, nanos(nanos), failure),
+                PoolListener::onConnect);
+    }
+
+    @Override
+    public void acquired(String connectionId, Endpoint endpoint, long waitedNanos) {
+        publish("onAcquire", new AcquireEvent(pool, connectionId, endpoint, nanos(waitedNanos)),
+                PoolListener::onAcquire);
+    }
+
+    @Override
+    public void acquireFailed(long waitedNanos, PoolException failure) {
+        publish("onAcquireFailure", new AcquireFailureEvent(pool, nanos(waitedNanos), failure),
+                PoolListener::onAcquireFailure);
+    }
+
+    @Override
+    public void released(String connectionId, Endpoint endpoint, long heldNanos) {
+        publish("onRelease", new ReleaseEvent(pool, connectionId, endpoint, nanos(heldNanos)),
+                PoolListener::onRelease);
+    }
+
+    @Override
+    public void recycled(String connectionId, Endpoint endpoint, RecycleReason reason) {
+        publish("onRecycle", new RecycleEvent(pool, connectionId, endpoint, reason), PoolListener::onRecycle);
+    }
+
+    @Override
+    public void pong(String connectionId, Endpoint endpoint, long rttNanos) {
+        publish("onPong", new PongEvent(pool, connectionId, endpoint, nanos(rttNanos)), PoolListener::onPong);
+    }
+
+    @Override
+    public void endpointAdded(Endpoint endpoint) {
+        publish("onEndpointAdded", new EndpointEvent(pool, endpoint), PoolListener::onEndpointAdded);
+    }
+
+    @Override
+    public void endpointRemoved(Endpoint endpoint) {
+        publish("onEndpointRemoved", new EndpointEvent(pool, endpoint), PoolListener::onEndpointRemoved);
+    }
+
+    @Override
+    public void endpointHealthChanged(Endpoint endpoint, boolean healthy, Throwable cause) {
+        publish("onEndpointHealthChange", new EndpointHealthEvent(pool, endpoint, healthy, cause),
+                PoolListener::onEndpointHealthChange);
+    }
+
+    @Override
+    public void endpointBreakerChanged(Endpoint endpoint, String from, String to) {
+        publish("onEndpointBreakerStateChange", new EndpointBreakerEvent(pool, endpoint, from, to),
+                PoolListener::onEndpointBreakerStateChange);
+    }
+
+    @Override
+    public void requestFinished(String connectionId, Endpoint endpoint, long latencyNanos,
+                                RequestEvent.Outcome outcome) {
+        publish("onRequest", new RequestEvent(pool, connectionId, endpoint, nanos(latencyNanos), outcome),
+                PoolListener::onRequest);
+    }
+
+    @Override
+    public void messageDropped(String connectionId, Endpoint endpoint, MessageDroppedEvent.Reason reason) {
+        publish("onMessageDropped", new MessageDroppedEvent(pool, connectionId, endpoint, reason),
+                PoolListener::onMessageDropped);
+    }
+
+    @Override
+    public void sendRejected(String connectionId, Endpoint endpoint, long messageBytes, long queuedBytes,
+                             long maxBufferedBytes) {
+        publish("onSendRejected", new SendRejectedEvent(pool, connectionId, endpoint, messageBytes, queuedBytes,
+                maxBufferedBytes), PoolListener::onSendRejected);
+    }
+
+    @Override
+    public void poolClosed() {
+        publish("onPoolClosed", pool, PoolListener::onPoolClosed);
+    }
+}

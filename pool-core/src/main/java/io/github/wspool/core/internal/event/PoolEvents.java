@@ -1,0 +1,177 @@
+package io.github.wspool.core.internal.event;
+
+import io.github.wspool.ConnectionState;
+import io.github.wspool.Endpoint;
+import io.github.wspool.PoolException;
+import io.github.wspool.event.MessageDroppedEvent;
+import io.github.wspool.event.RecycleReason;
+import io.github.wspool.event.RequestEvent;
+
+/**
+ * Everything the engine reports, one method per event (OkHttp's {@code EventListener} is the model). Call sites make
+ * one call and never ask whether anyone listens: {@link #NONE} does nothing and is what a pool without listeners
+ * uses, so the event objects of {@link io.github.wspool.PoolListener} are built only when someone receives them
+ * ({@link ListenerEvents}). Times are nanoseconds; a negative or unknown duration is reported as zero.
+ */
+public interface PoolEvents {
+
+    /** Does nothing: the events of a pool that nobody listens to. */
+    PoolEvents NONE = new PoolEvents() {
+    };
+
+    /**
+     * Whether anyone receives events: the acquire and release paths read the clock only when someone will look at
+     * the time (a clock read is a third of an uncontended acquire + release here).
+     *
+     * @return {@code false} for {@link #NONE}
+     */
+    default boolean listening() {
+        return false;
+    }
+
+    /**
+     * A connection moved from one lifecycle state to another.
+     *
+     * @param connectionId the connection
+     * @param endpoint     its endpoint
+     * @param from         the state before
+     * @param to           the state after
+     */
+    default void stateChanged(String connectionId, Endpoint endpoint, ConnectionState from, ConnectionState to) {
+    }
+
+    /**
+     * A connect attempt finished.
+     *
+     * @param connectionId the connection's id
+     * @param endpoint     the endpoint
+     * @param nanos        how long it took
+     * @param failure      why it failed, or {@code null} if it opened
+     */
+    default void connectFinished(String connectionId, Endpoint endpoint, long nanos, Throwable failure) {
+    }
+
+    /**
+     * A caller got a lease.
+     *
+     * @param connectionId the leased connection
+     * @param endpoint     its endpoint
+     * @param waitedNanos  how long the caller waited
+     */
+    default void acquired(String connectionId, Endpoint endpoint, long waitedNanos) {
+    }
+
+    /**
+     * An acquire failed.
+     *
+     * @param waitedNanos how long the caller waited
+     * @param failure     what the caller gets
+     */
+    default void acquireFailed(long waitedNanos, PoolException failure) {
+    }
+
+    /**
+     * A lease was given back.
+     *
+     * @param connectionId the connection
+     * @param endpoint     its endpoint
+     * @param heldNanos    how long the lease was held
+     */
+    default void released(String connectionId, Endpoint endpoint, long heldNanos) {
+    }
+
+    /**
+     * A connection is being recycled.
+     *
+     * @param connectionId the connection
+     * @param endpoint     its endpoint
+     * @param reason       why
+     */
+    default void recycled(String connectionId, Endpoint endpoint, RecycleReason reason) {
+    }
+
+    /**
+     * A keepalive pong arrived.
+     *
+     * @param connectionId the connection
+     * @param endpoint     its endpoint
+     * @param rttNanos     the round trip
+     */
+    default void pong(String connectionId, Endpoint endpoint, long rttNanos) {
+    }
+
+    /**
+     * An endpoint joined the pool at runtime.
+     *
+     * @param endpoint the endpoint
+     */
+    default void endpointAdded(Endpoint endpoint) {
+    }
+
+    /**
+     * An endpoint left the pool after its drain.
+     *
+     * @param endpoint the endpoint
+     */
+    default void endpointRemoved(Endpoint endpoint) {
+    }
+
+    /**
+     * An endpoint became unhealthy or healthy again.
+     *
+     * @param endpoint the endpoint
+     * @param healthy  its new health
+     * @param cause    why it is unhealthy, {@code null} when healthy
+     */
+    default void endpointHealthChanged(Endpoint endpoint, boolean healthy, Throwable cause) {
+    }
+
+    /**
+     * An endpoint's circuit breaker changed state.
+     *
+     * @param endpoint the endpoint
+     * @param from     the state before, lower-case
+     * @param to       the state after, lower-case
+     */
+    default void endpointBreakerChanged(Endpoint endpoint, String from, String to) {
+    }
+
+    /**
+     * A request finished.
+     *
+     * @param connectionId the connection it was sent on
+     * @param endpoint     its endpoint
+     * @param latencyNanos from sending to the outcome
+     * @param outcome      how it ended
+     */
+    default void requestFinished(String connectionId, Endpoint endpoint, long latencyNanos,
+                                 RequestEvent.Outcome outcome) {
+    }
+
+    /**
+     * An inbound message reached no application code.
+     *
+     * @param connectionId the connection it arrived on
+     * @param endpoint     its endpoint
+     * @param reason       why
+     */
+    default void messageDropped(String connectionId, Endpoint endpoint, MessageDroppedEvent.Reason reason) {
+    }
+
+    /**
+     * A send was refused: the outgoing buffer had no room.
+     *
+     * @param connectionId     the connection
+     * @param endpoint         its endpoint
+     * @param messageBytes     the refused frame's size on the wire
+     * @param queuedBytes      bytes queued at the time
+     * @param maxBufferedBytes the bound
+     */
+    default void sendRejected(String connectionId, Endpoint endpoint, long messageBytes, long queuedBytes,
+                              long maxBufferedBytes) {
+    }
+
+    /** The pool finished closing: no more events follow. */
+    default void poolClosed() {
+    }
+}

@@ -1,0 +1,159 @@
+package io.github.wspool.core.internal.event;
+
+import io.github.wspool.ConnectionState;
+import io.github.wspool.Endpoint;
+import io.github.wspool.PoolException;
+import io.github.wspool.PoolListener;
+import io.github.wspool.core.internal.concurrent.CopyOnWrite;
+import io.github.wspool.event.MessageDroppedEvent;
+import io.github.wspool.event.RecycleReason;
+import io.github.wspool.event.RequestEvent;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The pool's listeners, as the {@link PoolEvents} every component calls: with no listener registered each call goes
+ * to {@link PoolEvents#NONE} and builds nothing; with listeners, to a {@link ListenerEvents} over the current set.
+ * Listeners may be added and removed while the pool runs (copy-on-write under a lock; calls read one volatile field).
+ */
+public final class PoolListeners implements PoolEvents {
+
+    private static final PoolListener[] NO_LISTENERS = new PoolListener[0];
+
+    private final String pool;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
+    private PoolListener[] listeners; // guarded by lock
+    private volatile PoolEvents target;
+
+    /**
+     * @param pool      the pool's name, carried by every event
+     * @param listeners the builder's listeners, in order
+     */
+    public PoolListeners(String pool, List<PoolListener> listeners) {
+        this.pool = pool;
+        this.listeners = listeners.toArray(NO_LISTENERS);
+        this.target = dispatcherOf(this.listeners);
+    }
+
+    private PoolEvents dispatcherOf(PoolListener[] current) {
+        return current.length == 0 ? PoolEvents.NONE : new ListenerEvents(pool, current, warned);
+    }
+
+    /**
+     * Adds a listener; it receives events from now on.
+     *
+     * @param listener not null
+     */
+    public void add(PoolListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        lock.lock();
+        try {
+            listeners = CopyOnWrite.with(listeners, listener);
+            target = dispatcherOf(listeners);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes a listener added before (the first registration of it); events already being delivered may still
+     * reach it.
+     *
+     * @param listener the listener
+     */
+    public void remove(PoolListener listener) {
+        lock.lock();
+        try {
+            listeners = CopyOnWrite.without(listeners, listener, NO_LISTENERS);
+            target = dispatcherOf(listeners);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean listening() {
+        return target.listening();
+    }
+
+    @Override
+    public void stateChanged(String connectionId, Endpoint endpoint, ConnectionState from, ConnectionState to) {
+        target.stateChanged(connectionId, endpoint, from, to);
+    }
+
+    @Override
+    public void connectFinished(String connectionId, Endpoint endpoint, long nanos, Throwable failure) {
+        target.connectFinished(connectionId, endpoint, nanos, failure);
+    }
+
+    @Override
+    public void acquired(String connectionId, Endpoint endpoint, long waitedNanos) {
+        target.acquired(connectionId, endpoint, waitedNanos);
+    }
+
+    @Override
+    public void acquireFailed(long waitedNanos, PoolException failure) {
+        target.acquireFailed(waitedNanos, failure);
+    }
+
+    @Override
+    public void released(String connectionId, Endpoint endpoint, long heldNanos) {
+        target.released(connectionId, endpoint, heldNanos);
+    }
+
+    @Override
+    public void recycled(String connectionId, Endpoint endpoint, RecycleReason reason) {
+        target.recycled(connectionId, endpoint, reason);
+    }
+
+    @Override
+    public void pong(String connectionId, Endpoint endpoint, long rttNanos) {
+        target.pong(connectionId, endpoint, rttNanos);
+    }
+
+    @Override
+    public void endpointAdded(Endpoint endpoint) {
+        target.endpointAdded(endpoint);
+    }
+
+    @Override
+    public void endpointRemoved(Endpoint endpoint) {
+        target.endpointRemoved(endpoint);
+    }
+
+    @Override
+    public void endpointHealthChanged(Endpoint endpoint, boolean healthy, Throwable cause) {
+        target.endpointHealthChanged(endpoint, healthy, cause);
+    }
+
+    @Override
+    public void endpointBreakerChanged(Endpoint endpoint, String from, String to) {
+        target.endpointBreakerChanged(endpoint, from, to);
+    }
+
+    @Override
+    public void requestFinished(String connectionId, Endpoint endpoint, long latencyNanos,
+                                RequestEvent.Outcome outcome) {
+        target.requestFinished(connectionId, endpoint, latencyNanos, outcome);
+    }
+
+    @Override
+    public void messageDropped(String connectionId, Endpoint endpoint, MessageDroppedEvent.Reason reason) {
+        target.messageDropped(connectionId, endpoint, reason);
+    }
+
+    @Override
+    public void sendRejected(String connectionId, Endpoint endpoint, long messageBytes, long queuedBytes,
+                             long maxBufferedBytes) {
+        target.sendRejected(connectionId, endpoint, messageBytes, queuedBytes, maxBufferedBytes);
+    }
+
+    @Override
+    public void poolClosed() {
+        target.poolClosed();
+    }
+}

@@ -1,0 +1,199 @@
+package io.github.wspool.core.internal.housekeeping;
+
+import io.github.wspool.ConnectionState;
+import io.github.wspool.core.Ticker;
+import io.github.wspool.core.internal.concurrent.PoolScheduler;
+import io.github.wspool.core.internal.concurrent.Shutdown;
+import io.github.wspool.core.internal.connect.Connector;
+import io.github.wspool.core.internal.connection.EndpointState;
+import io.github.wspool.core.internal.connection.ManagedConnection;
+import io.github.wspool.core.internal.connection.Recycler;
+import io.github.wspool.core.internal.endpoint.EndpointRegistry;
+import io.github.wspool.core.internal.health.EndpointChecks;
+import io.github.wspool.core.internal.health.HealthMonitor;
+import io.github.wspool.event.RecycleReason;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The pool's one periodic task, written as {@link #maintain(long) maintain(now) → delay until it next has work}
+ * (OkHttp's {@code closeConnections(now)}): ages READY connections into IDLE, evicts IDLE ones above the minimum,
+ * recycles those past their lifetime, runs the health monitor's pings, probes and checks, and has the connector
+ * refill. The scheduler runs it; anything that creates work sooner (a slot freed, a connect failed, a connection
+ * opened) asks for a pass with {@link #requestMaintenance()}.
+ *
+ * <p>Releases do not read the clock: a connection released since the last pass has its used flag up, and this pass
+ * takes the flag and counts {@code now} as its last use. So idle time is measured from the first pass after the last
+ * use: never early, and late by at most the time between two passes (at most 5 s). A connection past its lifetime is
+ * marked expired here, so that the release of a leased one recycles it without a clock read; the pass is scheduled
+ * for the earliest lifetime end, leased connections included.
+ */
+public final class Housekeeper {
+
+    /** Upper bound on the period, so that a missed wake-up can never stall the pool for long. */
+    private static final long MAX_DELAY = TimeUnit.SECONDS.toNanos(5);
+    private static final long MIN_DELAY = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final ExpirySettings settings;
+    private final Ticker ticker;
+    private final PoolScheduler scheduler;
+    private final Shutdown shutdown;
+    private final EndpointRegistry endpoints;
+    private final Recycler recycler;
+    private final Connector connector;
+    private final HealthMonitor health;
+    private final EndpointChecks checks;
+    private final long idleAfterNanos;
+    private final long idleTimeoutNanos;
+    private final long maxLifetimeNanos;
+    private final AtomicBoolean wakeupScheduled = new AtomicBoolean();
+    private volatile PoolScheduler.Cancellable nextPass;
+
+    /**
+     * @param settings  the expiry settings
+     * @param ticker    the pool's time source
+     * @param scheduler runs the passes
+     * @param shutdown  whether the pool is closing
+     * @param parts     what a pass looks at and works with
+     */
+    public Housekeeper(ExpirySettings settings, Ticker ticker, PoolScheduler scheduler, Shutdown shutdown,
+                       Parts parts) {
+        this.settings = settings;
+        this.ticker = ticker;
+        this.scheduler = scheduler;
+        this.shutdown = shutdown;
+        this.endpoints = parts.endpoints();
+        this.recycler = parts.recycler();
+        this.connector = parts.connector();
+        this.health = parts.health();
+        this.checks = parts.checks();
+        this.idleAfterNanos = settings.idleAfter().toNanos();
+        this.idleTimeoutNanos = settings.idleTimeout().toNanos();
+        this.maxLifetimeNanos = settings.maxLifetime().toNanos();
+    }
+
+    /**
+     * What a pass works with.
+     *
+     * @param endpoints the endpoints and their connections
+     * @param recycler  closes idle and expired connections
+     * @param connector refills
+     * @param health    pings, probes, ejected endpoints
+     * @param checks    HTTP health checks
+     */
+    public record Parts(EndpointRegistry endpoints, Recycler recycler, Connector connector, HealthMonitor health,
+                        EndpointChecks checks) {
+    }
+
+    /**
+     * A connection opened: its idle time and lifetime start now (the lifetime minus up to 2.5% jitter, so that
+     * connections opened together do not all expire together).
+     *
+     * @param c   the connection
+     * @param now the ticker's time
+     */
+    public void opened(ManagedConnection c, long now) {
+        c.lastUsedAt(now);
+        c.expiresAt(maxLifetimeNanos > 0 ? now + maxLifetimeNanos - lifetimeJitter() : Long.MAX_VALUE);
+    }
+
+    private long lifetimeJitter() {
+        long max = maxLifetimeNanos / 40; // up to 2.5%
+        return max > 0 ? ThreadLocalRandom.current().nextLong(max + 1) : 0;
+    }
+
+    /** Runs a pass soon, once, however many times it is asked before it runs. */
+    public void requestMaintenance() {
+        if (!shutdown.begun() && wakeupScheduled.compareAndSet(false, true)) {
+            scheduler.schedule(this::run, 0);
+        }
+    }
+
+    private void run() {
+        wakeupScheduled.set(false);
+        if (shutdown.begun()) {
+            return;
+        }
+        long delay = maintain(ticker.read());
+        PoolScheduler.Cancellable previous = nextPass;
+        if (previous != null) {
+            previous.cancel();
+        }
+        nextPass = scheduler.schedule(this::run, delay);
+    }
+
+    /** Cancels the next pass (the pool is closing). */
+    public void stop() {
+        PoolScheduler.Cancellable next = nextPass;
+        if (next != null) {
+            next.cancel();
+        }
+    }
+
+    /**
+     * One pass at {@code now}.
+     *
+     * @param now the ticker's time
+     * @return nanoseconds until the next pass has something to do (bounded to [1 ms, 5 s])
+     */
+    public long maintain(long now) {
+        if (shutdown.begun()) {
+            return MAX_DELAY;
+        }
+        long next = now + MAX_DELAY;
+        int open = connector.slots();
+        int min = settings.minConnections();
+        for (EndpointState e : endpoints.array()) {
+            e.refreshHealth(); // event-driven anyway; this bounds the damage of a lost update to one pass
+            for (ManagedConnection c : e.connections()) {
+                if (c.takeUsed()) {
+                    c.lastUsedAt(now); // released since the last pass
+                }
+                ConnectionState s = c.state();
+                if (inService(s)) {
+                    if (now - c.expiresAt() >= 0) {
+                        c.markExpired(); // before the move: whoever wins it recycles the connection on release
+                        if (s != ConnectionState.ACTIVE && recycler.recycleIfAvailable(c, RecycleReason.LIFETIME)) {
+                            continue;
+                        }
+                        s = c.state();
+                    } else {
+                        next = Math.min(next, c.expiresAt());
+                    }
+                }
+                if (s == ConnectionState.READY) {
+                    long idleAt = c.lastUsedAt() + idleAfterNanos;
+                    if (now - idleAt >= 0 && c.markIdle()) {
+                        s = ConnectionState.IDLE;
+                    } else {
+                        next = Math.min(next, idleAt);
+                    }
+                }
+                if (s == ConnectionState.IDLE && idleTimeoutNanos > 0 && open > min) {
+                    long evictAt = c.lastUsedAt() + idleTimeoutNanos;
+                    if (now - evictAt < 0) {
+                        next = Math.min(next, evictAt);
+                    } else if (recycler.recycleIfIdle(c, RecycleReason.IDLE)) {
+                        open--;
+                        continue;
+                    }
+                }
+                if (inService(s)) {
+                    next = Math.min(next, health.keepalive(c, now));
+                }
+                next = Math.min(next, health.applicationProbe(c, now));
+            }
+            if (checks.enabled()) {
+                next = Math.min(next, checks.check(e, now));
+            }
+            next = Math.min(next, health.probeEjected(e, now));
+        }
+        next = Math.min(next, connector.refill(now));
+        return Math.max(MIN_DELAY, Math.min(MAX_DELAY, next - now));
+    }
+
+    private static boolean inService(ConnectionState s) {
+        return s == ConnectionState.READY || s == ConnectionState.IDLE || s == ConnectionState.ACTIVE;
+    }
+}

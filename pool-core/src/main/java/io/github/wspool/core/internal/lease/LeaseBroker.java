@@ -1,0 +1,565 @@
+package io.github.wspool.core.internal.lease;
+
+import io.github.wspool.AcquireRejectedException;
+import io.github.wspool.AcquireTimeoutException;
+import io.github.wspool.NoHealthyEndpointException;
+import io.github.wspool.PoolClosedException;
+import io.github.wspool.PoolException;
+import io.github.wspool.PoolStats;
+import io.github.wspool.PooledConnection;
+import io.github.wspool.core.Ticker;
+import io.github.wspool.core.internal.concurrent.PoolScheduler;
+import io.github.wspool.core.internal.concurrent.Shutdown;
+import io.github.wspool.core.internal.connect.Connector;
+import io.github.wspool.core.internal.connection.EndpointState;
+import io.github.wspool.core.internal.connection.Lease;
+import io.github.wspool.core.internal.connection.ManagedConnection;
+import io.github.wspool.core.internal.connection.Recycler;
+import io.github.wspool.core.internal.endpoint.Affinity;
+import io.github.wspool.core.internal.endpoint.EndpointRegistry;
+import io.github.wspool.core.internal.endpoint.EndpointSelector;
+import io.github.wspool.core.internal.endpoint.EndpointSet;
+import io.github.wspool.core.internal.event.PoolEvents;
+import io.github.wspool.core.internal.messaging.Messaging;
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Acquire and release: the application's side of the pool. An acquire picks an endpoint (the strategy's choice, or
+ * the affinity key's home), takes an available connection there ({@link Handoff}), or queues as a waiter, starts a
+ * connect if the demand calls for one, and waits: the barging window first, then until a release or a new connection
+ * hands it one, its timeout, or the pool closing. A release is exactly-once and hands the connection on.
+ *
+ * <p>The clock is read only when someone will look at the time (listeners, leak detection) or the caller has to
+ * wait: on a virtual TSC one read costs ~25 ns, a third of a whole acquire + release.
+ */
+public final class LeaseBroker {
+
+    private static final Logger log = LoggerFactory.getLogger(LeaseBroker.class);
+
+    private final String pool;
+    private final LeaseSettings settings;
+    private final boolean pooling;
+    private final boolean multiplexed;
+    private final boolean threadAffine;
+    private final long bargingWindowNanos;
+    private final long acquireTimeoutNanos;
+    private final Ticker ticker;
+    private final PoolScheduler scheduler;
+    private final PoolEvents events;
+    private final Shutdown shutdown;
+    private final EndpointRegistry endpoints;
+    private final EndpointSelector selector;
+    private final Affinity affinity;
+    private final Connector connector;
+    private final Messaging messaging;
+    private final Recycler recycler;
+    private final WaitQueue waiters = new WaitQueue();
+    private final LeakDetector leaks;
+    private final Handoff handoff;
+
+    /**
+     * @param pool          the pool's name, for messages
+     * @param settings      the lease settings
+     * @param collaborators what the broker works with
+     */
+    public LeaseBroker(String pool, LeaseSettings settings, Collaborators collaborators) {
+        this.pool = pool;
+        this.settings = settings;
+        this.pooling = settings.pooling();
+        this.multiplexed = settings.multiplexed();
+        this.threadAffine = settings.threadAffine();
+        this.bargingWindowNanos = settings.bargingWindowNanos();
+        this.acquireTimeoutNanos = settings.acquireTimeout().toNanos();
+        this.ticker = collaborators.ticker();
+        this.scheduler = collaborators.scheduler();
+        this.events = collaborators.events();
+        this.shutdown = collaborators.shutdown();
+        this.endpoints = collaborators.endpoints();
+        this.selector = collaborators.selector();
+        this.affinity = collaborators.affinity();
+        this.connector = collaborators.connector();
+        this.messaging = collaborators.messaging();
+        this.recycler = collaborators.recycler();
+        this.leaks = new LeakDetector(pool, scheduler, settings.leakDetectionThreshold().toNanos());
+        this.handoff = new Handoff(settings, waiters, endpoints, recycler, events, ticker, shutdown,
+                leaks, connector::canOpenMore);
+    }
+
+    /**
+     * The parts of the pool the broker works with.
+     *
+     * @param ticker    the pool's time source
+     * @param scheduler runs async timeouts and leak reports
+     * @param events    where acquires and releases are reported
+     * @param shutdown  whether the pool is closing
+     * @param endpoints the endpoints
+     * @param selector  the strategy's picks
+     * @param affinity  homes of affinity keys
+     * @param connector opens connections for waiters
+     * @param messaging cancels a released lease's requests and handlers
+     * @param recycler  closes connections that should not go back
+     */
+    public record Collaborators(Ticker ticker, PoolScheduler scheduler, PoolEvents events, Shutdown shutdown,
+                                EndpointRegistry endpoints, EndpointSelector selector, Affinity affinity,
+                                Connector connector, Messaging messaging, Recycler recycler) {
+    }
+
+    /**
+     * Callers waiting now (never negative).
+     *
+     * @return the count
+     */
+    public int pending() {
+        return Math.max(0, waiters.pending());
+    }
+
+    /**
+     * Callers waiting now, as the connector's demand count reads it.
+     *
+     * @return the raw count
+     */
+    public int waiting() {
+        return waiters.pending();
+    }
+
+    // ------------------------------------------------------------------------------------------------ acquire
+
+    /**
+     * {@code acquire()}: waits up to the configured {@code acquireTimeout}.
+     *
+     * @return a lease
+     */
+    public PooledConnection acquire() {
+        Lease recentLease = leaseRecent();
+        return recentLease != null ? recentLease : acquireNanos(null, acquireTimeoutNanos, settings.acquireTimeout());
+    }
+
+    /**
+     * {@code acquire(Duration)}.
+     *
+     * @param timeout zero or positive
+     * @return a lease
+     */
+    public PooledConnection acquire(Duration timeout) {
+        long nanos = timeoutNanos(timeout);
+        Lease recentLease = leaseRecent();
+        return recentLease != null ? recentLease : acquireNanos(null, nanos, timeout);
+    }
+
+    /**
+     * {@code acquire(String)}: a connection of the key's endpoint, waiting up to the configured {@code acquireTimeout}.
+     *
+     * @param affinityKey the key, not null
+     * @return a lease
+     */
+    public PooledConnection acquire(String affinityKey) {
+        return acquireNanos(Objects.requireNonNull(affinityKey, "affinityKey"), acquireTimeoutNanos,
+                settings.acquireTimeout());
+    }
+
+    /**
+     * {@code acquire(String, Duration)}.
+     *
+     * @param affinityKey the key, not null
+     * @param timeout     zero or positive
+     * @return a lease
+     */
+    public PooledConnection acquire(String affinityKey, Duration timeout) {
+        return acquireNanos(Objects.requireNonNull(affinityKey, "affinityKey"), timeoutNanos(timeout), timeout);
+    }
+
+    /**
+     * The fast path of an acquire without affinity key: the connection this thread released last, when the pool has
+     * a single endpoint (so there is no strategy choice to make), which is healthy, and the connection is available.
+     * {@code null} when anything calls for the general path, which tries the same connection again among the rest.
+     * Small on purpose, so that the JIT inlines it into the caller.
+     */
+    private Lease leaseRecent() {
+        if (!threadAffine) {
+            return null;
+        }
+        ManagedConnection c = handoff.recent();
+        if (c == null || shutdown.begun()) {
+            return null;
+        }
+        EndpointState e = c.endpoint;
+        if (endpoints.sole() != e || !e.healthy()) {
+            return null;
+        }
+        if (!c.lease()) {
+            return null;
+        }
+        if (!c.isOpen()) {
+            recycler.retireDead(c);
+            return null;
+        }
+        return handoff.lease(c, handoff.timed() ? ticker.read() : Lease.UNTIMED);
+    }
+
+    private PooledConnection acquireNanos(String affinityKey, long timeoutNanos, Duration timeout) {
+        long start = handoff.timed() ? ticker.read() : Lease.UNTIMED;
+        if (shutdown.begun()) {
+            throw acquireFailed(start, new PoolClosedException(pool));
+        }
+        EndpointState required = affinityKey == null ? null : homeOf(affinityKey, start);
+        EndpointState chosen = required != null ? required : chooseForLease(start);
+        if (chosen != null && pooling) {
+            ManagedConnection c = handoff.takeLive(chosen);
+            if (c != null) {
+                return handoff.lease(c, start);
+            }
+        }
+        return await(start, timeoutNanos, timeout, chosen, required);
+    }
+
+    /**
+     * The slow path of {@code acquire}: queue as a waiter and wait. Apart from the fast path so that the JIT inlines
+     * the fast path into the caller.
+     */
+    private PooledConnection await(long start, long timeoutNanos, Duration timeout, EndpointState chosen,
+                                   EndpointState required) {
+        if (start == Lease.UNTIMED) {
+            start = ticker.read(); // waiting: the wait is timed
+        }
+        // due at once where the pool does not barge, or where the caller would not even outwait the window
+        Waiter w = enqueue(start, chosen, required, !threadAffine || timeoutNanos <= bargingWindowNanos);
+        if (w.isDone()) {
+            return joinLease(w, start);
+        }
+        try {
+            long left = timeoutNanos;
+            if (!w.due && timeoutNanos > bargingWindowNanos) {
+                // The barging window: releases may go to running threads meanwhile. Then this caller is due, and
+                // from then on a release hands its connection to the oldest due waiter.
+                PooledConnection early = awaitWindow(w);
+                if (early != null) {
+                    return early;
+                }
+                w.due = true;
+                handoff.serveFromAvailable(w, chosen, required); // a release that saw it not yet due made one READY
+                if (w.isDone()) {
+                    return joinLease(w, start);
+                }
+                left = timeoutNanos - bargingWindowNanos;
+            }
+            return w.get(left, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            AcquireTimeoutException timeoutException = timeoutException(timeout, required);
+            if (w.completeExceptionally(timeoutException)) {
+                throw acquireFailed(start, timeoutException);
+            }
+            return joinLease(w, start); // a connection arrived at the last moment: take it
+        } catch (InterruptedException e) {
+            PoolException interrupted = new PoolException("Pool '" + pool + "': interrupted while waiting for a"
+                    + " connection", e);
+            if (!w.completeExceptionally(interrupted)) {
+                PooledConnection late = joinLeaseQuietly(w);
+                if (late != null) {
+                    late.close();
+                }
+            }
+            Thread.currentThread().interrupt();
+            throw acquireFailed(start, interrupted);
+        } catch (ExecutionException e) {
+            throw acquireFailed(start, asPoolException(e.getCause()));
+        }
+    }
+
+    /** Waits out the barging window; the connection if one came meanwhile, else {@code null}. */
+    private PooledConnection awaitWindow(Waiter w) throws InterruptedException, ExecutionException {
+        try {
+            return w.get(bargingWindowNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException windowOver) {
+            return null;
+        }
+    }
+
+    private PooledConnection joinLease(Waiter w, long start) {
+        try {
+            return w.join();
+        } catch (CompletionException e) {
+            throw acquireFailed(start, asPoolException(e.getCause()));
+        } catch (CancellationException e) {
+            throw acquireFailed(start, new PoolException("Pool '" + pool + "': acquire was cancelled", e));
+        }
+    }
+
+    private static PooledConnection joinLeaseQuietly(Waiter w) {
+        try {
+            return w.getNow(null);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code acquireAsync()}.
+     *
+     * @return a future lease; cancelling it withdraws the request
+     */
+    public CompletableFuture<PooledConnection> acquireAsync() {
+        return acquireAsync(acquireTimeoutNanos, settings.acquireTimeout());
+    }
+
+    /**
+     * {@code acquireAsync(Duration)}.
+     *
+     * @param timeout zero or positive
+     * @return a future lease; cancelling it withdraws the request
+     */
+    public CompletableFuture<PooledConnection> acquireAsync(Duration timeout) {
+        return acquireAsync(timeoutNanos(timeout), timeout);
+    }
+
+    private CompletableFuture<PooledConnection> acquireAsync(long timeoutNanos, Duration shown) {
+        long start = ticker.read();
+        Waiter w;
+        try {
+            if (shutdown.begun()) {
+                throw acquireFailed(start, new PoolClosedException(pool));
+            }
+            EndpointState chosen = chooseForLease(start);
+            if (chosen != null && pooling) {
+                ManagedConnection c = handoff.takeLive(chosen);
+                if (c != null) {
+                    return CompletableFuture.completedFuture(handoff.lease(c, start));
+                }
+            }
+            w = enqueue(start, chosen, null, true); // no thread of its own to wake: due at once
+        } catch (PoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (!w.isDone()) {
+            w.timeoutTask = scheduler.schedule(() -> {
+                AcquireTimeoutException ex = timeoutException(shown, null);
+                if (w.completeExceptionally(ex)) {
+                    acquireFailed(start, ex);
+                }
+            }, timeoutNanos);
+            if (w.isDone()) {
+                w.timeoutTask.cancel(); // settled while the timeout was being scheduled
+            }
+        }
+        return w;
+    }
+
+    private static long timeoutNanos(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("acquire timeout must be zero or positive, but was " + timeout);
+        }
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * The endpoint for a lease; {@code null} if every usable endpoint is busy and full (the caller waits).
+     *
+     * @throws NoHealthyEndpointException if no endpoint is usable
+     */
+    private EndpointState chooseForLease(long start) {
+        EndpointSet.Snapshot snapshot = endpoints.snapshot();
+        EndpointState chosen = selector.forLease(snapshot, connector::canOpenMore);
+        if (chosen == null && !selector.anyUsable(snapshot)) {
+            throw acquireFailed(start, noHealthyEndpoint(snapshot));
+        }
+        return chosen;
+    }
+
+    /** The endpoint an affinity key lives on, homing (or re-homing) it when it has none or its endpoint is unusable. */
+    private EndpointState homeOf(String key, long start) {
+        EndpointState home = affinity.homeOf(key);
+        if (home != null && home.healthy()) {
+            return home;
+        }
+        EndpointSet.Snapshot snapshot = endpoints.snapshot();
+        EndpointState chosen = selector.forLease(snapshot, connector::canOpenMore);
+        if (chosen == null) {
+            chosen = selector.forHoming(snapshot);
+        }
+        if (chosen == null) {
+            throw acquireFailed(start, noHealthyEndpoint(snapshot));
+        }
+        if (home != null && log.isDebugEnabled()) {
+            log.debug("[{}] affinity key re-homed from {} to {}", pool, home, chosen);
+        }
+        affinity.home(key, chosen);
+        return chosen;
+    }
+
+    private NoHealthyEndpointException noHealthyEndpoint(EndpointSet.Snapshot snapshot) {
+        Map<URI, Throwable> failures = new LinkedHashMap<>();
+        for (EndpointState e : snapshot.array()) {
+            failures.put(e.uri(), e.lastFailure());
+        }
+        return new NoHealthyEndpointException(pool, failures);
+    }
+
+    /**
+     * Queues a waiter, then closes the handoff race (scan again), and starts a connect if the demand calls for one.
+     * The returned waiter may already be settled.
+     */
+    private Waiter enqueue(long start, EndpointState preferred, EndpointState required, boolean due) {
+        int limit = settings.maxPendingAcquires();
+        // Without pooling the connect for this caller is claimed before the caller counts as pending, so that no
+        // background opener sees an uncovered waiter and opens elsewhere: every acquire is exactly one pick.
+        EndpointState own = !pooling && preferred != null ? connector.claimConnect(preferred) : null;
+        if (!waiters.admit(limit)) {
+            connector.unclaimConnect(own);
+            throw acquireFailed(start, new AcquireRejectedException(pool, limit, stats()));
+        }
+        Waiter w = new Waiter(waiters, start, required, due);
+        waiters.add(w);
+        if (shutdown.begun()) {
+            connector.unclaimConnect(own);
+            w.completeExceptionally(new PoolClosedException(pool));
+            return w;
+        }
+        if (own != null) {
+            connector.startClaimed(own);
+            return w;
+        }
+        if (pooling && handoff.serveFromAvailable(w, preferred, required)) {
+            return w;
+        }
+        if (required != null) {
+            connector.openForRequired(required, waiters.requiring(required));
+        } else {
+            connector.openForDemand(preferred);
+        }
+        return w;
+    }
+
+    private <E extends PoolException> E acquireFailed(long start, E failure) {
+        if (events.listening()) {
+            events.acquireFailed(start == Lease.UNTIMED ? 0 : ticker.read() - start, failure);
+        }
+        return failure;
+    }
+
+    private PoolException asPoolException(Throwable t) {
+        if (t instanceof PoolException p) {
+            return p;
+        }
+        return new PoolException("Pool '" + pool + "': acquire failed: " + t, t);
+    }
+
+    private AcquireTimeoutException timeoutException(Duration timeout, EndpointState required) {
+        return new AcquireTimeoutException(pool, timeout, stats(), recentConnectFailure(required));
+    }
+
+    private PoolStats stats() {
+        return endpoints.stats(waiters.pending());
+    }
+
+    /** The latest failure of an endpoint that is failing now (its last connect attempt failed), else {@code null}. */
+    private Throwable recentConnectFailure(EndpointState required) {
+        if (required != null) {
+            return required.lastFailure();
+        }
+        Throwable latest = null;
+        for (EndpointState e : endpoints.array()) {
+            Throwable f = e.lastFailure();
+            if (f != null) {
+                latest = f;
+            }
+        }
+        return latest;
+    }
+
+    /** When the last usable endpoint went unhealthy, waiting callers get the failure now, not at their timeout. */
+    public void failWaitersIfNoEndpointUsable() {
+        EndpointSet.Snapshot snapshot = endpoints.snapshot();
+        if (selector.anyUsable(snapshot)) {
+            return;
+        }
+        NoHealthyEndpointException failure = noHealthyEndpoint(snapshot);
+        waiters.forEach(w -> {
+            if (w.completeExceptionally(failure)) {
+                acquireFailed(w.startedAt, failure);
+            }
+        });
+    }
+
+    /** The pool is closing: every waiting caller fails with {@link PoolClosedException}. */
+    public void failWaitersOnClose() {
+        Waiter w;
+        while ((w = waiters.poll()) != null) {
+            w.completeExceptionally(new PoolClosedException(pool));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ release
+
+    /**
+     * Releases a lease, exactly once however many times and from however many threads it is called.
+     *
+     * @param lease the lease
+     */
+    public void release(Lease lease) {
+        ManagedConnection c = lease.connection;
+        boolean timed = handoff.timed();
+        int token;
+        if (multiplexed || timed) {
+            // exactly-once right here: shares of one connection are told apart only by their leases, and events and
+            // leak bookkeeping happen before the release reaches the connection
+            token = lease.claim();
+            if (token < 0) {
+                return;
+            }
+        } else {
+            token = lease.token();
+            if (token < 0) {
+                return;
+            }
+            lease.markReleased(); // no CAS: the first move on the connection expects the token, and succeeds once
+        }
+        messaging.released(lease); // before the connection moves: nothing of this holder's may reach the next one
+        // No clock read unless someone looks at the time: the housekeeper timestamps the use (markUsed) and marks
+        // expiry on its sweeps instead.
+        if (timed) {
+            long now = ticker.read();
+            if (leaks.enabled()) {
+                leaks.released(lease, now);
+            }
+            events.released(c.id, c.endpoint, lease.acquiredAt == Lease.UNTIMED ? 0 : now - lease.acquiredAt);
+        }
+        c.markUsed();
+        handoff.dropShare(c, token);
+        shutdown.progress();
+    }
+
+    /**
+     * A connection opened (READY, nobody has it yet): handed to waiters, kept, or recycled.
+     *
+     * @param c the connection
+     * @return whether it stays in the pool
+     */
+    public boolean opened(ManagedConnection c) {
+        return handoff.opened(c);
+    }
+
+    /**
+     * A connection closed: no thread's hint may name it any more.
+     *
+     * @param c the connection
+     */
+    public void forget(ManagedConnection c) {
+        handoff.forget(c);
+    }
+}

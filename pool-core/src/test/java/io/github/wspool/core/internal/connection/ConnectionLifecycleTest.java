@@ -1,0 +1,173 @@
+package io.github.wspool.core.internal.connection;
+
+import static io.github.wspool.ConnectionState.ACTIVE;
+import static io.github.wspool.ConnectionState.CLOSED;
+import static io.github.wspool.ConnectionState.FAILED;
+import static io.github.wspool.ConnectionState.IDLE;
+import static io.github.wspool.ConnectionState.INITIALIZING;
+import static io.github.wspool.ConnectionState.READY;
+import static io.github.wspool.ConnectionState.RECYCLING;
+import static io.github.wspool.ConnectionState.UNHEALTHY;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.wspool.ConnectionState;
+import io.github.wspool.core.BuilderAccess;
+import io.github.wspool.core.WebSocketPools;
+import io.github.wspool.core.internal.DefaultWebSocketPool;
+import io.github.wspool.core.internal.FakeTicker;
+import io.github.wspool.core.internal.ManualScheduler;
+import io.github.wspool.core.internal.messaging.Messaging;
+import io.github.wspool.core.spi.InMemoryTransport;
+import io.github.wspool.core.spi.TransportOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ConnectionLifecycleTest {
+
+    /** The diagram of DESIGN.md plus the documented extra edges, written out independently of the code. */
+    private static final Map<ConnectionState, Set<ConnectionState>> EXPECTED = new EnumMap<>(ConnectionState.class);
+
+    static {
+        EXPECTED.put(INITIALIZING, EnumSet.of(READY, FAILED));
+        EXPECTED.put(READY, EnumSet.of(ACTIVE, IDLE, UNHEALTHY, RECYCLING));
+        EXPECTED.put(IDLE, EnumSet.of(ACTIVE, UNHEALTHY, RECYCLING));
+        EXPECTED.put(ACTIVE, EnumSet.of(READY, UNHEALTHY, RECYCLING));
+        EXPECTED.put(UNHEALTHY, EnumSet.of(RECYCLING));
+        EXPECTED.put(FAILED, EnumSet.of(RECYCLING));
+        EXPECTED.put(RECYCLING, EnumSet.of(CLOSED));
+        EXPECTED.put(CLOSED, EnumSet.noneOf(ConnectionState.class));
+    }
+
+    /** A legal path from INITIALIZING to each state. */
+    private static List<ConnectionState> pathTo(ConnectionState s) {
+        switch (s) {
+            case INITIALIZING: return List.of();
+            case READY: return List.of(READY);
+            case ACTIVE: return List.of(READY, ACTIVE);
+            case IDLE: return List.of(READY, IDLE);
+            case UNHEALTHY: return List.of(READY, ACTIVE, UNHEALTHY);
+            case FAILED: return List.of(FAILED);
+            case RECYCLING: return List.of(FAILED, RECYCLING);
+            case CLOSED: return List.of(FAILED, RECYCLING, CLOSED);
+            default: throw new AssertionError(s);
+        }
+    }
+
+    private static final class RecordingOwner implements ConnectionOwner {
+        final List<String> legal = new ArrayList<>();
+        final List<String> illegal = new ArrayList<>();
+
+        @Override
+        public void onTransition(ManagedConnection c, ConnectionState from, ConnectionState to) {
+            legal.add(from + "->" + to);
+        }
+
+        @Override
+        public void onIllegalTransition(ManagedConnection c, ConnectionState from, ConnectionState to) {
+            illegal.add(from + "->" + to);
+        }
+
+        @Override
+        public void release(Lease lease) {
+        }
+
+        @Override
+        public Messaging messaging() {
+            throw new AssertionError("no messaging in lifecycle tests");
+        }
+    }
+
+    private static EndpointState endpoint() {
+        return new EndpointState(URI.create("ws://127.0.0.1:1/"), 1, new EndpointState.Caps(Integer.MAX_VALUE, 8, 1),
+                CircuitBreaker.ofDefaults("t"), new Backoff(1, 1, 2.0, b -> b), null,
+                new TransportOptions(Duration.ofSeconds(1), 1024, Map.of(), "t"), 1);
+    }
+
+    private static ManagedConnection connectionIn(ConnectionState s, RecordingOwner owner) {
+        EndpointState e = endpoint();
+        ManagedConnection c = new ManagedConnection("t-1", e, owner, 0);
+        ConnectionState at = INITIALIZING;
+        for (ConnectionState next : pathTo(s)) {
+            assertTrue(c.transition(at, next), "path step " + at + "->" + next);
+            at = next;
+        }
+        owner.legal.clear();
+        return c;
+    }
+
+    @Test
+    void everyLegalEdgeIsTakenAndObserved() {
+        int edges = 0;
+        for (ConnectionState from : ConnectionState.values()) {
+            for (ConnectionState to : EXPECTED.get(from)) {
+                RecordingOwner owner = new RecordingOwner();
+                ManagedConnection c = connectionIn(from, owner);
+                assertTrue(c.transition(from, to), from + "->" + to + " must be legal");
+                assertEquals(to, c.state());
+                assertEquals(List.of(from + "->" + to), owner.legal);
+                assertEquals(List.of(), owner.illegal);
+                assertTrue(ConnectionLifecycle.isLegal(from, to));
+                edges++;
+            }
+        }
+        assertEquals(15, edges, "edge count of the lifecycle table");
+    }
+
+    @Test
+    void everyIllegalEdgeIsRejectedAndReported() {
+        int rejected = 0;
+        for (ConnectionState from : ConnectionState.values()) {
+            for (ConnectionState to : ConnectionState.values()) {
+                if (EXPECTED.get(from).contains(to)) {
+                    continue;
+                }
+                RecordingOwner owner = new RecordingOwner();
+                ManagedConnection c = connectionIn(from, owner);
+                assertFalse(c.transition(from, to), from + "->" + to + " must be illegal");
+                assertEquals(from, c.state(), "state unchanged after illegal " + from + "->" + to);
+                assertEquals(List.of(from + "->" + to), owner.illegal);
+                assertEquals(List.of(), owner.legal);
+                assertFalse(ConnectionLifecycle.isLegal(from, to));
+                rejected++;
+            }
+        }
+        assertEquals(64 - 15, rejected);
+    }
+
+    @Test
+    void legalEdgeFromWrongCurrentStateLosesTheRaceQuietly() {
+        RecordingOwner owner = new RecordingOwner();
+        ManagedConnection c = connectionIn(IDLE, owner);
+        assertFalse(c.transition(READY, ACTIVE), "CAS must fail: the connection is IDLE, not READY");
+        assertEquals(IDLE, c.state());
+        assertEquals(List.of(), owner.illegal, "a lost race is not a bug");
+    }
+
+    @Test
+    void poolTreatsAnIllegalTransitionAsABugUnderAssertions() {
+        FakeTicker ticker = new FakeTicker();
+        DefaultWebSocketPool pool = DefaultWebSocketPool.start(BuilderAccess.config(WebSocketPools.builder()
+                .name("illegal").endpoint("ws://127.0.0.1:1/").ticker(ticker).transport(new InMemoryTransport())),
+                new ManualScheduler(ticker), b -> b);
+        try {
+            EndpointState e = endpoint();
+            ManagedConnection c = new ManagedConnection("illegal-x", e, pool, 0);
+            AssertionError error = assertThrows(AssertionError.class, () -> c.transition(INITIALIZING, ACTIVE));
+            assertTrue(error.getMessage().contains("INITIALIZING -> ACTIVE"), error.getMessage());
+            assertEquals(INITIALIZING, c.state());
+        } finally {
+            pool.close();
+        }
+    }
+}
