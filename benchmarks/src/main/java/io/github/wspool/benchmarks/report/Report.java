@@ -16,8 +16,8 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * Turns one JMH run's JSON into what the budgets in DESIGN.md are written in: ratios against the peers measured in
- * the same run, and a chart of the pool-overhead results.
+ * Turns one JMH run's JSON into what the performance budgets (README, "Performance") are written in: ratios against
+ * the peers measured in the same run, and a chart of the pool-overhead results.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.wspool.benchmarks.report.Report ratios results.json

@@ -73,7 +73,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private DefaultWebSocketPool(PoolSettings settings, PoolScheduler scheduler, LongUnaryOperator backoffJitter) {
         this.settings = settings;
         this.name = settings.name();
-        this.events = new PoolListeners(name, settings.listeners());
+        this.events = new PoolListeners(name, settings.ticker(), settings.listeners());
         var ticker = settings.ticker();
         var router = new ConnectionRouter(name, settings.connect().transportOptions().maxMessageSize(),
                 settings.health().keepalive());

@@ -4,6 +4,7 @@ import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.MessageHandler;
 import io.github.wspool.PooledConnection;
+import io.github.wspool.core.internal.event.PoolEvents;
 import io.github.wspool.core.internal.messaging.Channel;
 import io.github.wspool.core.internal.messaging.Holder;
 import io.github.wspool.core.spi.TransportConnection;
@@ -40,7 +41,7 @@ public final class Lease implements PooledConnection, Holder {
     }
 
     /** A start time that was not read: nobody would have looked at it (no listeners, no leak detection). */
-    public static final long UNTIMED = Long.MIN_VALUE;
+    public static final long UNTIMED = PoolEvents.UNTIMED;
 
     /** The leased connection. */
     public final ManagedConnection connection;

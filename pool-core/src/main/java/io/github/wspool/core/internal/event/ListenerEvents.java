@@ -4,6 +4,7 @@ import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.PoolException;
 import io.github.wspool.PoolListener;
+import io.github.wspool.core.Ticker;
 import io.github.wspool.event.AcquireEvent;
 import io.github.wspool.event.AcquireFailureEvent;
 import io.github.wspool.event.ConnectEvent;
@@ -33,12 +34,14 @@ final class ListenerEvents implements PoolEvents {
     private static final Logger log = LoggerFactory.getLogger(ListenerEvents.class);
 
     private final String pool;
+    private final Ticker ticker;
     private final PoolListener[] listeners;
     /** Listener/event kinds that already logged a failure at WARN; shared by every dispatcher of the pool. */
     private final Set<String> warned;
 
-    ListenerEvents(String pool, PoolListener[] listeners, Set<String> warned) {
+    ListenerEvents(String pool, Ticker ticker, PoolListener[] listeners, Set<String> warned) {
         this.pool = pool;
+        this.ticker = ticker;
         this.listeners = listeners;
         this.warned = warned;
     }
@@ -73,6 +76,10 @@ final class ListenerEvents implements PoolEvents {
         return n > 0 ? Duration.ofNanos(n) : Duration.ZERO;
     }
 
+    private Duration since(long start) {
+        return start == UNTIMED ? Duration.ZERO : nanos(ticker.read() - start);
+    }
+
     @Override
     public void stateChanged(String connectionId, Endpoint endpoint, ConnectionState from, ConnectionState to) {
         publish("onStateChange", new ConnectionStateChange(pool, connectionId, endpoint, from, to),
@@ -92,8 +99,8 @@ final class ListenerEvents implements PoolEvents {
     }
 
     @Override
-    public void acquireFailed(long waitedNanos, PoolException failure) {
-        publish("onAcquireFailure", new AcquireFailureEvent(pool, nanos(waitedNanos), failure),
+    public void acquireFailed(long startedAt, PoolException failure) {
+        publish("onAcquireFailure", new AcquireFailureEvent(pool, since(startedAt), failure),
                 PoolListener::onAcquireFailure);
     }
 
@@ -136,9 +143,9 @@ final class ListenerEvents implements PoolEvents {
     }
 
     @Override
-    public void requestFinished(String connectionId, Endpoint endpoint, long latencyNanos,
+    public void requestFinished(String connectionId, Endpoint endpoint, long sentAt,
                                 RequestEvent.Outcome outcome) {
-        publish("onRequest", new RequestEvent(pool, connectionId, endpoint, nanos(latencyNanos), outcome),
+        publish("onRequest", new RequestEvent(pool, connectionId, endpoint, since(sentAt), outcome),
                 PoolListener::onRequest);
     }
 

@@ -11,9 +11,14 @@ import io.github.wspool.event.RequestEvent;
  * Everything the engine reports, one method per event (OkHttp's {@code EventListener} is the model). Call sites make
  * one call and never ask whether anyone listens: {@link #NONE} does nothing and is what a pool without listeners
  * uses, so the event objects of {@link io.github.wspool.PoolListener} are built only when someone receives them
- * ({@link ListenerEvents}). Times are nanoseconds; a negative or unknown duration is reported as zero.
+ * ({@link ListenerEvents}). Times are nanoseconds of the pool's ticker; a negative or unknown duration is reported as
+ * zero. Where the caller has not measured a duration it passes the start time, and the listeners' dispatcher reads
+ * the clock: a pool nobody listens to reads no clock for its events.
  */
 public interface PoolEvents {
+
+    /** A start time that was not read (nobody would have looked at it): its duration is reported as zero. */
+    long UNTIMED = Long.MIN_VALUE;
 
     /** Does nothing: the events of a pool that nobody listens to. */
     PoolEvents NONE = new PoolEvents() {
@@ -64,10 +69,10 @@ public interface PoolEvents {
     /**
      * An acquire failed.
      *
-     * @param waitedNanos how long the caller waited
-     * @param failure     what the caller gets
+     * @param startedAt when the acquire began (the ticker's time), or {@link #UNTIMED}
+     * @param failure   what the caller gets
      */
-    default void acquireFailed(long waitedNanos, PoolException failure) {
+    default void acquireFailed(long startedAt, PoolException failure) {
     }
 
     /**
@@ -141,10 +146,10 @@ public interface PoolEvents {
      *
      * @param connectionId the connection it was sent on
      * @param endpoint     its endpoint
-     * @param latencyNanos from sending to the outcome
+     * @param sentAt       when it was sent (the ticker's time)
      * @param outcome      how it ended
      */
-    default void requestFinished(String connectionId, Endpoint endpoint, long latencyNanos,
+    default void requestFinished(String connectionId, Endpoint endpoint, long sentAt,
                                  RequestEvent.Outcome outcome) {
     }
 

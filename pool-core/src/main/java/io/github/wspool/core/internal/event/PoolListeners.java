@@ -4,6 +4,7 @@ import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.PoolException;
 import io.github.wspool.PoolListener;
+import io.github.wspool.core.Ticker;
 import io.github.wspool.core.internal.concurrent.CopyOnWrite;
 import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.RecycleReason;
@@ -24,6 +25,7 @@ public final class PoolListeners implements PoolEvents {
     private static final PoolListener[] NO_LISTENERS = new PoolListener[0];
 
     private final String pool;
+    private final Ticker ticker;
     private final ReentrantLock lock = new ReentrantLock();
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private PoolListener[] listeners; // guarded by lock
@@ -31,16 +33,18 @@ public final class PoolListeners implements PoolEvents {
 
     /**
      * @param pool      the pool's name, carried by every event
+     * @param ticker    the pool's time source, for durations measured at dispatch
      * @param listeners the builder's listeners, in order
      */
-    public PoolListeners(String pool, List<PoolListener> listeners) {
+    public PoolListeners(String pool, Ticker ticker, List<PoolListener> listeners) {
         this.pool = pool;
+        this.ticker = ticker;
         this.listeners = listeners.toArray(NO_LISTENERS);
         this.target = dispatcherOf(this.listeners);
     }
 
     private PoolEvents dispatcherOf(PoolListener[] current) {
-        return current.length == 0 ? PoolEvents.NONE : new ListenerEvents(pool, current, warned);
+        return current.length == 0 ? PoolEvents.NONE : new ListenerEvents(pool, ticker, current, warned);
     }
 
     /**
@@ -96,8 +100,8 @@ public final class PoolListeners implements PoolEvents {
     }
 
     @Override
-    public void acquireFailed(long waitedNanos, PoolException failure) {
-        target.acquireFailed(waitedNanos, failure);
+    public void acquireFailed(long startedAt, PoolException failure) {
+        target.acquireFailed(startedAt, failure);
     }
 
     @Override
@@ -136,9 +140,9 @@ public final class PoolListeners implements PoolEvents {
     }
 
     @Override
-    public void requestFinished(String connectionId, Endpoint endpoint, long latencyNanos,
+    public void requestFinished(String connectionId, Endpoint endpoint, long sentAt,
                                 RequestEvent.Outcome outcome) {
-        target.requestFinished(connectionId, endpoint, latencyNanos, outcome);
+        target.requestFinished(connectionId, endpoint, sentAt, outcome);
     }
 
     @Override

@@ -446,9 +446,7 @@ public final class LeaseBroker {
     }
 
     private <E extends PoolException> E acquireFailed(long start, E failure) {
-        if (events.listening()) {
-            events.acquireFailed(start == Lease.UNTIMED ? 0 : ticker.read() - start, failure);
-        }
+        events.acquireFailed(start, failure);
         return failure;
     }
 

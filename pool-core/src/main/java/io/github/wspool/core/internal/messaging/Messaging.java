@@ -395,9 +395,7 @@ public final class Messaging implements Mailbox.Sink {
     }
 
     private void requestEvent(Channel c, PendingRequest p, RequestEvent.Outcome outcome) {
-        if (events.listening()) { // the clock is read only for someone who looks at the latency
-            events.requestFinished(c.id(), c.endpoint(), ticker.read() - p.sentAt, outcome);
-        }
+        events.requestFinished(c.id(), c.endpoint(), p.sentAt, outcome);
     }
 
     // ------------------------------------------------------------------------------------------------ leases

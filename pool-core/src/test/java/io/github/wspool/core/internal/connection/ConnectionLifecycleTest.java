@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 
 class ConnectionLifecycleTest {
 
-    /** The diagram of DESIGN.md plus the documented extra edges, written out independently of the code. */
+    /** The lifecycle diagram (pool-core/ARCHITECTURE.md) plus the documented extra edges, written out independently of the code. */
     private static final Map<ConnectionState, Set<ConnectionState>> EXPECTED = new EnumMap<>(ConnectionState.class);
 
     static {
