@@ -180,6 +180,11 @@ public final class Lease implements PooledConnection, Holder {
     }
 
     @Override
+    public boolean hasMessageHandler() {
+        return handler != null;
+    }
+
+    @Override
     public void messageHandler(MessageHandler h) {
         handler = h;
     }

@@ -103,6 +103,15 @@ public final class EndpointRegistry {
     }
 
     /**
+     * The set itself, for the acquire fast path to read without going through the registry.
+     *
+     * @return the endpoint set
+     */
+    public EndpointSet set() {
+        return endpoints;
+    }
+
+    /**
      * The pool's only endpoint.
      *
      * @return it, or {@code null} when the pool has several

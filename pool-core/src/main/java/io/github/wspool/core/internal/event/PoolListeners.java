@@ -16,8 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The pool's listeners, as the {@link PoolEvents} every component calls: with no listener registered each call goes
- * to {@link PoolEvents#NONE} and builds nothing; with listeners, to a {@link ListenerEvents} over the current set.
+ * The pool's listeners, as the {@link PoolEvents} every component calls: with no listener registered each call ends
+ * at one volatile read and builds nothing ({@link PoolEvents#NONE} is the dispatcher then); with listeners, it goes to
+ * a {@link ListenerEvents} over the current set.
  * Listeners may be added and removed while the pool runs (copy-on-write under a lock; calls read one volatile field).
  */
 public final class PoolListeners implements PoolEvents {
@@ -30,6 +31,8 @@ public final class PoolListeners implements PoolEvents {
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private PoolListener[] listeners; // guarded by lock
     private volatile PoolEvents target;
+    /** {@code target != NONE}, written with it: the hot path reads one boolean, no type check. */
+    private volatile boolean listening;
 
     /**
      * @param pool      the pool's name, carried by every event
@@ -40,11 +43,15 @@ public final class PoolListeners implements PoolEvents {
         this.pool = pool;
         this.ticker = ticker;
         this.listeners = listeners.toArray(NO_LISTENERS);
-        this.target = dispatcherOf(this.listeners);
+        retarget();
     }
 
-    private PoolEvents dispatcherOf(PoolListener[] current) {
-        return current.length == 0 ? PoolEvents.NONE : new ListenerEvents(pool, ticker, current, warned);
+    /** Publishes the dispatcher for the current listeners (under the lock, or in the constructor). */
+    private void retarget() {
+        PoolEvents next = listeners.length == 0 ? PoolEvents.NONE
+                : new ListenerEvents(pool, ticker, listeners, warned);
+        target = next;
+        listening = next != PoolEvents.NONE;
     }
 
     /**
@@ -57,7 +64,7 @@ public final class PoolListeners implements PoolEvents {
         lock.lock();
         try {
             listeners = CopyOnWrite.with(listeners, listener);
-            target = dispatcherOf(listeners);
+            retarget();
         } finally {
             lock.unlock();
         }
@@ -73,7 +80,7 @@ public final class PoolListeners implements PoolEvents {
         lock.lock();
         try {
             listeners = CopyOnWrite.without(listeners, listener, NO_LISTENERS);
-            target = dispatcherOf(listeners);
+            retarget();
         } finally {
             lock.unlock();
         }
@@ -81,83 +88,113 @@ public final class PoolListeners implements PoolEvents {
 
     @Override
     public boolean listening() {
-        return target.listening();
+        return listening;
     }
 
     @Override
     public void stateChanged(String connectionId, Endpoint endpoint, ConnectionState from, ConnectionState to) {
-        target.stateChanged(connectionId, endpoint, from, to);
+        if (listening) {
+            target.stateChanged(connectionId, endpoint, from, to);
+        }
     }
 
     @Override
     public void connectFinished(String connectionId, Endpoint endpoint, long nanos, Throwable failure) {
-        target.connectFinished(connectionId, endpoint, nanos, failure);
+        if (listening) {
+            target.connectFinished(connectionId, endpoint, nanos, failure);
+        }
     }
 
     @Override
     public void acquired(String connectionId, Endpoint endpoint, long waitedNanos) {
-        target.acquired(connectionId, endpoint, waitedNanos);
+        if (listening) {
+            target.acquired(connectionId, endpoint, waitedNanos);
+        }
     }
 
     @Override
     public void acquireFailed(long startedAt, PoolException failure) {
-        target.acquireFailed(startedAt, failure);
+        if (listening) {
+            target.acquireFailed(startedAt, failure);
+        }
     }
 
     @Override
     public void released(String connectionId, Endpoint endpoint, long heldNanos) {
-        target.released(connectionId, endpoint, heldNanos);
+        if (listening) {
+            target.released(connectionId, endpoint, heldNanos);
+        }
     }
 
     @Override
     public void recycled(String connectionId, Endpoint endpoint, RecycleReason reason) {
-        target.recycled(connectionId, endpoint, reason);
+        if (listening) {
+            target.recycled(connectionId, endpoint, reason);
+        }
     }
 
     @Override
     public void pong(String connectionId, Endpoint endpoint, long rttNanos) {
-        target.pong(connectionId, endpoint, rttNanos);
+        if (listening) {
+            target.pong(connectionId, endpoint, rttNanos);
+        }
     }
 
     @Override
     public void endpointAdded(Endpoint endpoint) {
-        target.endpointAdded(endpoint);
+        if (listening) {
+            target.endpointAdded(endpoint);
+        }
     }
 
     @Override
     public void endpointRemoved(Endpoint endpoint) {
-        target.endpointRemoved(endpoint);
+        if (listening) {
+            target.endpointRemoved(endpoint);
+        }
     }
 
     @Override
     public void endpointHealthChanged(Endpoint endpoint, boolean healthy, Throwable cause) {
-        target.endpointHealthChanged(endpoint, healthy, cause);
+        if (listening) {
+            target.endpointHealthChanged(endpoint, healthy, cause);
+        }
     }
 
     @Override
     public void endpointBreakerChanged(Endpoint endpoint, String from, String to) {
-        target.endpointBreakerChanged(endpoint, from, to);
+        if (listening) {
+            target.endpointBreakerChanged(endpoint, from, to);
+        }
     }
 
     @Override
     public void requestFinished(String connectionId, Endpoint endpoint, long sentAt,
                                 RequestEvent.Outcome outcome) {
-        target.requestFinished(connectionId, endpoint, sentAt, outcome);
+        if (listening) {
+            target.requestFinished(connectionId, endpoint, sentAt, outcome);
+        }
     }
 
     @Override
     public void messageDropped(String connectionId, Endpoint endpoint, MessageDroppedEvent.Reason reason) {
-        target.messageDropped(connectionId, endpoint, reason);
+        if (listening) {
+            target.messageDropped(connectionId, endpoint, reason);
+        }
     }
 
     @Override
     public void sendRejected(String connectionId, Endpoint endpoint, long messageBytes, long queuedBytes,
                              long maxBufferedBytes) {
-        target.sendRejected(connectionId, endpoint, messageBytes, queuedBytes, maxBufferedBytes);
+        if (listening) {
+            target.sendRejected(connectionId, endpoint, messageBytes, queuedBytes, maxBufferedBytes);
+        }
     }
 
     @Override
     public void poolClosed() {
-        target.poolClosed();
+        if (listening) {
+            target.poolClosed();
+        }
     }
 }

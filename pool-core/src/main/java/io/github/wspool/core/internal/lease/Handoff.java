@@ -10,6 +10,7 @@ import io.github.wspool.core.internal.connection.Recycler;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
 import io.github.wspool.core.internal.event.PoolEvents;
 import io.github.wspool.event.RecycleReason;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -44,7 +45,7 @@ import java.util.function.BooleanSupplier;
  */
 final class Handoff {
 
-    private final LeaseSettings settings;
+    private final boolean pooling;
     private final int maxLeases;
     private final boolean multiplexed;
     private final boolean threadAffine;
@@ -55,14 +56,18 @@ final class Handoff {
     private final Ticker ticker;
     private final Shutdown shutdown;
     private final LeakDetector leaks;
+    /** {@code leaks.enabled()}, read on every acquire and release: kept here, one load fewer. */
+    private final boolean leakDetection;
+    /** The wait queue's count, read on every release: kept here, one load fewer. */
+    private final AtomicInteger pending;
     /** Whether the pool-wide cap allows one more connection. */
     private final BooleanSupplier poolHasRoom;
     /** Per thread, the connection it last released: its next acquire tries that one first. */
-    private final RecentConnection recent = new RecentConnection();
+    private final RecentConnection recent;
 
     Handoff(LeaseSettings settings, WaitQueue waiters, EndpointRegistry endpoints, Recycler recycler, PoolEvents events,
-            Ticker ticker, Shutdown shutdown, LeakDetector leaks, BooleanSupplier poolHasRoom) {
-        this.settings = settings;
+            Ticker ticker, Shutdown shutdown, LeakDetector leaks, RecentConnection recent, BooleanSupplier poolHasRoom) {
+        this.pooling = settings.pooling();
         this.maxLeases = settings.maxLeasesPerConnection();
         this.multiplexed = settings.multiplexed();
         this.threadAffine = settings.threadAffine();
@@ -73,17 +78,15 @@ final class Handoff {
         this.ticker = ticker;
         this.shutdown = shutdown;
         this.leaks = leaks;
+        this.leakDetection = leaks.enabled();
+        this.pending = waiters.pendingCount();
+        this.recent = recent;
         this.poolHasRoom = poolHasRoom;
     }
 
     /** Whether acquire and release read the clock: someone looks at the times (listeners, leak detection). */
     boolean timed() {
-        return events.listening() || leaks.enabled();
-    }
-
-    /** The connection this thread released last, or {@code null}. */
-    ManagedConnection recent() {
-        return recent.get();
+        return events.listening() || leakDetection;
     }
 
     /** Forgets a closed connection wherever a thread's hint names it. */
@@ -212,7 +215,7 @@ final class Handoff {
 
     /** Hands spare shares of an ACTIVE shared connection to waiters, oldest first. */
     private void shareWithWaiters(ManagedConnection c) {
-        while (waiters.pending() > 0 && joinable(c)) {
+        while (pending.get() > 0 && joinable(c)) {
             if (!c.tryJoin(maxLeases)) {
                 return;
             }
@@ -236,7 +239,7 @@ final class Handoff {
     Lease lease(ManagedConnection c, long start) {
         Lease lease = new Lease(c, start, c.token());
         acquired(c, start, start);
-        if (leaks.enabled()) {
+        if (leakDetection) {
             leaks.watch(lease);
         }
         return lease;
@@ -252,7 +255,7 @@ final class Handoff {
         }
         long now = timed() ? ticker.read() : Lease.UNTIMED;
         Lease lease = new Lease(c, now, token);
-        if (leaks.enabled()) {
+        if (leakDetection) {
             leaks.watch(lease); // before the waiter can see (and release) it
         }
         if (w.complete(lease)) {
@@ -276,7 +279,7 @@ final class Handoff {
     void dropShare(ManagedConnection c, int token) {
         if (multiplexed) {
             if (c.leaveShare() > 0) {
-                if (waiters.pending() > 0) {
+                if (pending.get() > 0) {
                     shareWithWaiters(c); // a share came free
                 }
                 return;
@@ -314,7 +317,7 @@ final class Handoff {
             // removed, or ejected or failing its check: do not pass it on
             return c.endpoint.isDraining() ? RecycleReason.ENDPOINT_REMOVED : RecycleReason.UNHEALTHY;
         }
-        if (!settings.pooling()) {
+        if (!pooling) {
             return RecycleReason.NOT_POOLED;
         }
         if (c.invalidated()) {
@@ -343,7 +346,7 @@ final class Handoff {
      */
     private boolean offer(ManagedConnection c, int token, boolean barge) {
         while (true) {
-            if (waiters.pending() > 0 && (!barge || waiters.hasWaiterFor(c.endpoint, true))) {
+            if (pending.get() > 0 && (!barge || waiters.hasWaiterFor(c.endpoint, true))) {
                 int next = c.handOn(token); // a new holding for the waiter; the connection stays ACTIVE
                 if (next < 0) {
                     recycler.recycleIfBroken(c, token); // broken meanwhile; or not ours at all (a second release)
@@ -372,7 +375,7 @@ final class Handoff {
                 recycler.recycleIfBroken(c, token);
                 return false;
             }
-            if (!waiters.hasWaiterFor(c.endpoint, barge) || !c.lease()) {
+            if (pending.get() == 0 || !waiters.hasWaiterFor(c.endpoint, barge) || !c.lease()) {
                 return true;
             }
             token = c.token();
@@ -395,6 +398,6 @@ final class Handoff {
             offer(c, c.token(), false); // opened for waiters: theirs, no barging; READY again or not, no matter
             return true;
         }
-        return settings.pooling() || !recycler.recycleIfAvailable(c, RecycleReason.NOT_POOLED);
+        return pooling || !recycler.recycleIfAvailable(c, RecycleReason.NOT_POOLED);
     }
 }

@@ -60,6 +60,8 @@ public final class LeaseBroker {
     private final PoolEvents events;
     private final Shutdown shutdown;
     private final EndpointRegistry endpoints;
+    /** {@code endpoints}' set, read by every acquire's fast path: kept here, one load fewer. */
+    private final EndpointSet endpointSet;
     private final EndpointSelector selector;
     private final Affinity affinity;
     private final Connector connector;
@@ -67,6 +69,10 @@ public final class LeaseBroker {
     private final Recycler recycler;
     private final WaitQueue waiters = new WaitQueue();
     private final LeakDetector leaks;
+    /** {@code leaks.enabled()}: the fast path reads this field, not the detector's. */
+    private final boolean leakDetection;
+    /** Per thread, the connection it last released (shared with the handoff, which records it). */
+    private final RecentConnection recent = new RecentConnection();
     private final Handoff handoff;
 
     /**
@@ -87,14 +93,16 @@ public final class LeaseBroker {
         this.events = collaborators.events();
         this.shutdown = collaborators.shutdown();
         this.endpoints = collaborators.endpoints();
+        this.endpointSet = endpoints.set();
         this.selector = collaborators.selector();
         this.affinity = collaborators.affinity();
         this.connector = collaborators.connector();
         this.messaging = collaborators.messaging();
         this.recycler = collaborators.recycler();
         this.leaks = new LeakDetector(pool, scheduler, settings.leakDetectionThreshold().toNanos());
+        this.leakDetection = leaks.enabled();
         this.handoff = new Handoff(settings, waiters, endpoints, recycler, events, ticker, shutdown,
-                leaks, connector::canOpenMore);
+                leaks, recent, connector::canOpenMore);
     }
 
     /**
@@ -132,6 +140,11 @@ public final class LeaseBroker {
      */
     public int waiting() {
         return waiters.pending();
+    }
+
+    /** Whether acquire and release read the clock: someone looks at the times (listeners, leak detection). */
+    private boolean timed() {
+        return events.listening() || leakDetection;
     }
 
     // ------------------------------------------------------------------------------------------------ acquire
@@ -190,12 +203,12 @@ public final class LeaseBroker {
         if (!threadAffine) {
             return null;
         }
-        ManagedConnection c = handoff.recent();
+        ManagedConnection c = recent.get();
         if (c == null || shutdown.begun()) {
             return null;
         }
         EndpointState e = c.endpoint;
-        if (endpoints.sole() != e || !e.healthy()) {
+        if (endpointSet.sole() != e || !e.healthy()) {
             return null;
         }
         if (!c.lease()) {
@@ -205,11 +218,11 @@ public final class LeaseBroker {
             recycler.retireDead(c);
             return null;
         }
-        return handoff.lease(c, handoff.timed() ? ticker.read() : Lease.UNTIMED);
+        return handoff.lease(c, timed() ? ticker.read() : Lease.UNTIMED);
     }
 
     private PooledConnection acquireNanos(String affinityKey, long timeoutNanos, Duration timeout) {
-        long start = handoff.timed() ? ticker.read() : Lease.UNTIMED;
+        long start = timed() ? ticker.read() : Lease.UNTIMED;
         if (shutdown.begun()) {
             throw acquireFailed(start, new PoolClosedException(pool));
         }
@@ -511,7 +524,7 @@ public final class LeaseBroker {
      */
     public void release(Lease lease) {
         ManagedConnection c = lease.connection;
-        boolean timed = handoff.timed();
+        boolean timed = timed();
         int token;
         if (multiplexed || timed) {
             // exactly-once right here: shares of one connection are told apart only by their leases, and events and

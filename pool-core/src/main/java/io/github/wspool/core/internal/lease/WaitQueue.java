@@ -23,6 +23,11 @@ final class WaitQueue implements Waiter.Owner {
         return pending.get();
     }
 
+    /** The count itself, for the release path to read without going through the queue. */
+    AtomicInteger pendingCount() {
+        return pending;
+    }
+
     /** Counts one more caller as waiting, unless {@code limit} are already: then counts nothing. */
     boolean admit(int limit) {
         if (pending.incrementAndGet() > limit) {

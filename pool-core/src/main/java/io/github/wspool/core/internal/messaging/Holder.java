@@ -23,6 +23,15 @@ public interface Holder {
     MessageHandler messageHandler();
 
     /**
+     * Whether a handler is attached. The release path asks this, not {@link #messageHandler()}: a call whose
+     * signature names {@code MessageHandler} is not inlined while that interface is unloaded (no handler was ever
+     * set), and the lease would then escape and be allocated on every acquire.
+     *
+     * @return {@code true} if a handler is attached
+     */
+    boolean hasMessageHandler();
+
+    /**
      * Sets the handler; called by {@link Messaging} only.
      *
      * @param handler the handler, or {@code null} to detach

@@ -425,7 +425,7 @@ public final class Messaging implements Mailbox.Sink {
     public void released(Holder lease) {
         Channel c = lease.channel();
         ChannelState state = c.messaging();
-        if (lease.messageHandler() != null) {
+        if (lease.hasMessageHandler()) {
             lease.messageHandler(null);
             state.removeHolder(lease);
         }
