@@ -215,6 +215,61 @@ class MessagingTest {
     }
 
     @Test
+    void aHandlerThrowingAnErrorDoesNotWedgeItsConnectionOrAnother() {
+        Map<String, List<String>> got = new ConcurrentHashMap<>();
+        build(builder("erring").minConnections(2).maxConnections(2).onMessage(m -> {
+            if (m.text().startsWith("overflow")) {
+                throw new StackOverflowError("handler recursed");
+            }
+            if (m.text().startsWith("assert")) {
+                throw new AssertionError("handler assertion");
+            }
+            got.computeIfAbsent(m.connectionId(), k -> new CopyOnWriteArrayList<>()).add(m.text());
+        }));
+        await().atMost(WAIT).until(() -> transport.openConnections().size() == 2);
+        InMemoryTransport.Connection a = transport.openConnections().get(0);
+        InMemoryTransport.Connection b = transport.openConnections().get(1);
+        for (int i = 0; i < 3; i++) {
+            a.receive("overflow-" + i);
+            a.receive("a-" + i);
+            b.receive("assert-" + i);
+            b.receive("b-" + i);
+        }
+        await().atMost(WAIT).until(() -> got.values().stream().mapToInt(List::size).sum() == 6);
+        assertEquals(2, got.size(), "messages of both connections: " + got);
+        assertTrue(got.values().contains(List.of("a-0", "a-1", "a-2")), "in order, after each Error: " + got);
+        assertTrue(got.values().contains(List.of("b-0", "b-1", "b-2")), "the other connection unaffected: " + got);
+        assertEquals(6, dropped.stream().filter(e -> e.reason() == MessageDroppedEvent.Reason.HANDLER_FAILED)
+                .count(), "every failed delivery reported: " + dropped);
+    }
+
+    @Test
+    void aListenerThrowingAnErrorIsSkippedAndTheOthersAndThePoolCarryOn() {
+        List<String> second = new CopyOnWriteArrayList<>();
+        WebSocketPool pool = build(builder("erring-listener").minConnections(1).maxConnections(1)
+                .listener(new PoolListener() {
+                    @Override
+                    public void onAcquire(io.github.wspool.event.AcquireEvent event) {
+                        throw new StackOverflowError("listener recursed");
+                    }
+                })
+                .listener(new PoolListener() {
+                    @Override
+                    public void onAcquire(io.github.wspool.event.AcquireEvent event) {
+                        second.add(event.connectionId());
+                    }
+                }));
+        onlyConnection();
+        for (int i = 0; i < 3; i++) {
+            try (PooledConnection c = pool.acquire()) {
+                c.send("x");
+            }
+        }
+        assertEquals(3, second.size(), "the second listener got every event");
+        assertEquals(1, pool.stats().idle(), "the connection went back every time");
+    }
+
+    @Test
     void handlersRunOffTheTransportThreadOnTheGivenExecutor() {
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "user-handler-thread"));
         try {

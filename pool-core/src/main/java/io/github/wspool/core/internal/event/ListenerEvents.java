@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal.event;
 
+import io.github.wspool.core.internal.concurrent.Fatal;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.PoolException;
@@ -61,7 +62,8 @@ final class ListenerEvents implements PoolEvents {
         for (PoolListener l : listeners) {
             try {
                 dispatch.deliver(l, event);
-            } catch (RuntimeException | LinkageError e) {
+            } catch (Throwable e) { // an Error from a listener too: the pool and the other listeners carry on
+                Fatal.rethrowIfFatal(e);
                 if (warned.add(System.identityHashCode(l) + "/" + kind)) {
                     log.warn("[{}] listener {} threw from {}; it is skipped for this event (further failures logged at"
                             + " DEBUG)", pool, l.getClass().getName(), kind, e);

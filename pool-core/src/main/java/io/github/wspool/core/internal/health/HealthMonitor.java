@@ -7,6 +7,7 @@ import io.github.wspool.EndpointConnectException;
 import io.github.wspool.HealthProbe;
 import io.github.wspool.RequestTimeoutException;
 import io.github.wspool.core.Ticker;
+import io.github.wspool.core.internal.concurrent.Fatal;
 import io.github.wspool.core.internal.concurrent.Shutdown;
 import io.github.wspool.core.internal.concurrent.TickerClock;
 import io.github.wspool.core.internal.connect.Connector;
@@ -249,7 +250,8 @@ public final class HealthMonitor implements Messaging.Host {
     private boolean isProbeReply(String text, String probeId) {
         try {
             return probe.isReply(text, probeId);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            Fatal.rethrowIfFatal(e);
             log.warn("[{}] health probe {} threw from isReply; treating the message as no reply", pool,
                     probe.getClass().getName(), e);
             return false;

@@ -150,22 +150,31 @@ final class Mailbox implements Runnable {
         }
     }
 
+    /**
+     * Delivers a batch. Whatever a delivery throws (the sink guards user code, but rethrows a
+     * {@link VirtualMachineError} once its own bookkeeping is done), the mailbox is left consistent: the message is
+     * accounted as taken and the rest are scheduled again, so one {@code Error} never wedges a connection's inbound
+     * queue.
+     */
     @Override
     public void run() {
-        for (int n = 0; n < BATCH; n++) {
-            Delivery d = queue.poll();
-            if (d == null) {
-                break;
+        try {
+            for (int n = 0; n < BATCH; n++) {
+                Delivery d = queue.poll();
+                if (d == null) {
+                    break;
+                }
+                try {
+                    sink.deliver(connection, d);
+                } finally {
+                    taken(d);
+                }
             }
-            try {
-                sink.deliver(connection, d);
-            } finally {
-                taken(d);
+        } finally {
+            scheduled.set(false);
+            if (!queue.isEmpty()) {
+                schedule(); // more arrived, the batch ended, or a delivery threw: go round again
             }
-        }
-        scheduled.set(false);
-        if (!queue.isEmpty()) {
-            schedule(); // more arrived, or the batch ended: go round again (behind other connections' tasks)
         }
     }
 

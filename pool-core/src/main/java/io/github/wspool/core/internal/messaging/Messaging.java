@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal.messaging;
 
+import io.github.wspool.core.internal.concurrent.Fatal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.wspool.ConnectionClosedException;
@@ -509,7 +510,8 @@ public final class Messaging implements Mailbox.Sink {
     private String inboundId(Channel c, String text, ByteBuffer data) {
         try {
             return text != null ? correlator.correlationId(text) : correlator.correlationId(data);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            Fatal.rethrowIfFatal(e);
             log.debug("[{}] correlator {} failed on a message from {}; treating it as uncorrelated", pool, correlator,
                     c.id(), e);
             return null;
@@ -602,7 +604,7 @@ public final class Messaging implements Mailbox.Sink {
     private void invoke(Channel c, MessageHandler handler, InboundMessage message) {
         try {
             handler.onMessage(message);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // an Error from user code too (StackOverflowError, AssertionError, ...)
             long n = handlerFailures.incrementAndGet();
             if (Long.bitCount(n) == 1) { // 1st, 2nd, 4th, ... failure: visible without flooding the log
                 log.warn("[{}] message handler failed on {} ({} failure(s) so far); the next message is delivered"
@@ -611,6 +613,7 @@ public final class Messaging implements Mailbox.Sink {
                 log.debug("[{}] message handler failed on {}", pool, c.id(), e);
             }
             dropped(c, MessageDroppedEvent.Reason.HANDLER_FAILED);
+            Fatal.rethrowIfFatal(e); // counted and reported; the mailbox stays consistent (Mailbox.run)
         }
     }
 

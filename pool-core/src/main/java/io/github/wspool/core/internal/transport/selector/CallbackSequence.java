@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal.transport.selector;
 
+import io.github.wspool.core.internal.concurrent.Fatal;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -57,16 +58,34 @@ final class CallbackSequence implements Runnable {
         do {
             Runnable next = queue.poll();
             if (next != null) {
-                guarded(next);
+                try {
+                    guarded(next);
+                } catch (VirtualMachineError e) {
+                    // counted as done, and the rest rescheduled: an Error never wedges this connection's callbacks
+                    if (pending.decrementAndGet() > 0) {
+                        reschedule();
+                    }
+                    throw e;
+                }
             }
         } while (pending.decrementAndGet() > 0);
     }
 
+    private void reschedule() {
+        try {
+            executor.execute(this);
+        } catch (RejectedExecutionException e) {
+            log.debug("callbacks not rescheduled: the transport is shutting down", e);
+        }
+    }
+
+    /** Runs a callback; anything it throws is logged, a fatal error ({@link Fatal}) then rethrown. */
     private static void guarded(Runnable callback) {
         try {
             callback.run();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             log.warn("a transport callback failed; the connection carries on", e);
+            Fatal.rethrowIfFatal(e);
         }
     }
 }
