@@ -137,6 +137,31 @@ class MultiEndpointTest {
     }
 
     @Test
+    void roundRobinIsExactWhenEverySequentialAcquireOpensItsOwnConnection() {
+        // Each acquire is held, so each opens a connection; housekeeping runs meanwhile (a short ping interval asks
+        // for a pass after every open), and must not place a waiter's connect anywhere but on the strategy's pick.
+        for (int round = 0; round < 5; round++) {
+            WebSocketPool p = builder("rr-held-" + round).pooling(true).minConnections(0).maxConnections(30)
+                    .healthCheckInterval(Duration.ofMillis(200)).strategy(Strategies.roundRobin()).build();
+            List<PooledConnection> held = new ArrayList<>();
+            try {
+                int[] perEndpoint = new int[servers.size()];
+                for (int i = 0; i < 30; i++) {
+                    PooledConnection c = p.acquire();
+                    held.add(c);
+                    perEndpoint[serverIndex(c)]++;
+                }
+                assertEquals(List.of(10, 10, 10), java.util.Arrays.stream(perEndpoint).boxed().collect(Collectors.toList()),
+                        "round " + round + ": leases per endpoint");
+                assertEquals(30, p.stats().total(), "one connection per lease, none surplus");
+            } finally {
+                held.forEach(PooledConnection::close);
+                p.close();
+            }
+        }
+    }
+
+    @Test
     void weightedIsSmoothWithoutPooling() {
         pool = pools().name("smooth").endpoint(uri(0), 5).endpoint(uri(1)).endpoint(uri(2))
                 .strategy(Strategies.weighted()).build(); // pooling(false): every acquire is one pick

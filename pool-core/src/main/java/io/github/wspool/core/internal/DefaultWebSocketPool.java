@@ -10,6 +10,7 @@ import io.github.wspool.core.internal.concurrent.ExecutorPoolScheduler;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
 import io.github.wspool.core.internal.concurrent.Shutdown;
 import io.github.wspool.core.internal.connect.Connector;
+import io.github.wspool.core.internal.connect.Demand;
 import io.github.wspool.core.internal.connection.ConnectionOwner;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.Lease;
@@ -90,7 +91,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         var selector = new EndpointSelector(settings.routing().strategy(), name, settings.routing().panicMode());
         this.connector = new Connector(name, settings.connect(), new Connector.Collaborators(ticker,
                 settings.transport(), scheduler, events, endpoints, selector, recycler, shutdown, this), router,
-                this::waiting, this::requestMaintenance);
+                demand(), this::requestMaintenance);
         this.health = new HealthMonitor(name, settings.health(), ticker, events, recycler, connector, shutdown,
                 this::failWaitersIfNoEndpointUsable);
         this.messaging = new Messaging(name, settings.messaging(), ticker, scheduler, health, events);
@@ -162,8 +163,19 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         housekeeper.requestMaintenance();
     }
 
-    private int waiting() {
-        return leases.waiting();
+    /** The lease broker's waiters as the connector sees them (the broker is made after the connector). */
+    private Demand demand() {
+        return new Demand() {
+            @Override
+            public int waiting() {
+                return leases.waiting();
+            }
+
+            @Override
+            public EndpointState preferred() {
+                return leases.preferred();
+            }
+        };
     }
 
     private void failWaitersIfNoEndpointUsable() {

@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +59,7 @@ public final class Connector {
     private final Shutdown shutdown;
     private final ConnectionOwner owner;
     private final ConnectionListener listener;
-    private final IntSupplier waiters;
+    private final Demand waiters;
     private final Runnable requestMaintenance;
     private final long connectTimeoutNanos;
     /** Pool-wide connects-per-second limit, or {@code null}; per-endpoint ones live on the endpoints. */
@@ -81,11 +80,11 @@ public final class Connector {
      * @param settings           the connect settings
      * @param collaborators      what the connector works with
      * @param listener           hears of opened connections and their traffic
-     * @param waiters            callers waiting for a connection, now
+     * @param waiters            the callers waiting for a connection
      * @param requestMaintenance asks the housekeeper for a pass soon
      */
     public Connector(String pool, ConnectSettings settings, Collaborators collaborators, ConnectionListener listener,
-                     IntSupplier waiters, Runnable requestMaintenance) {
+                     Demand waiters, Runnable requestMaintenance) {
         this.pool = pool;
         this.settings = settings;
         this.ticker = collaborators.ticker();
@@ -267,7 +266,7 @@ public final class Connector {
      * refill when the pool fell below its minimum.
      */
     public void refillAfterClose() {
-        if (waiters.getAsInt() > 0) {
+        if (waiters.waiting() > 0) {
             openForDemand(null);
         }
         if (slots.get() < settings.keepOpen()) {
@@ -279,8 +278,8 @@ public final class Connector {
 
     /**
      * Opens connections for waiters not yet covered by a connect in flight. The first opens on {@code preferred}
-     * (the strategy's pick for the acquire that caused it) when it can take one; the rest where background
-     * connections go.
+     * (the strategy's pick for the acquire that caused it) when it can take one, or, called without one, where the
+     * latest waiter wants it ({@link Demand#preferred()}); the rest where background connections go.
      *
      * @param preferred the endpoint the first should open on, or {@code null}
      */
@@ -291,14 +290,15 @@ public final class Connector {
             // Claim one unit of demand by CAS, so that concurrent callers (acquirers, the housekeeper, a closing
             // connection) never open more connections than there are waiters.
             int inFlight = connecting.get();
-            if (waiters.getAsInt() <= inFlight) {
+            if (waiters.waiting() <= inFlight) {
                 return;
             }
             if (!connecting.compareAndSet(inFlight, inFlight + 1)) {
                 continue;
             }
-            EndpointState e = preferred != null && preferred.mayConnect(now) && preferred.hasRoom()
-                    ? preferred : selector.forNewConnection(endpoints.snapshot(), now);
+            EndpointState wanted = preferred != null ? preferred : waiters.preferred();
+            EndpointState e = wanted != null && !wanted.isDraining() && wanted.mayConnect(now) && wanted.hasRoom()
+                    ? wanted : selector.forNewConnection(endpoints.snapshot(), now);
             preferred = null;
             if (e == null || !reserveSlot(e)) {
                 connecting.decrementAndGet();
@@ -322,7 +322,8 @@ public final class Connector {
      * @return {@code e}, or {@code null} if it cannot take one now
      */
     public EndpointState claimConnect(EndpointState e) {
-        if (!e.mayConnect(ticker.read())) {
+        // the cheap refusals first: a full pool is the common case of a waiting caller
+        if (!canOpenMore() || !e.hasRoom() || !e.mayConnect(ticker.read())) {
             return null;
         }
         connecting.incrementAndGet();
@@ -376,7 +377,7 @@ public final class Connector {
     public long refill(long now) {
         int deficit = refillToMin(now);
         openForDemand(null);
-        boolean demandUnmet = waiters.getAsInt() > connecting.get() && canOpenMore();
+        boolean demandUnmet = waiters.waiting() > connecting.get() && canOpenMore();
         if (deficit <= 0 && !demandUnmet) {
             return Long.MAX_VALUE;
         }
@@ -504,7 +505,7 @@ public final class Connector {
      */
     void demandServed(boolean opened) {
         connecting.decrementAndGet();
-        if (opened && waiters.getAsInt() > 0 && !shutdown.begun()) {
+        if (opened && waiters.waiting() > 0 && !shutdown.begun()) {
             openForDemand(null);
         }
     }

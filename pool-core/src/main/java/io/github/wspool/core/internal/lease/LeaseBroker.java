@@ -429,6 +429,10 @@ public final class LeaseBroker {
      */
     private Waiter enqueue(long start, EndpointState preferred, EndpointState required, boolean due) {
         int limit = settings.maxPendingAcquires();
+        // Where this caller wants its connection, recorded before it counts as waiting: a connect opened for waiters
+        // by someone else (the housekeeper's refill, a connect that just settled) then opens there too, not by the
+        // background rule, so each waiter's connect follows the strategy's pick.
+        waiters.preferring(required != null ? required : preferred);
         // Without pooling the connect for this caller is claimed before the caller counts as pending, so that no
         // background opener sees an uncovered waiter and opens elsewhere: every acquire is exactly one pick.
         EndpointState own = !pooling && preferred != null ? connector.claimConnect(preferred) : null;
@@ -456,6 +460,15 @@ public final class LeaseBroker {
             connector.openForDemand(preferred);
         }
         return w;
+    }
+
+    /**
+     * Where the latest waiting caller wants its connection (for the connector's demand).
+     *
+     * @return the endpoint, or {@code null}
+     */
+    public EndpointState preferred() {
+        return waiters.preferred();
     }
 
     private <E extends PoolException> E acquireFailed(long start, E failure) {

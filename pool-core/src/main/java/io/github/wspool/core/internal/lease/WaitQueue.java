@@ -18,6 +18,21 @@ final class WaitQueue implements Waiter.Owner {
     /** Waiters that need one particular endpoint (sticky affinity); while zero, handoff is a plain poll. */
     private final AtomicInteger constrained = new AtomicInteger();
 
+    /** Where the latest caller to wait wants its connection (see {@code Demand.preferred()}); a hint, never cleared. */
+    private volatile EndpointState preferred;
+
+    /** Records where the caller about to wait wants its connection. */
+    void preferring(EndpointState e) {
+        if (e != null && preferred != e) {
+            preferred = e;
+        }
+    }
+
+    /** Where the latest caller to wait wants its connection, or {@code null}. */
+    EndpointState preferred() {
+        return preferred;
+    }
+
     /** Callers counted as waiting (may briefly include one about to be rejected). */
     int pending() {
         return pending.get();
