@@ -40,6 +40,7 @@ abstract class HealthOptions extends MessageOptions {
             .writableStackTraceEnabled(false)
             .build();
     private CircuitBreakerRegistry breakerRegistry;
+    private int maxEjectionPercent = 50;
 
     HealthOptions() {
     }
@@ -209,12 +210,32 @@ abstract class HealthOptions extends MessageOptions {
         return self();
     }
 
+    /**
+     * The largest share of endpoints that may be out of rotation at once (Envoy's {@code max_ejection_percent}),
+     * whatever takes them out: failed connects opening an endpoint's breaker, its connections failing, its HTTP health
+     * check failing. Beyond it a failure still backs off that endpoint's connects but does not eject it, so a fault
+     * that hits every endpoint at once (this client's own network, a shared dependency) leaves the rest in rotation,
+     * and the last healthy endpoints are never ejected by their own errors. At least one endpoint may always be
+     * ejected unless the share is 0. Failures on this side (file descriptors, memory, the local resolver, a failing
+     * header supplier) never count against an endpoint at all. Default 50.
+     *
+     * @param percent 0 (never eject) to 100 (eject every failing endpoint)
+     * @return this
+     */
+    public WebSocketPoolBuilder maxEjectionPercent(int percent) {
+        if (percent < 0 || percent > 100) {
+            throw new IllegalArgumentException("maxEjectionPercent must be between 0 and 100, but was " + percent);
+        }
+        this.maxEjectionPercent = percent;
+        return self();
+    }
+
     HealthSettings healthSettings() {
         return new HealthSettings(healthCheckInterval, pongTimeout, maxMissedPongs, healthProbe, probeInterval,
                 probeTimeout, probeUnhealthyThreshold, endpointHealthUrl, endpointHealthInterval,
                 endpointHealthTimeout, endpointUnhealthyThreshold, endpointHealthyThreshold, connectionBreakerConfig,
                 endpointBreakerConfig != null ? endpointBreakerConfig : defaultEndpointBreakerConfig(),
-                breakerRegistry);
+                breakerRegistry, maxEjectionPercent);
     }
 
     private CircuitBreakerConfig defaultEndpointBreakerConfig() {

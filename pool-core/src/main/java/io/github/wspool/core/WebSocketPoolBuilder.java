@@ -83,6 +83,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@link #maxConnectionsPerEndpoint(int)}</td><td>unlimited</td><td>cap per endpoint</td></tr>
  *   <tr><td>{@link #ejectAfterConnectFailures(int)}</td><td>3</td><td>connects before the endpoint breaker
  *       judges (opens at a 50% failure rate)</td></tr>
+ *   <tr><td>{@link #maxEjectionPercent(int)}</td><td>50</td><td>share of endpoints that may be out of rotation at
+ *       once</td></tr>
  *   <tr><td>{@link #panicMode(boolean)}</td><td>{@code false}</td><td>with no healthy endpoint: fail fast, or try
  *       them all</td></tr>
  *   <tr><td>{@link #affinity(int, Duration)}</td><td>100,000 keys, 30 min</td><td>sticky-affinity table

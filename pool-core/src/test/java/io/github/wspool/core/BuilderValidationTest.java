@@ -107,6 +107,8 @@ class BuilderValidationTest {
         assertMessage(failure(b -> b.maxPendingAcquires(0)), "maxPendingAcquires", "was 0");
         assertMessage(failure(b -> b.maxMessageSize(0)), "maxMessageSize", "was 0");
         assertMessage(failure(b -> b.name(" ")), "name", "' '");
+        assertMessage(failure(b -> b.maxEjectionPercent(101)), "maxEjectionPercent", "was 101");
+        assertMessage(failure(b -> b.maxEjectionPercent(-1)), "maxEjectionPercent", "was -1");
     }
 
     @Test

@@ -17,6 +17,7 @@ import io.github.wspool.core.internal.connection.Lease;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.internal.connection.Recycler;
 import io.github.wspool.core.internal.endpoint.Affinity;
+import io.github.wspool.core.internal.endpoint.EjectionBudget;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
 import io.github.wspool.core.internal.endpoint.EndpointSelector;
 import io.github.wspool.core.internal.event.PoolListeners;
@@ -88,12 +89,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
         this.endpoints = new EndpointRegistry(name, initial, factory, recycler, scheduler, events, affinity, shutdown,
                 this::requestMaintenance);
+        var budget = new EjectionBudget(endpoints, settings.health().maxEjectionPercent());
         var selector = new EndpointSelector(settings.routing().strategy(), name, settings.routing().panicMode());
         this.connector = new Connector(name, settings.connect(), new Connector.Collaborators(ticker,
-                settings.transport(), scheduler, events, endpoints, selector, recycler, shutdown, this), router,
+                settings.transport(), scheduler, events, endpoints, selector, recycler, shutdown, this, budget), router,
                 demand(), this::requestMaintenance);
         this.health = new HealthMonitor(name, settings.health(), ticker, events, recycler, connector, shutdown,
-                this::failWaitersIfNoEndpointUsable);
+                this::failWaitersIfNoEndpointUsable, budget);
         this.messaging = new Messaging(name, settings.messaging(), ticker, scheduler, health, events);
         this.leases = new LeaseBroker(name, settings.lease(), new LeaseBroker.Collaborators(ticker, scheduler, events,
                 shutdown, endpoints, selector, affinity, connector, messaging, recycler));

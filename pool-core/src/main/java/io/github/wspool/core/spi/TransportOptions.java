@@ -1,6 +1,5 @@
 package io.github.wspool.core.spi;
 
-import io.github.wspool.EndpointConnectException;
 import io.github.wspool.HeaderSupplier;
 import java.net.URI;
 import java.time.Duration;
@@ -110,8 +109,8 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      *
      * @param uri the endpoint being connected to
      * @return header names to values
-     * @throws EndpointConnectException if the supplier throws or returns an invalid header; the message names the
-     *                                  header, never a value
+     * @throws LocalConnectException if the supplier throws or returns an invalid header (a fault on this side, not the
+     *                               server's); the message names the header, never a value
      */
     public Map<String, String> handshakeHeaders(URI uri) {
         if (headerSupplier == null) {
@@ -124,19 +123,18 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new EndpointConnectException(uri, "the header supplier failed (" + e.getClass().getName() + ")",
-                    0, e);
+            throw new LocalConnectException(uri, "the header supplier failed (" + e.getClass().getName() + ")", e);
         }
         if (supplied == null) {
-            throw new EndpointConnectException(uri, "the header supplier returned null instead of a map", 0, null);
+            throw new LocalConnectException(uri, "the header supplier returned null instead of a map", null);
         }
         Map<String, String> merged = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         merged.putAll(headers);
         for (Map.Entry<String, String> h : supplied.entrySet()) {
             String problem = HttpHeaders.problem(h.getKey(), h.getValue());
             if (problem != null) {
-                throw new EndpointConnectException(uri, "the header supplier returned an invalid header: " + problem,
-                        0, null);
+                throw new LocalConnectException(uri, "the header supplier returned an invalid header: " + problem,
+                        null);
             }
             merged.put(h.getKey(), h.getValue());
         }

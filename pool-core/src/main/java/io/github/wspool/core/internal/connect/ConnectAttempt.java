@@ -162,14 +162,18 @@ final class ConnectAttempt implements TransportListener {
         }
         boolean wasEjected = e.isEjected();
         long delay = e.connectFailed(now, failure);
+        boolean counted = !LocalFaults.isLocal(failure) // a client fault never counts against the server
+                && connector.ejectionBudget().tryCount(e, () -> e.countConnectFailure(failure));
         int failures = e.consecutiveFailures();
         boolean closing = connector.closing();
         if (closing) {
             log.debug("[{}] {} connect abandoned: pool closing", connector.pool(), c.id);
         } else if (failures == 1 || Integer.bitCount(failures) == 1) {
             // first failure of a streak, then 2, 4, 8, ...: visible, not one line per retry
-            log.warn("[{}] connect to {} failed ({} in a row), next attempt in {} ms: {}", connector.pool(), e,
-                    failures, TimeUnit.NANOSECONDS.toMillis(delay), failure.getMessage());
+            log.warn("[{}] connect to {} failed ({} in a row), next attempt in {} ms{}: {}", connector.pool(), e,
+                    failures, TimeUnit.NANOSECONDS.toMillis(delay), counted ? "" : " (not counted against the endpoint:"
+                    + (LocalFaults.isLocal(failure) ? " a fault on this side)" : " the ejection budget is spent)"),
+                    failure.getMessage());
         } else {
             log.debug("[{}] connect to {} failed ({} in a row): {}", connector.pool(), e, failures,
                     failure.getMessage());

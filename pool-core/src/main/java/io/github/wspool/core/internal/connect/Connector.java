@@ -3,6 +3,7 @@ package io.github.wspool.core.internal.connect;
 import io.github.wspool.PoolClosedException;
 import io.github.wspool.PoolException;
 import io.github.wspool.core.Ticker;
+import io.github.wspool.core.internal.concurrent.Fatal;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
 import io.github.wspool.core.internal.concurrent.Shutdown;
 import io.github.wspool.core.internal.connection.ConnectRate;
@@ -10,6 +11,7 @@ import io.github.wspool.core.internal.connection.ConnectionOwner;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.internal.connection.Recycler;
+import io.github.wspool.core.internal.endpoint.EjectionBudget;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
 import io.github.wspool.core.internal.endpoint.EndpointSelector;
 import io.github.wspool.core.internal.event.PoolEvents;
@@ -58,6 +60,7 @@ public final class Connector {
     private final Recycler recycler;
     private final Shutdown shutdown;
     private final ConnectionOwner owner;
+    private final EjectionBudget budget;
     private final ConnectionListener listener;
     private final Demand waiters;
     private final Runnable requestMaintenance;
@@ -96,6 +99,7 @@ public final class Connector {
         this.recycler = collaborators.recycler();
         this.shutdown = collaborators.shutdown();
         this.owner = collaborators.owner();
+        this.budget = collaborators.budget();
         this.listener = listener;
         this.waiters = waiters;
         this.requestMaintenance = requestMaintenance;
@@ -115,10 +119,11 @@ public final class Connector {
      * @param recycler  closes failed and unwanted connections
      * @param shutdown  whether the pool is closing
      * @param owner     the owner of new connections
+     * @param budget    how many endpoints failed connects may eject at once
      */
     public record Collaborators(Ticker ticker, Transport transport, PoolScheduler scheduler, PoolEvents events,
                                 EndpointRegistry endpoints, EndpointSelector selector, Recycler recycler,
-                                Shutdown shutdown, ConnectionOwner owner) {
+                                Shutdown shutdown, ConnectionOwner owner, EjectionBudget budget) {
     }
 
     ConnectSettings settings() {
@@ -131,6 +136,10 @@ public final class Connector {
 
     PoolEvents events() {
         return events;
+    }
+
+    EjectionBudget ejectionBudget() {
+        return budget;
     }
 
     Recycler recycler() {
@@ -483,8 +492,9 @@ public final class Connector {
         }
         try {
             c.connecting(transport.connect(e.uri(), e.transportOptions().withRefreshHeaders(refresh), attempt));
-        } catch (RuntimeException ex) {
+        } catch (Throwable ex) { // an Error too (an OutOfMemoryError making the socket): the slot and counts are freed
             attempt.onClosed(-1, String.valueOf(ex.getMessage()), false, ex);
+            Fatal.rethrowIfFatal(ex);
             return;
         }
         attempt.armDeadline(scheduler, connectTimeoutNanos);

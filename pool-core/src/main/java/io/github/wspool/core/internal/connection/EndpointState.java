@@ -62,6 +62,10 @@ public final class EndpointState implements EndpointView {
     private final Backoff backoff; // guarded by lock
     private final PeakEwma latency; // guarded by lock
     private volatile long latencyEstimate;
+    /** Connect failures in a row, as the backoff counts them (written under {@link #lock}); read without it. */
+    private volatile int failuresInRow;
+    /** Failures in a row that make the endpoint known to be down: as many as its breaker needs to judge. */
+    private final int downAfter;
     private volatile Throwable lastFailure;
     private volatile boolean draining;
     /** Set while the endpoint's HTTP health check says it is down. */
@@ -99,6 +103,7 @@ public final class EndpointState implements EndpointView {
         this.connectRate = connectRate;
         this.transportOptions = transportOptions;
         this.latency = new PeakEwma(latencyDecayNanos);
+        this.downAfter = Math.max(1, breaker.getCircuitBreakerConfig().getMinimumNumberOfCalls());
         refreshHealth();
     }
 
@@ -206,6 +211,16 @@ public final class EndpointState implements EndpointView {
      */
     public CircuitBreaker breaker() {
         return breaker;
+    }
+
+    /**
+     * Whether the endpoint is known to be down though it may still be in rotation (the ejection budget kept it): its
+     * last connects failed, as many in a row as would open its breaker, and it has no connection to offer.
+     *
+     * @return {@code true} if down
+     */
+    public boolean knownDown() {
+        return failuresInRow >= downAfter && !hasAvailable(); // one volatile read on the acquire path
     }
 
     /**
@@ -552,24 +567,33 @@ public final class EndpointState implements EndpointView {
     }
 
     /**
-     * Records a connect failure with the backoff and the breaker.
+     * Records a connect failure with the backoff (the breaker is told apart: {@link #countConnectFailure}, only for
+     * failures that are the server's, within the ejection budget).
      *
      * @param now     the ticker's time
      * @param failure the failure
      * @return the delay before the next attempt
      */
     public long connectFailed(long now, Throwable failure) {
-        long delay;
         lock.lock();
         try {
             lastFailure = failure;
-            delay = backoff.onFailure(now);
+            long delay = backoff.onFailure(now);
+            failuresInRow = backoff.failures();
+            return delay;
         } finally {
             lock.unlock();
         }
-        // outside the lock: a breaker transition publishes events to user listeners
+    }
+
+    /**
+     * Counts a connect failure against the endpoint: its breaker records it, and may open (an ejection).
+     *
+     * @param failure the failure
+     */
+    public void countConnectFailure(Throwable failure) {
+        // not under the lock: a breaker transition publishes events to user listeners
         breaker.onError(0, TimeUnit.NANOSECONDS, failure);
-        return delay;
     }
 
     /**
@@ -597,6 +621,7 @@ public final class EndpointState implements EndpointView {
         try {
             failures = backoff.failures();
             backoff.onSuccess();
+            failuresInRow = 0;
             lastFailure = null;
             connectionFailures.set(0);
         } finally {

@@ -56,7 +56,7 @@ public final class EndpointSelector {
      */
     public boolean anyUsable(EndpointSet.Snapshot snapshot) {
         for (EndpointState e : snapshot.array()) {
-            if (e.healthy() || (panicMode && !e.isDraining())) {
+            if ((e.healthy() && !e.knownDown()) || (panicMode && !e.isDraining())) {
                 return true;
             }
         }

@@ -116,7 +116,11 @@ public final class EndpointChecks {
         }
         int failures = e.checkFailed();
         if (!e.checkFailing() && failures >= settings.endpointUnhealthyThreshold()) {
-            e.checkFailing(true);
+            if (!health.budget().tryCount(e, () -> e.checkFailing(true))) {
+                log.debug("[{}] {} failed {} health check(s) but stays in rotation: {} of {} endpoint(s) already out"
+                        + " (maxEjectionPercent)", pool, e, failures, health.budget().out(), health.budget().limit());
+                return;
+            }
             EndpointConnectException cause = new EndpointConnectException(e.uri(), "health check "
                     + Endpoint.describe(url) + " failed " + failures + " time(s) in a row: " + failure, 0, null);
             e.noteFailure(cause);

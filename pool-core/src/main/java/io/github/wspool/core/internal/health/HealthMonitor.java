@@ -15,6 +15,7 @@ import io.github.wspool.core.internal.connection.ConnectionHealth;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.internal.connection.Recycler;
+import io.github.wspool.core.internal.endpoint.EjectionBudget;
 import io.github.wspool.core.internal.event.PoolEvents;
 import io.github.wspool.core.internal.messaging.Channel;
 import io.github.wspool.core.internal.messaging.Messaging;
@@ -74,6 +75,7 @@ public final class HealthMonitor implements Messaging.Host {
     private final Connector connector;
     private final Shutdown shutdown;
     private final Runnable failWaitersIfNoEndpointUsable;
+    private final EjectionBudget budget;
     private final ConnectionBreakers breakers;
     private final long pingIntervalNanos;
     private final long pongTimeoutNanos;
@@ -88,9 +90,11 @@ public final class HealthMonitor implements Messaging.Host {
      * @param connector                     makes probe connects
      * @param shutdown                      whether the pool is closing
      * @param failWaitersIfNoEndpointUsable fails waiting callers at once when no endpoint can serve them any more
+     * @param budget                        how many endpoints may be out of rotation at once
      */
     public HealthMonitor(String pool, HealthSettings settings, Ticker ticker, PoolEvents events, Recycler recycler,
-                         Connector connector, Shutdown shutdown, Runnable failWaitersIfNoEndpointUsable) {
+                         Connector connector, Shutdown shutdown, Runnable failWaitersIfNoEndpointUsable,
+                         EjectionBudget budget) {
         this.pool = pool;
         this.settings = settings;
         this.ticker = ticker;
@@ -99,6 +103,7 @@ public final class HealthMonitor implements Messaging.Host {
         this.connector = connector;
         this.shutdown = shutdown;
         this.failWaitersIfNoEndpointUsable = failWaitersIfNoEndpointUsable;
+        this.budget = budget;
         this.breakers = new ConnectionBreakers(pool, settings.connectionBreakerConfig(), new TickerClock(ticker));
         this.pingIntervalNanos = settings.pingInterval().toNanos();
         this.pongTimeoutNanos = settings.pongTimeout().toNanos();
@@ -325,7 +330,13 @@ public final class HealthMonitor implements Messaging.Host {
         if (failures >= 2 && !e.isDraining() && !shutdown.begun()) {
             EndpointConnectException cause = new EndpointConnectException(e.uri(), failures + " connection(s) failed;"
                     + " last: " + what, 0, null);
-            if (e.eject(cause)) {
+            boolean[] ejected = {false};
+            if (!budget.tryCount(e, () -> ejected[0] = e.eject(cause))) {
+                log.debug("[{}] {} stays in rotation: {} of {} endpoint(s) already out (maxEjectionPercent)", pool, e,
+                        budget.out(), budget.limit());
+                return;
+            }
+            if (ejected[0]) {
                 endpointUnhealthy(e, Ejection.CONNECTIONS_FAILING, failures + " of its connections failed (" + what
                         + ")", cause);
             }
@@ -363,6 +374,15 @@ public final class HealthMonitor implements Messaging.Host {
             }
         }
         failWaitersIfNoEndpointUsable.run();
+    }
+
+    /**
+     * The budget of endpoints out of rotation at once.
+     *
+     * @return the budget
+     */
+    public EjectionBudget budget() {
+        return budget;
     }
 
     /**

@@ -28,13 +28,15 @@ import java.util.function.Function;
  * @param connectionBreakerConfig    each connection's breaker (send, request and ping outcomes)
  * @param endpointBreakerConfig      each endpoint's breaker (connect outcomes; forced open on ejection)
  * @param breakerRegistry            where endpoint breakers come from, or {@code null} to make them
+ * @param maxEjectionPercent         the share of endpoints (0 to 100) that may be out of rotation at once
  */
 public record HealthSettings(Duration pingInterval, Duration pongTimeout, int maxMissedPongs, HealthProbe probe,
                              Duration probeInterval, Duration probeTimeout, int probeUnhealthyThreshold,
                              Function<URI, URI> endpointHealthUrl, Duration endpointHealthInterval,
                              Duration endpointHealthTimeout, int endpointUnhealthyThreshold,
                              int endpointHealthyThreshold, CircuitBreakerConfig connectionBreakerConfig,
-                             CircuitBreakerConfig endpointBreakerConfig, CircuitBreakerRegistry breakerRegistry) {
+                             CircuitBreakerConfig endpointBreakerConfig, CircuitBreakerRegistry breakerRegistry,
+                             int maxEjectionPercent) {
 
     /** Checks the required parts. */
     public HealthSettings {

@@ -388,7 +388,9 @@ public final class LeaseBroker {
     private EndpointState chooseForLease(long start) {
         EndpointSet.Snapshot snapshot = endpoints.snapshot();
         EndpointState chosen = selector.forLease(snapshot, connector::canOpenMore);
-        if (chosen == null && !selector.anyUsable(snapshot)) {
+        // (a pick that is known to be down, kept in rotation by the ejection budget, is still tried while another
+        // endpoint can serve: that is how it is found again when it comes back)
+        if ((chosen == null || chosen.knownDown()) && !selector.anyUsable(snapshot)) {
             throw acquireFailed(start, noHealthyEndpoint(snapshot));
         }
         return chosen;

@@ -25,6 +25,7 @@ import io.github.wspool.core.internal.connection.Lease;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.internal.connection.Recycler;
 import io.github.wspool.core.internal.endpoint.Affinity;
+import io.github.wspool.core.internal.endpoint.EjectionBudget;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
 import io.github.wspool.core.internal.endpoint.EndpointSelector;
 import io.github.wspool.core.internal.event.PoolListeners;
@@ -514,7 +515,8 @@ class ConnectorTest {
             EndpointSelector selector = new EndpointSelector(settings.routing().strategy(), "t",
                     settings.routing().panicMode());
             connector = new Connector("t", settings.connect(), new Connector.Collaborators(ticker, transport,
-                    scheduler, events, endpoints, selector, recycler, shutdown, this), listener, waiting::get,
+                    scheduler, events, endpoints, selector, recycler, shutdown, this,
+                    new EjectionBudget(endpoints, settings.health().maxEjectionPercent())), listener, waiting::get,
                     maintenance::incrementAndGet);
         }
 

@@ -35,6 +35,7 @@ import io.github.wspool.core.internal.connection.Lease;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.internal.connection.Recycler;
 import io.github.wspool.core.internal.endpoint.Affinity;
+import io.github.wspool.core.internal.endpoint.EjectionBudget;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
 import io.github.wspool.core.internal.endpoint.EndpointSelector;
 import io.github.wspool.core.internal.event.PoolListeners;
@@ -415,7 +416,8 @@ class HealthMonitorTest {
         Fixture(UnaryOperator<WebSocketPoolBuilder> options) {
             settings = BuilderAccess.config(options.apply(WebSocketPools.builder().name("h").endpoint(A.toString())
                     .endpoint(B.toString()).ticker(ticker).transport(transport).maxConnections(16)
-                    .reconnectBackoff(Duration.ofMillis(1), Duration.ofMillis(1))));
+                    .reconnectBackoff(Duration.ofMillis(1), Duration.ofMillis(1))
+                    .maxEjectionPercent(100))); // the rules on their own; the budget has tests of its own below
             PoolListeners events = new PoolListeners("h", ticker, List.of(new PoolListener() {
                 @Override
                 public void onEndpointHealthChange(EndpointHealthEvent event) {
@@ -434,10 +436,11 @@ class HealthMonitorTest {
                 throw new UnsupportedOperationException("no endpoints are added here");
             }, recycler, scheduler, events, new Affinity(16, Duration.ofMinutes(1), ticker), shutdown, () -> { });
             EndpointSelector selector = new EndpointSelector(settings.routing().strategy(), "h", false);
+            EjectionBudget budget = new EjectionBudget(endpoints, settings.health().maxEjectionPercent());
             connector = new Connector("h", settings.connect(), new Connector.Collaborators(ticker, transport,
-                    scheduler, events, endpoints, selector, recycler, shutdown, this), this, () -> 0, () -> { });
+                    scheduler, events, endpoints, selector, recycler, shutdown, this, budget), this, () -> 0, () -> { });
             monitor = new HealthMonitor("h", settings.health(), ticker, events, recycler, connector, shutdown,
-                    failWaiters::incrementAndGet);
+                    failWaiters::incrementAndGet, budget);
         }
 
         /** As {@code EndpointFactory} builds an endpoint's state. */

@@ -34,6 +34,7 @@ import io.github.wspool.core.internal.connection.Lease;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.internal.connection.Recycler;
 import io.github.wspool.core.internal.endpoint.Affinity;
+import io.github.wspool.core.internal.endpoint.EjectionBudget;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
 import io.github.wspool.core.internal.endpoint.EndpointSelector;
 import io.github.wspool.core.internal.event.PoolListeners;
@@ -515,7 +516,8 @@ class LeaseBrokerTest {
                     Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(1), 2.0,
                     false, false, options());
             connector = new Connector(POOL, connect, new Connector.Collaborators(ticker, transport, scheduler, events,
-                    endpoints, selector, recycler, shutdown, this), this, this::waiting, () -> { });
+                    endpoints, selector, recycler, shutdown, this, new EjectionBudget(endpoints, 50)), this, this::waiting,
+                    () -> { });
             messaging = new Messaging(POOL, new MessagingSettings(null, Runnable::run, Correlators.messageId(),
                     1 << 20, Duration.ZERO, 1 << 20), ticker, scheduler, this, events);
             broker = new LeaseBroker(POOL, new LeaseSettings(true, 1, 100, o.acquireTimeout, o.leakThreshold,
