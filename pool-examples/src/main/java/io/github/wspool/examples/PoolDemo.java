@@ -49,8 +49,12 @@ public final class PoolDemo {
             System.out.println("  server " + s.uri("/feed"));
         }
 
+        LongAdder echoes = new LongAdder();
         var builder = WebSocketPools.builder().name("demo")
                 .pooling(true).minConnections(6).maxConnections(6)
+                // the servers echo every message: a program that sends on a connection it releases at once receives
+                // the replies through the pool's handler (without one they would be reported dropped)
+                .onMessage(m -> echoes.increment())
                 .strategy(Strategies.roundRobin())
                 .acquireTimeout(Duration.ofSeconds(2));
         for (TestWebSocketServer s : servers) {
@@ -79,6 +83,11 @@ public final class PoolDemo {
             }
             System.out.println(statusLine((System.nanoTime() - startedAt) / 1_000_000_000.0, acquires.sum() - last,
                     pool.stats()));
+            // the last echoes are still on their way: give them a moment (bounded) before closing the pool
+            long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (echoes.sum() < acquires.sum() && System.nanoTime() < drainUntil) {
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
         }
 
         System.out.println();
@@ -95,6 +104,7 @@ public final class PoolDemo {
         System.out.printf(Locale.ROOT, "  acquires            %,d (%,.0f/s)%n", acquires.sum(),
                 acquires.sum() / (double) seconds);
         System.out.printf(Locale.ROOT, "  acquire timeouts    %,d%n", timeouts.sum());
+        System.out.printf(Locale.ROOT, "  echoes received     %,d of %,d sent%n", echoes.sum(), acquires.sum());
         System.out.printf(Locale.ROOT, "  acquire wait        p50 %s   p99 %s   max %s%n", waits.format(0.50),
                 waits.format(0.99), waits.format(1.0));
         System.out.printf(Locale.ROOT, "  open after close    %d (server side)%n",

@@ -134,7 +134,28 @@ class ExamplesTest {
     }
 
     @Test
-    void demoRunsAndExits() throws Exception {
-        PoolDemo.main(new String[] {"1", "4"});
+    void demoRunsAndExitsWithACleanLogAndEveryEchoReceived() throws Exception {
+        java.io.PrintStream out = System.out;
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+            System.setErr(new java.io.PrintStream(logged, true, java.nio.charset.StandardCharsets.UTF_8));
+            PoolDemo.main(new String[] {"1", "4"});
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        String summary = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String log = logged.toString(java.nio.charset.StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("echoes received\\s+([\\d,]+) of ([\\d,]+) sent")
+                .matcher(summary);
+        assertTrue(m.find(), summary);
+        assertTrue(!m.group(2).equals("0"), "the demo sent messages: " + summary);
+        assertTrue(m.group(1).equals(m.group(2)), "every message came back: " + m.group());
+        assertTrue(!log.contains(" WARN ") && !log.contains(" ERROR ") && !log.contains("dropped"),
+                "a clean log:\n" + log);
+        assertTrue(log.contains("[demo] closed in"), "the log was captured:\n" + log);
     }
 }
