@@ -470,9 +470,23 @@ class MessagingTest {
             InMemoryTransport.Connection conn = onlyConnection();
             conn.stallWrites(true);
             c.send("x".repeat(1_500));
-            CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> c.send("y".repeat(1_000)));
-            await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> !blocked.isDone());
-            assertEquals(1, conn.sentCount(), "the second send waits, it was not queued");
+            CompletableFuture<Void> blocked = new CompletableFuture<>();
+            Thread sender = new Thread(() -> {
+                try {
+                    c.send("y".repeat(1_000));
+                    blocked.complete(null);
+                } catch (RuntimeException e) {
+                    blocked.completeExceptionally(e);
+                }
+            }, "bp-block-sender");
+            sender.setDaemon(true);
+            sender.start();
+            // Shown, not assumed after a pause: the second send is inside send(), parked waiting for room (a send that
+            // had not even started yet would look "not done" just the same).
+            await().atMost(WAIT).failFast("the send returned instead of waiting for room", blocked::isDone)
+                    .until(() -> parkedInMessaging(sender));
+            assertEquals(1, conn.sentCount(), "the waiting send was not queued");
+            assertFalse(blocked.isDone());
             conn.flushWrites();
             blocked.get(5, TimeUnit.SECONDS);
             assertEquals(2, conn.sentCount());
@@ -489,6 +503,18 @@ class MessagingTest {
             assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(200), "it waited its timeout");
             assertTrue(e.getMessage().contains("waited"), e.getMessage());
         }
+    }
+
+    /** Whether {@code t} is parked by the send path's own wait for room (not by a lock, not anywhere else). */
+    private static boolean parkedInMessaging(Thread t) {
+        StackTraceElement[] stack = t.getStackTrace();
+        for (int i = 0; i + 1 < stack.length; i++) {
+            if (stack[i].getClassName().equals("java.util.concurrent.locks.LockSupport")
+                    && stack[i].getMethodName().equals("parkNanos")) {
+                return stack[i + 1].getClassName().equals("io.github.wspool.core.internal.messaging.Messaging");
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------------------------------------ sharing

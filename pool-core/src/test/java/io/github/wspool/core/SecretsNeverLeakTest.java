@@ -11,18 +11,19 @@ import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.testkit.TestWebSocketServer;
 import io.github.wspool.testkit.TestWebSocketServer.Behavior;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** A token in a header or in the URI's query never shows up in logs, exception messages, toString or stats. */
+/**
+ * A token in a header or in the URI's query never shows up in logs (at any level of the pool's loggers), exception
+ * messages, toString or stats.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SecretsNeverLeakTest {
 
@@ -36,11 +37,10 @@ class SecretsNeverLeakTest {
 
     @Test
     void tokensStayOutOfLogsMessagesAndToString() {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream originalErr = System.err;
         StringBuilder everything = new StringBuilder();
-        try (TestWebSocketServer server = TestWebSocketServer.start(Behavior.REJECT_401)) {
-            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8)); // slf4j-simple logs to stderr
+        String logs;
+        try (TestWebSocketServer server = TestWebSocketServer.start(Behavior.REJECT_401);
+             AllLevelsLogCapture log = new AllLevelsLogCapture()) { // DEBUG and TRACE too: a leak there is a leak
             URI uri = URI.create(server.uri("/feed") + "?token=" + QUERY_SECRET);
             WebSocketPool pool = pools().name("secrets").endpoint(uri)
                     .header("Authorization", HEADER_SECRET).pooling(true).minConnections(1)
@@ -55,23 +55,30 @@ class SecretsNeverLeakTest {
                 await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
                     try (PooledConnection c = pool.acquire(Duration.ofSeconds(1))) {
                         everything.append(c).append(c.endpoint());
+                        c.send("echo me");
                     }
                 });
                 // the secret did reach the server, so its absence below is meaningful
                 assertEquals(HEADER_SECRET, server.lastHandshakeHeaders().get("authorization"));
+                awaitTraceLogged(log);
             } finally {
                 pool.close();
             }
-        } finally {
-            System.setErr(originalErr);
+            logs = log.text();
         }
-        String logs = captured.toString(StandardCharsets.UTF_8);
         assertTrue(logs.contains("[secrets]"), "logs were captured: " + logs);
         assertTrue(logs.contains("401"), "the failures were logged: " + logs);
+        assertTrue(logs.contains(" DEBUG io.github.wspool."), "DEBUG was captured: " + logs);
         everything.append(logs);
         for (String secret : new String[] {"SECRET", "hdr-SECRET-1f2e3d", QUERY_SECRET, "token="}) {
             assertFalse(everything.toString().contains(secret), "'" + secret + "' leaked:\n" + everything);
         }
+    }
+
+    /** The premise of a clean log: the lowest level is captured too (the echo's arrival is logged at TRACE). */
+    private static void awaitTraceLogged(AllLevelsLogCapture log) {
+        await().atMost(Duration.ofSeconds(10)).alias("a TRACE line was captured")
+                .until(() -> log.text().contains(" TRACE io.github.wspool.core.internal.ConnectionRouter - "));
     }
 
     @Test
@@ -85,15 +92,14 @@ class SecretsNeverLeakTest {
 
     @Test
     void suppliedTokensAndEndpointHeadersStayOutOfLogsMessagesAndToString() {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream originalErr = System.err;
         StringBuilder everything = new StringBuilder();
         String stale = "Bearer stale-SECRET-a1";
         String fresh = "Bearer fresh-SECRET-b2";
         String apiKey = "key-SECRET-c3";
-        try (TestWebSocketServer server = TestWebSocketServer.start()) {
+        String logs;
+        try (TestWebSocketServer server = TestWebSocketServer.start();
+             AllLevelsLogCapture log = new AllLevelsLogCapture()) {
             server.handshakeGate(h -> fresh.equals(h.get("authorization")) && apiKey.equals(h.get("x-api-key")));
-            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
             WebSocketPool pool = pools().name("secrets-supplied")
                     .endpoint(server.uri("/feed"), 1, java.util.Map.of("X-Api-Key", apiKey)).pooling(true)
                     .headers((uri, refresh) -> java.util.Map.of("Authorization", refresh ? fresh : stale))
@@ -101,6 +107,8 @@ class SecretsNeverLeakTest {
             try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
                 everything.append(c).append(c.endpoint()).append(pool).append(pool.stats().describe())
                         .append(pool.control().endpoints());
+                c.send("echo me");
+                awaitTraceLogged(log);
             } finally {
                 pool.close();
             }
@@ -112,14 +120,47 @@ class SecretsNeverLeakTest {
                     }).build());
             everything.append(failure.getMessage());
             assertEquals(1, server.gateRejections(), "the stale token was sent and refused once");
-        } finally {
-            System.setErr(originalErr);
+            logs = log.text();
         }
-        String logs = captured.toString(StandardCharsets.UTF_8);
         assertTrue(logs.contains("rejected the upgrade with 401"), "the refresh was logged: " + logs);
+        assertTrue(logs.contains(" DEBUG io.github.wspool."), "DEBUG was captured: " + logs);
         everything.append(logs);
         for (String secret : new String[] {"SECRET", stale, fresh, apiKey}) {
             assertFalse(everything.toString().contains(secret), "'" + secret + "' leaked:\n" + everything);
+        }
+    }
+
+    @Test
+    @Disabled("Fails today, a leak reported with issue #17: Java-WebSocket's WebSocketImpl logs every write at TRACE,"
+            + " the upgrade request included (its query token and Authorization header), on the pool's own I/O"
+            + " threads, with either transport; only the transports can keep the engine from seeing it logged")
+    void theProtocolEnginesTraceOnThePoolsThreadsCarriesNoToken() {
+        String logs;
+        try (TestWebSocketServer server = TestWebSocketServer.start();
+             AllLevelsLogCapture log = new AllLevelsLogCapture("io.github.wspool", "org.java_websocket")) {
+            URI uri = URI.create(server.uri("/feed") + "?token=" + QUERY_SECRET);
+            WebSocketPool pool = pools().name("secrets-engine").endpoint(uri).header("Authorization", HEADER_SECRET)
+                    .pooling(true).build();
+            try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
+                c.send("echo me");
+                awaitTraceLogged(log);
+            } finally {
+                pool.close();
+            }
+            assertEquals(HEADER_SECRET, server.lastHandshakeHeaders().get("authorization"), "the secret was sent");
+            logs = log.text();
+        }
+        // the test server runs the same engine in this JVM, and does get the secrets: only the pool's threads count
+        StringBuilder poolThreads = new StringBuilder();
+        for (String entry : logs.split("(?m)^(?=\\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[)")) {
+            if (entry.matches("(?s)\\S+ \\[wspool-secrets-engine-.*")) {
+                poolThreads.append(entry);
+            }
+        }
+        assertTrue(poolThreads.toString().contains(" TRACE org.java_websocket."), "the engine's TRACE was captured: "
+                + poolThreads);
+        for (String secret : new String[] {"SECRET", QUERY_SECRET, HEADER_SECRET}) {
+            assertFalse(poolThreads.toString().contains(secret), "'" + secret + "' leaked:\n" + poolThreads);
         }
     }
 

@@ -37,6 +37,8 @@ public final class FaultProxy implements AutoCloseable {
     private final ServerSocket server;
     private final Thread acceptor;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    /** The client side of each forwarded connection that is open (a subset of {@link #sockets}). */
+    private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile Mode mode = Mode.FORWARD;
@@ -87,16 +89,25 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /** Resets every open connection (RST: SO_LINGER 0), both sides. */
-    public void resetAll() {
+    /**
+     * Resets every open connection (RST: SO_LINGER 0), both sides.
+     *
+     * @return how many client connections were open and got the reset
+     */
+    public int resetAll() {
+        int reset = 0;
         for (Socket s : sockets) {
             try {
                 s.setSoLinger(true, 0);
             } catch (IOException e) {
                 // already closed
             }
+            if (clients.contains(s)) {
+                reset++;
+            }
             closeQuietly(s);
         }
+        return reset;
     }
 
     private void acceptLoop() {
@@ -119,6 +130,7 @@ public final class FaultProxy implements AutoCloseable {
                 upstream.setTcpNoDelay(true);
                 sockets.add(client);
                 sockets.add(upstream);
+                clients.add(client);
                 pipe(client, upstream, "up");
                 pipe(upstream, client, "down");
             } catch (IOException e) {
@@ -150,6 +162,8 @@ public final class FaultProxy implements AutoCloseable {
                 closeQuietly(to);
                 sockets.remove(from);
                 sockets.remove(to);
+                clients.remove(from);
+                clients.remove(to);
             }
         }, "fault-proxy-" + server.getLocalPort() + "-" + direction);
         t.setDaemon(true);

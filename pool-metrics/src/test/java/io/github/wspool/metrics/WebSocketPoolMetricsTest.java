@@ -15,13 +15,11 @@ import io.github.wspool.SendBufferFullException;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.event.AcquireEvent;
+import io.github.wspool.testkit.RefusingPort;
 import io.github.wspool.testkit.TestWebSocketServer;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -41,6 +39,8 @@ class WebSocketPoolMetricsTest {
 
     private TestWebSocketServer server;
     private WebSocketPool pool;
+    /** Held refusing until the pool is closed: see {@link RefusingPort}. */
+    private RefusingPort refusing;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     @BeforeEach
@@ -53,13 +53,10 @@ class WebSocketPoolMetricsTest {
         if (pool != null) {
             pool.close();
         }
-        server.stop();
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        if (refusing != null) {
+            refusing.close();
         }
+        server.stop();
     }
 
     private double gauge(String name, String... tags) {
@@ -73,7 +70,8 @@ class WebSocketPoolMetricsTest {
 
     @Test
     void everyMeterExistsAndMovesWithThePool() throws Exception {
-        URI down = URI.create("ws://127.0.0.1:" + closedPort() + "/feed?token=s3cr3t");
+        refusing = RefusingPort.open();
+        URI down = refusing.uri("/feed?token=s3cr3t");
         // the down endpoint is added after binding, so that every connect to it is seen by the meters
         pool = WebSocketPools.builder().name("m").endpoint(server.uri("/feed"))
                 .pooling(true).minConnections(1).maxConnections(2).ejectAfterConnectFailures(1)
@@ -96,15 +94,19 @@ class WebSocketPoolMetricsTest {
         PooledConnection b = pool.acquire();
         assertThrows(AcquireTimeoutException.class, () -> pool.acquire(Duration.ofMillis(100)));
         assertEquals(1.0, registry.get("wspool.acquire.timeouts").counter().count());
-        assertEquals(pool.control().connections(ConnectionState.ACTIVE),
-                gauge("wspool.connections", "state", "active"));
+        // the connection gauges against what this test knows it holds (not against the pool's own count, which is
+        // what they read): both connections leased, none available
         assertEquals(2.0, gauge("wspool.connections", "state", "active"));
+        assertEquals(0.0, gauge("wspool.connections", "state", "ready") + gauge("wspool.connections", "state", "idle"));
         assertEquals(2.0, gauge("wspool.connections.max"));
         assertEquals(1.0, gauge("wspool.connections.min"));
         assertEquals(0.0, gauge("wspool.connections.pending"));
         b.invalidate();
         a.close();
+        assertEquals(1.0, gauge("wspool.connections", "state", "active"), "one lease given back: the gauge is live");
+        assertEquals(1.0, gauge("wspool.connections", "state", "ready"), "and its connection is ready again");
         b.close();
+        assertEquals(0.0, gauge("wspool.connections", "state", "active"));
         assertEquals(1.0, registry.get("wspool.recycled").tags("reason", "invalidated").counter().count());
 
         // gauges agree with stats() (once the invalidated connection has finished closing: both read live state)

@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -114,27 +115,34 @@ class BargingTest {
     }
 
     @Test
-    void underConstantBargingAWaiterIsServedSoonAfterItsWindowNotAtItsTimeout() throws Exception {
+    void underConstantBargingADueWaiterIsServedByAReleaseNotStarvedUntilItsTimeout() throws Exception {
         DefaultWebSocketPool pool = pool(LeaseSettings.BARGING_WINDOW_NANOS); // the production window
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong cycles = new AtomicLong();
         Thread barger = new Thread(() -> {
             while (!stop.get()) {
-                pool.acquire(Duration.ofSeconds(30)).close(); // taken straight back through its recent connection
+                // taken straight back through its recent connection, and held a little each time: then the waiter's
+                // own scans (on queueing, once due) find it taken, and only a release handing it over can serve it
+                PooledConnection c = pool.acquire(Duration.ofSeconds(30));
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
+                c.close();
                 cycles.incrementAndGet();
             }
         });
         barger.setDaemon(true);
         barger.start();
         try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> cycles.get() > 10_000);
-            long start = System.nanoTime();
-            try (PooledConnection c = pool.acquire(Duration.ofSeconds(10))) {
-                long waited = System.nanoTime() - start;
-                assertTrue(c.isOpen(), "a live connection");
-                assertTrue(waited < TimeUnit.SECONDS.toNanos(1), "served after the window and a wake-up or two, not"
-                        + " starved until the timeout: waited " + TimeUnit.NANOSECONDS.toMicros(waited) + " us");
-            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> cycles.get() > 100);
+            // Starved, this caller would wait out its timeout and get an AcquireTimeoutException; served, it gets a
+            // connection at a release once its window has passed. How soon depends on the machine (the window and the
+            // wake-up are real time), so no bound is put on it: the timeout is far beyond the cap, and the cap is only
+            // there so that a starved caller fails the test rather than hanging it.
+            CompletableFuture<Boolean> served = CompletableFuture.supplyAsync(() -> {
+                try (PooledConnection c = pool.acquire(Duration.ofMinutes(10))) {
+                    return c.isOpen();
+                }
+            });
+            assertTrue(served.get(30, TimeUnit.SECONDS), "served a live connection, not starved until its timeout");
         } finally {
             stop.set(true);
             barger.join(10_000);

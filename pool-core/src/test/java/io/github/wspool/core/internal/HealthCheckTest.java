@@ -8,13 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wspool.NoHealthyEndpointException;
+import io.github.wspool.PoolListener;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.core.spi.InMemoryTransport;
+import io.github.wspool.event.PongEvent;
 import io.github.wspool.event.RecycleReason;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** Keepalive pongs, endpoint ejection by missed pongs, and leak detection, on a fake ticker. */
@@ -329,13 +333,40 @@ class HealthCheckTest {
     }
 
     @Test
-    void inMemoryTransportCanSilencePongs() {
-        InMemoryTransport.Connection[] seen = new InMemoryTransport.Connection[1];
-        try (EngineHarness h = harness(1, 1)) {
-            seen[0] = h.transport.openConnections().get(0);
-            seen[0].autoPong(false);
-            seen[0].ping();
-            assertEquals(1, seen[0].pingCount());
+    void aSilencedInMemoryConnectionGetsThePoolsPingsButAnswersNone() {
+        // what the tests above rely on: silence() stops the pongs, not the pings (a silenced connection that also
+        // stopped counting pings, or still answered them, would make their verdicts mean nothing)
+        List<String> pongs = new CopyOnWriteArrayList<>();
+        PoolListener pongRecorder = new PoolListener() {
+            @Override
+            public void onPong(PongEvent event) {
+                pongs.add(event.connectionId());
+            }
+        };
+        try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(1).maxConnections(4)
+                .healthCheckInterval(Duration.ofSeconds(30)).pongTimeout(Duration.ofSeconds(5)).maxMissedPongs(2)
+                .idleTimeout(Duration.ZERO).listener(pongRecorder))) {
+            InMemoryTransport.Connection c = h.transport.openConnections().get(0);
+            h.ticker.advance(Duration.ofSeconds(30));
+            h.maintain(); // the pool's ping, answered
+            assertEquals(1, c.pingCount());
+            assertEquals(1, pongs.size(), "answered while not silenced: " + pongs);
+
+            silence(h);
+            h.ticker.advance(Duration.ofSeconds(30));
+            h.maintain(); // the next ping reaches the connection...
+            assertEquals(2, c.pingCount(), "a silenced connection still gets the pool's pings");
+            h.ticker.advance(Duration.ofSeconds(5));
+            h.maintain();
+            assertEquals(1, pongs.size(), "...and no pong comes back: " + pongs);
+            assertEquals(0, h.recycledFor(RecycleReason.UNHEALTHY), "one miss tolerated (maxMissedPongs 2)");
+
+            c.autoPong(true);
+            h.ticker.advance(Duration.ofSeconds(25));
+            h.maintain();
+            assertEquals(3, c.pingCount());
+            assertEquals(2, pongs.size(), "answered again once unsilenced: " + pongs);
+            assertEquals(pongs.get(0), pongs.get(1), "by the same connection");
         }
     }
 }
