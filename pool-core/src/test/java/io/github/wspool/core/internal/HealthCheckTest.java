@@ -334,7 +334,7 @@ class HealthCheckTest {
         try (EngineHarness h = harness(1, 1)) {
             seen[0] = h.transport.openConnections().get(0);
             seen[0].autoPong(false);
-            seen[0].ping();
+            seen[0].ping(java.nio.ByteBuffer.allocate(8));
             assertEquals(1, seen[0].pingCount());
         }
     }

@@ -621,7 +621,7 @@ class LeaseBrokerTest {
         }
 
         @Override
-        public void pong(ManagedConnection c) {
+        public void pong(ManagedConnection c, ByteBuffer payload) {
         }
 
         @Override
