@@ -377,8 +377,8 @@ class SelectorTransportTest {
             }
 
             @Override
-            public void ping() {
-                c.ping();
+            public void ping(ByteBuffer payload) {
+                c.ping(payload);
             }
 
             @Override

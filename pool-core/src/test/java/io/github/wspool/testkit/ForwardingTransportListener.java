@@ -30,8 +30,8 @@ public class ForwardingTransportListener implements TransportListener {
     }
 
     @Override
-    public void onPong() {
-        delegate.onPong();
+    public void onPong(ByteBuffer payload) {
+        delegate.onPong(payload);
     }
 
     @Override

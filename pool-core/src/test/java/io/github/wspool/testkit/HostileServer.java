@@ -53,7 +53,55 @@ public final class HostileServer implements AutoCloseable {
         /** Completes the upgrade, then sends 16 KiB text messages as fast as the socket takes them (bounded). */
         FLOOD,
         /** Completes the upgrade, answers nothing, and never answers a close frame or closes the socket itself. */
-        IGNORES_CLOSE
+        IGNORES_CLOSE,
+        /** Does what its {@link Script} says ({@link HostileServer#start(Script)}). */
+        SCRIPTED
+    }
+
+    /**
+     * A scripted connection: the bytes the server writes, in one write, once it has read the upgrade request, and how
+     * it answers the client's frames afterwards. Build the bytes with {@link #upgrade(String)}, {@link #frame},
+     * {@link #header} and {@link #concat}.
+     */
+    public interface Script {
+        /**
+         * What to write once the request is read, in a single write (so a 101 response and a frame share a TCP
+         * segment).
+         *
+         * @param requestHead the client's request line and headers
+         * @return the bytes, usually {@code concat(upgrade(requestHead), frame(...), ...)}
+         */
+        byte[] response(String requestHead);
+
+        /**
+         * What to write when the client pings with {@code payload}: by default the pong echoing it.
+         *
+         * @param payload the ping's application data
+         * @return the bytes to write, or {@code null} for none
+         */
+        default byte[] answerPing(byte[] payload) {
+            return frame(0x8A, payload);
+        }
+
+        /**
+         * What to write when the client sends a text message: nothing by default.
+         *
+         * @param text the message
+         * @return the bytes to write, or {@code null} for none
+         */
+        default byte[] answerText(String text) {
+            return null;
+        }
+
+        /**
+         * Whether the client's close frame is answered (and the socket then closed), as a server should; if not, the
+         * server keeps reading until the client closes the TCP connection.
+         *
+         * @return {@code true} by default
+         */
+        default boolean answersClose() {
+            return true;
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(HostileServer.class);
@@ -73,13 +121,20 @@ public final class HostileServer implements AutoCloseable {
     private final AtomicLong messagesWritten = new AtomicLong();
     private final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
     private final AtomicLong writtenBeforeFirstClose = new AtomicLong(-1);
+    private final Script script;
+    private final List<String> requestHeads = new CopyOnWriteArrayList<>();
+    private final AtomicInteger pingsReceived = new AtomicInteger();
+    private final AtomicInteger pongsReceived = new AtomicInteger();
+    private final AtomicLong firstResponseAt = new AtomicLong(); // nanoTime + 1, 0 until written
+    private final AtomicLong firstClientCloseAt = new AtomicLong(); // nanoTime + 1, 0 until seen
     private volatile boolean stopped;
 
-    private HostileServer(Mode mode, long floodLimitBytes) throws IOException {
+    private HostileServer(Mode mode, long floodLimitBytes, Script script, InetAddress bind) throws IOException {
         this.mode = mode;
         this.floodLimitBytes = floodLimitBytes;
+        this.script = script;
         serverSocket = new ServerSocket();
-        serverSocket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 64);
+        serverSocket.bind(new InetSocketAddress(bind, 0), 64);
         acceptor = thread(this::acceptLoop, "accept");
     }
 
@@ -93,8 +148,28 @@ public final class HostileServer implements AutoCloseable {
      * connection.
      */
     public static HostileServer start(Mode mode, long floodLimitBytes) {
+        if (mode == Mode.SCRIPTED) {
+            throw new IllegalArgumentException("a scripted server starts with start(Script)");
+        }
+        return start(mode, floodLimitBytes, null, "127.0.0.1");
+    }
+
+    /** Starts a server on {@code 127.0.0.1} that serves every connection by {@code script}; returns once it listens. */
+    public static HostileServer start(Script script) {
+        return start(script, "127.0.0.1");
+    }
+
+    /**
+     * Starts a server on {@code bindAddress} ({@code "::1"} for IPv6 loopback) that serves every connection by
+     * {@code script}; returns once it listens.
+     */
+    public static HostileServer start(Script script, String bindAddress) {
+        return start(Mode.SCRIPTED, 0, script, bindAddress);
+    }
+
+    private static HostileServer start(Mode mode, long floodLimitBytes, Script script, String bindAddress) {
         try {
-            HostileServer s = new HostileServer(mode, floodLimitBytes);
+            HostileServer s = new HostileServer(mode, floodLimitBytes, script, InetAddress.getByName(bindAddress));
             s.acceptor.start();
             return s;
         } catch (IOException e) {
@@ -102,9 +177,41 @@ public final class HostileServer implements AutoCloseable {
         }
     }
 
-    /** {@code ws://127.0.0.1:<port>/hostile}. */
+    /** {@code ws://127.0.0.1:<port>/hostile} (or {@code ws://[::1]:<port>/hostile} when bound there). */
     public URI uri() {
-        return URI.create("ws://127.0.0.1:" + serverSocket.getLocalPort() + "/hostile");
+        String host = serverSocket.getInetAddress().getHostAddress();
+        return URI.create("ws://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + serverSocket.getLocalPort()
+                + "/hostile");
+    }
+
+    /** The socket address the server listens on. */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverSocket.getLocalSocketAddress();
+    }
+
+    /** The request heads (request line and headers) clients sent, in order. */
+    public List<String> requestHeads() {
+        return List.copyOf(requestHeads);
+    }
+
+    /** Pings clients sent (scripted mode). */
+    public int pingsReceived() {
+        return pingsReceived.get();
+    }
+
+    /** Pongs clients sent (scripted mode). */
+    public int pongsReceived() {
+        return pongsReceived.get();
+    }
+
+    /**
+     * For the first connection (scripted mode): how long after the server wrote its response the client closed its
+     * side of the TCP connection (end of stream or reset), in milliseconds; -1 until then.
+     */
+    public long firstClientCloseMillisAfterResponse() {
+        long written = firstResponseAt.get();
+        long closed = firstClientCloseAt.get();
+        return written == 0 || closed == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(closed - written);
     }
 
     /** TCP connections accepted. */
@@ -175,7 +282,9 @@ public final class HostileServer implements AutoCloseable {
         try (socket) {
             InputStream in = new BufferedInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
-            String key = readRequestKey(in);
+            String head = readRequestHead(in);
+            requestHeads.add(head);
+            String key = requestKey(head);
             switch (mode) {
                 case GARBAGE_RESPONSE -> {
                     out.write("SSH-2.0-OpenSSH_9.6\r\n\u0000\u0001\u0002 this is not HTTP\r\n\r\n"
@@ -198,9 +307,16 @@ public final class HostileServer implements AutoCloseable {
                     drain(in);
                 }
                 case SILENT -> drain(in);
+                case SCRIPTED -> {
+                    socket.setTcpNoDelay(true);
+                    out.write(script.response(head)); // one write: the 101 and what follows share a segment
+                    out.flush();
+                    firstResponseAt.compareAndSet(0, System.nanoTime() + 1);
+                    readFrames(socket, in, id == 1);
+                }
                 default -> {
                     upgrade(out, key);
-                    Thread reader = thread(() -> readFrames(socket, in), "conn-" + id + "-read");
+                    Thread reader = thread(() -> readFrames(socket, in, false), "conn-" + id + "-read");
                     reader.start();
                     misbehave(out);
                     reader.join(); // until the client closes its side or the server stops
@@ -268,8 +384,11 @@ public final class HostileServer implements AutoCloseable {
         written.addAndGet(frame.size());
     }
 
-    /** Reads the client's frames, recording close codes; answers a close frame unless in IGNORES_CLOSE. */
-    private void readFrames(Socket socket, InputStream raw) {
+    /**
+     * Reads the client's frames, recording close codes; answers a close frame unless in IGNORES_CLOSE or told not to
+     * by the script, and in scripted mode pings and texts as the script says.
+     */
+    private void readFrames(Socket socket, InputStream raw, boolean first) {
         DataInputStream in = new DataInputStream(raw);
         try {
             while (true) {
@@ -294,26 +413,138 @@ public final class HostileServer implements AutoCloseable {
                 for (int i = 0; i < payload.length; i++) {
                     payload[i] ^= mask[i % 4];
                 }
-                if ((b0 & 0x0f) == 0x8) {
+                int opcode = b0 & 0x0f;
+                if (opcode == 0x8) {
                     writtenBeforeFirstClose.compareAndSet(-1, written.get());
                     closeCodes.add(payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005);
-                    if (mode != Mode.IGNORES_CLOSE) {
+                    if (mode != Mode.IGNORES_CLOSE && (script == null || script.answersClose())) {
                         socket.getOutputStream().write(new byte[] {(byte) 0x88, 2, payload[0], payload[1]});
                         socket.close();
                         return;
                     }
+                } else if (script != null && opcode == 0x9) {
+                    pingsReceived.incrementAndGet();
+                    answer(socket, script.answerPing(payload));
+                } else if (script != null && opcode == 0xA) {
+                    pongsReceived.incrementAndGet();
+                } else if (script != null && opcode == 0x1) {
+                    answer(socket, script.answerText(new String(payload, StandardCharsets.UTF_8)));
                 }
             }
         } catch (EOFException e) {
-            // the client closed its side
+            clientClosed(first); // the client closed its side
         } catch (IOException e) {
+            clientClosed(first); // reset, or closed by close()
             LOG.debug("hostile reader ended: {}", e.toString());
         } finally {
             closeQuietly(socket); // ends a writer blocked on a full socket, too
         }
     }
 
-    private static String readRequestKey(InputStream in) throws IOException {
+    private void clientClosed(boolean first) {
+        if (first && !stopped) {
+            firstClientCloseAt.compareAndSet(0, System.nanoTime() + 1);
+        }
+    }
+
+    private static void answer(Socket socket, byte[] bytes) throws IOException {
+        if (bytes != null && bytes.length > 0) {
+            socket.getOutputStream().write(bytes);
+            socket.getOutputStream().flush();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ script helpers
+
+    /**
+     * The {@code 101} response that accepts {@code requestHead}'s upgrade.
+     *
+     * @param requestHead the client's request line and headers
+     * @return the response's bytes
+     */
+    public static byte[] upgrade(String requestHead) {
+        return upgradeResponse(requestKey(requestHead));
+    }
+
+    /**
+     * An unmasked frame.
+     *
+     * @param firstByte FIN, RSV1-3 and the opcode, e.g. {@code 0x81} for a final text frame
+     * @param payload   the payload
+     * @return the frame's bytes
+     */
+    public static byte[] frame(int firstByte, byte[] payload) {
+        return concat(header(firstByte, payload.length), payload);
+    }
+
+    /**
+     * A frame masked with {@code key}, as only a client may send it.
+     *
+     * @param firstByte FIN, RSV1-3 and the opcode
+     * @param payload   the payload, unmasked
+     * @param key       the 4-byte masking key
+     * @return the frame's bytes
+     */
+    public static byte[] maskedFrame(int firstByte, byte[] payload, byte[] key) {
+        byte[] h = header(firstByte, payload.length);
+        h[1] |= (byte) 0x80;
+        byte[] masked = payload.clone();
+        for (int i = 0; i < masked.length; i++) {
+            masked[i] ^= key[i % 4];
+        }
+        return concat(h, key, masked);
+    }
+
+    /**
+     * A final text frame.
+     *
+     * @param text the message
+     * @return the frame's bytes
+     */
+    public static byte[] text(String text) {
+        return frame(0x81, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A frame header declaring {@code length} payload bytes (unmasked), whether or not they follow.
+     *
+     * @param firstByte FIN, RSV1-3 and the opcode
+     * @param length    the declared payload length
+     * @return the header's bytes
+     */
+    public static byte[] header(int firstByte, long length) {
+        ByteArrayOutputStream h = new ByteArrayOutputStream(10);
+        h.write(firstByte);
+        if (length < 126) {
+            h.write((int) length);
+        } else if (length < 65536) {
+            h.write(126);
+            h.write((int) (length >>> 8));
+            h.write((int) (length & 0xff));
+        } else {
+            h.write(127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                h.write((int) ((length >>> shift) & 0xff));
+            }
+        }
+        return h.toByteArray();
+    }
+
+    /**
+     * The parts, one after the other.
+     *
+     * @param parts byte arrays
+     * @return their concatenation
+     */
+    public static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            all.writeBytes(p);
+        }
+        return all.toByteArray();
+    }
+
+    private static String readRequestHead(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         int matched = 0;
         String end = "\r\n\r\n";
@@ -325,7 +556,11 @@ public final class HostileServer implements AutoCloseable {
             head.append((char) b);
             matched = b == end.charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
         }
-        for (String line : head.toString().split("\r\n")) {
+        return head.toString();
+    }
+
+    private static String requestKey(String head) {
+        for (String line : head.split("\r\n")) {
             int colon = line.indexOf(':');
             if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("Sec-WebSocket-Key")) {
                 return line.substring(colon + 1).trim();
@@ -335,6 +570,11 @@ public final class HostileServer implements AutoCloseable {
     }
 
     private static void upgrade(OutputStream out, String key) throws IOException {
+        out.write(upgradeResponse(key));
+        out.flush();
+    }
+
+    private static byte[] upgradeResponse(String key) {
         String accept;
         try {
             accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
@@ -342,9 +582,8 @@ public final class HostileServer implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
+        return ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     private static void drain(InputStream in) throws IOException {

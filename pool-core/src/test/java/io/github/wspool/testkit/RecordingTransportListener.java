@@ -18,6 +18,8 @@ public final class RecordingTransportListener implements TransportListener {
     public final List<byte[]> binaries = new CopyOnWriteArrayList<>();
     /** Pongs received. */
     public final AtomicInteger pongs = new AtomicInteger();
+    /** The pongs' application data (copied), in order. */
+    public final List<byte[]> pongPayloads = new CopyOnWriteArrayList<>();
     /** Close callbacks (exactly one is expected). */
     public final AtomicInteger closes = new AtomicInteger();
     /** The close code, once closed. */
@@ -43,7 +45,10 @@ public final class RecordingTransportListener implements TransportListener {
     }
 
     @Override
-    public void onPong() {
+    public void onPong(ByteBuffer payload) {
+        byte[] b = new byte[payload.remaining()];
+        payload.duplicate().get(b);
+        pongPayloads.add(b);
         pongs.incrementAndGet();
     }
 

@@ -95,8 +95,8 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
     }
 
     @Override
-    public void pong(ManagedConnection c) {
-        parts.health().pong(c);
+    public void pong(ManagedConnection c, ByteBuffer payload) {
+        parts.health().pong(c, payload);
     }
 
     @Override

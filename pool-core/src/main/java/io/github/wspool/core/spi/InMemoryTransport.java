@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
  * A transport without sockets: connections live in memory. For tests of code that uses a pool, and for measuring
  * the pool's own overhead without I/O.
  *
- * <p>By default a connect opens at once, inside {@link #connect}; pings are answered with a pong at once. With
+ * <p>By default a connect opens at once, inside {@link #connect}; pings are answered at once with a pong echoing
+ * their application data ({@link Connection#pong(ByteBuffer)} sends one unasked). With
  * {@link #manualOpen(boolean) manualOpen(true)} connects stay pending until {@link #openPending()} or
  * {@link #failPending(Throwable)} is called, which lets a test hold the pool mid-handshake. {@link #failConnects}
  * makes every following connect fail. Texts sent are counted, and kept (up to 10,000 per connection) for assertions.
@@ -280,12 +281,23 @@ public final class InMemoryTransport implements Transport {
         }
 
         @Override
-        public void ping() {
+        public void ping(ByteBuffer payload) {
             if (open) {
                 pingCount.increment();
                 if (autoPong) {
-                    listener.onPong();
+                    listener.onPong(payload.duplicate()); // the peer echoes the ping's application data
                 }
+            }
+        }
+
+        /**
+         * Simulates a pong the peer sends on its own (unsolicited, or answering a ping with other data).
+         *
+         * @param payload the pong's application data
+         */
+        public void pong(ByteBuffer payload) {
+            if (open) {
+                listener.onPong(payload.duplicate());
             }
         }
 

@@ -24,10 +24,14 @@ public interface TransportConnection {
     void sendBinary(ByteBuffer data);
 
     /**
-     * Queues a WebSocket ping; the pong arrives through {@link TransportListener#onPong()}. Does nothing if the
-     * connection is not open.
+     * Queues a WebSocket ping whose application data is {@code payload}'s remaining bytes (at most 125), leaving the
+     * buffer's position unchanged. The peer's pong echoes them (RFC 6455 5.5.3), and the transport passes every pong's
+     * application data to {@link TransportListener#onPong(ByteBuffer)}, so that the pool counts only the pong that
+     * answers its ping. Does nothing if the connection is not open.
+     *
+     * @param payload the ping's application data, at most 125 bytes
      */
-    void ping();
+    void ping(ByteBuffer payload);
 
     /**
      * Starts the closing handshake with {@code code} and {@code reason}; {@link TransportListener#onClosed} follows

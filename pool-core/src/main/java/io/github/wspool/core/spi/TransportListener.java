@@ -29,8 +29,13 @@ public interface TransportListener {
      */
     void onBinary(ByteBuffer data);
 
-    /** A pong arrived. */
-    void onPong();
+    /**
+     * A pong arrived: the answer to a {@linkplain TransportConnection#ping(ByteBuffer) ping} echoes its application
+     * data; an unsolicited pong (RFC 6455 5.5.3) carries whatever the peer chose.
+     *
+     * @param payload the pong's application data (possibly empty); only valid during the call
+     */
+    void onPong(ByteBuffer payload);
 
     /**
      * The connection is finished: it closed after opening, or it never opened.

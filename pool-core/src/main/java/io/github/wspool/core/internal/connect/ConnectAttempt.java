@@ -138,8 +138,8 @@ final class ConnectAttempt implements TransportListener {
     }
 
     @Override
-    public void onPong() {
-        connector.listener().pong(c);
+    public void onPong(ByteBuffer payload) {
+        connector.listener().pong(c, payload);
     }
 
     @Override

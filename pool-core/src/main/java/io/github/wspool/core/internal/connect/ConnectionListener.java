@@ -47,9 +47,10 @@ public interface ConnectionListener {
     /**
      * A pong arrived.
      *
-     * @param c the connection
+     * @param c       the connection
+     * @param payload its application data, valid during the call only
      */
-    void pong(ManagedConnection c);
+    void pong(ManagedConnection c, ByteBuffer payload);
 
     /**
      * An open connection finished (the transport will say nothing more of it).

@@ -3,6 +3,7 @@ package io.github.wspool.core.internal.connection;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 
 /**
  * What the health monitor keeps about one connection: its keepalive ping schedule and outstanding pong, its
@@ -31,6 +32,8 @@ public final class ConnectionHealth {
 
     private volatile long nextPingAt = Long.MAX_VALUE;
     private volatile long lastPingSentAt;
+    /** Keepalive pings sent; the last one's number is its payload, which its pong must echo. Housekeeper only. */
+    private volatile long pingsSent;
     /** A ping is out and its pong not back yet (housekeeper sets, transport thread clears). */
     private volatile boolean awaitingPong;
     private volatile long pongDeadline;
@@ -105,15 +108,30 @@ public final class ConnectionHealth {
     }
 
     /**
-     * Records a ping sent at {@code now} whose pong must come back by {@code deadline}.
+     * Records a ping about to be sent at {@code now} whose pong must come back by {@code deadline}, before it is
+     * sent (a pong may come back at once, on another thread).
      *
      * @param now      the ticker's time
      * @param deadline the pong deadline
+     * @return the ping's number, to send as its payload ({@link #pingPayload(long)}): only a pong echoing it answers
      */
-    public void pingSent(long now, long deadline) {
+    public long pingSent(long now, long deadline) {
+        long id = pingsSent + 1;
+        pingsSent = id;
         lastPingSentAt = now;
         pongDeadline = deadline;
-        awaitingPong = true;
+        awaitingPong = true; // last: publishes the fields above to the transport's thread
+        return id;
+    }
+
+    /**
+     * The application data of keepalive ping number {@code id}: its 8 bytes, big-endian.
+     *
+     * @param id the ping's number
+     * @return a buffer ready to read
+     */
+    public static ByteBuffer pingPayload(long id) {
+        return ByteBuffer.allocate(Long.BYTES).putLong(0, id);
     }
 
     /**
@@ -126,14 +144,30 @@ public final class ConnectionHealth {
     }
 
     /**
-     * Records a pong: the outstanding ping is answered and the missed count starts over.
+     * Records a pong if it answers the outstanding ping: it echoes that ping's payload, and the ping has not been
+     * answered or given up on. Then the missed count starts over. Any other pong (unsolicited, answering an earlier
+     * ping, or a second answer) changes nothing.
      *
-     * @return when the answered ping was sent, or 0 if none was (an unsolicited pong)
+     * @param payload the pong's application data (its position is left unchanged)
+     * @return whether it answered the outstanding ping; {@link #lastPingSentAt()} then tells when that was sent
      */
-    public long pongReceived() {
+    public boolean pongReceived(ByteBuffer payload) {
+        if (!awaitingPong || payload.remaining() != Long.BYTES
+                || payload.getLong(payload.position()) != pingsSent) {
+            return false;
+        }
         awaitingPong = false;
         missedPongs = 0;
         successfulPongs++;
+        return true;
+    }
+
+    /**
+     * When the last keepalive ping was sent.
+     *
+     * @return the ticker's time
+     */
+    public long lastPingSentAt() {
         return lastPingSentAt;
     }
 

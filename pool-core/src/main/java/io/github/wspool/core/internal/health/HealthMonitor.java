@@ -21,6 +21,7 @@ import io.github.wspool.core.internal.messaging.Channel;
 import io.github.wspool.core.internal.messaging.Messaging;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.event.RecycleReason;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -155,22 +156,32 @@ public final class HealthMonitor implements Messaging.Host {
     }
 
     /**
-     * A pong arrived: the connection and its endpoint are alive.
+     * A pong arrived. Only the one that answers the outstanding keepalive ping (it echoes the ping's payload) counts:
+     * the connection and its endpoint are alive, and the round trip is measured. Any other pong, unsolicited or
+     * echoing something else (an earlier ping given up on, say), is ignored: it neither answers the ping nor gives a
+     * round-trip time.
      *
-     * @param c the connection
+     * @param c       the connection
+     * @param payload the pong's application data
      */
-    public void pong(ManagedConnection c) {
+    public void pong(ManagedConnection c, ByteBuffer payload) {
+        long now = ticker.read();
+        ConnectionHealth h = c.health();
+        if (!h.pongReceived(payload)) {
+            if (log.isTraceEnabled()) {
+                log.trace("[{}] {} pong ignored: it answers no outstanding ping ({} bytes)", pool, c.id,
+                        payload.remaining());
+            }
+            return;
+        }
         if (log.isTraceEnabled()) {
             log.trace("[{}] {} pong received", pool, c.id);
         }
-        long now = ticker.read();
-        long sentAt = c.health().pongReceived();
+        long rtt = now - h.lastPingSentAt();
         breakers.success(c);
         c.endpoint.connectionFailures().set(0);
-        if (sentAt != 0) {
-            c.endpoint.recordLatency(now - sentAt, now);
-            events.pong(c.id, c.endpoint, now - sentAt);
-        }
+        c.endpoint.recordLatency(rtt, now);
+        events.pong(c.id, c.endpoint, rtt);
     }
 
     /**
@@ -200,8 +211,7 @@ public final class HealthMonitor implements Messaging.Host {
             TransportConnection t = c.transport();
             if (t != null && !c.finished()) {
                 try {
-                    h.pingSent(now, now + pongTimeoutNanos);
-                    t.ping();
+                    t.ping(ConnectionHealth.pingPayload(h.pingSent(now, now + pongTimeoutNanos)));
                     if (log.isTraceEnabled()) {
                         log.trace("[{}] {} ping sent", pool, c.id);
                     }

@@ -3,6 +3,7 @@ package io.github.wspool.core.internal.transport;
 import io.github.wspool.EndpointConnectException;
 import io.github.wspool.core.spi.TransportOptions;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,21 +16,29 @@ import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.enums.Opcode;
 import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.exceptions.InvalidFrameException;
 import org.java_websocket.exceptions.LimitExceededException;
 import org.java_websocket.framing.Framedata;
+import org.java_websocket.framing.FramedataImpl1;
 import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.protocols.IProtocol;
 import org.java_websocket.protocols.Protocol;
 
 /**
- * Java-WebSocket's RFC 6455 draft with the inbound message size bounded for whole messages, not only frames, and
- * the subprotocols the pool requests. One instance per connection (it keeps per-connection state).
+ * Java-WebSocket's RFC 6455 draft with the inbound message size bounded for whole messages, not only frames, frames
+ * read in bounded chunks, and the subprotocols the pool requests. One instance per connection (it keeps
+ * per-connection state).
  *
- * <p><b>Message size.</b> {@code Draft_6455} checks each frame against its {@code maxFrameSize} before allocating
- * it, so a frame that merely declares a huge length is refused unread. But it checks the assembled size of a
- * fragmented message only at its first and last frame: middle continuation frames pile up without bound
- * (Java-WebSocket issue #1508). This subclass counts every fragment and refuses the message as soon as its bytes so
- * far exceed the limit, with close code 1009 (message too big), before the library buffers more.
+ * <p><b>Message size.</b> A frame that declares more than the limit is refused from its header, unread (1009). But
+ * {@code Draft_6455} checks the assembled size of a fragmented message only at its first and last frame: middle
+ * continuation frames pile up without bound (Java-WebSocket issue #1508). This subclass counts every fragment and
+ * refuses the message as soon as its bytes so far exceed the limit, with close code 1009 (message too big), before
+ * the library buffers more.
+ *
+ * <p><b>Frames in bounded chunks.</b> {@code Draft_6455} allocates a frame's whole declared length as soon as its
+ * header arrives; here a frame still arriving is held in a buffer that grows with what has come
+ * ({@link #translateFrame}), and a server must not mask its frames (RFC 6455 5.1). A frame that breaks the protocol
+ * ends the frames read: those before it are processed, then the connection fails; nothing after it is.
  *
  * <p><b>Subprotocols.</b> The requested ones are offered in order, followed by the empty protocol, so that a server
  * answering with none (or with one not requested) still completes the library's handshake; the transport then
@@ -49,9 +58,18 @@ public final class BoundedDraft extends Draft_6455 {
     private static final Pattern REJECTED_STATUS =
             Pattern.compile("Invalid status code received: (\\d{3}) Status line: (.*)");
 
+    /** What a frame with a partial header measures ({@link #frameSize}). */
+    private static final long INCOMPLETE = -1;
+    /** The first buffer for a frame's first bytes, unless fewer are needed; it grows as more arrive. */
+    static final int INITIAL_HOLD = 4096;
+
     private final int maxMessageSize;
     private final List<String> subprotocols;
     private long fragmentedBytes; // bytes of the fragmented message being assembled; touched by the reading thread only
+    /** The first bytes of a frame still arriving (write mode), or {@code null}; the reading thread only. */
+    private ByteBuffer partial;
+    /** That frame's whole size once its header is complete, else {@link #INCOMPLETE}. */
+    private long partialSize = INCOMPLETE;
 
     /**
      * @param maxMessageSize the largest message accepted, in bytes, however it is fragmented
@@ -72,8 +90,229 @@ public final class BoundedDraft extends Draft_6455 {
         return list;
     }
 
+    // ------------------------------------------------------------------------------------------------ reading frames
+
+    /**
+     * Splits what arrived into frames. Complete frames are translated by the library, several at a time; the first
+     * bytes of a frame still arriving are held here, in a buffer that grows with what has arrived
+     * ({@link #hold}), instead of the library's, which allocates the whole declared length up front: a server
+     * declaring 1 MiB and sending 10 bytes would cost the client 1 MiB per connection. Each frame's header is
+     * checked as soon as it is complete, before anything is held for its payload: a declared length over the limit
+     * (1009), a masked frame (a server must not mask, RFC 6455 5.1), an unknown opcode or a control frame over 125
+     * bytes (1002). A frame that breaks the protocol, here or in the library's checks once complete (reserved bits
+     * without an extension, an invalid close code, ...), is answered by a {@link Refusal} in its place: the frames
+     * before it are processed, then the connection fails, and nothing after it is looked at.
+     */
+    @Override
+    public List<Framedata> translateFrame(ByteBuffer buffer) throws InvalidDataException {
+        List<Framedata> frames = new ArrayList<>();
+        ByteBuffer held = partial; // one read and one write of the field: a concurrent reset() cannot break this
+        long heldSize = partialSize;
+        if (held != null) {
+            // the frame begun in an earlier read: its header, then its payload, as far as this read goes
+            while (true) {
+                if (heldSize == INCOMPLETE) {
+                    try {
+                        heldSize = frameSize(held, 0, held.position());
+                    } catch (InvalidDataException e) {
+                        return refuse(frames, e, buffer);
+                    }
+                }
+                long want = heldSize == INCOMPLETE ? headerLength(held, 0, held.position()) : heldSize;
+                held = hold(held, buffer, (int) Math.min(buffer.remaining(), want - held.position()), want);
+                if (held.position() < want) {
+                    partial = held;
+                    partialSize = heldSize;
+                    return frames; // all of this read is held
+                }
+                if (heldSize != INCOMPLETE) {
+                    break; // complete
+                }
+            }
+            partial = null;
+            partialSize = INCOMPLETE;
+            held.flip();
+            if (!translateComplete(held, held.limit(), frames)) {
+                buffer.position(buffer.limit());
+                return frames;
+            }
+        }
+        int end = buffer.position();
+        int limit = buffer.limit();
+        long size = INCOMPLETE;
+        InvalidDataException refused = null;
+        while (end < limit) {
+            try {
+                size = frameSize(buffer, end, limit - end);
+            } catch (InvalidDataException e) {
+                refused = e;
+                break;
+            }
+            if (size == INCOMPLETE || size > limit - end) {
+                break;
+            }
+            end += (int) size;
+        }
+        if (!translateComplete(buffer, end, frames)) {
+            buffer.position(limit);
+            return frames;
+        }
+        if (refused != null) {
+            return refuse(frames, refused, buffer);
+        }
+        if (end < limit) {
+            long want = size == INCOMPLETE ? headerLength(buffer, end, limit - end) : size;
+            ByteBuffer first = ByteBuffer.allocate((int) Math.min(want, Math.max(limit - end, INITIAL_HOLD)));
+            partial = hold(first, buffer, limit - end, want);
+            partialSize = size;
+        }
+        return frames;
+    }
+
+    /** Adds a {@link Refusal} for {@code e} after {@code frames} and drops the rest of the read. */
+    private List<Framedata> refuse(List<Framedata> frames, InvalidDataException e, ByteBuffer buffer) {
+        partial = null;
+        partialSize = INCOMPLETE;
+        buffer.position(buffer.limit());
+        frames.add(new Refusal(e));
+        return frames;
+    }
+
+    /**
+     * Translates the complete frames from {@code buffer}'s position to {@code end} with the library. If one of them
+     * breaks the protocol, translates them one by one, so that the frames before it are kept, followed by a
+     * {@link Refusal}.
+     *
+     * @return {@code false} if a frame was refused (nothing after it may be read)
+     */
+    private boolean translateComplete(ByteBuffer buffer, int end, List<Framedata> frames) throws InvalidDataException {
+        int start = buffer.position();
+        if (start == end) {
+            return true;
+        }
+        int limit = buffer.limit();
+        buffer.limit(end);
+        try {
+            frames.addAll(super.translateFrame(buffer));
+            return true;
+        } catch (InvalidDataException e) {
+            buffer.position(start);
+            while (buffer.position() < end) {
+                buffer.limit(end);
+                buffer.limit(buffer.position() + (int) frameSize(buffer, buffer.position(), end - buffer.position()));
+                try {
+                    frames.addAll(super.translateFrame(buffer));
+                } catch (InvalidDataException refused) {
+                    frames.add(new Refusal(refused));
+                    return false;
+                }
+            }
+            frames.add(new Refusal(e)); // not reached: the library refused the batch, so it refuses one of them
+            return false;
+        } finally {
+            buffer.limit(limit);
+        }
+    }
+
+    /**
+     * Copies {@code count} bytes from {@code src} behind what {@code held} holds, growing it if need be: to twice
+     * its size, or what is needed if more, but never beyond the frame's {@code want} bytes. So a frame costs about
+     * what has arrived of it, and a large one arriving in many reads is copied a logarithmic number of times.
+     */
+    private static ByteBuffer hold(ByteBuffer held, ByteBuffer src, int count, long want) {
+        ByteBuffer into = held;
+        if (into.remaining() < count) {
+            long grown = Math.min(want, Math.max((long) into.position() + count,
+                    Math.max(2L * into.capacity(), INITIAL_HOLD)));
+            into = ByteBuffer.allocate((int) grown);
+            held.flip();
+            into.put(held);
+        }
+        into.put(into.position(), src, src.position(), count);
+        into.position(into.position() + count);
+        src.position(src.position() + count);
+        return into;
+    }
+
+    /** How long the header of the frame at {@code at} is (without a mask key: a masked frame is refused). */
+    private static int headerLength(ByteBuffer b, int at, int available) {
+        if (available < 2) {
+            return 2;
+        }
+        int len7 = b.get(at + 1) & 0x7f;
+        return len7 < 126 ? 2 : len7 == 126 ? 4 : 10;
+    }
+
+    /**
+     * The size of the frame at {@code at} (header, payload), read from its header.
+     *
+     * @param available bytes from {@code at} on
+     * @return the size, or {@link #INCOMPLETE} if fewer than the header's bytes are available
+     * @throws InvalidDataException if the header alone breaks the protocol or the size limit
+     */
+    private long frameSize(ByteBuffer b, int at, int available) throws InvalidDataException {
+        if (available < 2) {
+            return INCOMPLETE;
+        }
+        int b0 = b.get(at) & 0xff;
+        int b1 = b.get(at + 1) & 0xff;
+        int opcode = b0 & 0x0f;
+        if (opcode > 2 && (opcode < 8 || opcode > 10)) {
+            throw new InvalidFrameException("Unknown opcode " + opcode);
+        }
+        if ((b1 & 0x80) != 0) {
+            throw new InvalidFrameException("the server sent a masked frame (a server must not mask, RFC 6455 5.1)");
+        }
+        int header = headerLength(b, at, available);
+        int len7 = b1 & 0x7f;
+        if (len7 >= 126 && opcode >= 8) {
+            throw new InvalidFrameException("a control frame declared more than 125 bytes");
+        }
+        if (available < header) {
+            return INCOMPLETE;
+        }
+        long length = 0;
+        for (int i = 2; i < header; i++) {
+            length = length << 8 | (b.get(at + i) & 0xff);
+        }
+        if (header == 2) {
+            length = len7;
+        }
+        if (length < 0 || length > getMaxFrameSize()) {
+            throw new LimitExceededException("a frame declared " + Long.toUnsignedString(length) + " bytes, more than "
+                    + getMaxFrameSize() + " (maxMessageSize)", getMaxFrameSize());
+        }
+        return header + length;
+    }
+
+    /**
+     * Stands in the list of frames for the frame that broke the protocol: {@link #processFrame} throws its cause,
+     * after the frames before it have been processed.
+     */
+    private static final class Refusal extends FramedataImpl1 {
+        private final InvalidDataException cause;
+
+        Refusal(InvalidDataException cause) {
+            super(Opcode.CONTINUOUS);
+            this.cause = cause;
+        }
+
+        @Override
+        public void isValid() {
+            // never sent
+        }
+
+        @Override
+        public String toString() {
+            return "Refusal[" + cause.getMessage() + "]";
+        }
+    }
+
     @Override
     public void processFrame(WebSocketImpl webSocketImpl, Framedata frame) throws InvalidDataException {
+        if (frame instanceof Refusal refusal) {
+            throw refusal.cause;
+        }
         Opcode op = frame.getOpcode();
         if (op == Opcode.CONTINUOUS || (!frame.isFin() && (op == Opcode.TEXT || op == Opcode.BINARY))) {
             long total = (op == Opcode.CONTINUOUS ? fragmentedBytes : 0) + frame.getPayloadData().remaining();
@@ -146,6 +385,8 @@ public final class BoundedDraft extends Draft_6455 {
     @Override
     public void reset() {
         fragmentedBytes = 0;
+        partial = null;
+        partialSize = INCOMPLETE;
         super.reset();
     }
 

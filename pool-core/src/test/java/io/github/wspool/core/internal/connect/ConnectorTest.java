@@ -595,7 +595,7 @@ class ConnectorTest {
             }
 
             @Override
-            public void pong(ManagedConnection c) {
+            public void pong(ManagedConnection c, ByteBuffer payload) {
                 // no pings in these tests
             }
 

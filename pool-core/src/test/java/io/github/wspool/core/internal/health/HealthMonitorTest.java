@@ -29,6 +29,7 @@ import io.github.wspool.core.internal.connect.ConnectionListener;
 import io.github.wspool.core.internal.connect.Connector;
 import io.github.wspool.core.internal.connection.Backoff;
 import io.github.wspool.core.internal.connection.ConnectRate;
+import io.github.wspool.core.internal.connection.ConnectionHealth;
 import io.github.wspool.core.internal.connection.ConnectionOwner;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.Lease;
@@ -42,6 +43,7 @@ import io.github.wspool.core.internal.event.PoolListeners;
 import io.github.wspool.core.internal.messaging.Messaging;
 import io.github.wspool.core.spi.InMemoryTransport;
 import io.github.wspool.event.EndpointHealthEvent;
+import io.github.wspool.event.PongEvent;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.RecycleReason;
 import java.io.IOException;
@@ -98,7 +100,9 @@ class HealthMonitorTest {
         Fixture f = new Fixture(b -> b);
         ManagedConnection c = f.open(f.a);
         f.monitor.connectionFailed(f.a, "reset");
-        f.conn(c).ping(); // the in-memory peer answers at once: a pong from the endpoint
+        f.ticker.advance(Duration.ofSeconds(30)); // the keepalive ping falls due (30 s, less up to 10% jitter)
+        f.keepalive(c); // the in-memory peer answers at once: a pong from the endpoint
+        assertEquals(1, c.health().successfulPongs());
         assertEquals(0, f.a.connectionFailures().get(), "a pong proves the endpoint alive");
         f.monitor.connectionFailed(f.a, "reset");
         assertTrue(f.a.healthy(), "one failure since the pong");
@@ -264,6 +268,61 @@ class HealthMonitorTest {
         assertTrue(f.a.healthy());
     }
 
+    @Test
+    void onlyThePongEchoingTheOutstandingPingAnswersItAndGivesARoundTrip() {
+        Fixture f = new Fixture(b -> b.healthCheckInterval(Duration.ofSeconds(1)).pongTimeout(Duration.ofSeconds(5))
+                .maxMissedPongs(2));
+        ManagedConnection c = f.open(f.a);
+        InMemoryTransport.Connection peer = f.conn(c);
+        peer.autoPong(false);
+        f.monitor.connectionFailed(f.a, "reset"); // a pong that counts would start this over
+
+        f.ticker.advance(Duration.ofSeconds(1));
+        f.keepalive(c); // ping 1 goes out
+        assertEquals(1, peer.pingCount());
+        f.ticker.advance(Duration.ofMillis(300));
+        peer.pong(ByteBuffer.allocate(0)); // unsolicited, empty
+        peer.pong(ByteBuffer.wrap("pong".getBytes(java.nio.charset.StandardCharsets.US_ASCII))); // other data
+        peer.pong(ConnectionHealth.pingPayload(2)); // a ping not sent yet
+        assertEquals(0, c.health().successfulPongs(), "none of them answers ping 1");
+        assertEquals(List.of(), f.pongs, "and none gives a round-trip time");
+        assertEquals(1, f.a.connectionFailures().get(), "nor proves the endpoint alive");
+
+        f.ticker.advance(Duration.ofSeconds(5)); // ping 1's pong deadline
+        f.keepalive(c); // missed (1 of 2): ping 2 goes out
+        assertEquals(2, peer.pingCount());
+        assertEquals(ConnectionState.READY, c.state());
+        peer.pong(ConnectionHealth.pingPayload(1)); // ping 1's pong, late: it does not answer ping 2
+        assertEquals(0, c.health().successfulPongs());
+
+        f.ticker.advance(Duration.ofMillis(40));
+        peer.pong(ConnectionHealth.pingPayload(2)); // the answer
+        assertEquals(1, c.health().successfulPongs());
+        assertEquals(1, f.pongs.size());
+        assertEquals(Duration.ofMillis(40), f.pongs.get(0).roundTrip(), "measured from ping 2");
+        assertEquals(0, f.a.connectionFailures().get(), "the endpoint is alive");
+        peer.pong(ConnectionHealth.pingPayload(2)); // a second answer counts no more
+        assertEquals(1, c.health().successfulPongs());
+        assertEquals(1, f.pongs.size());
+    }
+
+    @Test
+    void unsolicitedPongsDoNotKeepASilentConnectionHealthy() {
+        Fixture f = new Fixture(b -> b.healthCheckInterval(Duration.ofSeconds(1)).pongTimeout(Duration.ofSeconds(2))
+                .maxMissedPongs(1));
+        ManagedConnection c = f.open(f.a);
+        f.conn(c).autoPong(false);
+        f.ticker.advance(Duration.ofSeconds(1));
+        f.keepalive(c);
+        for (int i = 0; i < 4; i++) {
+            f.ticker.advance(Duration.ofMillis(500));
+            f.conn(c).pong(ByteBuffer.allocate(0)); // a server's own heartbeat, as RFC 6455 5.5.3 allows
+            f.keepalive(c);
+        }
+        assertEquals(List.of(c.id), f.recycledIds(RecycleReason.UNHEALTHY), "the ping was never answered");
+        assertEquals(List.of(), f.pongs);
+    }
+
     // ------------------------------------------------------------------------------------------------ probe back
 
     @Test
@@ -403,6 +462,7 @@ class HealthMonitorTest {
         final Shutdown shutdown = new Shutdown();
         final List<EndpointHealthEvent> healthEvents = new CopyOnWriteArrayList<>();
         final List<RecycleEvent> recycled = new CopyOnWriteArrayList<>();
+        final List<PongEvent> pongs = new CopyOnWriteArrayList<>();
         /** Connections that opened and were handed to the pool, in order. */
         final List<ManagedConnection> ready = new CopyOnWriteArrayList<>();
         final AtomicInteger failWaiters = new AtomicInteger();
@@ -427,6 +487,11 @@ class HealthMonitorTest {
                 @Override
                 public void onRecycle(RecycleEvent event) {
                     recycled.add(event);
+                }
+
+                @Override
+                public void onPong(PongEvent event) {
+                    pongs.add(event);
                 }
             }));
             a = endpoint(A);
@@ -527,8 +592,8 @@ class HealthMonitorTest {
         }
 
         @Override
-        public void pong(ManagedConnection c) {
-            monitor.pong(c);
+        public void pong(ManagedConnection c, ByteBuffer payload) {
+            monitor.pong(c, payload);
         }
 
         @Override

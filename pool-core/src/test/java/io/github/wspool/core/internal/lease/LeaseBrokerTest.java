@@ -623,7 +623,7 @@ class LeaseBrokerTest {
         }
 
         @Override
-        public void pong(ManagedConnection c) {
+        public void pong(ManagedConnection c, ByteBuffer payload) {
         }
 
         @Override

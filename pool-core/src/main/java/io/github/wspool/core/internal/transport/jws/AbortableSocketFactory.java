@@ -1,39 +1,119 @@
 package io.github.wspool.core.internal.transport.jws;
 
+import io.github.wspool.core.internal.transport.AddressResolver;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.SocketFactory;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * A socket factory for one connection that can be aborted at any moment: before the socket exists (the client loop's
- * next {@code createSocket()} fails) or after (the socket is closed). Java-WebSocket creates its socket inside its
- * own loop, so without this an abort that lands before the socket exists would be lost and leave the loop running.
+ * The socket factory of one connection: it hands Java-WebSocket a socket it has already connected, and can be
+ * aborted at any moment, before the socket exists (the client loop's {@code createSocket()} fails) or after (the
+ * socket is closed). Java-WebSocket creates its socket inside its own loop, so without this an abort that lands before
+ * the socket exists would be lost and leave the loop running.
  *
- * <p>With a plain factory this yields a plain socket; with an {@code SSLSocketFactory} an unconnected
- * {@code SSLSocket}, which Java-WebSocket connects and configures with hostname verification on.
+ * <p><b>Connecting.</b> Java-WebSocket connects to the first address of the host only. Here every address the
+ * {@link AddressResolver} gives is tried in turn until one accepts, each with an equal share of what is left of the
+ * connect timeout ({@link AddressResolver#attemptNanos}), so the whole TCP connect stays within it. A plain connection
+ * gets a {@link HandshakeBoundedSocket}; a {@code wss://} one a plain socket with TLS layered on it for the URI's host
+ * (SNI and hostname verification name the host, never the address), which Java-WebSocket then configures.
  */
 final class AbortableSocketFactory extends SocketFactory {
 
-    private final SocketFactory delegate;
+    private final URI uri;
+    private final AddressResolver resolver;
+    private final long connectTimeoutNanos;
+    private final SSLSocketFactory tls; // null for ws://
     private final ReentrantLock lock = new ReentrantLock();
-    private Socket socket; // guarded by lock
+    private Socket socket; // guarded by lock: the socket being connected, or the connected one
     private boolean aborted; // guarded by lock
 
-    AbortableSocketFactory(SocketFactory delegate) {
-        this.delegate = delegate;
+    /**
+     * @param uri                 the endpoint
+     * @param resolver            gives the addresses to try
+     * @param connectTimeoutNanos bound on the whole TCP connect, all addresses together
+     * @param tls                 layers TLS on the connected socket for {@code wss://}; {@code null} for {@code ws://}
+     */
+    AbortableSocketFactory(URI uri, AddressResolver resolver, long connectTimeoutNanos, SSLSocketFactory tls) {
+        this.uri = uri;
+        this.resolver = resolver;
+        this.connectTimeoutNanos = connectTimeoutNanos;
+        this.tls = tls;
     }
 
+    /** Connects to the first address that accepts; throws the last failure (earlier ones suppressed) if none does. */
     @Override
     public Socket createSocket() throws IOException {
+        long deadline = System.nanoTime() + connectTimeoutNanos;
+        String host = uri.getHost();
+        int port = AddressResolver.port(uri);
+        List<InetSocketAddress> addresses = resolver.resolve(host, port);
+        if (addresses.isEmpty()) {
+            throw new UnknownHostException(host + ": no address");
+        }
+        IOException failure = null;
+        for (int i = 0; i < addresses.size(); i++) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                failure = suppressing(new SocketTimeoutException("connect timed out after trying " + i + " of "
+                        + addresses.size() + " addresses"), failure);
+                break;
+            }
+            Socket s = track(tls == null ? new HandshakeBoundedSocket() : new Socket());
+            long millis = TimeUnit.NANOSECONDS.toMillis(AddressResolver.attemptNanos(left, addresses.size() - i));
+            try {
+                s.connect(addresses.get(i), (int) Math.max(1, Math.min(Integer.MAX_VALUE, millis)));
+                return tls == null ? s : track(tls.createSocket(s, withoutBrackets(host), port, true));
+            } catch (IOException e) {
+                closeQuietly(s);
+                if (isAborted()) {
+                    throw new IOException("connect aborted", e);
+                }
+                failure = suppressing(e, failure);
+            }
+        }
+        throw failure;
+    }
+
+    private static IOException suppressing(IOException latest, IOException earlier) {
+        if (earlier != null) {
+            latest.addSuppressed(earlier);
+        }
+        return latest;
+    }
+
+    /** An IPv6 literal as TLS wants it (SNI is left out for an address, and the certificate's IP entry checked). */
+    private static String withoutBrackets(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** Makes {@code s} the socket an abort closes; closes it and fails if the connect was aborted already. */
+    private Socket track(Socket s) throws IOException {
         lock.lock();
         try {
-            if (aborted) {
-                throw new IOException("connect aborted");
+            if (!aborted) {
+                socket = s;
+                return s;
             }
-            socket = delegate.createSocket();
-            return socket;
+        } finally {
+            lock.unlock();
+        }
+        closeQuietly(s);
+        throw new IOException("connect aborted");
+    }
+
+    private boolean isAborted() {
+        lock.lock();
+        try {
+            return aborted;
         } finally {
             lock.unlock();
         }
@@ -50,31 +130,35 @@ final class AbortableSocketFactory extends SocketFactory {
             lock.unlock();
         }
         if (s != null) {
-            try {
-                s.close();
-            } catch (IOException e) {
-                // the socket is unusable either way
-            }
+            closeQuietly(s);
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // the socket is unusable either way
         }
     }
 
     @Override
-    public Socket createSocket(String host, int port) throws IOException {
-        throw new UnsupportedOperationException("only unconnected sockets are created here");
+    public Socket createSocket(String host, int port) {
+        throw new UnsupportedOperationException("only the connection's own socket is created here");
     }
 
     @Override
-    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-        throw new UnsupportedOperationException("only unconnected sockets are created here");
+    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) {
+        throw new UnsupportedOperationException("only the connection's own socket is created here");
     }
 
     @Override
-    public Socket createSocket(InetAddress host, int port) throws IOException {
-        throw new UnsupportedOperationException("only unconnected sockets are created here");
+    public Socket createSocket(InetAddress host, int port) {
+        throw new UnsupportedOperationException("only the connection's own socket is created here");
     }
 
     @Override
-    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
-        throw new UnsupportedOperationException("only unconnected sockets are created here");
+    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) {
+        throw new UnsupportedOperationException("only the connection's own socket is created here");
     }
 }

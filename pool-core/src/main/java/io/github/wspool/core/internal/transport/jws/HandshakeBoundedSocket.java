@@ -4,46 +4,16 @@ import io.github.wspool.core.internal.transport.BoundedDraft;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.Socket;
-import javax.net.SocketFactory;
 
 /**
  * A plain socket whose input fails once the server has sent more than a bound before the opening handshake
  * completed. Java-WebSocket's engine buffers an incomplete handshake response without bound (and copies it whole on
  * every read), so a server streaming a never-ending response head would otherwise hold memory and CPU until the
  * connect timeout. The transport calls {@link #handshakeDone()} when the connection opens; from then on bytes flow
- * unchecked.
+ * unchecked. {@link AbortableSocketFactory} creates and connects it.
  */
 final class HandshakeBoundedSocket extends Socket {
-
-    /** Creates unconnected bounded sockets, for {@link AbortableSocketFactory}. */
-    static final SocketFactory FACTORY = new SocketFactory() {
-        @Override
-        public Socket createSocket() {
-            return new HandshakeBoundedSocket();
-        }
-
-        @Override
-        public Socket createSocket(String host, int port) {
-            throw new UnsupportedOperationException("only unconnected sockets are created here");
-        }
-
-        @Override
-        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) {
-            throw new UnsupportedOperationException("only unconnected sockets are created here");
-        }
-
-        @Override
-        public Socket createSocket(InetAddress host, int port) {
-            throw new UnsupportedOperationException("only unconnected sockets are created here");
-        }
-
-        @Override
-        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) {
-            throw new UnsupportedOperationException("only unconnected sockets are created here");
-        }
-    };
 
     private volatile boolean handshakeDone;
     private volatile IOException refusal;

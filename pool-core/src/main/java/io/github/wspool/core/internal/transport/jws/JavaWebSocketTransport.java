@@ -3,6 +3,7 @@ package io.github.wspool.core.internal.transport.jws;
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointConnectException;
 import io.github.wspool.core.internal.concurrent.DaemonThreads;
+import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
@@ -13,17 +14,20 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.framing.Framedata;
+import org.java_websocket.framing.PingFrame;
 import org.java_websocket.handshake.ServerHandshake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,10 +44,15 @@ import org.slf4j.LoggerFactory;
  *       left.</li>
  *   <li>{@code setConnectionLostTimeout(0)}: the library's per-client lost-connection timer is not started; the pool
  *       sends keepalive pings from its one scheduler instead.</li>
- *   <li>TCP_NODELAY on; inbound messages bounded by {@code maxMessageSize} however they are fragmented
- *       ({@link BoundedDraft}; the library's default is unbounded); the TCP connect bounded by
- *       {@code connectTimeout} (the pool bounds the whole handshake); on {@code ws://}, the server's
- *       handshake response bounded too ({@code HandshakeBoundedSocket}).</li>
+ *   <li>TCP_NODELAY on; inbound messages bounded by {@code maxMessageSize} however they are fragmented, and frames
+ *       read in bounded chunks ({@link BoundedDraft}; the library's default is unbounded); every address of the
+ *       host tried in turn, the whole TCP connect bounded by {@code connectTimeout} ({@code AbortableSocketFactory};
+ *       the library tries the first address only; the pool bounds the whole handshake); on {@code ws://}, the
+ *       server's handshake response bounded too ({@code HandshakeBoundedSocket}).</li>
+ *   <li>The {@code Host} header names the port unless it is the scheme's default
+ *       ({@link AddressResolver#hostHeader}; the library's leaves out 80 and 443 whatever the scheme).</li>
+ *   <li>A connection the engine fails (a protocol violation, a message too big) is closed at once after its close
+ *       frame (RFC 6455 7.1.7), not when the server gets round to closing it ({@code Client.onClosing}).</li>
  *   <li>{@code wss://} through the pool's {@link io.github.wspool.core.spi.TlsOptions}: its SSL context (or the
  *       JVM default), its parameters, and the library's hostname verification unless explicitly turned off.</li>
  *   <li>Upgrade headers from {@link TransportOptions#handshakeHeaders}, resolved on the connection's own thread
@@ -60,8 +69,12 @@ public final class JavaWebSocketTransport implements Transport {
 
     private static final Logger log = LoggerFactory.getLogger(JavaWebSocketTransport.class);
     private static final long JOIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** How long a failed connection waits for its write thread to take the close frame before closing anyway. */
+    static final long FAIL_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long FAIL_FLUSH_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
     private final String poolName;
+    private final AddressResolver resolver;
     private final Set<Client> clients = ConcurrentHashMap.newKeySet();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicInteger threadSequence = new AtomicInteger();
@@ -72,14 +85,24 @@ public final class JavaWebSocketTransport implements Transport {
      *                 {@link TransportOptions#threadNamePrefix()})
      */
     public JavaWebSocketTransport(String poolName) {
+        this(poolName, AddressResolver.SYSTEM);
+    }
+
+    /**
+     * A transport that resolves host names with {@code resolver} (tests connect made-up names to loopback sockets).
+     *
+     * @param poolName the owning pool's name, for logs
+     * @param resolver gives the addresses each connect tries in turn
+     */
+    public JavaWebSocketTransport(String poolName, AddressResolver resolver) {
         this.poolName = poolName;
+        this.resolver = resolver;
     }
 
     @Override
     public TransportConnection connect(URI uri, TransportOptions options, TransportListener listener) {
         BoundedDraft draft = new BoundedDraft(options.maxMessageSize(), options.subprotocols());
-        int connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, options.connectTimeout().toMillis()));
-        Client client = new Client(uri, draft, options, connectTimeoutMillis, listener);
+        Client client = new Client(uri, draft, options, resolver, listener);
         client.setConnectionLostTimeout(0);
         client.setTcpNoDelay(true);
         if (closed) {
@@ -111,7 +134,8 @@ public final class JavaWebSocketTransport implements Transport {
                 client.finish(-1, e.getMessage(), false, e);
                 return;
             }
-            headers.forEach(client::addHeader);
+            client.addHeader("Host", AddressResolver.hostHeader(client.getURI())); // the library's omits 80 and 443
+            headers.forEach(client::addHeader); // a Host header of the pool's own replaces it
             client.run();
         } catch (RuntimeException | Error e) {
             log.warn("[{}] WebSocket client loop for {} failed", poolName, Endpoint.describe(client.getURI()), e);
@@ -147,14 +171,18 @@ public final class JavaWebSocketTransport implements Transport {
         private final AbortableSocketFactory sockets;
         final TransportOptions options;
         private volatile String subprotocol = "";
+        /** The pool asked for a close ({@link #close(int, String)}): wait for the server's close, as usual. */
+        private volatile boolean closeRequested;
+        /** The engine failed the connection: read nothing more, close the socket once the close frame is out. */
+        private volatile boolean failing;
 
-        Client(URI uri, BoundedDraft draft, TransportOptions options, int connectTimeoutMillis,
+        Client(URI uri, BoundedDraft draft, TransportOptions options, AddressResolver resolver,
                TransportListener listener) {
-            super(uri, draft, null, connectTimeoutMillis);
+            super(uri, draft, null, 0); // the socket factory connects, bounded by the connect timeout
             this.listener = listener;
             this.options = options;
-            this.sockets = new AbortableSocketFactory("wss".equalsIgnoreCase(uri.getScheme())
-                    ? options.tls().socketFactory() : HandshakeBoundedSocket.FACTORY);
+            this.sockets = new AbortableSocketFactory(uri, resolver, options.connectTimeout().toNanos(),
+                    AddressResolver.secure(uri) ? options.tls().socketFactory() : null);
             setSocketFactory(sockets);
         }
 
@@ -188,7 +216,9 @@ public final class JavaWebSocketTransport implements Transport {
                 closeSocketQuietly();
                 return;
             }
-            String accepted = BoundedDraft.acceptSubprotocol(handshake, options, getURI(), this, e -> firstError = e);
+            // the engine's own close, not this.close(): refusing the answer fails the connection (onClosing)
+            String accepted = BoundedDraft.acceptSubprotocol(handshake, options, getURI(), getConnection(),
+                    e -> firstError = e);
             if (accepted == null) {
                 return; // failed: the close reports it
             }
@@ -217,7 +247,7 @@ public final class JavaWebSocketTransport implements Transport {
         @Override
         public void onWebsocketPong(WebSocket conn, Framedata f) {
             super.onWebsocketPong(conn, f);
-            listener.onPong();
+            listener.onPong(f.getPayloadData());
         }
 
         @Override
@@ -251,10 +281,46 @@ public final class JavaWebSocketTransport implements Transport {
          * kernel has not sent yet and fails the server's socket. Either way, messages sent just before
          * {@code close} were silently lost. Once the server has closed, every frame before the close frame has
          * reached it. The pool's {@code closeTimeout} aborts a connection whose server never closes.
+         *
+         * <p>Except when the engine failed the connection ({@link #onClosing}): then the loop stops at once.
          */
         @Override
         public boolean isClosing() {
-            return false;
+            return failing;
+        }
+
+        /** The pool's close: the closing handshake, then the server closes the TCP connection (RFC 6455 7.1.1). */
+        @Override
+        public void close(int code, String reason) {
+            closeRequested = true;
+            super.close(code, reason);
+        }
+
+        /**
+         * A close the engine started itself, not at the pool's request and not answering the server's close: it
+         * failed the connection (a frame over the limits, a masked or otherwise invalid frame, invalid UTF-8, a
+         * refused subprotocol), and its close frame is queued. RFC 6455 7.1.7: send it, then close the TCP
+         * connection at once, without waiting for the server's close, and process nothing more from that peer. On
+         * the reading thread: once the write thread has taken the close frame from the queue, the read loop stops
+         * ({@link #isClosing()}) and the library's close interrupts the write thread, which writes what it holds and
+         * closes the socket. A server that does not read gets its socket closed after
+         * {@link JavaWebSocketTransport#FAIL_FLUSH_NANOS}.
+         */
+        @Override
+        public void onClosing(int code, String reason, boolean remote) {
+            if (remote || closeRequested) {
+                return;
+            }
+            failing = true;
+            Queue<ByteBuffer> out = ((WebSocketImpl) getConnection()).outQueue;
+            long deadline = System.nanoTime() + FAIL_FLUSH_NANOS;
+            while (!out.isEmpty()) {
+                if (System.nanoTime() - deadline >= 0) {
+                    sockets.abort(); // the server is not reading: the close frame cannot go out
+                    return;
+                }
+                LockSupport.parkNanos(FAIL_FLUSH_POLL_NANOS);
+            }
         }
 
         @Override
@@ -278,9 +344,11 @@ public final class JavaWebSocketTransport implements Transport {
         }
 
         @Override
-        public void ping() {
+        public void ping(ByteBuffer payload) {
             if (isOpen()) {
-                sendPing();
+                PingFrame frame = new PingFrame();
+                frame.setPayload(payload.duplicate());
+                sendFrame(frame);
             }
         }
 

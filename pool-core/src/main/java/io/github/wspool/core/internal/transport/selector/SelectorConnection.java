@@ -2,6 +2,7 @@ package io.github.wspool.core.internal.transport.selector;
 
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
@@ -9,13 +10,15 @@ import io.github.wspool.core.spi.TransportOptions;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +27,7 @@ import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.framing.Framedata;
+import org.java_websocket.framing.PingFrame;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.HandshakeImpl1Client;
 import org.java_websocket.handshake.Handshakedata;
@@ -53,11 +57,17 @@ import org.slf4j.LoggerFactory;
  *       inline on the loop, in order.</li>
  * </ul>
  *
+ * <h2>Connecting</h2>
+ * Every address the host resolves to ({@link AddressResolver}) is tried in turn until one accepts, each but the last
+ * with an equal share of what is left of the connect timeout, so one that never answers leaves time for the others.
+ *
  * <h2>Closing</h2>
  * The engine never gets the channel, so it cannot close it behind our back: after a close handshake the client
  * keeps reading until the server closes the TCP connection (RFC 6455 7.1.1), which reports the close. The pool's
- * {@code closeTimeout} aborts a server that never does; a close the engine starts itself (protocol error, message
- * too big, the server's close frame) is bounded here by {@link #CLOSE_LINGER_NANOS}.
+ * {@code closeTimeout} aborts a server that never does; an answer to the server's close frame is bounded here by
+ * {@link #CLOSE_LINGER_NANOS}. When the engine fails the connection (a protocol error, a message too big, invalid
+ * UTF-8: RFC 6455 7.1.7) the client reads nothing more, writes its close frame and closes the TCP connection at
+ * once, without waiting for the server's close.
  */
 final class SelectorConnection extends WebSocketAdapter implements TransportConnection {
 
@@ -80,6 +90,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private final TransportOptions options;
     private final TransportListener listener;
     private final CallbackSequence callbacks;
+    private final AddressResolver resolver;
     private final WebSocketImpl engine;
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean flushRequested = new AtomicBoolean();
@@ -92,9 +103,14 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private volatile boolean readSuspended;
     private volatile Throwable firstError;
     private volatile String subprotocol = "";
+    /** The engine failed the connection (RFC 6455 7.1.7): no more reads; the socket closes once the close frame is out. */
+    private volatile boolean failing;
+    /** The address being connected to, then the connected one (for the engine; any thread). */
+    private volatile InetSocketAddress address;
 
     // Set by the connector in prepare(), read by the loop after execute() (a happens-before edge).
-    private InetSocketAddress address;
+    private List<InetSocketAddress> addresses;
+    private long connectDeadline; // nanoTime by which TCP must be connected, all addresses together
     private HandshakeImpl1Client handshake;
     private TlsSession tls;
 
@@ -103,13 +119,17 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private SelectionKey key;
     private int interest;
     private boolean connecting;
+    private int nextAddress; // index of the next address to try
+    private Exception connectFailure; // the last address's failure, earlier ones suppressed
     private boolean wantWrite;
     private boolean opened;
+    private boolean closeRequested; // the pool's close(): the closing handshake, not a failure
     private long handshakeBytes; // bytes given to the engine before the handshake completed
 
     SelectorConnection(SelectorTransport transport, SelectorLoop loop, URI uri, TransportOptions options,
-                       TransportListener listener, CallbackSequence callbacks) {
+                       TransportListener listener, CallbackSequence callbacks, AddressResolver resolver) {
         this.transport = transport;
+        this.resolver = resolver;
         this.loop = loop;
         this.uri = uri;
         this.options = options;
@@ -127,19 +147,21 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             return;
         }
         try {
-            boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
+            boolean secure = AddressResolver.secure(uri);
             String host = uri.getHost();
-            int port = uri.getPort() != -1 ? uri.getPort()
-                    : secure ? WebSocketImpl.DEFAULT_WSS_PORT : WebSocketImpl.DEFAULT_PORT;
+            int port = AddressResolver.port(uri);
             Map<String, String> headers = options.handshakeHeaders(uri);
             HandshakeImpl1Client h = new HandshakeImpl1Client();
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
             h.setResourceDescriptor(uri.getRawQuery() != null ? path + '?' + uri.getRawQuery() : path);
-            h.put("Host", port != WebSocketImpl.DEFAULT_PORT && port != WebSocketImpl.DEFAULT_WSS_PORT
-                    ? host + ":" + port : host);
+            h.put("Host", AddressResolver.hostHeader(uri));
             headers.forEach(h::put);
             handshake = h;
-            address = new InetSocketAddress(InetAddress.getByName(host), port);
+            connectDeadline = System.nanoTime() + options.connectTimeout().toNanos();
+            addresses = List.copyOf(resolver.resolve(host, port));
+            if (addresses.isEmpty()) {
+                throw new UnknownHostException(host + ": no address");
+            }
             if (secure) {
                 tls = new TlsSession(options.tls().newClientEngine(host, port), this);
             }
@@ -170,20 +192,79 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             finish(-1, aborted ? "connect aborted" : "transport closed", false, null);
             return;
         }
-        try {
-            channel = SocketChannel.open();
-            channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            connecting = !channel.connect(address);
-            key = channel.register(loop.selector(), 0, this);
-            if (connecting) {
-                updateInterest();
-            } else {
-                connected();
+        connectNext();
+    }
+
+    /**
+     * Starts a TCP connect to the next address the host resolved to; fails the connection once none is left (or the
+     * connect timeout has passed). Each address but the last gets an equal share of the time left
+     * ({@link AddressResolver#attemptNanos}); the last one has the rest, bounded by the pool's connect deadline.
+     */
+    private void connectNext() {
+        while (true) {
+            int left = addresses.size() - nextAddress;
+            long remaining = connectDeadline - System.nanoTime();
+            if (left == 0 || remaining <= 0) {
+                failed(left == 0 ? connectFailure : withEarlier(new SocketTimeoutException("connect timed out after "
+                        + "trying " + nextAddress + " of " + addresses.size() + " addresses")));
+                return;
             }
-        } catch (IOException | RuntimeException e) {
-            failed(e);
+            InetSocketAddress a = addresses.get(nextAddress++);
+            address = a;
+            try {
+                channel = SocketChannel.open();
+                channel.configureBlocking(false);
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                connecting = !channel.connect(a);
+                key = channel.register(loop.selector(), 0, this);
+                interest = 0;
+            } catch (IOException | RuntimeException e) {
+                addressFailed(e); // refused at once, or an address family this host lacks: the next one
+                continue;
+            }
+            if (!connecting) {
+                try {
+                    connected();
+                } catch (IOException | RuntimeException e) {
+                    failed(e);
+                }
+                return;
+            }
+            updateInterest();
+            if (nextAddress < addresses.size()) {
+                int attempt = nextAddress;
+                loop.deadline(System.nanoTime() + AddressResolver.attemptNanos(remaining, left),
+                        () -> attemptTimedOut(attempt));
+            }
+            return;
         }
+    }
+
+    /** The address being connected to failed: its channel goes, the failure is kept for the report. Loop thread. */
+    private void addressFailed(Exception e) {
+        connectFailure = withEarlier(e);
+        closeChannel();
+        key = null;
+        channel = null;
+        interest = 0;
+        connecting = false;
+    }
+
+    private Exception withEarlier(Exception latest) {
+        Exception earlier = connectFailure;
+        if (earlier != null && earlier != latest) {
+            latest.addSuppressed(earlier);
+        }
+        return latest;
+    }
+
+    /** An address's share of the connect timeout passed ({@code attempt}: the index after it). Loop thread. */
+    private void attemptTimedOut(int attempt) {
+        if (finished.get() || !connecting || nextAddress != attempt) {
+            return; // connected, failed or moved on meanwhile
+        }
+        addressFailed(new SocketTimeoutException("connect to " + address + " timed out"));
+        connectNext();
     }
 
     /** OP_CONNECT fired. */
@@ -193,7 +274,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
                 return;
             }
         } catch (IOException e) {
-            failed(e);
+            addressFailed(e);
+            connectNext();
             return;
         }
         connecting = false;
@@ -265,7 +347,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             handshakeBytes += plain.remaining();
         }
         engine.decode(plain);
-        if (!opened && engine.isFlushAndClose() && !finished.get()) {
+        if (!opened && engine.isFlushAndClose() && !failing && !finished.get()) {
             // the upgrade failed (rejected, or not a WebSocket answer): nothing to wait for
             engine.closeConnection();
         }
@@ -321,6 +403,9 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             }
             wantWrite = !drained;
             updateInterest();
+            if (drained && failing && engine.outQueue.isEmpty()) {
+                engine.closeConnection(); // the close frame is out: now the TCP connection (RFC 6455 7.1.7)
+            }
         } catch (IOException e) {
             failed(e);
         }
@@ -398,9 +483,9 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         if (connecting) {
             ops = SelectionKey.OP_CONNECT;
         } else if (tls != null) {
-            ops = tls.interest(readSuspended, wantWrite);
+            ops = tls.interest(readSuspended || failing, wantWrite);
         } else {
-            ops = (readSuspended ? 0 : SelectionKey.OP_READ) | (wantWrite ? SelectionKey.OP_WRITE : 0);
+            ops = (readSuspended || failing ? 0 : SelectionKey.OP_READ) | (wantWrite ? SelectionKey.OP_WRITE : 0);
         }
         if (ops != interest) {
             k.interestOps(ops);
@@ -531,7 +616,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     @Override
     public void onWebsocketPong(WebSocket conn, Framedata f) {
         if (!finished.get()) {
-            callbacks.inline(listener::onPong);
+            ByteBuffer payload = f.getPayloadData(); // the frame's own copy: valid after this call too
+            callbacks.inline(() -> listener.onPong(payload));
         }
     }
 
@@ -540,13 +626,36 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         finish(code, reason == null ? "" : reason, remote, firstError);
     }
 
+    /**
+     * The engine is closing: queued its close frame (or answered the server's). A close neither the pool asked for
+     * nor the server started is the engine failing the connection (a frame over the limits, a masked or otherwise
+     * invalid frame, invalid UTF-8, a refused subprotocol). RFC 6455 7.1.7: the close frame goes out, then the TCP
+     * connection closes at once, without waiting for the server's close, and nothing more is read from that peer
+     * ({@link #failNow()}). Otherwise the client waits for the server to close TCP (7.1.1), for
+     * {@link #CLOSE_LINGER_NANOS} at most.
+     */
     @Override
     public void onWebsocketClosing(WebSocket ws, int code, String reason, boolean remote) {
+        boolean failure = !remote && !closeRequested && !failing;
+        if (failure) {
+            failing = true; // before directWrites: a sender that sees it off asks for a flush when it is done
+            directWrites = false;
+        }
         long at = System.nanoTime() + CLOSE_LINGER_NANOS;
-        if (loop.inLoop()) {
-            loop.deadline(this, at);
-        } else {
-            loop.execute(() -> loop.deadline(this, at));
+        Runnable arm = () -> {
+            loop.deadline(at, this::deadlinePassed); // a socket that never takes the close frame is cut off then
+            if (failure) {
+                failNow();
+            }
+        };
+        loop.execute(arm); // false: the loop stopped, and finishes its connections itself
+    }
+
+    /** Stops reading and writes the close frame; {@link #flush()} closes the connection once it is out. Loop thread. */
+    private void failNow() {
+        if (!finished.get()) {
+            updateInterest();
+            flush();
         }
     }
 
@@ -566,6 +675,9 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     public void onWriteDemand(WebSocket conn) {
         if (directWrites && !loop.inLoop()) {
             writeDirect();
+            if (failing) {
+                requestFlush(); // the loop may have found us writing the close frame: it closes once all is out
+            }
         } else {
             requestFlush();
         }
@@ -594,10 +706,12 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     }
 
     @Override
-    public void ping() {
+    public void ping(ByteBuffer payload) {
         if (engine.isOpen()) {
             try {
-                engine.sendPing();
+                PingFrame frame = new PingFrame();
+                frame.setPayload(payload.duplicate());
+                engine.sendFrame(frame);
             } catch (RuntimeException e) {
                 log.debug("ping on {} not sent: the connection is closing", Endpoint.describe(uri), e);
             }
@@ -611,6 +725,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
                 return;
             }
             if (opened) {
+                closeRequested = true;
                 engine.close(code, reason);
             } else {
                 abortNow();

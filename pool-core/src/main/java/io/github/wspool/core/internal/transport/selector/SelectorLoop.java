@@ -5,8 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,8 +27,8 @@ final class SelectorLoop implements Runnable {
     static final int READ_BUFFER_SIZE = 64 * 1024;
     private static final long MAX_SELECT_MILLIS = 1000;
 
-    /** A connection that must be finished by {@code deadline} (nanoTime) if it has not finished by itself. */
-    private record Deadline(long at, SelectorConnection connection) {
+    /** Something to run at {@code at} (nanoTime): it checks itself whether it is still needed. */
+    private record Deadline(long at, Runnable action) {
     }
 
     private final Selector selector;
@@ -40,8 +40,8 @@ final class SelectorLoop implements Runnable {
     private final ByteBuffer[] writeBatch = new ByteBuffer[16];
     private ByteBuffer tlsNet; // loop only
     private ByteBuffer tlsApp; // loop only
-    /** Close deadlines; all of them are "now + the same linger", so the queue is in deadline order. Loop only. */
-    private final ArrayDeque<Deadline> deadlines = new ArrayDeque<>();
+    /** Close and connect deadlines, earliest first. Loop only. */
+    private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>((a, b) -> Long.signum(a.at - b.at));
     private volatile boolean stopping;
     private volatile boolean stopped;
 
@@ -116,9 +116,14 @@ final class SelectorLoop implements Runnable {
         return writeBatch;
     }
 
-    /** Finishes {@code c} at {@code at} (nanoTime) unless it finished before. Loop thread only. */
-    void deadline(SelectorConnection c, long at) {
-        deadlines.add(new Deadline(at, c));
+    /**
+     * Runs {@code action} on this loop at {@code at} (nanoTime), or soon after. Loop thread only.
+     *
+     * @param at     when
+     * @param action what; it must check whether it is still needed (the connection may have finished meanwhile)
+     */
+    void deadline(long at, Runnable action) {
+        deadlines.add(new Deadline(at, action));
     }
 
     /** Asks the loop to close every channel it holds, report their connections closed, and end. */
@@ -159,7 +164,7 @@ final class SelectorLoop implements Runnable {
     }
 
     private long selectTimeoutMillis() {
-        Deadline first = deadlines.peekFirst();
+        Deadline first = deadlines.peek();
         if (first == null) {
             return MAX_SELECT_MILLIS;
         }
@@ -201,9 +206,13 @@ final class SelectorLoop implements Runnable {
         }
         long now = System.nanoTime();
         Deadline d;
-        while ((d = deadlines.peekFirst()) != null && now - d.at >= 0) {
-            deadlines.pollFirst();
-            d.connection.deadlinePassed();
+        while ((d = deadlines.peek()) != null && now - d.at >= 0) {
+            deadlines.poll();
+            try {
+                d.action.run();
+            } catch (RuntimeException e) {
+                log.warn("selector deadline task failed", e);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.transport.selector;
 
 import io.github.wspool.core.internal.concurrent.DaemonThreads;
+import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
@@ -53,6 +54,7 @@ public final class SelectorTransport implements Transport {
     private static final long IDLE_SECONDS = 10;
 
     private final int selectorCount;
+    private final AddressResolver resolver;
     private final ReentrantLock startLock = new ReentrantLock();
     private volatile SelectorLoop[] loops; // written once under startLock
     private ThreadPoolExecutor workers; // guarded by startLock (read after loops is published)
@@ -66,6 +68,17 @@ public final class SelectorTransport implements Transport {
      * @param selectorCount selector threads, 1 to 64
      */
     public SelectorTransport(int selectorCount) {
+        this(selectorCount, AddressResolver.SYSTEM);
+    }
+
+    /**
+     * A transport that resolves host names with {@code resolver} (tests connect made-up names to loopback sockets).
+     *
+     * @param selectorCount selector threads, 1 to 64
+     * @param resolver      gives the addresses each connect tries in turn
+     */
+    public SelectorTransport(int selectorCount, AddressResolver resolver) {
+        this.resolver = resolver;
         if (selectorCount < 1 || selectorCount > MAX_SELECTORS) {
             throw new IllegalArgumentException("selectorThreads must be between 1 and " + MAX_SELECTORS + ", but was "
                     + selectorCount);
@@ -92,7 +105,7 @@ public final class SelectorTransport implements Transport {
         }
         SelectorLoop loop = started[Math.floorMod(nextLoop.getAndIncrement(), started.length)];
         SelectorConnection c = new SelectorConnection(this, loop, uri, options, listener,
-                new CallbackSequence(workers));
+                new CallbackSequence(workers), resolver);
         connections.add(c);
         if (closed) {
             c.abort();
@@ -216,7 +229,7 @@ public final class SelectorTransport implements Transport {
         }
 
         @Override
-        public void ping() {
+        public void ping(java.nio.ByteBuffer payload) {
         }
 
         @Override

@@ -76,9 +76,10 @@ class SelectorTransportTlsTest {
         byte[] big = new byte[200_000]; // a dozen TLS records each way
         ThreadLocalRandom.current().nextBytes(big);
         open.sendBinary(ByteBuffer.wrap(big));
-        open.ping();
+        open.ping(ByteBuffer.wrap(new byte[] {1, 2, 3}));
         await().atMost(Duration.ofSeconds(10)).until(() -> r.texts.size() == 1 && r.binaries.size() == 1
                 && r.pongs.get() == 1);
+        assertArrayEquals(new byte[] {1, 2, 3}, r.pongPayloads.get(0), "the pong echoes the ping's data");
         assertEquals("hello over tls", r.texts.get(0));
         assertArrayEquals(big, r.binaries.get(0));
         assertEquals(0, open.bufferedBytes(), "everything written");
