@@ -8,6 +8,7 @@ import io.github.wspool.event.EndpointBreakerEvent;
 import io.github.wspool.event.EndpointEvent;
 import io.github.wspool.event.EndpointHealthEvent;
 import io.github.wspool.event.MessageDroppedEvent;
+import io.github.wspool.event.MessageUndeliveredEvent;
 import io.github.wspool.event.PongEvent;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.ReleaseEvent;
@@ -136,6 +137,14 @@ public interface PoolListener {
      * @param event the event
      */
     default void onSendRejected(SendRejectedEvent event) {
+    }
+
+    /**
+     * Outgoing messages the pool had accepted were not written to the socket (see {@link MessageUndeliveredEvent}).
+     *
+     * @param event the event
+     */
+    default void onMessageUndelivered(MessageUndeliveredEvent event) {
     }
 
     /**

@@ -72,6 +72,39 @@ public interface PooledConnection extends AutoCloseable {
     void send(ByteBuffer data);
 
     /**
+     * Sends a text message and returns its outcome: the future completes when the whole frame has been written to
+     * the socket (handed to the operating system; it says nothing about the server having read it), and fails with
+     * {@link MessageNotSentException} when it was not: the connection was not open or its outgoing buffer full at
+     * the call (nothing was queued), or it ended before the frame was written (closed by the server, the close
+     * timeout passed after a release or recycle, the connection aborted). Failures known at the call come through
+     * the future too; only misuse throws. Every failed future is also reported through
+     * {@link PoolListener#onMessageUndelivered} and the {@code wspool.messages.undelivered} meter.
+     *
+     * <p>Sends on one connection are written in the order they were made, {@code send} and {@code sendAsync} alike.
+     * The future completes on the thread that wrote the frame (often the sending thread itself, else the transport's
+     * I/O thread): use the {@code ...Async} methods of {@link CompletableFuture} for heavy work. Releasing the lease
+     * right after does not cancel the send: a released connection writes what is queued before its close frame,
+     * within the pool's {@code closeTimeout}.
+     *
+     * @param text the message
+     * @return completes when the frame is written; fails with {@link MessageNotSentException}
+     * @throws IllegalStateException if this lease was already released
+     * @throws NullPointerException  if {@code text} is null
+     */
+    CompletableFuture<Void> sendAsync(String text);
+
+    /**
+     * The binary form of {@link #sendAsync(String)}, with the buffer's remaining bytes. The buffer's position is not
+     * changed; its content must not change until the future completes.
+     *
+     * @param data the message
+     * @return completes when the frame is written; fails with {@link MessageNotSentException}
+     * @throws IllegalStateException if this lease was already released
+     * @throws NullPointerException  if {@code data} is null
+     */
+    CompletableFuture<Void> sendAsync(ByteBuffer data);
+
+    /**
      * Sends {@code message} and returns the reply: the first inbound message whose correlation id (by the pool's
      * {@link MessageCorrelator}; by default the top-level JSON string field {@code messageId}) equals this
      * message's. Many requests may be in flight on one connection at once, and their replies may arrive in any order.

@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal;
 
 import io.github.wspool.ConnectionState;
+import io.github.wspool.MessageNotSentException;
 import io.github.wspool.EndpointConnectException;
 import io.github.wspool.core.internal.concurrent.Shutdown;
 import io.github.wspool.core.internal.connect.ConnectionListener;
@@ -97,6 +98,11 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
     @Override
     public void pong(ManagedConnection c, ByteBuffer payload) {
         parts.health().pong(c, payload);
+    }
+
+    @Override
+    public void undelivered(ManagedConnection c, int messages, long bytes, MessageNotSentException.Reason reason) {
+        parts.messaging().undelivered(c, messages, bytes, reason, true);
     }
 
     @Override

@@ -24,6 +24,36 @@ public interface TransportConnection {
     void sendBinary(ByteBuffer data);
 
     /**
+     * Queues a text message and reports its outcome: {@link SendCallback#written()} once the whole frame has been
+     * written to the socket, {@link SendCallback#notWritten} if the connection ends before that. Frames of
+     * {@code sendText}, {@code sendBinary} and these tracked sends are written in the order they were queued.
+     *
+     * <p>The default sends with {@link #sendText(String)} and then reports the frame written: right for a transport
+     * that writes synchronously; a transport that queues must override it (both built-in transports do).
+     *
+     * @param text     the message
+     * @param callback told the outcome, once
+     * @throws IllegalStateException if the connection is not open (the callback is then not called)
+     */
+    default void sendText(String text, SendCallback callback) {
+        sendText(text);
+        callback.written();
+    }
+
+    /**
+     * The binary form of {@link #sendText(String, SendCallback)}, with the buffer's remaining bytes; the buffer's
+     * position is left unchanged.
+     *
+     * @param data     the message
+     * @param callback told the outcome, once
+     * @throws IllegalStateException if the connection is not open (the callback is then not called)
+     */
+    default void sendBinary(ByteBuffer data, SendCallback callback) {
+        sendBinary(data);
+        callback.written();
+    }
+
+    /**
      * Queues a WebSocket ping whose application data is {@code payload}'s remaining bytes (at most 125), leaving the
      * buffer's position unchanged. The peer's pong echoes them (RFC 6455 5.5.3), and the transport passes every pong's
      * application data to {@link TransportListener#onPong(ByteBuffer)}, so that the pool counts only the pong that

@@ -1,5 +1,6 @@
 package io.github.wspool.core.spi;
 
+import io.github.wspool.MessageNotSentException;
 import java.nio.ByteBuffer;
 
 /**
@@ -36,6 +37,20 @@ public interface TransportListener {
      * @param payload the pong's application data (possibly empty); only valid during the call
      */
     void onPong(ByteBuffer payload);
+
+    /**
+     * Frames of untracked sends ({@link TransportConnection#sendText(String)}, {@code sendBinary}) that were queued
+     * but not written when the connection ended: they are lost, and the pool reports them. Control frames are not
+     * counted; tracked sends are reported through their {@link SendCallback}. May come from any of the transport's
+     * threads, and, for a send that raced with the end of the connection, after {@link #onClosed}. The default does
+     * nothing.
+     *
+     * @param messages how many messages
+     * @param bytes    their bytes not written (frame headers included)
+     * @param reason   why
+     */
+    default void onUndelivered(int messages, long bytes, MessageNotSentException.Reason reason) {
+    }
 
     /**
      * The connection is finished: it closed after opening, or it never opened.

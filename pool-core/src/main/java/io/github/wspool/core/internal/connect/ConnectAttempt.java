@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal.connect;
 
+import io.github.wspool.MessageNotSentException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.EndpointConnectException;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
@@ -140,6 +141,11 @@ final class ConnectAttempt implements TransportListener {
     @Override
     public void onPong(ByteBuffer payload) {
         connector.listener().pong(c, payload);
+    }
+
+    @Override
+    public void onUndelivered(int messages, long bytes, MessageNotSentException.Reason reason) {
+        connector.listener().undelivered(c, messages, bytes, reason);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.connect;
 
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.MessageNotSentException;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import java.nio.ByteBuffer;
@@ -51,6 +52,18 @@ public interface ConnectionListener {
      * @param payload its application data, valid during the call only
      */
     void pong(ManagedConnection c, ByteBuffer payload);
+
+    /**
+     * Messages queued on {@code c} by plain sends were not written (the connection ended first). The default
+     * ignores them (for engines under test).
+     *
+     * @param c        the connection
+     * @param messages how many
+     * @param bytes    their bytes not written
+     * @param reason   why
+     */
+    default void undelivered(ManagedConnection c, int messages, long bytes, MessageNotSentException.Reason reason) {
+    }
 
     /**
      * An open connection finished (the transport will say nothing more of it).

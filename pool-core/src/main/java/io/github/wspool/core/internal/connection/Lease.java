@@ -123,6 +123,20 @@ public final class Lease implements PooledConnection, Holder {
     }
 
     @Override
+    public CompletableFuture<Void> sendAsync(String text) {
+        Objects.requireNonNull(text, "text");
+        checkNotReleased("sendAsync");
+        return connection.owner().messaging().sendAsync(connection, text);
+    }
+
+    @Override
+    public CompletableFuture<Void> sendAsync(ByteBuffer data) {
+        Objects.requireNonNull(data, "data");
+        checkNotReleased("sendAsync");
+        return connection.owner().messaging().sendAsync(connection, data);
+    }
+
+    @Override
     public CompletableFuture<String> request(String message, Duration timeout) {
         checkNotReleased("request");
         return connection.owner().messaging().request(this, message, timeout);

@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal.event;
 
+import io.github.wspool.MessageNotSentException;
 import io.github.wspool.core.internal.concurrent.Fatal;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
@@ -14,6 +15,7 @@ import io.github.wspool.event.EndpointBreakerEvent;
 import io.github.wspool.event.EndpointEvent;
 import io.github.wspool.event.EndpointHealthEvent;
 import io.github.wspool.event.MessageDroppedEvent;
+import io.github.wspool.event.MessageUndeliveredEvent;
 import io.github.wspool.event.PongEvent;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.RecycleReason;
@@ -162,6 +164,13 @@ final class ListenerEvents implements PoolEvents {
                              long maxBufferedBytes) {
         publish("onSendRejected", new SendRejectedEvent(pool, connectionId, endpoint, messageBytes, queuedBytes,
                 maxBufferedBytes), PoolListener::onSendRejected);
+    }
+
+    @Override
+    public void messageUndelivered(String connectionId, Endpoint endpoint, MessageNotSentException.Reason reason,
+                                   int messages, long bytes) {
+        publish("onMessageUndelivered", new MessageUndeliveredEvent(pool, connectionId, endpoint, reason, messages,
+                bytes), PoolListener::onMessageUndelivered);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal.event;
 
+import io.github.wspool.MessageNotSentException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.PoolException;
@@ -174,6 +175,19 @@ public interface PoolEvents {
      */
     default void sendRejected(String connectionId, Endpoint endpoint, long messageBytes, long queuedBytes,
                               long maxBufferedBytes) {
+    }
+
+    /**
+     * Outgoing messages the pool had accepted were not written.
+     *
+     * @param connectionId the connection
+     * @param endpoint     its endpoint
+     * @param reason       why
+     * @param messages     how many
+     * @param bytes        their bytes not written
+     */
+    default void messageUndelivered(String connectionId, Endpoint endpoint, MessageNotSentException.Reason reason,
+                                    int messages, long bytes) {
     }
 
     /** The pool finished closing: no more events follow. */

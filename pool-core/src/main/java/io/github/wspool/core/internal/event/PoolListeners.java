@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal.event;
 
+import io.github.wspool.MessageNotSentException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.PoolException;
@@ -188,6 +189,14 @@ public final class PoolListeners implements PoolEvents {
                              long maxBufferedBytes) {
         if (listening) {
             target.sendRejected(connectionId, endpoint, messageBytes, queuedBytes, maxBufferedBytes);
+        }
+    }
+
+    @Override
+    public void messageUndelivered(String connectionId, Endpoint endpoint, MessageNotSentException.Reason reason,
+                                   int messages, long bytes) {
+        if (listening) {
+            target.messageUndelivered(connectionId, endpoint, reason, messages, bytes);
         }
     }
 

@@ -2,6 +2,7 @@ package io.github.wspool.core.internal.health;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.wspool.ConnectionClosedException;
+import io.github.wspool.MessageNotSentException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.EndpointConnectException;
 import io.github.wspool.HealthProbe;
@@ -138,6 +139,13 @@ public final class HealthMonitor implements Messaging.Host {
         recycler.markBroken(c, RecycleReason.ERROR);
         return new ConnectionClosedException("Connection " + c.id + " to " + c.endpoint + " of pool '" + pool
                 + "' is no longer open; release this lease and acquire another", failure);
+    }
+
+    @Override
+    public void sendsLost(Channel c, int messages, MessageNotSentException failure) {
+        for (int i = 0; i < messages; i++) {
+            recordFailure((ManagedConnection) c, failure);
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.github.wspool.ConnectionClosedException;
 import io.github.wspool.InboundMessage;
 import io.github.wspool.MessageCorrelator;
 import io.github.wspool.MessageHandler;
+import io.github.wspool.MessageNotSentException;
 import io.github.wspool.RequestCancelledException;
 import io.github.wspool.RequestTimeoutException;
 import io.github.wspool.SendBufferFullException;
@@ -84,6 +85,17 @@ public final class Messaging implements Mailbox.Sink {
          * @param failure the timeout
          */
         void requestTimedOut(Channel c, RequestTimeoutException failure);
+
+        /**
+         * Messages the transport had taken were not written (the connection ended first): failures for the
+         * connection's circuit breaker.
+         *
+         * @param c        the channel
+         * @param messages how many
+         * @param failure  what to record
+         */
+        default void sendsLost(Channel c, int messages, MessageNotSentException failure) {
+        }
     }
 
     private final String pool;
@@ -104,6 +116,7 @@ public final class Messaging implements Mailbox.Sink {
     /** Threads of the pool's own executor, joined on close so that none outlives the pool. */
     private final java.util.Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicLong unhandled = new AtomicLong();
+    private final AtomicLong undeliveredReports = new AtomicLong();
 
     /**
      * @param pool     the pool's name, for logs and thread names
@@ -168,6 +181,95 @@ public final class Messaging implements Mailbox.Sink {
     public void send(Channel c, ByteBuffer data) {
         enqueue(c, null, data);
         host.sendSucceeded(c);
+    }
+
+    /**
+     * Sends a text message and returns its outcome (see {@code PooledConnection.sendAsync}): failures known at the
+     * call (not open, buffer full) fail the future rather than throw.
+     *
+     * @param c    the channel
+     * @param text the message
+     * @return completes once the frame is written
+     */
+    public CompletableFuture<Void> sendAsync(Channel c, String text) {
+        return sendTracked(c, text, null);
+    }
+
+    /**
+     * The binary form of {@link #sendAsync(Channel, String)}.
+     *
+     * @param c    the channel
+     * @param data the message (its position is not changed)
+     * @return completes once the frame is written
+     */
+    public CompletableFuture<Void> sendAsync(Channel c, ByteBuffer data) {
+        return sendTracked(c, null, data);
+    }
+
+    private CompletableFuture<Void> sendTracked(Channel c, String text, ByteBuffer data) {
+        long wire = WireSize.clientFrame(text != null ? WireSize.utf8Length(text) : data.remaining());
+        SendOutcome outcome = new SendOutcome(this, c);
+        TransportConnection t = c.transport();
+        if (t == null || c.finished()) {
+            RuntimeException e = host.sendFailed(c, new IllegalStateException("transport closed"));
+            outcome.failed(MessageNotSentException.Reason.NOT_OPEN, wire, e, false);
+            return outcome.future;
+        }
+        ChannelState state = c.messaging();
+        ReentrantLock lock;
+        try {
+            lock = admit(c, state, t, wire);
+        } catch (SendBufferFullException e) {
+            outcome.failed(MessageNotSentException.Reason.BUFFER_FULL, wire, e, false);
+            return outcome.future;
+        }
+        try {
+            if (text != null) {
+                t.sendText(text, outcome);
+            } else {
+                t.sendBinary(data, outcome);
+            }
+            state.sendEstimate += wire;
+        } catch (RuntimeException e) {
+            RuntimeException failure = host.sendFailed(c, e);
+            outcome.failed(MessageNotSentException.Reason.NOT_OPEN, wire, failure, false);
+        } finally {
+            lock.unlock();
+        }
+        return outcome.future;
+    }
+
+    /** A tracked frame was written: one success for the connection's breaker. */
+    void written(Channel c) {
+        host.sendSucceeded(c);
+    }
+
+    /**
+     * Messages were not written: reported (event, meter, a rate-limited WARN), and, if the transport had taken them,
+     * failures for the connection's breaker.
+     *
+     * @param c               the channel
+     * @param messages        how many
+     * @param bytes           their bytes not written
+     * @param reason          why
+     * @param lostByTransport whether the transport had taken them (else they were refused at the call)
+     */
+    public void undelivered(Channel c, int messages, long bytes, MessageNotSentException.Reason reason,
+                            boolean lostByTransport) {
+        events.messageUndelivered(c.id(), c.endpoint(), reason, messages, bytes);
+        if (!lostByTransport) {
+            return;
+        }
+        host.sendsLost(c, messages, new MessageNotSentException(c.id(), reason, bytes, null));
+        long n = undeliveredReports.incrementAndGet();
+        if (Long.bitCount(n) == 1) { // 1st, 2nd, 4th, ...: visible without flooding the log
+            log.warn("[{}] {} message(s) ({} bytes) queued on {} to {} were not written: {} ({} such report(s) so far;"
+                    + " see wspool.messages.undelivered)", pool, messages, bytes, c.id(), c.endpoint(),
+                    reason.description(), n);
+        } else {
+            log.debug("[{}] {} message(s) ({} bytes) queued on {} were not written: {}", pool, messages, bytes,
+                    c.id(), reason.tagValue());
+        }
     }
 
     /**
@@ -383,7 +485,7 @@ public final class Messaging implements Mailbox.Sink {
         runOnExecutor(() -> p.fail(failure));
     }
 
-    private void runOnExecutor(Runnable task) {
+    void runOnExecutor(Runnable task) {
         try {
             executor.execute(task);
         } catch (RejectedExecutionException e) {

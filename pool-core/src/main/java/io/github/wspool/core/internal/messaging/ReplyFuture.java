@@ -69,6 +69,33 @@ final class ReplyFuture<T> extends CompletableFuture<T> {
         return true;
     }
 
+    /**
+     * Completes the future on the calling thread if that runs none of the caller's code: no stage was ever derived
+     * from it and no dependent is registered (a caller blocked in join/get is only woken).
+     *
+     * @param value   the value, if {@code failure} is {@code null}
+     * @param failure the failure, or {@code null}
+     * @return whether it completed the future; if not, nothing changed
+     */
+    boolean completeIfNoStages(T value, Throwable failure) {
+        Thread w;
+        synchronized (this) {
+            if (derived || getNumberOfDependents() != 0 || isDone()) {
+                return false;
+            }
+            w = waiter;
+            if (failure == null) {
+                super.complete(value);
+            } else {
+                super.completeExceptionally(failure);
+            }
+        }
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+        return true;
+    }
+
     @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
         synchronized (this) {

@@ -81,6 +81,73 @@ public final class BoundedDraft extends Draft_6455 {
         this.subprotocols = List.copyOf(subprotocols);
     }
 
+    // ------------------------------------------------------------------------------------------------ writing frames
+
+    /** Told the encoded frame of a tracked send before the engine queues it. */
+    @FunctionalInterface
+    public interface FrameSink {
+        /**
+         * @param frame    the encoded frame, as it will sit in the engine's out queue
+         * @param callback the callback given to {@link #captureNext}
+         */
+        void frameCreated(ByteBuffer frame, Object callback);
+    }
+
+    /** The thread whose next frame is tracked, or {@code null}; set and cleared by that thread only. */
+    private volatile Thread capturing;
+    private Object captureCallback; // written before, read after the volatile capturing on the same thread
+    private FrameSink frameSink;
+
+    /**
+     * Sets where tracked frames are reported. Once, before the engine sends anything.
+     *
+     * @param sink told each tracked frame
+     */
+    public void frameSink(FrameSink sink) {
+        this.frameSink = sink;
+    }
+
+    /**
+     * Tracks the next frame this thread encodes (the engine encodes a message's single frame, then queues it): the
+     * sink hears of it before it is queued, so that the writer, which may write it before {@code send} returns, can
+     * match it. The caller clears the capture with {@link #endCapture()} whatever happens.
+     *
+     * @param callback passed to the sink with the frame
+     */
+    public void captureNext(Object callback) {
+        captureCallback = callback;
+        capturing = Thread.currentThread();
+    }
+
+    /** Ends a capture started by {@link #captureNext} on this thread (a no-op if the frame was encoded). */
+    public void endCapture() {
+        if (capturing != null) {
+            capturing = null;
+        }
+        captureCallback = null;
+    }
+
+    @Override
+    public ByteBuffer createBinaryFrame(Framedata framedata) {
+        ByteBuffer frame = super.createBinaryFrame(framedata);
+        if (capturing == Thread.currentThread()) { // only this thread can have set it to itself
+            capturing = null;
+            frameSink.frameCreated(frame, captureCallback);
+        }
+        return frame;
+    }
+
+    /**
+     * Whether an encoded client frame carries a message (text, binary or continuation), not a control frame or the
+     * upgrade request.
+     *
+     * @param frame an encoded frame from the engine's out queue
+     * @return whether it is a data frame
+     */
+    public static boolean isDataFrame(ByteBuffer frame) {
+        return frame.limit() > 0 && (frame.get(0) & 0x0F) <= 2; // the upgrade request starts with 'G': opcode 7
+    }
+
     private static List<IProtocol> protocols(List<String> requested) {
         List<IProtocol> list = new ArrayList<>(requested.size() + 1);
         for (String p : requested) {
@@ -392,6 +459,8 @@ public final class BoundedDraft extends Draft_6455 {
 
     @Override
     public Draft copyInstance() {
-        return new BoundedDraft(maxMessageSize, subprotocols);
+        BoundedDraft copy = new BoundedDraft(maxMessageSize, subprotocols);
+        copy.frameSink = frameSink;
+        return copy;
     }
 }

@@ -2,8 +2,10 @@ package io.github.wspool.core.internal.transport.selector;
 
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.MessageNotSentException;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
+import io.github.wspool.core.spi.SendCallback;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.core.spi.TransportOptions;
@@ -18,8 +20,10 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.java_websocket.WebSocket;
@@ -61,13 +65,26 @@ import org.slf4j.LoggerFactory;
  * Every address the host resolves to ({@link AddressResolver}) is tried in turn until one accepts, each but the last
  * with an equal share of what is left of the connect timeout, so one that never answers leaves time for the others.
  *
+ * <h2>Outcomes of sends</h2>
+ * A tracked send ({@link #sendText(String, SendCallback)}) registers its encoded frame ({@link BoundedDraft#captureNext})
+ * before the engine queues it; whoever writes the queue (a sender or the loop, one at a time) reports each frame
+ * written once the socket took all of it: on a plain connection when it leaves the queue, over TLS once its
+ * encrypted bytes are all written. When the connection ends, what is still queued is taken out under the writer's
+ * flag: tracked frames fail their callbacks, untracked data frames are counted and reported to the listener
+ * ({@link TransportListener#onUndelivered}). A send that raced with the end (queued after the connection finished)
+ * takes its own frame out again: nothing queued is ever silently left behind. Over TLS, frames whose encrypted
+ * bytes were only partly written when the connection ended are all reported not written, though the first of them
+ * may have arrived.
+ *
  * <h2>Closing</h2>
  * The engine never gets the channel, so it cannot close it behind our back: after a close handshake the client
  * keeps reading until the server closes the TCP connection (RFC 6455 7.1.1), which reports the close. The pool's
  * {@code closeTimeout} aborts a server that never does; an answer to the server's close frame is bounded here by
  * {@link #CLOSE_LINGER_NANOS}. When the engine fails the connection (a protocol error, a message too big, invalid
  * UTF-8: RFC 6455 7.1.7) the client reads nothing more, writes its close frame and closes the TCP connection at
- * once, without waiting for the server's close.
+ * once, without waiting for the server's close. Before the channel closes, input the server sent and nobody read is
+ * read and discarded: closing a socket with unread input sends a reset, which throws away what the kernel has not
+ * sent yet (frames already reported written); with it read, the close sends a FIN after them.
  */
 final class SelectorConnection extends WebSocketAdapter implements TransportConnection {
 
@@ -92,6 +109,9 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private final CallbackSequence callbacks;
     private final AddressResolver resolver;
     private final WebSocketImpl engine;
+    private final BoundedDraft draft; // the engine's own copy
+    /** Tracked frames not yet written, in queue order; appended by senders (serialised by the pool), polled by the writer. */
+    private final ConcurrentLinkedQueue<Tracked> tracked = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean flushRequested = new AtomicBoolean();
     /** 1 while a thread writes the engine's queue to the socket (plain connections). */
@@ -125,6 +145,13 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private boolean opened;
     private boolean closeRequested; // the pool's close(): the closing handshake, not a failure
     private long handshakeBytes; // bytes given to the engine before the handshake completed
+    private ArrayDeque<Tracked> awaitingNet; // TLS: tracked frames wrapped, their encrypted bytes not all written
+    private int netFrames; // TLS: untracked data frames wrapped, their encrypted bytes not all written
+    private long netFrameBytes;
+
+    /** A tracked send's frame and its callback. */
+    private record Tracked(ByteBuffer frame, SendCallback callback) {
+    }
 
     SelectorConnection(SelectorTransport transport, SelectorLoop loop, URI uri, TransportOptions options,
                        TransportListener listener, CallbackSequence callbacks, AddressResolver resolver) {
@@ -135,7 +162,10 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         this.options = options;
         this.listener = listener;
         this.callbacks = callbacks;
-        this.engine = new WebSocketImpl(this, new BoundedDraft(options.maxMessageSize(), options.subprotocols()));
+        BoundedDraft d = new BoundedDraft(options.maxMessageSize(), options.subprotocols());
+        d.frameSink((frame, callback) -> tracked.add(new Tracked(frame, (SendCallback) callback)));
+        this.engine = new WebSocketImpl(this, d);
+        this.draft = (BoundedDraft) engine.getDraft(); // the engine works on a copy
     }
 
     // ------------------------------------------------------------------------------------------------ connecting
@@ -428,6 +458,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
                         break;
                     }
                     engine.outQueue.poll();
+                    written(head);
                 }
             } catch (IOException e) {
                 loop.execute(() -> failed(e)); // the loop ends the connection (the flag is released below)
@@ -464,11 +495,121 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             int done = 0;
             while (done < n && !batch[done].hasRemaining()) {
                 engine.outQueue.poll();
+                written(batch[done]);
                 done++;
             }
             java.util.Arrays.fill(batch, 0, n, null);
             if (done < n) {
                 return false;
+            }
+        }
+    }
+
+    /** A plain connection's frame left the queue, all written: a tracked send's callback hears. Writer only. */
+    private void written(ByteBuffer frame) {
+        Tracked t = tracked.peek();
+        if (t != null && t.frame == frame) {
+            tracked.poll();
+            t.callback.written();
+        }
+    }
+
+    /** TLS: a frame left the queue, encrypted; it counts as written once the encrypted bytes are. Loop thread. */
+    void wrapped(ByteBuffer frame) {
+        Tracked t = tracked.peek();
+        if (t != null && t.frame == frame) {
+            tracked.poll();
+            if (awaitingNet == null) {
+                awaitingNet = new ArrayDeque<>();
+            }
+            awaitingNet.add(t);
+        } else if (BoundedDraft.isDataFrame(frame)) {
+            netFrames++;
+            netFrameBytes += frame.limit();
+        }
+    }
+
+    /** TLS: every encrypted byte produced so far is written. Loop thread. */
+    void netDrained() {
+        netFrames = 0;
+        netFrameBytes = 0;
+        ArrayDeque<Tracked> q = awaitingNet;
+        if (q != null) {
+            Tracked t;
+            while ((t = q.poll()) != null) {
+                t.callback.written();
+            }
+        }
+    }
+
+    /**
+     * The connection finished: takes every frame still queued out of the queue, under the writer's flag (no writer
+     * polls meanwhile), fails tracked ones and counts the untracked data frames, which the caller reports. Safe to
+     * call more than once and from any thread once {@link #finished} is set: each frame is taken once.
+     *
+     * @return the untracked data frames dropped: {@code [frames, bytes]}
+     */
+    private long[] dropQueued(MessageNotSentException.Reason reason, Throwable cause) {
+        while (!WRITING.compareAndSet(this, 0, 1)) {
+            Thread.onSpinWait(); // a writer finishing its (non-blocking) write on the closed channel
+        }
+        long frames = 0;
+        long bytes = 0;
+        try {
+            if (loop.inLoop() || loop.isStopped()) { // TLS state is the loop's
+                ArrayDeque<Tracked> q = awaitingNet;
+                if (q != null) {
+                    Tracked t;
+                    while ((t = q.poll()) != null) {
+                        t.callback.notWritten(reason, t.frame.limit(), cause);
+                    }
+                }
+                frames += netFrames;
+                bytes += netFrameBytes;
+                netFrames = 0;
+                netFrameBytes = 0;
+            }
+            ByteBuffer b;
+            while ((b = engine.outQueue.poll()) != null) {
+                Tracked t = tracked.peek();
+                if (t != null && t.frame == b) {
+                    tracked.poll();
+                    t.callback.notWritten(reason, b.remaining(), cause);
+                } else if (BoundedDraft.isDataFrame(b)) {
+                    frames++;
+                    bytes += b.remaining();
+                }
+            }
+            Tracked t;
+            while ((t = tracked.poll()) != null) { // (none: every tracked frame was queued)
+                t.callback.notWritten(reason, t.frame.remaining(), cause);
+            }
+        } finally {
+            writing = 0;
+        }
+        return frames == 0 ? null : new long[] {frames, bytes};
+    }
+
+    /** Why frames still queued at the end were not written. */
+    private MessageNotSentException.Reason dropReason(boolean remote, Throwable error) {
+        if (remote && error == null) {
+            return MessageNotSentException.Reason.CLOSED_BY_PEER;
+        }
+        if (closeRequested && error == null && !failing) {
+            return MessageNotSentException.Reason.CLOSE_TIMEOUT; // the pool's close, cut off by its closeTimeout
+        }
+        return MessageNotSentException.Reason.ABORTED;
+    }
+
+    /**
+     * After a send: if the connection finished meanwhile, its frame may have been queued after the final drain, so
+     * the sender drains again (each frame is taken once, by one of them).
+     */
+    private void afterSend() {
+        if (finished.get()) {
+            long[] lost = dropQueued(MessageNotSentException.Reason.NOT_OPEN, null);
+            if (lost != null) {
+                listener.onUndelivered((int) lost[0], lost[1], MessageNotSentException.Reason.NOT_OPEN);
             }
         }
     }
@@ -548,11 +689,34 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         }
         SocketChannel ch = channel;
         if (ch != null) {
+            discardUnreadInput(ch);
             try {
                 ch.close();
             } catch (IOException e) {
                 // closed either way
             }
+        }
+    }
+
+    /**
+     * Reads and throws away what the server sent and nobody read, so that the close that follows sends a FIN after
+     * the bytes still in the kernel's send buffer instead of a reset that discards them. Bounded: a few reads, never
+     * a wait; bytes arriving after it still cause a reset. Loop thread (or the loop is gone).
+     */
+    private void discardUnreadInput(SocketChannel ch) {
+        if (connecting || !ch.isConnected() || !(loop.inLoop() || loop.isStopped())) {
+            return;
+        }
+        ByteBuffer scratch = loop.discardBuffer();
+        try {
+            for (int i = 0; i < 16; i++) {
+                scratch.clear();
+                if (ch.read(scratch) <= 0) {
+                    return;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // reset or closed already: nothing left to protect
         }
     }
 
@@ -568,10 +732,15 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             }
             closeChannel();
         }
+        MessageNotSentException.Reason dropReason = dropReason(remote, error);
+        long[] lost = dropQueued(dropReason, error);
         if (tls != null) {
             tls.release();
         }
         transport.forget(this);
+        if (lost != null) {
+            callbacks.offload(() -> listener.onUndelivered((int) lost[0], lost[1], dropReason));
+        }
         Throwable cause = BoundedDraft.upgradeRejection(uri, reason, error);
         callbacks.offload(() -> listener.onClosed(code, reason, remote, cause));
     }
@@ -698,11 +867,35 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     @Override
     public void sendText(String text) {
         engine.send(text);
+        afterSend();
     }
 
     @Override
     public void sendBinary(ByteBuffer data) {
         engine.send(data.duplicate());
+        afterSend();
+    }
+
+    @Override
+    public void sendText(String text, SendCallback callback) {
+        draft.captureNext(callback);
+        try {
+            engine.send(text);
+        } finally {
+            draft.endCapture();
+        }
+        afterSend();
+    }
+
+    @Override
+    public void sendBinary(ByteBuffer data, SendCallback callback) {
+        draft.captureNext(callback);
+        try {
+            engine.send(data.duplicate());
+        } finally {
+            draft.endCapture();
+        }
+        afterSend();
     }
 
     @Override

@@ -40,6 +40,7 @@ final class SelectorLoop implements Runnable {
     private final ByteBuffer[] writeBatch = new ByteBuffer[16];
     private ByteBuffer tlsNet; // loop only
     private ByteBuffer tlsApp; // loop only
+    private ByteBuffer discard; // loop only
     /** Close and connect deadlines, earliest first. Loop only. */
     private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>((a, b) -> Long.signum(a.at - b.at));
     private volatile boolean stopping;
@@ -109,6 +110,20 @@ final class SelectorLoop implements Runnable {
             tlsApp = ByteBuffer.allocate(Math.max(READ_BUFFER_SIZE, applicationSize));
         }
         return tlsApp;
+    }
+
+    /**
+     * A buffer for input read only to be thrown away (before a close), allocated on first use; a fresh small one
+     * off the loop thread (the loop is gone then).
+     */
+    ByteBuffer discardBuffer() {
+        if (!inLoop()) {
+            return ByteBuffer.allocate(1024);
+        }
+        if (discard == null) {
+            discard = ByteBuffer.allocate(READ_BUFFER_SIZE);
+        }
+        return discard;
     }
 
     /** The scratch array for a gathering write. Loop thread only; cleared by the caller after use. */

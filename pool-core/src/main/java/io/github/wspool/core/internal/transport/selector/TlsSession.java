@@ -220,6 +220,7 @@ final class TlsSession {
                 int done = 0;
                 while (done < n && !batch[done].hasRemaining()) {
                     frames.poll();
+                    connection.wrapped(batch[done]); // written once its encrypted bytes are
                     done++;
                 }
             } finally {
@@ -246,6 +247,7 @@ final class TlsSession {
             pendingOut = netOut.remaining();
             return false;
         }
+        connection.netDrained();
         return true;
     }
 
@@ -261,6 +263,7 @@ final class TlsSession {
         }
         netOut = null;
         pendingOut = 0;
+        connection.netDrained();
         return true;
     }
 
