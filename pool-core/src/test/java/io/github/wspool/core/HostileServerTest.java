@@ -341,6 +341,35 @@ class HostileServerTest {
         }
     }
 
+    /**
+     * The transports write the upgrade request themselves (the engine would log it, tokens included): on the wire it
+     * is still the whole request, the query in its request line and every header once, and the server's answer to
+     * its key completes the handshake.
+     */
+    @Test
+    void theUpgradeRequestOnTheWireIsWholeWithItsQueryAndEveryHeaderOnce() {
+        try (HostileServer server = HostileServer.start(HostileServer::upgrade)) {
+            pools().name("request-on-wire").endpoint(server.uri() + "?token=t1&x=2").connectTimeout(CONNECT_TIMEOUT)
+                    .header("Authorization", "Bearer abc").headers((u, refresh) -> Map.of("X-Session", "s1"))
+                    .failFastInitialization(true).build().close();
+            List<String> heads = server.requestHeads();
+            String head = heads.get(heads.size() - 1);
+            List<String> lines = List.of(head.split("\r\n"));
+            assertEquals("GET /hostile?token=t1&x=2 HTTP/1.1", lines.get(0), head);
+            Map<String, Integer> names = new LinkedHashMap<>();
+            for (String line : lines.subList(1, lines.size())) {
+                names.merge(line.substring(0, line.indexOf(':')).toLowerCase(Locale.ROOT), 1, Integer::sum);
+            }
+            for (String name : List.of("host", "authorization", "x-session", "upgrade", "connection",
+                    "sec-websocket-key", "sec-websocket-version")) {
+                assertEquals(1, names.getOrDefault(name, 0), name + " once in:\n" + head);
+            }
+            assertTrue(lines.contains("Authorization: Bearer abc"), head);
+            assertTrue(lines.contains("X-Session: s1"), head);
+            assertTrue(head.endsWith("\r\n\r\n"), head);
+        }
+    }
+
     /** An address nothing listens on: connects to it are refused (or fail at once where there is no such family). */
     private static InetSocketAddress refusing(String host) {
         try (ServerSocket s = new ServerSocket()) {
