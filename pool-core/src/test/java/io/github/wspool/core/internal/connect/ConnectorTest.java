@@ -230,6 +230,34 @@ class ConnectorTest {
         assertEquals(0, f.scheduler.pendingTasks(), "no minimum-lifetime timer left behind");
     }
 
+    /**
+     * Below the minimum with a failing endpoint, while its one connect is in flight: refill must not name the backoff
+     * time already past as when to try again (the housekeeper would pass every millisecond until the connect settles);
+     * the connect's outcome asks for the next pass.
+     */
+    @Test
+    void whileTheOneConnectToAFailingEndpointIsInFlightRefillAsksForNoPass() {
+        Fixture f = fixture(b -> b.pooling(true).minConnections(2).ejectAfterConnectFailures(100));
+        EndpointState e = f.endpoint(0);
+        f.transport.failConnects(new IOException("connection refused"));
+        long now = f.ticker.read();
+        assertEquals(now + 100 * MS, f.connector.refill(now));
+        f.transport.failConnects(null).manualOpen(true);
+        f.ticker.advance(Duration.ofMillis(100));
+        now = f.ticker.read();
+        assertEquals(Long.MAX_VALUE, f.connector.refill(now), "the backoff is over: nothing to wake for");
+        assertEquals(2, f.attempts(), "one connect at a time to a failing endpoint");
+        assertEquals(1, f.connector.refillToMin(now), "one still missing");
+        f.ticker.advance(Duration.ofSeconds(1));
+        assertEquals(Long.MAX_VALUE, f.connector.refill(f.ticker.read()), "still nothing: the connect is in flight");
+        int requests = f.maintenance.get();
+        assertEquals(1, f.transport.openPending());
+        assertTrue(f.maintenance.get() > requests, "its opening asks for a pass");
+        assertEquals(Long.MAX_VALUE, f.connector.refill(f.ticker.read()));
+        assertEquals(3, f.attempts(), "which opens the second, one at a time still");
+        assertEquals(1, e.consecutiveFailures());
+    }
+
     @Test
     void aConnectionThePoolClosesBeforeTheMinimumLifetimeServedAndOneFoundDeadDiedYoung() {
         Fixture f = fixture(b -> b.ejectAfterConnectFailures(100));
