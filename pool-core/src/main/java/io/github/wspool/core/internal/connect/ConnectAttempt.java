@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * counts as a failed connect, exactly as a refused one: the backoff grows, the breaker records a failure (unless the
  * failure is this side's own), and it is not counted a second time as a failed connection. One the pool closes for
  * other reasons (its endpoint ejected or removed, the pool closing) gets no verdict; a breaker probe's permission is
- * given back so that another probe can go. Meanwhile the backoff's delay no longer holds connects back, but the
- * endpoint's failures in a row still count, so while it has any only one connect at a time goes to it.
+ * given back so that another probe can go. Meanwhile the endpoint's failures in a row still count, so while it has
+ * any only one connect at a time goes to it.
  *
  * <p>Why time alone, and 2 s: a message from the server does not prove the connection (a server may greet and then
  * drop it, and loop as fast); 2 s is far longer than a handshake-then-drop takes, and far shorter than any idle timeout
@@ -131,7 +131,6 @@ final class ConnectAttempt implements TransportListener {
         listener.opening(c, now);
         EndpointState e = c.endpoint;
         e.recordLatency(now - startedAt, now);
-        e.connectOpened(); // success or failure once the connection proves itself or dies young
         connector.events().connectFinished(c.id, e, now - startedAt, null);
         startProbation();
         if (e.consecutiveFailures() > 0) {
@@ -225,10 +224,10 @@ final class ConnectAttempt implements TransportListener {
         long now = connector.ticker().read();
         EndpointState e = c.endpoint;
         c.markDiedYoung();
-        String how = (remote ? "closed by the server" : "failed") + " with code " + code
+        String how = (remote ? "was closed by the server" : "failed") + " with code " + code
                 + (reason.isEmpty() ? "" : " (" + HttpHeaders.printable(reason) + ")")
-                + (error != null ? ", " + describe(error) : "");
-        EndpointConnectException failure = new EndpointConnectException(e.uri(), "the connection was " + how + " "
+                + (error != null ? ", " + describe(error) + "," : "");
+        EndpointConnectException failure = new EndpointConnectException(e.uri(), "the connection " + how + " "
                 + TimeUnit.NANOSECONDS.toMillis(now - openedAt) + " ms after its opening handshake, before it had "
                 + "stayed open " + TimeUnit.NANOSECONDS.toMillis(MIN_LIFETIME_NANOS) + " ms: a failed connect", 0,
                 error);

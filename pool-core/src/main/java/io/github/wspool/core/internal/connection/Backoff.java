@@ -7,10 +7,9 @@ import java.util.function.LongUnaryOperator;
  * Jitter"). After the n-th consecutive failure the next attempt waits a delay drawn uniformly from
  * {@code [0, min(max, initial * multiplier^(n-1))]}; a success resets it.
  *
- * <p>A connect whose handshake completed is not yet a success: {@link #onConnected()} lets the next attempt start
- * without delay but keeps the failures counted, and only once the connection has proved itself (see
- * {@code ConnectAttempt}: it stayed open for the minimum lifetime, or the pool itself closed it) does
- * {@link #onSuccess()} reset them. A connection that dies before then is one more {@link #onFailure}, so a server that
+ * <p>A connect whose handshake completed is not yet a success: the failures keep counting, and only once the
+ * connection has proved itself (see {@code ConnectAttempt}: it stayed open for the minimum lifetime, or the pool
+ * itself closed it) does {@link #onSuccess()} reset them. A connection that dies before then is one more {@link #onFailure}, so a server that
  * completes every handshake and then drops the connection meets a growing delay, not a reset one.
  *
  * <p>Not thread-safe: the owning {@link EndpointState} guards it with its lock.
@@ -50,14 +49,6 @@ public final class Backoff {
     public long bound(int priorFailures) {
         double b = initialNanos * Math.pow(multiplier, priorFailures);
         return b >= maxNanos ? maxNanos : (long) b;
-    }
-
-    /**
-     * A connect completed its handshake: no delay holds the next attempt back any more, but the failures so far keep
-     * counting until {@link #onSuccess()} (or the next {@link #onFailure} continues from them).
-     */
-    public void onConnected() {
-        waiting = false;
     }
 
     /** The connection proved itself: the failures are forgotten. */

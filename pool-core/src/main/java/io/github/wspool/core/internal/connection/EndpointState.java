@@ -31,8 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * repeated ejections. The health monitor decides; this class keeps the record.
  *
  * <p>A connect counts as a success for backoff and breaker only once its connection has proved itself (it stayed
- * open for {@code ConnectAttempt}'s minimum lifetime, or the pool closed it first): {@link #connectOpened()} when the
- * handshake completes, {@link #connectSucceeded()} at the proof, or {@link #connectFailed} if it died before.
+ * open for {@code ConnectAttempt}'s minimum lifetime, or the pool closed it first): {@link #connectSucceeded()} at the
+ * proof, or {@link #connectFailed} if it died before; a completed handshake alone changes nothing here.
  */
 public final class EndpointState implements EndpointView {
 
@@ -542,7 +542,7 @@ public final class EndpointState implements EndpointView {
     /**
      * When the backoff lets the next connect start.
      *
-     * @return the ticker's time, or {@code Long.MAX_VALUE} if the backoff does not hold connects back
+     * @return the ticker's time (possibly past), or {@code Long.MAX_VALUE} if no failure is being backed off from
      */
     public long backoffUntil() {
         lock.lock();
@@ -609,20 +609,6 @@ public final class EndpointState implements EndpointView {
         lock.lock();
         try {
             return backoff.failures();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * A connect completed its handshake: the backoff delay no longer holds the next connect back, but its failures
-     * in a row, the breaker and the failing connections count stay as they are until the connection has proved
-     * itself ({@link #connectSucceeded()}) or died too young ({@link #connectFailed}).
-     */
-    public void connectOpened() {
-        lock.lock();
-        try {
-            backoff.onConnected();
         } finally {
             lock.unlock();
         }
