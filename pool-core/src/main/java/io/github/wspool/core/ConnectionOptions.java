@@ -79,6 +79,13 @@ abstract class ConnectionOptions extends HealthOptions {
      * Delay between failed connect attempts to one endpoint: exponential from {@code initial}, doubling, capped at
      * {@code max}, each delay drawn uniformly from zero to that bound ("full jitter").
      *
+     * <p>A connect counts as a success, and resets this backoff (and counts as a success for the endpoint's breaker),
+     * only once its connection has proved itself: it stayed open for 2 s, or the pool closed it before then because it
+     * was done with it (released without pooling, idle, past its lifetime, invalidated). A connection the server
+     * closes, or that fails, within those 2 s counts as a failed connect, so a server that completes every handshake
+     * and then drops the connection is reconnected to with a growing delay, and is ejected like one refusing
+     * connects.
+     *
      * @param initial positive
      * @param max     at least {@code initial}
      * @return this

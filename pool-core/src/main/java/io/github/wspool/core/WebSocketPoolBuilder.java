@@ -60,7 +60,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@link #shutdownTimeout(Duration)}</td><td>10 s</td><td>on {@code close()}, wait for leases to come
  *       back</td></tr>
  *   <tr><td>{@link #reconnectBackoff(Duration, Duration)}</td><td>250 ms .. 10 s, x2</td><td>delay between failed
- *       connects to an endpoint, exponential with full jitter</td></tr>
+ *       connects to an endpoint, exponential with full jitter; a connection that dies within 2 s of its handshake
+ *       is a failed connect</td></tr>
  *   <tr><td>{@link #maxMessageSize(int)}</td><td>1 MiB</td><td>largest inbound message accepted, however it is
  *       fragmented; a larger one closes the connection with 1009</td></tr>
  *   <tr><td>{@link #header(String, String)}, {@link #endpoint(URI, int, Map)}</td><td>none</td><td>static upgrade

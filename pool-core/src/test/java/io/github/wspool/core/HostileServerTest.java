@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.EndpointSnapshot;
 import io.github.wspool.InboundMessage;
 import io.github.wspool.PoolListener;
 import io.github.wspool.PooledConnection;
@@ -16,6 +17,7 @@ import io.github.wspool.event.RecycleReason;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.selector.SelectorTransport;
 import io.github.wspool.core.spi.Transport;
+import io.github.wspool.event.EndpointHealthEvent;
 import io.github.wspool.event.PongEvent;
 import io.github.wspool.testkit.Blackhole;
 import io.github.wspool.testkit.HostileServer;
@@ -341,6 +343,35 @@ class HostileServerTest {
         }
     }
 
+    /**
+     * The transports write the upgrade request themselves (the engine would log it, tokens included): on the wire it
+     * is still the whole request, the query in its request line and every header once, and the server's answer to
+     * its key completes the handshake.
+     */
+    @Test
+    void theUpgradeRequestOnTheWireIsWholeWithItsQueryAndEveryHeaderOnce() {
+        try (HostileServer server = HostileServer.start(HostileServer::upgrade)) {
+            pools().name("request-on-wire").endpoint(server.uri() + "?token=t1&x=2").connectTimeout(CONNECT_TIMEOUT)
+                    .header("Authorization", "Bearer abc").headers((u, refresh) -> Map.of("X-Session", "s1"))
+                    .failFastInitialization(true).build().close();
+            List<String> heads = server.requestHeads();
+            String head = heads.get(heads.size() - 1);
+            List<String> lines = List.of(head.split("\r\n"));
+            assertEquals("GET /hostile?token=t1&x=2 HTTP/1.1", lines.get(0), head);
+            Map<String, Integer> names = new LinkedHashMap<>();
+            for (String line : lines.subList(1, lines.size())) {
+                names.merge(line.substring(0, line.indexOf(':')).toLowerCase(Locale.ROOT), 1, Integer::sum);
+            }
+            for (String name : List.of("host", "authorization", "x-session", "upgrade", "connection",
+                    "sec-websocket-key", "sec-websocket-version")) {
+                assertEquals(1, names.getOrDefault(name, 0), name + " once in:\n" + head);
+            }
+            assertTrue(lines.contains("Authorization: Bearer abc"), head);
+            assertTrue(lines.contains("X-Session: s1"), head);
+            assertTrue(head.endsWith("\r\n\r\n"), head);
+        }
+    }
+
     /** An address nothing listens on: connects to it are refused (or fail at once where there is no such family). */
     private static InetSocketAddress refusing(String host) {
         try (ServerSocket s = new ServerSocket()) {
@@ -579,6 +610,77 @@ class HostileServerTest {
                 await().atMost(FAIL_BOUND).until(() -> received.contains("before"));
                 await("nothing after the violation").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1))
                         .until(() -> !received.contains("after the violation"));
+            } finally {
+                pool.close();
+            }
+            baseline.assertRestored(name, server);
+        }
+    }
+
+    /** Endpoint health changes a pool reports. */
+    static final class HealthChanges implements PoolListener {
+        final List<EndpointHealthEvent> events = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onEndpointHealthChange(EndpointHealthEvent event) {
+            events.add(event);
+        }
+    }
+
+    /** How a server ends each connection right after completing its handshake, in the 101's TCP segment. */
+    enum RightAfterTheHandshake {
+        /** A frame with RSV1 set and no extension: the client fails the connection with 1002. */
+        SENDS_A_RESERVED_BIT(HostileServer.frame(0xC1, "rsv1".getBytes(StandardCharsets.US_ASCII)),
+                RecycleReason.PROTOCOL_VIOLATION),
+        /** A close frame with 1002 (protocol error): the server closes the connection. */
+        CLOSES_WITH_1002(HostileServer.frame(0x88, new byte[] {0x03, (byte) 0xEA}), RecycleReason.PEER_CLOSED);
+
+        final byte[] frame;
+        final RecycleReason recycled;
+
+        RightAfterTheHandshake(byte[] frame, RecycleReason recycled) {
+            this.frame = frame;
+            this.recycled = recycled;
+        }
+    }
+
+    /**
+     * A server that completes every handshake and ends the connection at once. Those connects "succeeded", and used
+     * to reset the backoff and feed the breaker a success, so the pool reconnected 60 to 150 times a second to keep
+     * its minimum. Each such connection is now a failed connect: over 3 s the connects stay within what the backoff
+     * (250 ms doubling, the default) and the breaker's waits (1 s, then 2 s) allow, and the endpoint is reported
+     * unhealthy, its breaker open.
+     */
+    @ParameterizedTest
+    @EnumSource(RightAfterTheHandshake.class)
+    void aServerThatEndsEveryConnectionRightAfterItsHandshakeIsNotReconnectedToInATightLoop(
+            RightAfterTheHandshake ending) {
+        HostileServer.Script script = head -> HostileServer.concat(HostileServer.upgrade(head), ending.frame);
+        String name = "tight-loop-" + ending.ordinal();
+        try (HostileServer server = HostileServer.start(script)) {
+            Baseline baseline = Baseline.now();
+            HealthChanges health = new HealthChanges();
+            Recycles recycles = new Recycles();
+            WebSocketPool pool = pools().name(name).endpoint(server.uri()).pooling(true).minConnections(2)
+                    .maxConnections(2).connectTimeout(CONNECT_TIMEOUT).closeTimeout(Duration.ofMillis(500))
+                    .listener(health).listener(recycles).build(); // the default backoff and breaker
+            try {
+                await("the first connections ended").atMost(Duration.ofSeconds(5))
+                        .until(() -> recycles.reasons.stream().filter(r -> r == ending.recycled).count() >= 2);
+                // an invariant over 3 s, not a sleep: the connects never exceed what backoff and breaker allow
+                await("connects stay few for 3 s").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                        .until(() -> server.accepted() <= 10);
+                assertTrue(server.accepted() >= 3, "it kept trying, backing off: " + server.accepted());
+                await("the endpoint is reported unhealthy").atMost(Duration.ofSeconds(5))
+                        .until(() -> health.events.stream().anyMatch(ev -> !ev.healthy()));
+                EndpointHealthEvent down = health.events.get(0);
+                assertFalse(down.healthy());
+                assertTrue(down.cause().getMessage().contains("after its opening handshake"), down.cause().getMessage());
+                assertTrue(health.events.stream().noneMatch(EndpointHealthEvent::healthy), "never healthy again: "
+                        + health.events);
+                EndpointSnapshot endpoint = pool.control().endpoints().get(0);
+                assertFalse(endpoint.healthy());
+                assertTrue(Set.of("open", "half_open").contains(endpoint.breakerState()), endpoint.breakerState());
             } finally {
                 pool.close();
             }

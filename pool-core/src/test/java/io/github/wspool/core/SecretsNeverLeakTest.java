@@ -16,7 +16,6 @@ import java.io.StringWriter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -130,17 +129,23 @@ class SecretsNeverLeakTest {
         }
     }
 
+    /**
+     * Java-WebSocket's engine logs every buffer it writes at TRACE, whole, on the thread that queues it: the upgrade
+     * request would go out through the pool's own connecting thread with its query token, its {@code Authorization}
+     * header, an endpoint's header and a header supplier's token. The transports queue the request themselves, so
+     * the engine's TRACE on the pool's threads carries none of them (and the server did get them all).
+     */
     @Test
-    @Disabled("Fails today, a leak reported with issue #17: Java-WebSocket's WebSocketImpl logs every write at TRACE,"
-            + " the upgrade request included (its query token and Authorization header), on the pool's own I/O"
-            + " threads, with either transport; only the transports can keep the engine from seeing it logged")
     void theProtocolEnginesTraceOnThePoolsThreadsCarriesNoToken() {
+        String supplied = "Bearer supplied-SECRET-d4";
+        String apiKey = "key-SECRET-e5";
         String logs;
         try (TestWebSocketServer server = TestWebSocketServer.start();
              AllLevelsLogCapture log = new AllLevelsLogCapture("io.github.wspool", "org.java_websocket")) {
             URI uri = URI.create(server.uri("/feed") + "?token=" + QUERY_SECRET);
-            WebSocketPool pool = pools().name("secrets-engine").endpoint(uri).header("Authorization", HEADER_SECRET)
-                    .pooling(true).build();
+            WebSocketPool pool = pools().name("secrets-engine").endpoint(uri, 1, java.util.Map.of("X-Api-Key", apiKey))
+                    .header("Authorization", HEADER_SECRET)
+                    .headers((u, refresh) -> java.util.Map.of("X-Session", supplied)).pooling(true).build();
             try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
                 c.send("echo me");
                 awaitTraceLogged(log);
@@ -148,6 +153,8 @@ class SecretsNeverLeakTest {
                 pool.close();
             }
             assertEquals(HEADER_SECRET, server.lastHandshakeHeaders().get("authorization"), "the secret was sent");
+            assertEquals(apiKey, server.lastHandshakeHeaders().get("x-api-key"), "the endpoint's secret was sent");
+            assertEquals(supplied, server.lastHandshakeHeaders().get("x-session"), "the supplied secret was sent");
             logs = log.text();
         }
         // the test server runs the same engine in this JVM, and does get the secrets: only the pool's threads count
@@ -159,7 +166,7 @@ class SecretsNeverLeakTest {
         }
         assertTrue(poolThreads.toString().contains(" TRACE org.java_websocket."), "the engine's TRACE was captured: "
                 + poolThreads);
-        for (String secret : new String[] {"SECRET", QUERY_SECRET, HEADER_SECRET}) {
+        for (String secret : new String[] {"SECRET", QUERY_SECRET, HEADER_SECRET, supplied, apiKey, "token="}) {
             assertFalse(poolThreads.toString().contains(secret), "'" + secret + "' leaked:\n" + poolThreads);
         }
     }

@@ -125,8 +125,9 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
         parts.recycler().markBroken(c, violation ? RecycleReason.PROTOCOL_VIOLATION
                 : error != null ? RecycleReason.ERROR : RecycleReason.PEER_CLOSED);
         parts.recycler().finishIfRecycling(c);
-        if (abnormal) {
-            // 1000/1001 from the server is an orderly goodbye; a reset, 1006 or 1011 counts against the endpoint
+        if (abnormal && !c.diedYoung()) {
+            // 1000/1001 from the server is an orderly goodbye; a reset, 1006 or 1011 counts against the endpoint (a
+            // connection that died before proving itself was counted already, as a failed connect)
             parts.health().connectionFailed(c.endpoint, "closed abnormally (code " + code
                     + (error != null ? ", " + describe(error) : "") + ")");
         }

@@ -29,13 +29,15 @@ class EjectionBudgetTest {
     }
 
     private static EngineHarness pool(int endpoints, UnaryOperator<io.github.wspool.core.WebSocketPoolBuilder> more) {
-        return new EngineHarness(b -> {
+        EngineHarness h = new EngineHarness(b -> {
             for (int i = 2; i <= endpoints; i++) {
                 b.endpoint(uri(i));
             }
             return more.apply(b.pooling(true).minConnections(2 * endpoints).maxConnections(4 * endpoints)
                     .reconnectBackoff(Duration.ofMillis(1), Duration.ofMillis(1)));
         });
+        h.provedThemselves(); // the connections that fail below are established ones, not young deaths
+        return h;
     }
 
     /** The open connections of endpoint {@code port} (1 is the harness's own endpoint on port 1). */

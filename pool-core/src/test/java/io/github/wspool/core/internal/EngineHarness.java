@@ -43,6 +43,16 @@ public final class EngineHarness implements AutoCloseable {
         return delay;
     }
 
+    /**
+     * Lets the connections open so far prove themselves: the ticker moves on by
+     * {@link io.github.wspool.core.internal.connect.Connector#MIN_CONNECTION_LIFETIME} and a housekeeping pass runs.
+     * From then on their deaths are those of established connections, not failed connects.
+     */
+    public void provedThemselves() {
+        ticker.advance(io.github.wspool.core.internal.connect.Connector.MIN_CONNECTION_LIFETIME);
+        maintain();
+    }
+
     public long recycledFor(RecycleReason reason) {
         return recycled.stream().filter(e -> e.reason() == reason).count();
     }

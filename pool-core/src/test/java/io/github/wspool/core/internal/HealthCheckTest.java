@@ -150,6 +150,7 @@ class HealthCheckTest {
         };
         try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(1).maxConnections(2)
                 .reconnectBackoff(Duration.ofMillis(1), Duration.ofMillis(1)).listener(recorder))) {
+            h.provedThemselves(); // an established connection, then a restart that refuses connects
             h.transport.failConnects(new java.net.ConnectException("Connection refused"));
             h.transport.openConnections().get(0).peerClose(1001, "restart");
             for (int i = 0; i < 3; i++) { // three failed connects in a row open the breaker
@@ -171,6 +172,10 @@ class HealthCheckTest {
             assertEquals(attempts + 1, h.transport.connectAttempts(), "the second wait is longer (2 s)");
             h.transport.failConnects(null);
             h.ticker.advance(Duration.ofMillis(600));
+            h.maintain();
+            assertEquals("half_open", h.pool.stats().endpoints().get(0).breakerState(), "the probe opened: not before"
+                    + " its connection has proved itself");
+            h.ticker.advance(io.github.wspool.core.internal.connect.Connector.MIN_CONNECTION_LIFETIME);
             h.maintain();
             assertEquals("closed", h.pool.stats().endpoints().get(0).breakerState(), "a successful probe closes it");
             assertEquals(java.util.List.of("closed->open", "open->half_open", "half_open->open", "open->half_open",
@@ -300,6 +305,7 @@ class HealthCheckTest {
         try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(2).maxConnections(2)
                 .listener(closeAtTheWorstMoment))) {
             victim[0] = h.transport.openConnections().get(0);
+            h.provedThemselves(); // the victim dies as an established connection, not a failed connect
             try (PooledConnection c = h.pool.acquire(Duration.ofSeconds(1))) {
                 assertTrue(c.isOpen(), "the caller got the live connection");
             }

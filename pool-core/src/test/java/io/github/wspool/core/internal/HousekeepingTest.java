@@ -183,7 +183,8 @@ class HousekeepingTest {
         try (EngineHarness h = new EngineHarness(b -> b.pooling(true).minConnections(1).maxConnections(2)
                 .ejectAfterConnectFailures(100) // this test is about the backoff before any ejection
                 .reconnectBackoff(Duration.ofMillis(250), Duration.ofSeconds(1)))) {
-            // harness opened the first connection already; drop it and make the server unreachable
+            // harness opened the first connection already; once established, drop it and make the server unreachable
+            h.provedThemselves();
             h.transport.failConnects(new ConnectException("Connection refused"));
             h.transport.openConnections().get(0).peerClose(1011, "restart");
             int attempts = h.transport.connectAttempts();

@@ -6,6 +6,7 @@ import io.github.wspool.EndpointConnectException;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.ManagedConnection;
+import io.github.wspool.core.spi.HttpHeaders;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.event.RecycleReason;
@@ -20,10 +21,32 @@ import org.slf4j.LoggerFactory;
  * One connect, from {@code Transport.connect} to its outcome, and then the transport's listener for the connection's
  * life: until the handshake settles it is the connector's (deadline, backoff, breaker, the 401/403 retry); after, it
  * passes every callback to the {@link ConnectionListener}.
+ *
+ * <h2>A connect succeeds when its connection proves itself</h2>
+ * A completed handshake is not yet a successful connect. A server that completes every handshake and then breaks the
+ * protocol or closes at once would otherwise reset the backoff and feed the endpoint's breaker a success each time,
+ * and the pool would reconnect to it as fast as the round trips allow (60 to 150 times a second on loopback). So the
+ * verdict waits: the connection proves itself by staying open for {@link Connector#MIN_CONNECTION_LIFETIME} (2 s), or
+ * by being closed by the pool itself before then because it was done with it (released without pooling, idle, past
+ * its lifetime, invalidated by its holder). Only then does the endpoint record a success: the backoff is reset, the
+ * breaker told (a probe's success closes it and the endpoint is healthy again), the failing-connection count cleared.
+ * A connection that the server closes, or that fails (a protocol violation, a reset, a failed write), before then
+ * counts as a failed connect, exactly as a refused one: the backoff grows, the breaker records a failure (unless the
+ * failure is this side's own), and it is not counted a second time as a failed connection. One the pool closes for
+ * other reasons (its endpoint ejected or removed, the pool closing) gets no verdict; a breaker probe's permission is
+ * given back so that another probe can go. Meanwhile the endpoint's failures in a row still count, so while it has
+ * any only one connect at a time goes to it.
+ *
+ * <p>Why time alone, and 2 s: a message from the server does not prove the connection (a server may greet and then
+ * drop it, and loop as fast); 2 s is far longer than a handshake-then-drop takes, and far shorter than any idle timeout
+ * a server sensibly applies, so a healthy connection is never blamed; a server that drops each connection after more
+ * than 2 s is reconnected to at most once per 2 s per connection, not in a tight loop.
  */
 final class ConnectAttempt implements TransportListener {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectAttempt.class);
+    /** How long a connection must stay open for its connect to count as a success (see the class comment). */
+    static final long MIN_LIFETIME_NANOS = Connector.MIN_CONNECTION_LIFETIME.toNanos();
 
     private final Connector connector;
     private final ManagedConnection c;
@@ -33,6 +56,12 @@ final class ConnectAttempt implements TransportListener {
     /** Whether this connect asked the header supplier for fresh credentials (a retry after 401/403). */
     private final boolean refreshedHeaders;
     private final AtomicBoolean settled = new AtomicBoolean();
+    /** Set once the open connection's verdict is in: proved itself, or died too young (see the class comment). */
+    private final AtomicBoolean judged = new AtomicBoolean();
+    /** When the handshake completed (the ticker's time); written before the attempt settles as opened. */
+    private volatile long openedAt;
+    /** The end of the minimum lifetime, while it is pending. */
+    private volatile PoolScheduler.Cancellable probation;
     /** Set by the connect deadline before it aborts the handshake, so the failure says "timed out". */
     private volatile boolean timedOut;
     private volatile PoolScheduler.Cancellable deadline;
@@ -85,33 +114,29 @@ final class ConnectAttempt implements TransportListener {
 
     @Override
     public void onOpen(TransportConnection connection) {
+        long now = connector.ticker().read();
+        openedAt = now; // before settling: a close on another thread that finds the attempt settled reads it
         if (!settle()) {
             return;
         }
         try {
-            opened(connection);
+            opened(connection, now);
         } finally {
             connector.demandServed(true);
         }
     }
 
-    private void opened(TransportConnection connection) {
-        long now = connector.ticker().read();
+    private void opened(TransportConnection connection, long now) {
         c.opened(connection);
         ConnectionListener listener = connector.listener();
         listener.opening(c, now);
         EndpointState e = c.endpoint;
         e.recordLatency(now - startedAt, now);
-        boolean wasEjected = e.isEjected();
-        int failuresBefore = e.connectSucceeded();
-        if (failuresBefore > 0) {
-            log.info("[{}] {} reachable again after {} failed connect attempt(s){}", connector.pool(), e,
-                    failuresBefore, wasEjected ? ": healthy again" : "");
-        }
-        if (wasEjected) {
-            listener.endpointRecovered(e);
-        }
         connector.events().connectFinished(c.id, e, now - startedAt, null);
+        startProbation();
+        if (e.consecutiveFailures() > 0) {
+            connector.requestMaintenance(); // while failing, one connect at a time: the next may start now
+        }
         if (!c.markReady()) {
             return;
         }
@@ -126,6 +151,101 @@ final class ConnectAttempt implements TransportListener {
             return;
         }
         listener.ready(c);
+    }
+
+    /** Starts the minimum lifetime; its end is the connection's proof, unless a close judged it first. */
+    private void startProbation() {
+        PoolScheduler.Cancellable p = connector.scheduler().schedule(this::lived, MIN_LIFETIME_NANOS);
+        probation = p;
+        if (judged.get()) {
+            p.cancel(); // judged while the timer was being armed
+            probation = null;
+        }
+    }
+
+    /** The minimum lifetime has passed with the connection open (the scheduler's thread). */
+    private void lived() {
+        probation = null;
+        if (judged.compareAndSet(false, true)) {
+            proved();
+        }
+    }
+
+    /** The connection proved itself: the endpoint's connect succeeded (backoff reset, breaker told). */
+    private void proved() {
+        if (connector.closing()) {
+            return;
+        }
+        EndpointState e = c.endpoint;
+        boolean wasEjected = e.isEjected();
+        int failuresBefore = e.connectSucceeded();
+        boolean recovered = wasEjected && !e.isEjected(); // a probe's success; not a success in an open breaker
+        if (failuresBefore > 0) {
+            log.info("[{}] {} reachable again after {} failed connect attempt(s){}", connector.pool(), e,
+                    failuresBefore, recovered ? ": healthy again" : "");
+        }
+        if (recovered) {
+            connector.listener().endpointRecovered(e);
+        }
+        if (failuresBefore > 0 || recovered) {
+            connector.requestMaintenance(); // the endpoint takes connects freely again
+        }
+    }
+
+    /**
+     * The open connection finished before its verdict: judged now. Closed by the pool (RECYCLING), it proved itself as
+     * far as it was allowed to; otherwise (the server closed it, or it failed) it died young and counts as a failed
+     * connect, before the rest of the engine hears of the close, so that a refill it causes meets the backoff.
+     *
+     * @return the failure it was counted as, or {@code null}
+     */
+    private EndpointConnectException judgeAtClose(int code, String reason, boolean remote, Throwable error) {
+        if (!judged.compareAndSet(false, true)) {
+            return null;
+        }
+        PoolScheduler.Cancellable p = probation;
+        if (p != null) {
+            probation = null;
+            p.cancel();
+        }
+        if (connector.closing()) {
+            return null;
+        }
+        if (c.state() == ConnectionState.RECYCLING) {
+            RecycleReason why = c.recycledFor();
+            if (why == null || !diesYoungWhenRecycledFor(why)) {
+                if (why != null && servedWhenRecycledFor(why)) {
+                    proved();
+                } else {
+                    c.endpoint.noVerdict(); // ejected or removed meanwhile: this connect tells nothing
+                }
+                return null;
+            }
+        }
+        long now = connector.ticker().read();
+        EndpointState e = c.endpoint;
+        c.markDiedYoung();
+        String how = (remote ? "was closed by the server" : "failed") + " with code " + code
+                + (reason.isEmpty() ? "" : " (" + HttpHeaders.printable(reason) + ")")
+                + (error != null ? ", " + describe(error) + "," : "");
+        EndpointConnectException failure = new EndpointConnectException(e.uri(), "the connection " + how + " "
+                + TimeUnit.NANOSECONDS.toMillis(now - openedAt) + " ms after its opening handshake, before it had "
+                + "stayed open " + TimeUnit.NANOSECONDS.toMillis(MIN_LIFETIME_NANOS) + " ms: a failed connect", 0,
+                error);
+        countFailure(e, failure, now);
+        return failure;
+    }
+
+    /** The pool closed the connection because it was done with it: it served as long as it was wanted. */
+    private static boolean servedWhenRecycledFor(RecycleReason why) {
+        return why == RecycleReason.NOT_POOLED || why == RecycleReason.IDLE || why == RecycleReason.LIFETIME
+                || why == RecycleReason.INVALIDATED;
+    }
+
+    /** The pool closed the connection because the peer broke it (found closed, a failed write, a violation). */
+    private static boolean diesYoungWhenRecycledFor(RecycleReason why) {
+        return why == RecycleReason.PEER_CLOSED || why == RecycleReason.ERROR
+                || why == RecycleReason.PROTOCOL_VIOLATION;
     }
 
     @Override
@@ -156,7 +276,16 @@ final class ConnectAttempt implements TransportListener {
             failed(code, reason, error);
             return;
         }
+        EndpointState e = c.endpoint;
+        boolean wasEjected = e.isEjected();
+        EndpointConnectException diedYoung = judgeAtClose(code, reason, remote, error);
         connector.listener().closed(c, code, reason, remote, error);
+        if (diedYoung != null) {
+            if (!wasEjected && e.isEjected() && !connector.closing()) {
+                connector.listener().endpointEjected(e, diedYoung, e.consecutiveFailures());
+            }
+            connector.requestMaintenance(); // reconnect after the backoff delay, for min connections or waiters
+        }
     }
 
     private void failed(int code, String reason, Throwable error) {
@@ -167,6 +296,29 @@ final class ConnectAttempt implements TransportListener {
             return;
         }
         boolean wasEjected = e.isEjected();
+        int failures = countFailure(e, failure, now);
+        boolean closing = connector.closing();
+        connector.events().connectFinished(c.id, e, now - startedAt, failure);
+        if (c.failConnect()) {
+            connector.recycler().recycle(c, RecycleReason.CONNECT_FAILED);
+        }
+        if (opened != null) {
+            opened.completeExceptionally(failure);
+        }
+        if (!wasEjected && e.isEjected() && !closing) {
+            connector.listener().endpointEjected(e, failure, failures);
+        }
+        connector.requestMaintenance(); // retry after the backoff delay, for min connections, waiters or a probe
+    }
+
+    /**
+     * Counts a failed connect (refused, timed out, or a connection that died young): the backoff, and the breaker
+     * unless the failure is this side's own or the ejection budget is spent; logs the first of a streak, then 2, 4,
+     * 8, ... in a row.
+     *
+     * @return the failures in a row
+     */
+    private int countFailure(EndpointState e, EndpointConnectException failure, long now) {
         long delay = e.connectFailed(now, failure);
         boolean counted = !LocalFaults.isLocal(failure) // a client fault never counts against the server
                 && connector.ejectionBudget().tryCount(e, () -> e.countConnectFailure(failure));
@@ -184,17 +336,7 @@ final class ConnectAttempt implements TransportListener {
             log.debug("[{}] connect to {} failed ({} in a row): {}", connector.pool(), e, failures,
                     failure.getMessage());
         }
-        connector.events().connectFinished(c.id, e, now - startedAt, failure);
-        if (c.failConnect()) {
-            connector.recycler().recycle(c, RecycleReason.CONNECT_FAILED);
-        }
-        if (opened != null) {
-            opened.completeExceptionally(failure);
-        }
-        if (!wasEjected && e.isEjected() && !closing) {
-            connector.listener().endpointEjected(e, failure, failures);
-        }
-        connector.requestMaintenance(); // retry after the backoff delay, for min connections, waiters or a probe
+        return failures;
     }
 
     /**

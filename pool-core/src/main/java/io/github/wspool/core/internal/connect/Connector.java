@@ -17,6 +17,7 @@ import io.github.wspool.core.internal.endpoint.EndpointSelector;
 import io.github.wspool.core.internal.event.PoolEvents;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.event.RecycleReason;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * waiter.
  */
 public final class Connector {
+
+    /**
+     * How long a connection must stay open (unless the pool closes it first) for its connect to count as a success:
+     * one that dies sooner is a failed connect for the backoff and the endpoint's breaker. See {@link ConnectAttempt}.
+     */
+    public static final Duration MIN_CONNECTION_LIFETIME = Duration.ofSeconds(2);
 
     private static final Logger log = LoggerFactory.getLogger(Connector.class);
 
@@ -136,6 +143,10 @@ public final class Connector {
 
     PoolEvents events() {
         return events;
+    }
+
+    PoolScheduler scheduler() {
+        return scheduler;
     }
 
     EjectionBudget ejectionBudget() {
@@ -382,6 +393,7 @@ public final class Connector {
      *
      * @param now the ticker's time
      * @return when to try again if an endpoint's backoff held a needed connect back, else {@code Long.MAX_VALUE}
+     *         (a connect in flight wakes the housekeeper when it settles)
      */
     public long refill(long now) {
         int deficit = refillToMin(now);
@@ -392,7 +404,10 @@ public final class Connector {
         }
         long retryAt = Long.MAX_VALUE;
         for (EndpointState e : endpoints.array()) {
-            retryAt = Math.min(retryAt, e.backoffUntil());
+            long until = e.backoffUntil();
+            if (until - now > 0) { // a delay already over holds nothing back: a pass at once would only spin
+                retryAt = Math.min(retryAt, until);
+            }
         }
         return retryAt;
     }

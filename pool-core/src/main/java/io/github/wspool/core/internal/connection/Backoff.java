@@ -7,6 +7,11 @@ import java.util.function.LongUnaryOperator;
  * Jitter"). After the n-th consecutive failure the next attempt waits a delay drawn uniformly from
  * {@code [0, min(max, initial * multiplier^(n-1))]}; a success resets it.
  *
+ * <p>A connect whose handshake completed is not yet a success: the failures keep counting, and only once the
+ * connection has proved itself (see {@code ConnectAttempt}: it stayed open for the minimum lifetime, or the pool
+ * itself closed it) does {@link #onSuccess()} reset them. A connection that dies before then is one more {@link #onFailure}, so a server that
+ * completes every handshake and then drops the connection meets a growing delay, not a reset one.
+ *
  * <p>Not thread-safe: the owning {@link EndpointState} guards it with its lock.
  */
 public final class Backoff {
@@ -46,6 +51,7 @@ public final class Backoff {
         return b >= maxNanos ? maxNanos : (long) b;
     }
 
+    /** The connection proved itself: the failures are forgotten. */
     public void onSuccess() {
         failures = 0;
         waiting = false;

@@ -29,6 +29,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * endpoint's open connections fail (missed pongs, resets): an ejection. While open, no connects; once its wait has
  * passed, one probe connect is let through (half-open), and its success closes the breaker again. The wait grows with
  * repeated ejections. The health monitor decides; this class keeps the record.
+ *
+ * <p>A connect counts as a success for backoff and breaker only once its connection has proved itself (it stayed
+ * open for {@code ConnectAttempt}'s minimum lifetime, or the pool closed it first): {@link #connectSucceeded()} at the
+ * proof, or {@link #connectFailed} if it died before; a completed handshake alone changes nothing here.
  */
 public final class EndpointState implements EndpointView {
 
@@ -538,7 +542,7 @@ public final class EndpointState implements EndpointView {
     /**
      * When the backoff lets the next connect start.
      *
-     * @return the ticker's time, or {@code Long.MAX_VALUE} if the backoff does not hold connects back
+     * @return the ticker's time (possibly past), or {@code Long.MAX_VALUE} if no failure is being backed off from
      */
     public long backoffUntil() {
         lock.lock();
@@ -611,7 +615,18 @@ public final class EndpointState implements EndpointView {
     }
 
     /**
-     * Records a connect success.
+     * A connect whose connection the pool closed before it could prove itself, for a reason that says nothing of the
+     * endpoint (it was ejected or removed meanwhile): no verdict. If the breaker is half-open, its permission for a
+     * probe is given back, so that another probe can go.
+     */
+    public void noVerdict() {
+        if (breaker.getState() == CircuitBreaker.State.HALF_OPEN) {
+            breaker.releasePermission();
+        }
+    }
+
+    /**
+     * Records a connect success: its connection proved itself.
      *
      * @return how many consecutive failures it ends
      */

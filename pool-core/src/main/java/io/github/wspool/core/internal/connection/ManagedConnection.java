@@ -94,6 +94,14 @@ public final class ManagedConnection implements Channel {
     /** Set once the transport reported {@code onClosed}: nothing more will come from it. */
     private volatile boolean transportFinished;
 
+    /**
+     * Set when the connection died before it had proved itself (the minimum lifetime): counted as a failed connect of
+     * its endpoint, so not also as a failed connection.
+     */
+    private volatile boolean diedYoung;
+    /** Why the pool recycles it, once it does ({@code null} before): tells a young connection's close apart. */
+    private volatile RecycleReason recycledFor;
+
     /** Set by {@code invalidate()} on a lease: recycle on release. */
     private volatile boolean invalidated;
     /** Why the connection went UNHEALTHY, reported when it is recycled. */
@@ -195,6 +203,38 @@ public final class ManagedConnection implements Channel {
     /** The transport reported the connection finished. */
     public void transportFinished() {
         transportFinished = true;
+    }
+
+    /** The connection died before it had proved itself; its endpoint counted it as a failed connect. */
+    public void markDiedYoung() {
+        diedYoung = true;
+    }
+
+    /**
+     * Whether the connection died before it had proved itself (then it counted as a failed connect of its endpoint).
+     *
+     * @return {@code true} if so
+     */
+    public boolean diedYoung() {
+        return diedYoung;
+    }
+
+    /**
+     * Records why the pool recycles the connection (the recycler, before it closes the transport).
+     *
+     * @param reason why
+     */
+    public void recycledFor(RecycleReason reason) {
+        recycledFor = reason;
+    }
+
+    /**
+     * Why the pool recycles the connection.
+     *
+     * @return the reason, or {@code null} if it has not (yet) been recycled
+     */
+    public RecycleReason recycledFor() {
+        return recycledFor;
     }
 
     /**

@@ -65,6 +65,7 @@ public final class Recycler {
      * @param reason why
      */
     public void recycle(ManagedConnection c, RecycleReason reason) {
+        c.recycledFor(reason); // before the close: the connect's verdict on a young connection reads it
         if (log.isDebugEnabled()) {
             log.debug("[{}] {} recycling: {}", pool, c.id, reason.tagValue());
         }

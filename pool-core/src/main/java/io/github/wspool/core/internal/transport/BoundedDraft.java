@@ -4,8 +4,10 @@ import io.github.wspool.EndpointConnectException;
 import io.github.wspool.core.spi.TransportOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -20,6 +22,7 @@ import org.java_websocket.exceptions.InvalidFrameException;
 import org.java_websocket.exceptions.LimitExceededException;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.FramedataImpl1;
+import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.protocols.IProtocol;
 import org.java_websocket.protocols.Protocol;
@@ -44,6 +47,16 @@ import org.java_websocket.protocols.Protocol;
  * answering with none (or with one not requested) still completes the library's handshake; the transport then
  * checks the answer with {@code TransportOptions.subprotocolProblem} and fails the connect with a clear message,
  * instead of the library's "draft refuses handshake".
+ *
+ * <p><b>The upgrade request stays out of the logs.</b> {@code WebSocketImpl} logs every buffer it queues for writing
+ * at TRACE, whole ({@code write(n): <bytes>}), on the thread that queues it: for the upgrade request that is the pool's
+ * own connecting thread, and the request carries the URI's query and every upgrade header (an {@code Authorization}
+ * token, a header supplier's credentials). Whatever the application's logging configuration, those bytes must never
+ * reach a logger. So this draft encodes no client request for the engine ({@link #createHandshake(Handshakedata,
+ * boolean)} gives it nothing to write, so nothing is logged), and the transport puts the request on the engine's
+ * out queue itself, from the engine's {@code onWebsocketHandshakeSentAsClient} callback, with
+ * {@link #queueUpgradeRequest}. The engine still keeps the request (its key, the subprotocols offered) to check the
+ * server's answer. A transport that forgot the callback would send no request and time out: it fails closed.
  */
 public final class BoundedDraft extends Draft_6455 {
 
@@ -447,6 +460,44 @@ public final class BoundedDraft extends Draft_6455 {
             return null;
         }
         return selected == null ? "" : selected.trim();
+    }
+
+    // ------------------------------------------------------------------------------------------------ upgrade request
+
+    /**
+     * Nothing for a client's upgrade request (see the class comment: the transport queues it with
+     * {@link #queueUpgradeRequest}, past the engine's TRACE log of every write); anything else as the library encodes
+     * it.
+     */
+    @Override
+    public List<ByteBuffer> createHandshake(Handshakedata handshakedata, boolean withcontent) {
+        if (handshakedata instanceof ClientHandshake) {
+            return Collections.emptyList();
+        }
+        return super.createHandshake(handshakedata, withcontent);
+    }
+
+    /**
+     * Puts the upgrade request on the engine's out queue without going through its logging {@code write}, and
+     * returns. To be called from the engine's {@code onWebsocketHandshakeSentAsClient} callback, with the request
+     * the draft has completed (key, version, subprotocols), before anything else is queued; the caller then asks for
+     * a flush as the engine's {@code onWriteDemand} would. The bytes are those the library would have written: the
+     * request line, every header in order, a blank line, in US-ASCII. They are never logged, nor is anything derived
+     * from them.
+     *
+     * @param connection the engine ({@link WebSocketImpl}) whose out queue gets the request
+     * @param request    the completed request
+     */
+    public static void queueUpgradeRequest(WebSocket connection, ClientHandshake request) {
+        StringBuilder head = new StringBuilder(256);
+        head.append("GET ").append(request.getResourceDescriptor()).append(" HTTP/1.1\r\n");
+        for (Iterator<String> it = request.iterateHttpFields(); it.hasNext(); ) {
+            String name = it.next();
+            head.append(name).append(": ").append(request.getFieldValue(name)).append("\r\n");
+        }
+        head.append("\r\n");
+        byte[] bytes = head.toString().getBytes(StandardCharsets.US_ASCII);
+        ((WebSocketImpl) connection).outQueue.add(ByteBuffer.wrap(bytes)); // array offset 0: both writers need it
     }
 
     @Override

@@ -108,7 +108,10 @@ class ConnectorTest {
         assertEquals(Long.MAX_VALUE, f.connector.refill(f.ticker.read()), "served: nothing to retry");
         assertEquals(boundsMs.length + 2, f.attempts());
         assertEquals(1, f.listener.ready.size());
-        assertEquals(0, e.consecutiveFailures());
+        assertEquals(boundsMs.length + 1, e.consecutiveFailures(), "the streak stands until it proves itself");
+        f.ticker.advance(Connector.MIN_CONNECTION_LIFETIME);
+        f.scheduler.runDue();
+        assertEquals(0, e.consecutiveFailures(), "it stayed open the minimum lifetime: a success resets the backoff");
         assertEquals(Long.MAX_VALUE, e.backoffUntil(), "a success ends the backoff");
 
         f.transport.failConnects(new IOException("connection refused"));
@@ -144,10 +147,150 @@ class ConnectorTest {
             }
         }
 
-        assertEquals(1, f.transport.openPending()); // it answers: no longer failing
+        assertEquals(1, f.transport.openPending()); // it answers
         assertEquals(5, f.waiting.get(), "the opened connection went to one caller");
-        assertEquals(4 + 5, f.attempts(), "the five left get their connects at once");
+        assertEquals(4 + 1, f.attempts(), "until the connection proves itself, still one connect at a time");
+        assertEquals(1, e.connecting().get());
+        f.ticker.advance(Connector.MIN_CONNECTION_LIFETIME);
+        f.scheduler.runDue();
+        f.connector.openForDemand(null);
+        assertEquals(4 + 5, f.attempts(), "it did: no longer failing, the four left get their connects at once");
         assertEquals(5, e.connecting().get());
+    }
+
+    // ------------------------------------------------------------------------------------------------ young deaths
+
+    /**
+     * A server that completes each handshake and then drops the connection: each connection that dies before the
+     * minimum lifetime is a failed connect, so the backoff grows across them instead of being reset by each
+     * handshake, and the breaker records failures, not successes. A connection that stays open the minimum lifetime
+     * resets the backoff, and its later death is no failed connect.
+     */
+    @Test
+    void connectionsDyingBeforeTheMinimumLifetimeAreFailedConnectsAndOneThatLivesItResetsTheBackoff() {
+        Fixture f = fixture(b -> b.reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(1), 2.0)
+                .ejectAfterConnectFailures(100)); // the breaker records, but does not open, here
+        EndpointState e = f.endpoint(0);
+        long young = Connector.MIN_CONNECTION_LIFETIME.minusMillis(1).toNanos();
+        long[] boundsMs = {100, 200, 400, 800, 1000, 1000};
+        f.waiting.set(1);
+        f.connector.openForDemand(null);
+        for (int n = 1; n <= boundsMs.length; n++) {
+            assertEquals(n, f.attempts());
+            InMemoryTransport.Connection conn = f.transport.connections().get(n - 1);
+            assertTrue(conn.isOpen(), "the handshake completes every time");
+            assertEquals(n - 1, e.consecutiveFailures(), "but the handshake resets nothing");
+            assertEquals(n == 1 ? Long.MAX_VALUE : f.ticker.read(), e.backoffUntil(), "the delay that held it is over");
+
+            f.ticker.advance(Duration.ofNanos(young));
+            f.scheduler.runDue();
+            conn.peerClose(1002, "protocol error"); // 1 ms short of the minimum lifetime
+            ManagedConnection dead = f.listener.closed.get(n - 1);
+            assertTrue(dead.diedYoung());
+            assertEquals(ConnectionState.CLOSED, dead.state());
+            assertEquals(n, e.consecutiveFailures(), "died young: failed connect " + n + " in a row");
+            long due = f.ticker.read() + boundsMs[n - 1] * MS;
+            assertEquals(due, e.backoffUntil(), "the backoff grows across early deaths");
+            assertEquals(n, e.breaker().getMetrics().getNumberOfFailedCalls(), "the breaker records a failure");
+            assertEquals(0, e.breaker().getMetrics().getNumberOfSuccessfulCalls(), "and never a success");
+            EndpointConnectException failure = assertInstanceOf(EndpointConnectException.class, e.lastFailure());
+            assertTrue(failure.getMessage().contains("closed by the server with code 1002 (protocol error) 1999 ms"
+                    + " after its opening handshake"), failure.getMessage());
+
+            f.waiting.set(1);
+            f.ticker.advance(Duration.ofNanos(due - f.ticker.read() - 1));
+            f.scheduler.runDue();
+            assertEquals(due, f.connector.refill(f.ticker.read()));
+            assertEquals(n, f.attempts(), "no reconnect before the backoff delay");
+            f.ticker.advance(Duration.ofNanos(1));
+            assertEquals(Long.MAX_VALUE, f.connector.refill(f.ticker.read()), "served at once: nothing to wake for");
+            assertEquals(n + 1, f.attempts(), "the reconnect when due");
+        }
+        assertEquals(List.of(), f.listener.ejected, "ejectAfterConnectFailures(100) keeps it in");
+        assertEquals(boundsMs.length + 1, f.connects.size(), "one connect event per handshake, reported as it"
+                + " completed");
+        assertTrue(f.connects.stream().allMatch(c -> c.failure() == null), "an early death is no second event");
+
+        // the seventh stays open the minimum lifetime: a success at last
+        InMemoryTransport.Connection survivor = f.transport.connections().get(boundsMs.length);
+        f.ticker.advance(Duration.ofNanos(young));
+        f.scheduler.runDue();
+        assertEquals(boundsMs.length, e.consecutiveFailures(), "1 ms short: not yet");
+        f.ticker.advance(Duration.ofMillis(1));
+        f.scheduler.runDue();
+        assertEquals(0, e.consecutiveFailures(), "it proved itself: the backoff is reset");
+        assertEquals(1, e.breaker().getMetrics().getNumberOfSuccessfulCalls());
+        assertNull(e.lastFailure());
+
+        f.ticker.advance(Duration.ofMinutes(1));
+        survivor.peerClose(1006, "reset");
+        assertFalse(f.listener.closed.get(boundsMs.length).diedYoung(), "a death after the proof is no failed connect");
+        assertEquals(0, e.consecutiveFailures());
+        assertEquals(boundsMs.length, e.breaker().getMetrics().getNumberOfFailedCalls());
+        assertEquals(0, f.scheduler.pendingTasks(), "no minimum-lifetime timer left behind");
+    }
+
+    /**
+     * Below the minimum with a failing endpoint, while its one connect is in flight: refill must not name the backoff
+     * time already past as when to try again (the housekeeper would pass every millisecond until the connect settles);
+     * the connect's outcome asks for the next pass.
+     */
+    @Test
+    void whileTheOneConnectToAFailingEndpointIsInFlightRefillAsksForNoPass() {
+        Fixture f = fixture(b -> b.pooling(true).minConnections(2).ejectAfterConnectFailures(100));
+        EndpointState e = f.endpoint(0);
+        f.transport.failConnects(new IOException("connection refused"));
+        long now = f.ticker.read();
+        assertEquals(now + 100 * MS, f.connector.refill(now));
+        f.transport.failConnects(null).manualOpen(true);
+        f.ticker.advance(Duration.ofMillis(100));
+        now = f.ticker.read();
+        assertEquals(Long.MAX_VALUE, f.connector.refill(now), "the backoff is over: nothing to wake for");
+        assertEquals(2, f.attempts(), "one connect at a time to a failing endpoint");
+        assertEquals(1, f.connector.refillToMin(now), "one still missing");
+        f.ticker.advance(Duration.ofSeconds(1));
+        assertEquals(Long.MAX_VALUE, f.connector.refill(f.ticker.read()), "still nothing: the connect is in flight");
+        int requests = f.maintenance.get();
+        assertEquals(1, f.transport.openPending());
+        assertTrue(f.maintenance.get() > requests, "its opening asks for a pass");
+        assertEquals(Long.MAX_VALUE, f.connector.refill(f.ticker.read()));
+        assertEquals(3, f.attempts(), "which opens the second, one at a time still");
+        assertEquals(1, e.consecutiveFailures());
+    }
+
+    @Test
+    void aConnectionThePoolClosesBeforeTheMinimumLifetimeServedAndOneFoundDeadDiedYoung() {
+        Fixture f = fixture(b -> b.ejectAfterConnectFailures(100));
+        EndpointState e = f.endpoint(0);
+        f.transport.failConnects(new IOException("connection refused"));
+        f.waiting.set(1);
+        f.connector.openForDemand(null);
+        assertEquals(1, e.consecutiveFailures());
+
+        f.transport.failConnects(null);
+        f.ticker.advance(Duration.ofNanos(e.backoffUntil() - f.ticker.read()));
+        f.waiting.set(1);
+        f.connector.openForDemand(null);
+        ManagedConnection released = f.listener.ready.get(0);
+        f.ticker.advance(Duration.ofMillis(10));
+        assertTrue(f.recycler.recycleIfAvailable(released, RecycleReason.NOT_POOLED)); // as a release without pooling
+        assertEquals(ConnectionState.CLOSED, released.state());
+        assertFalse(released.diedYoung());
+        assertEquals(0, e.consecutiveFailures(), "the pool was done with it after 10 ms: it served, a success");
+        assertEquals(1, e.breaker().getMetrics().getNumberOfSuccessfulCalls());
+        assertEquals(0, f.scheduler.pendingTasks(), "its minimum-lifetime timer was withdrawn");
+
+        f.waiting.set(1);
+        f.connector.openForDemand(null);
+        ManagedConnection found = f.listener.ready.get(1);
+        InMemoryTransport.Connection conn = f.transport.connections().get(2);
+        conn.dieSilently(); // the server is gone, the close callback still on its way
+        assertTrue(found.lease());
+        f.recycler.retireDead(found); // what an acquire does with a connection it finds closed
+        conn.peerClose(1006, "reset");
+        assertTrue(found.diedYoung(), "found dead before the minimum lifetime: a failed connect");
+        assertEquals(1, e.consecutiveFailures());
+        assertEquals(2, e.breaker().getMetrics().getNumberOfFailedCalls(), "refused once, died young once");
     }
 
     // ------------------------------------------------------------------------------------------------ demand
@@ -302,10 +445,12 @@ class ConnectorTest {
         f.connector.openForDemand(null);
         assertEquals(2, f.attempts());
         f.transport.openPending();
-        assertEquals(0, f.scheduler.pendingTasks(), "a connect that opened in time leaves no deadline behind");
+        assertEquals(1, f.scheduler.pendingTasks(), "a connect that opened in time leaves no deadline behind, only"
+                + " the end of its minimum lifetime");
         f.ticker.advance(Duration.ofSeconds(10));
         f.scheduler.runDue();
         assertEquals(ConnectionState.READY, f.listener.ready.get(0).state());
+        assertEquals(0, f.scheduler.pendingTasks());
     }
 
     // ------------------------------------------------------------------------------------------------ ejection
@@ -357,12 +502,19 @@ class ConnectorTest {
         assertTrue(f.listener.recovered.isEmpty());
 
         assertEquals(1, f.transport.openPending());
+        assertEquals(0, f.waiting.get(), "the probe's connection served the caller");
+        assertTrue(f.listener.recovered.isEmpty(), "not healthy again before its connection proves itself");
+        assertEquals("half_open", e.breakerState());
+        f.ticker.advance(Connector.MIN_CONNECTION_LIFETIME.minusNanos(1));
+        f.scheduler.runDue();
+        assertTrue(f.listener.recovered.isEmpty());
+        f.ticker.advance(Duration.ofNanos(1));
+        f.scheduler.runDue();
         assertEquals(List.of(e), f.listener.recovered);
         assertFalse(e.isEjected());
         assertTrue(e.healthy());
         assertEquals(0, e.consecutiveFailures());
         assertEquals(1, f.listener.ejected.size());
-        assertEquals(0, f.waiting.get(), "the probe's connection served the caller");
     }
 
     // ------------------------------------------------------------------------------------------------ minimum

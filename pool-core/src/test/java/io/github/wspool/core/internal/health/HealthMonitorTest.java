@@ -352,6 +352,9 @@ class HealthMonitorTest {
         assertEquals(1, f.healthEvents.size());
 
         assertEquals(1, f.transport.openPending());
+        assertFalse(f.a.healthy(), "not before the probe's connection has proved itself");
+        f.ticker.advance(Connector.MIN_CONNECTION_LIFETIME);
+        f.scheduler.runDue();
         assertTrue(f.a.healthy(), "a successful probe closes the breaker");
         assertEquals(CircuitBreaker.State.CLOSED, f.a.breaker().getState());
         assertEquals(2, f.healthEvents.size());

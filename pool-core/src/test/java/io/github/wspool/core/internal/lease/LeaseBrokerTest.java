@@ -529,6 +529,9 @@ class LeaseBrokerTest {
                 }
             }
             transport.manualOpen(true); // from now on nothing opens unless the test says so
+            // the connections prove themselves (their connects succeed): no minimum-lifetime timer is left pending
+            ticker.advance(Connector.MIN_CONNECTION_LIFETIME);
+            scheduler.runDue();
         }
 
         private static TransportOptions options() {

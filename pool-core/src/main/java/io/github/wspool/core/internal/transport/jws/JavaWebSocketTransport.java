@@ -28,6 +28,7 @@ import org.java_websocket.WebSocketImpl;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.PingFrame;
+import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.ServerHandshake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +59,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Upgrade headers from {@link TransportOptions#handshakeHeaders}, resolved on the connection's own thread
  *       (a header supplier may block); the server's subprotocol checked against the requested ones
  *       ({@link BoundedDraft#acceptSubprotocol}).</li>
+ *   <li>The upgrade request is queued by the transport, not written by the engine, which would log it at TRACE with
+ *       its tokens ({@link BoundedDraft#queueUpgradeRequest}).</li>
  *   <li>A rejected upgrade (for example {@code 401}) becomes an {@link EndpointConnectException} that quotes the
  *       status line.</li>
  * </ul>
@@ -208,6 +211,17 @@ public final class JavaWebSocketTransport implements Transport {
                     throw new UncheckedIOException(e);
                 }
             }
+        }
+
+        /**
+         * The engine has completed the upgrade request (key, version, subprotocols) and is about to write it: the
+         * request is queued here instead, unlogged ({@link BoundedDraft#queueUpgradeRequest}; the draft gives the
+         * engine nothing to write, because the engine logs what it writes, tokens included). The library's write
+         * thread, started once the request is queued, sends it.
+         */
+        @Override
+        public void onWebsocketHandshakeSentAsClient(WebSocket conn, ClientHandshake request) {
+            BoundedDraft.queueUpgradeRequest(conn, request);
         }
 
         @Override

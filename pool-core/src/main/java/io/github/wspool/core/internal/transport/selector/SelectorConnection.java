@@ -763,6 +763,17 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         callbacks.offload(() -> listener.onOpen(this));
     }
 
+    /**
+     * The engine has completed the upgrade request (key, version, subprotocols) and is about to write it: the
+     * request is queued here instead, unlogged ({@link BoundedDraft#queueUpgradeRequest}; the draft gives the engine
+     * nothing to write, because the engine logs what it writes, tokens included), and flushed as any write is.
+     */
+    @Override
+    public void onWebsocketHandshakeSentAsClient(WebSocket conn, ClientHandshake request) {
+        BoundedDraft.queueUpgradeRequest(conn, request);
+        onWriteDemand(conn);
+    }
+
     @Override
     public void onWebsocketHandshakeReceivedAsClient(WebSocket conn, ClientHandshake request, ServerHandshake response) {
         // accepted by the draft; the subprotocol is checked in onWebsocketOpen
