@@ -109,7 +109,7 @@ class SelectorTransportTest {
     }
 
     @Test
-    void aReplysDependentStagesRunOnTheMessageExecutorNotOnTheSelector() throws Exception {
+    void aReplysDependentStagesRunOnThePoolsCompletionThreadsNotOnTheSelector() throws Exception {
         TestWebSocketServer server = track(TestWebSocketServer.start());
         CountDownLatch registered = new CountDownLatch(1);
         server.responder((peer, text) -> {
@@ -127,7 +127,7 @@ class SelectorTransportTest {
                     .thenApply(reply -> Thread.currentThread().getName());
             registered.countDown();
             String thread = where.get(10, TimeUnit.SECONDS);
-            assertTrue(thread.startsWith("wspool-nio-reply-msg-"), "completed on " + thread);
+            assertTrue(thread.startsWith("wspool-nio-reply-reply-"), "completed on " + thread);
         }
     }
 
