@@ -112,9 +112,10 @@ public interface PooledConnection extends AutoCloseable {
      * <p>Where the future completes depends on the transport: on a thread-per-connection transport, on the
      * connection's I/O thread; on a transport whose I/O thread is shared (the default), on that thread only when a
      * caller is blocked in {@code join()}/{@code get()} and no stage depends on the future, else on the pool's
-     * message executor, so that dependent stages do not run on the shared thread. Either way, run heavy work with the {@code ...Async} methods
-     * of {@link CompletableFuture}. It fails with {@link RequestTimeoutException} after {@code timeout} (counted against
-     * the connection's circuit breaker; a later reply is dropped), {@link ConnectionClosedException} if the
+     * completion threads, so that dependent stages do not run on the shared thread. Either way, run heavy work with the {@code ...Async} methods
+     * of {@link CompletableFuture}. It fails with {@link RequestTimeoutException} after {@code timeout}, on time
+     * whatever the message handlers are doing (counted against the connection's circuit breaker unless the connection
+     * was not being read because its handlers were behind; a later reply is dropped), {@link ConnectionClosedException} if the
      * connection closes first, {@link RequestCancelledException} if this lease is released first, and
      * {@link SendBufferFullException} if the message does not fit in the outgoing buffer.
      *

@@ -48,10 +48,12 @@ abstract class MessageOptions {
     }
 
     /**
-     * Where message handlers run. By default the pool starts its own small executor ({@code min(cores, 4)} daemon
-     * threads named {@code wspool-<pool>-msg-N}, stopped on {@code close()}). Whatever the executor, one
-     * connection's messages are handled one at a time and in order. An executor given here is not shut down by the
-     * pool. {@code Runnable::run} runs handlers on the transport's I/O thread: the lowest latency, but a handler that
+     * Where message handlers run. By default the pool starts its own elastic executor (daemon threads named
+     * {@code wspool-<pool>-msg-N}: as many as cores to start with, another whenever all are busy, up to 256, each
+     * ended after a minute idle, all stopped on {@code close()}), so that a handler that blocks holds its own thread
+     * and never the other connections' messages. Whatever the executor, one connection's messages are handled one at
+     * a time and in order, and {@code request(...)} futures never complete through it (a saturated executor delays
+     * no reply and no timeout). An executor given here is not shut down by the pool. {@code Runnable::run} runs handlers on the transport's I/O thread: the lowest latency, but a handler that
      * blocks then stalls reads: on the default shared-selector transport of every connection on that selector, on
      * the {@linkplain WebSocketPoolBuilder#threadPerConnectionTransport() thread-per-connection} one of its own connection only.
      *

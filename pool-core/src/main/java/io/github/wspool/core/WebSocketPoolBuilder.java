@@ -92,8 +92,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       bounds</td></tr>
  *   <tr><td>{@link #onMessage(MessageHandler)}</td><td>none</td><td>receives inbound messages no lease
  *       claims</td></tr>
- *   <tr><td>{@link #messageExecutor(Executor)}</td><td>pool's own, min(cores, 4) threads</td><td>runs message
- *       handlers</td></tr>
+ *   <tr><td>{@link #messageExecutor(Executor)}</td><td>pool's own, elastic: cores to 256 threads</td><td>runs
+ *       message handlers</td></tr>
  *   <tr><td>{@link #correlator(MessageCorrelator)}</td><td>JSON field {@code messageId}</td><td>matches replies to
  *       {@code request(...)}</td></tr>
  *   <tr><td>{@link #maxBufferedBytes(long)}</td><td>4 MiB</td><td>outgoing buffer per connection</td></tr>

@@ -15,7 +15,10 @@ import java.util.TreeMap;
  * the transport's own connecting thread (it may call the user's {@link HeaderSupplier}, which may block), and check
  * the server's choice of subprotocol with {@link #subprotocolProblem(String)}.
  *
- * @param connectTimeout      bound on TCP connect (the pool bounds the whole handshake separately)
+ * @param connectTimeout      bound on what comes before the upgrade request, from the {@code connect} call: the
+ *                            header supplier, name resolution and the TCP connect (the pool bounds the whole
+ *                            handshake separately); a supplier or resolution still running then fails the connect
+ *                            with a {@link LocalConnectException}
  * @param maxMessageSize      the largest inbound message the transport accepts, in bytes, whether it arrives in one
  *                            frame or assembled from continuation frames; a larger one closes the connection with
  *                            1009 (message too big)

@@ -41,6 +41,13 @@ public final class ConnectionHealth {
     private volatile int missedPongs;
     private volatile int successfulPongs;
 
+    /**
+     * Reading from the socket is paused because handlers are behind (the inbound queue is full): no pong and no
+     * probe reply can be read, so none is judged missing, and no ping or probe is sent (transport thread or a
+     * handler's thread writes, the housekeeper reads).
+     */
+    private volatile boolean readingPaused;
+
     /** The application probe in flight (its id), or {@code null}; its deadline; failures in a row; next due. */
     private volatile String probeId;
     private volatile long probeDeadline;
@@ -160,6 +167,41 @@ public final class ConnectionHealth {
         missedPongs = 0;
         successfulPongs++;
         return true;
+    }
+
+    /**
+     * Whether reading is paused for slow handlers (see {@link #readingPaused(boolean, long, long, long)}).
+     *
+     * @return {@code true} while paused
+     */
+    public boolean readingPaused() {
+        return readingPaused;
+    }
+
+    /**
+     * Reading from the socket stopped because handlers are behind, or went on again. A pong or probe reply cannot be
+     * read while reading is paused, so its deadline counts only from when reading went on: on resumption, the
+     * outstanding ping's pong deadline and the probe's deadline become at least {@code now} plus their timeouts.
+     * The deadlines are moved before the flag is cleared, so that a housekeeper that sees reading going on sees the
+     * moved deadlines too.
+     *
+     * @param paused             whether reading is paused from now on
+     * @param now                the ticker's time
+     * @param pongTimeoutNanos   the pong timeout
+     * @param probeTimeoutNanos  the probe timeout
+     */
+    public void readingPaused(boolean paused, long now, long pongTimeoutNanos, long probeTimeoutNanos) {
+        if (paused) {
+            readingPaused = true;
+            return;
+        }
+        if (awaitingPong && pongDeadline - (now + pongTimeoutNanos) < 0) {
+            pongDeadline = now + pongTimeoutNanos;
+        }
+        if (probeId != null && probeDeadline - (now + probeTimeoutNanos) < 0) {
+            probeDeadline = now + probeTimeoutNanos;
+        }
+        readingPaused = false;
     }
 
     /**

@@ -40,6 +40,14 @@ import org.slf4j.LoggerFactory;
  * from it in between (a silent peer, a blackholed route: one failure may be the connection's own), or when its HTTP
  * health check fails. An ejected endpoint gets one probe connect once its breaker's wait has passed; the probe's
  * success brings it back.
+ *
+ * <p>The client's slowness is not blamed on the server. A pong counts when the transport reads it off the socket
+ * (on its I/O thread, never queued behind message handlers). While a connection's handlers are so far behind that
+ * its inbound queue is full, the pool stops reading it ({@link #readingPaused}): then no pong or probe reply can
+ * arrive, so no verdict is given and no ping or probe is sent, and once reading goes on the outstanding pong and
+ * probe get their full timeouts again from that moment. A silent server is still caught: once the handlers have
+ * drained the queue, reading goes on, and a ping that gets no pong while the connection is being read misses as
+ * usual.
  */
 public final class HealthMonitor implements Messaging.Host {
 
@@ -81,6 +89,7 @@ public final class HealthMonitor implements Messaging.Host {
     private final ConnectionBreakers breakers;
     private final long pingIntervalNanos;
     private final long pongTimeoutNanos;
+    private final long probeTimeoutNanos;
     private final HealthProbe probe;
 
     /**
@@ -109,6 +118,7 @@ public final class HealthMonitor implements Messaging.Host {
         this.breakers = new ConnectionBreakers(pool, settings.connectionBreakerConfig(), new TickerClock(ticker));
         this.pingIntervalNanos = settings.pingInterval().toNanos();
         this.pongTimeoutNanos = settings.pongTimeout().toNanos();
+        this.probeTimeoutNanos = settings.probeTimeout().toNanos();
         this.probe = settings.probe();
     }
 
@@ -151,6 +161,16 @@ public final class HealthMonitor implements Messaging.Host {
     @Override
     public void requestTimedOut(Channel c, RequestTimeoutException failure) {
         recordFailure((ManagedConnection) c, failure);
+    }
+
+    @Override
+    public void readingPaused(Channel channel, boolean paused) {
+        ManagedConnection c = (ManagedConnection) channel;
+        c.health().readingPaused(paused, ticker.read(), pongTimeoutNanos, probeTimeoutNanos);
+        if (log.isDebugEnabled()) {
+            log.debug("[{}] {} reading {}: its handlers are {}", pool, c.id, paused ? "paused" : "resumed",
+                    paused ? "behind (inbound queue full); no pong is judged missing meanwhile" : "catching up");
+        }
     }
 
     /** Records a failed send, ping, probe or request; an open breaker makes the connection unhealthy. */
@@ -204,6 +224,11 @@ public final class HealthMonitor implements Messaging.Host {
             return Long.MAX_VALUE;
         }
         ConnectionHealth h = c.health();
+        if (h.readingPaused()) {
+            // handlers are behind and the socket is not read: a pong could not arrive, so none is missing; look again
+            // (resumption moves the deadline, see ConnectionHealth.readingPaused)
+            return now + Math.max(pongTimeoutNanos, 1);
+        }
         if (h.pongOverdue(now)) {
             if (h.missPong() >= settings.maxMissedPongs()) {
                 pongMissed(c);
@@ -294,6 +319,9 @@ public final class HealthMonitor implements Messaging.Host {
             return Long.MAX_VALUE;
         }
         ConnectionHealth h = c.health();
+        if (h.readingPaused()) {
+            return now + Math.max(probeTimeoutNanos, 1); // its reply could not be read: judged once reading goes on
+        }
         ConnectionState s = c.state();
         String inFlight = h.probeInFlight();
         if (inFlight != null && now - h.probeDeadline() >= 0) {

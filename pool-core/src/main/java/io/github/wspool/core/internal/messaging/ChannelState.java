@@ -93,6 +93,17 @@ public final class ChannelState {
         return m != null && !m.isEmpty();
     }
 
+    /**
+     * Whether reading from the channel's socket is paused because its inbound queue is full (handlers are behind):
+     * while it is, no reply and no pong can arrive.
+     *
+     * @return {@code true} while paused
+     */
+    public boolean readingPaused() {
+        Mailbox m = mailbox;
+        return m != null && m.readingPaused();
+    }
+
     Mailbox mailbox(Channel channel, Mailbox.Sink sink, Executor executor, long maxBytes) {
         Mailbox m = mailbox;
         if (m != null) {

@@ -46,6 +46,16 @@ final class Mailbox implements Runnable {
         void deliver(Channel c, Delivery d);
 
         void rejected(Channel c, Delivery d);
+
+        /**
+         * Reading from the connection stopped because the queue is full, or went on again. Called in the order the
+         * mailbox decided, under its lock.
+         *
+         * @param c      the connection
+         * @param paused whether reading is paused from now on
+         */
+        default void readingPaused(Channel c, boolean paused) {
+        }
     }
 
     private final Channel connection;
@@ -88,14 +98,22 @@ final class Mailbox implements Runnable {
         return true;
     }
 
-    /** Waits until the delivery fits (or the queue is empty: one oversize message may pass alone). */
+    /**
+     * Waits until the delivery fits (or the queue is empty: one oversize message may pass alone). The waiting thread
+     * is the connection's reader: while it waits nothing is read, and the sink hears of it as paused reading.
+     */
     private boolean awaitRoom(long size) {
         lock.lock();
+        boolean paused = false;
         try {
             producerWaiting = true;
             while (queuedBytes.get() + size > maxBytes && queuedBytes.get() > 0) {
                 if (!connection.isLive()) {
                     return false;
+                }
+                if (!paused) {
+                    paused = true;
+                    sink.readingPaused(connection, true);
                 }
                 room.awaitNanos(WAIT_SLICE_NANOS);
             }
@@ -105,7 +123,13 @@ final class Mailbox implements Runnable {
             return false;
         } finally {
             producerWaiting = false;
-            lock.unlock();
+            try {
+                if (paused) {
+                    sink.readingPaused(connection, false);
+                }
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -114,6 +138,7 @@ final class Mailbox implements Runnable {
         try {
             if (!readingSuspended) {
                 readingSuspended = true;
+                sink.readingPaused(connection, true); // before the transport stops: no pong is judged meanwhile
                 t.suspendReading();
             }
         } finally {
@@ -129,10 +154,21 @@ final class Mailbox implements Runnable {
             if (readingSuspended && queuedBytes.get() <= maxBytes / 2 && t != null) {
                 readingSuspended = false;
                 t.resumeReading();
+                sink.readingPaused(connection, false); // after: deadlines count from when reading is possible again
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Whether reading is paused because the queue is full: suspended at the transport, or the reader thread waiting
+     * for room.
+     *
+     * @return {@code true} while paused
+     */
+    boolean readingPaused() {
+        return readingSuspended || producerWaiting;
     }
 
     private void schedule() {

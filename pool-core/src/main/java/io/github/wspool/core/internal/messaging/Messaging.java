@@ -13,6 +13,7 @@ import io.github.wspool.RequestTimeoutException;
 import io.github.wspool.SendBufferFullException;
 import io.github.wspool.core.Ticker;
 import io.github.wspool.core.internal.concurrent.DaemonThreads;
+import io.github.wspool.core.internal.concurrent.ElasticExecutor;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
 import io.github.wspool.core.internal.event.PoolEvents;
 import io.github.wspool.core.spi.TransportConnection;
@@ -45,11 +46,20 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Inbound routing</h2>
  * On the transport's I/O thread, in order: (1) a reply to a pending request completes that request's future, right
- * there (on the message executor instead when that I/O thread is shared by many connections); (2) the reply to a
- * request that timed out or was cancelled is dropped and reported ({@code late-reply});
+ * there (on the pool's completion threads instead when that I/O thread is shared by many connections, unless that
+ * only wakes a caller blocked in join/get); (2) the reply to a request that timed out or was cancelled is dropped
+ * and reported ({@code late-reply});
  * (3) any other message goes, through the connection's {@link Mailbox}, to the handlers of the leases holding the
  * connection, or (4) to the pool handler when no holder has one, or (5) is reported as {@code unhandled}. Messages
  * are only correlated (parsed) while the connection has requests pending or recently abandoned.
+ *
+ * <h2>Threads</h2>
+ * Handlers run on the message executor: the user's, or the pool's own {@link ElasticExecutor} ({@code
+ * wspool-<pool>-msg-N}), which starts another thread whenever all of its threads are busy, so that handlers blocked
+ * on some connections never hold up the others' messages. Replies and timeouts never wait for handlers: a request's
+ * timeout fires on the scheduler, and a future whose completion may run the caller's stages is completed on the
+ * pool's completion threads ({@code wspool-<pool>-reply-N}, elastic too), never on the message executor, a selector
+ * thread or the scheduler.
  */
 public final class Messaging implements Mailbox.Sink {
 
@@ -59,6 +69,8 @@ public final class Messaging implements Mailbox.Sink {
     /** How long the id of a timed-out or cancelled request is remembered, so that its late reply is recognised. */
     private static final Duration LATE_REPLY_MEMORY = Duration.ofMinutes(2);
     private static final int LATE_REPLY_MAX_IDS = 10_000;
+    /** How long the pool's own handler and completion threads live without work. */
+    private static final long IDLE_SECONDS = 60;
 
     /** What the messaging layer reports to the pool: the outcomes that count for a connection's health. */
     public interface Host {
@@ -96,6 +108,17 @@ public final class Messaging implements Mailbox.Sink {
          */
         default void sendsLost(Channel c, int messages, MessageNotSentException failure) {
         }
+
+        /**
+         * The channel's inbound queue is full and reading from its socket stopped ({@code paused}), or reading went
+         * on again: while paused nothing, a pong included, can arrive, so nothing is judged missing. Called on the
+         * thread that paused or resumed reading (a transport's or a handler's), in the order decided.
+         *
+         * @param c      the channel
+         * @param paused whether reading is paused from now on
+         */
+        default void readingPaused(Channel c, boolean paused) {
+        }
     }
 
     private final String pool;
@@ -107,6 +130,8 @@ public final class Messaging implements Mailbox.Sink {
     private final MessageHandler poolHandler;
     private final Executor executor;
     private final ExecutorService ownedExecutor;
+    /** Completes request futures whose stages may run user code, off every thread that must not wait for them. */
+    private final ExecutorService completions;
     private final long maxBufferedBytes;
     private final long sendBlockNanos;
     private final long maxQueuedInboundBytes;
@@ -145,6 +170,8 @@ public final class Messaging implements Mailbox.Sink {
             this.ownedExecutor = defaultExecutor(pool, threads);
             this.executor = ownedExecutor;
         }
+        this.completions = ElasticExecutor.create(1, ElasticExecutor.DEFAULT_MAX_THREADS, IDLE_SECONDS,
+                "wspool-" + pool + "-reply-", threads);
         this.abandoned = Caffeine.newBuilder()
                 .maximumSize(LATE_REPLY_MAX_IDS)
                 .expireAfterWrite(LATE_REPLY_MEMORY)
@@ -153,10 +180,15 @@ public final class Messaging implements Mailbox.Sink {
                 .build();
     }
 
-    /** A few daemon threads, started on demand and ended after 30 s idle; shut down with the pool. */
+    /**
+     * The pool's own handler threads: an {@link ElasticExecutor} of daemon threads, as many as cores for a start and
+     * more whenever every one is busy (a blocked handler holds its thread, never the others' messages), up to
+     * {@link ElasticExecutor#DEFAULT_MAX_THREADS}; each ended after a minute idle; shut down with the pool.
+     */
     private static ExecutorService defaultExecutor(String pool, java.util.Set<Thread> threads) {
-        int size = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        return DaemonThreads.idleEnding(size, 30, "wspool-" + pool + "-msg-", threads);
+        int core = Math.max(1, Runtime.getRuntime().availableProcessors());
+        return ElasticExecutor.create(core, ElasticExecutor.DEFAULT_MAX_THREADS, IDLE_SECONDS,
+                "wspool-" + pool + "-msg-", threads);
     }
 
     // ------------------------------------------------------------------------------------------------ sending
@@ -473,23 +505,40 @@ public final class Messaging implements Mailbox.Sink {
         }
     }
 
+    /**
+     * On the scheduler's thread, never behind the handlers: the request is given up at its deadline whatever the
+     * message executor is doing. Its future fails right here when that only wakes a caller blocked in join/get, else
+     * on the pool's completion threads ({@link #completeOffThread}), so that no caller's stage runs on the scheduler.
+     */
     private void timedOut(Channel c, PendingRequest p, Duration timeout) {
         if (!c.messaging().pendingRequests().remove(p.id, p)) {
             return; // replied or cancelled meanwhile
         }
         abandoned.put(abandonedKey(c, p.id), Boolean.TRUE);
         RequestTimeoutException failure = new RequestTimeoutException(c.id(), p.id, timeout);
-        host.requestTimedOut(c, failure);
+        if (c.messaging().readingPaused()) {
+            // the handlers are behind and the reply cannot be read: this client's slowness, not the connection's
+            log.debug("[{}] request '{}' on {} timed out while reading was paused for slow handlers; not counted"
+                    + " against the connection", pool, p.id, c.id());
+        } else {
+            host.requestTimedOut(c, failure);
+        }
         requestEvent(c, p, RequestEvent.Outcome.TIMED_OUT);
-        // completed on the message executor, not the housekeeper: the caller's dependent stages run there
-        runOnExecutor(() -> p.fail(failure));
+        if (!p.failIfOnlyWaiter(failure)) {
+            completeOffThread(() -> p.fail(failure));
+        }
     }
 
-    void runOnExecutor(Runnable task) {
+    /**
+     * Completes a request future on the pool's completion threads: an {@link ElasticExecutor} of its own, apart from
+     * the message executor, so that neither blocked handlers nor a saturated user executor delay a reply or a
+     * timeout; the caller's dependent stages run there. On the calling thread once the pool is closed.
+     */
+    void completeOffThread(Runnable completion) {
         try {
-            executor.execute(task);
+            completions.execute(completion);
         } catch (RejectedExecutionException e) {
-            task.run();
+            completion.run();
         }
     }
 
@@ -633,10 +682,10 @@ public final class Messaging implements Mailbox.Sink {
             // Not on a shared selector thread: the caller's dependent stages run where the future completes, and one
             // that blocks (or sends and waits for buffer room that only this thread can make) stalls every
             // connection of that selector. Unless completing it only wakes a caller blocked in join/get: that is
-            // done here, without the hop.
+            // done here, without the hop. Else on the completion threads, not behind the handlers.
             if (t != null && t.sharesIoThread()) {
                 if (!p.reply(reply, true)) {
-                    runOnExecutor(() -> p.reply(reply, false));
+                    completeOffThread(() -> p.reply(reply, false));
                 }
             } else {
                 p.reply(reply, false);
@@ -703,6 +752,11 @@ public final class Messaging implements Mailbox.Sink {
         dropped(c, MessageDroppedEvent.Reason.POOL_CLOSED);
     }
 
+    @Override
+    public void readingPaused(Channel c, boolean paused) {
+        host.readingPaused(c, paused);
+    }
+
     private void invoke(Channel c, MessageHandler handler, InboundMessage message) {
         try {
             handler.onMessage(message);
@@ -728,24 +782,33 @@ public final class Messaging implements Mailbox.Sink {
     /**
      * Lets queued deliveries finish (bounded), then stops the pool's own executor and waits for its threads.
      *
-     * @param timeoutNanos the bound on each of the two waits
+     * @param timeoutNanos the bound on each wait
      */
     public void close(long timeoutNanos) {
-        if (ownedExecutor == null) {
-            return;
-        }
-        ownedExecutor.shutdown();
+        completions.shutdown(); // what is queued still runs: a future completed late rather than never
         try {
-            if (!ownedExecutor.awaitTermination(timeoutNanos, TimeUnit.NANOSECONDS)) {
-                log.warn("[{}] message handlers still running {} ms after close; interrupting them", pool,
+            if (ownedExecutor != null) {
+                ownedExecutor.shutdown();
+                if (!ownedExecutor.awaitTermination(timeoutNanos, TimeUnit.NANOSECONDS)) {
+                    log.warn("[{}] message handlers still running {} ms after close; interrupting them", pool,
+                            TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+                    ownedExecutor.shutdownNow();
+                    ownedExecutor.awaitTermination(timeoutNanos, TimeUnit.NANOSECONDS);
+                }
+            }
+            if (!completions.awaitTermination(timeoutNanos, TimeUnit.NANOSECONDS)) {
+                log.warn("[{}] request callbacks still running {} ms after close; interrupting them", pool,
                         TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
-                ownedExecutor.shutdownNow();
-                ownedExecutor.awaitTermination(timeoutNanos, TimeUnit.NANOSECONDS);
+                completions.shutdownNow();
+                completions.awaitTermination(timeoutNanos, TimeUnit.NANOSECONDS);
             }
             // terminated means the workers are leaving: wait until they are gone
             DaemonThreads.joinAll(threads, System.nanoTime() + timeoutNanos);
         } catch (InterruptedException e) {
-            ownedExecutor.shutdownNow();
+            if (ownedExecutor != null) {
+                ownedExecutor.shutdownNow();
+            }
+            completions.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

@@ -79,6 +79,18 @@ final class PendingRequest {
         return onlyWaiter ? binary.completeIfOnlyWaiter(value) : binary.complete(value);
     }
 
+    /**
+     * Fails the future here only if that merely wakes a caller blocked in join/get (see
+     * {@link ReplyFuture#completeExceptionallyIfOnlyWaiter}).
+     *
+     * @param failure why
+     * @return whether this call failed the future; if not, nothing changed
+     */
+    boolean failIfOnlyWaiter(Throwable failure) {
+        return text != null ? text.completeExceptionallyIfOnlyWaiter(failure)
+                : binary.completeExceptionallyIfOnlyWaiter(failure);
+    }
+
     boolean fail(Throwable failure) {
         return future().completeExceptionally(failure);
     }

@@ -21,7 +21,8 @@ import java.util.function.Supplier;
  * {@code ForkJoinPool}, which need its managed blocking, wait the usual way). {@link #completeIfOnlyWaiter} then
  * completes the future on the calling thread only if that thread is the only one to wake: someone waits in the slot,
  * no dependent is registered, and no stage was ever derived from this future. Otherwise it refuses, and the pool
- * completes the future on its message executor, so that {@code thenApply} and the like never run on the selector.
+ * completes the future on its completion threads, so that {@code thenApply} and the like never run on the selector
+ * (nor, for a timeout, on the pool's scheduler).
  * Deriving a stage ({@code thenApply}, {@code whenComplete}, …) and the inline completion exclude each other; a
  * dependent that reaches this future without deriving from it ({@code allOf}, {@code anyOf}, or
  * {@code other.thenCombine(this, …)}) and is added from another thread in the very instant the reply completes it
@@ -57,13 +58,33 @@ final class ReplyFuture<T> extends CompletableFuture<T> {
      * @return whether it completed the future; if not, nothing changed
      */
     boolean completeIfOnlyWaiter(T value) {
+        return settleIfOnlyWaiter(value, null);
+    }
+
+    /**
+     * Fails the future on the calling thread if that only wakes a caller blocked in join/get (a request's timeout,
+     * on the scheduler's thread).
+     *
+     * @param failure why
+     * @return whether it completed the future; if not, nothing changed
+     */
+    boolean completeExceptionallyIfOnlyWaiter(Throwable failure) {
+        return settleIfOnlyWaiter(null, failure);
+    }
+
+    private boolean settleIfOnlyWaiter(T value, Throwable failure) {
         Thread w;
         synchronized (this) {
             w = waiter;
             if (w == null || derived || getNumberOfDependents() != 0 || isDone()) {
                 return false;
             }
-            super.complete(value); // a stage being derived now waits for the monitor, then finds the result
+            // a stage being derived now waits for the monitor, then finds the result
+            if (failure != null) {
+                super.completeExceptionally(failure);
+            } else {
+                super.complete(value);
+            }
         }
         LockSupport.unpark(w);
         return true;

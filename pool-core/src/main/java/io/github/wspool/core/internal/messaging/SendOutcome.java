@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The outcome of one {@code sendAsync}: the transport's callback for the frame, and the caller's future. Completes
  * the future where it runs none of the caller's code (no stage derived from it: the transport's thread only wakes a
- * blocked caller), else on the message executor, so that dependent stages never run on a writer's or selector's
+ * blocked caller), else on the pool's completion threads, so that dependent stages never run on a writer's or selector's
  * thread. A frame written is one success for the connection's breaker; one not written is an undelivered message
  * (event and meter), and, when the transport lost it, one failure for the breaker.
  */
@@ -51,7 +51,7 @@ final class SendOutcome implements SendCallback {
 
     private void complete(Throwable failure) {
         if (!future.completeIfNoStages(null, failure)) {
-            messaging.runOnExecutor(() -> {
+            messaging.completeOffThread(() -> {
                 if (failure == null) {
                     future.complete(null);
                 } else {

@@ -253,6 +253,59 @@ class HealthMonitorTest {
     }
 
     @Test
+    void whileReadingIsPausedForSlowHandlersNoPongIsMissedAndTheDeadlineCountsFromTheResumption() {
+        // pings every second, pongs due within 2 s, one miss makes the connection unhealthy
+        Fixture f = new Fixture(b -> b.healthCheckInterval(Duration.ofSeconds(1)).pongTimeout(Duration.ofSeconds(2))
+                .maxMissedPongs(1));
+        ManagedConnection c = f.open(f.a);
+        f.conn(c).autoPong(false); // the pong sits in the socket behind the messages nobody reads
+        f.ticker.advance(Duration.ofSeconds(1));
+        f.keepalive(c);
+        assertEquals(1, f.conn(c).pingCount());
+
+        f.monitor.readingPaused(c, true); // the inbound queue filled: the transport stops reading
+        for (int s = 0; s < 30; s++) { // 30 s paused: 15 pong timeouts, 30 ping intervals
+            f.ticker.advance(Duration.ofSeconds(1));
+            f.keepalive(c);
+        }
+        assertEquals(ConnectionState.READY, c.state(), "not blamed for the client's slow handlers");
+        assertEquals(1, f.conn(c).pingCount(), "no ping while paused");
+        assertEquals(List.of(), f.recycledIds(RecycleReason.UNHEALTHY));
+        assertEquals(0, f.a.connectionFailures().get());
+
+        f.monitor.readingPaused(c, false); // handlers caught up: the socket is read again, the pong may come
+        f.ticker.advance(Duration.ofMillis(1999));
+        f.keepalive(c);
+        assertEquals(ConnectionState.READY, c.state(), "a full pong timeout from the resumption");
+
+        f.ticker.advance(Duration.ofMillis(1)); // nothing came while reading: a silent server is still caught
+        f.keepalive(c);
+        assertEquals(List.of(c.id), f.recycledIds(RecycleReason.UNHEALTHY));
+        assertEquals(1, f.a.connectionFailures().get(), "counted against its endpoint");
+    }
+
+    @Test
+    void aPongReadRightAfterTheResumptionAnswersThePingSentBeforeThePause() {
+        Fixture f = new Fixture(b -> b.healthCheckInterval(Duration.ofSeconds(1)).pongTimeout(Duration.ofSeconds(2))
+                .maxMissedPongs(1));
+        ManagedConnection c = f.open(f.a);
+        InMemoryTransport.Connection peer = f.conn(c);
+        peer.autoPong(false);
+        f.ticker.advance(Duration.ofSeconds(1));
+        f.keepalive(c);
+        f.monitor.readingPaused(c, true);
+        f.ticker.advance(Duration.ofSeconds(10));
+        f.keepalive(c);
+        f.monitor.readingPaused(c, false);
+        peer.pong(ConnectionHealth.pingPayload(1)); // read off the socket now
+        assertEquals(1, c.health().successfulPongs());
+        f.ticker.advance(Duration.ofSeconds(5));
+        f.keepalive(c);
+        assertEquals(ConnectionState.READY, c.state());
+        assertEquals(List.of(), f.recycledIds(RecycleReason.UNHEALTHY));
+    }
+
+    @Test
     void answeredPingsKeepTheConnectionAndTheEndpoint() {
         Fixture f = new Fixture(b -> b.healthCheckInterval(Duration.ofSeconds(1)).pongTimeout(Duration.ofSeconds(5))
                 .maxMissedPongs(1));

@@ -21,7 +21,8 @@ import javax.net.ssl.SSLSocketFactory;
  * the socket exists would be lost and leave the loop running.
  *
  * <p><b>Connecting.</b> Java-WebSocket connects to the first address of the host only. Here every address the
- * {@link AddressResolver} gives is tried in turn until one accepts, each with an equal share of what is left of the
+ * connect's preparation resolved ({@link io.github.wspool.core.internal.transport.ConnectPreparation}) is tried in
+ * turn until one accepts, each with an equal share of what is left of the
  * connect timeout ({@link AddressResolver#attemptNanos}), so the whole TCP connect stays within it. A plain connection
  * gets a {@link HandshakeBoundedSocket}; a {@code wss://} one a plain socket with TLS layered on it for the URI's host
  * (SNI and hostname verification name the host, never the address), which Java-WebSocket then configures.
@@ -29,33 +30,41 @@ import javax.net.ssl.SSLSocketFactory;
 final class AbortableSocketFactory extends SocketFactory {
 
     private final URI uri;
-    private final AddressResolver resolver;
-    private final long connectTimeoutNanos;
     private final SSLSocketFactory tls; // null for ws://
+    /** Set before the client loop starts, by the connection's thread that then runs it. */
+    private List<InetSocketAddress> addresses = List.of();
+    private long deadlineNanos;
     private final ReentrantLock lock = new ReentrantLock();
     private Socket socket; // guarded by lock: the socket being connected, or the connected one
     private boolean aborted; // guarded by lock
 
     /**
-     * @param uri                 the endpoint
-     * @param resolver            gives the addresses to try
-     * @param connectTimeoutNanos bound on the whole TCP connect, all addresses together
-     * @param tls                 layers TLS on the connected socket for {@code wss://}; {@code null} for {@code ws://}
+     * @param uri the endpoint
+     * @param tls layers TLS on the connected socket for {@code wss://}; {@code null} for {@code ws://}
      */
-    AbortableSocketFactory(URI uri, AddressResolver resolver, long connectTimeoutNanos, SSLSocketFactory tls) {
+    AbortableSocketFactory(URI uri, SSLSocketFactory tls) {
         this.uri = uri;
-        this.resolver = resolver;
-        this.connectTimeoutNanos = connectTimeoutNanos;
         this.tls = tls;
+    }
+
+    /**
+     * What the connect's preparation resolved, and when the connect must be done with. Called on the connection's
+     * thread before it runs the client loop (which calls {@link #createSocket()} on the same thread).
+     *
+     * @param resolved      the addresses to try, in order; at least one
+     * @param deadlineNanos the {@link System#nanoTime()} by which TCP must be connected, all addresses together
+     */
+    void prepared(List<InetSocketAddress> resolved, long deadlineNanos) {
+        this.addresses = List.copyOf(resolved);
+        this.deadlineNanos = deadlineNanos;
     }
 
     /** Connects to the first address that accepts; throws the last failure (earlier ones suppressed) if none does. */
     @Override
     public Socket createSocket() throws IOException {
-        long deadline = System.nanoTime() + connectTimeoutNanos;
+        long deadline = deadlineNanos;
         String host = uri.getHost();
         int port = AddressResolver.port(uri);
-        List<InetSocketAddress> addresses = resolver.resolve(host, port);
         if (addresses.isEmpty()) {
             throw new UnknownHostException(host + ": no address");
         }

@@ -3,8 +3,10 @@ package io.github.wspool.core.internal.transport.jws;
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointConnectException;
 import io.github.wspool.core.internal.concurrent.DaemonThreads;
+import io.github.wspool.core.internal.concurrent.ElasticExecutor;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
+import io.github.wspool.core.internal.transport.ConnectPreparation;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
@@ -13,10 +15,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,8 +58,11 @@ import org.slf4j.LoggerFactory;
  *       frame (RFC 6455 7.1.7), not when the server gets round to closing it ({@code Client.onClosing}).</li>
  *   <li>{@code wss://} through the pool's {@link io.github.wspool.core.spi.TlsOptions}: its SSL context (or the
  *       JVM default), its parameters, and the library's hostname verification unless explicitly turned off.</li>
- *   <li>Upgrade headers from {@link TransportOptions#handshakeHeaders}, resolved on the connection's own thread
- *       (a header supplier may block); the server's subprotocol checked against the requested ones
+ *   <li>Upgrade headers from {@link TransportOptions#handshakeHeaders} and the host's addresses prepared on a
+ *       preparer thread ({@code <threadNamePrefix>-connect-<n>}, elastic, ended after 10 s idle) that the
+ *       connection's thread waits for, bounded by the connect timeout ({@link ConnectPreparation}): a header
+ *       supplier or DNS lookup that hangs fails its connect as a local fault once the timeout passes (or at once
+ *       on abort), and its thread is interrupted; the server's subprotocol checked against the requested ones
  *       ({@link BoundedDraft#acceptSubprotocol}).</li>
  *   <li>The upgrade request is queued by the transport, not written by the engine, which would log it at TRACE with
  *       its tokens ({@link BoundedDraft#queueUpgradeRequest}).</li>
@@ -75,6 +80,7 @@ public final class JavaWebSocketTransport implements Transport {
     /** How long a failed connection waits for its write thread to take the close frame before closing anyway. */
     static final long FAIL_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long FAIL_FLUSH_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    private static final long PREPARER_IDLE_SECONDS = 10;
 
     private final String poolName;
     private final AddressResolver resolver;
@@ -82,6 +88,7 @@ public final class JavaWebSocketTransport implements Transport {
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicInteger threadSequence = new AtomicInteger();
     private volatile boolean closed;
+    private volatile ElasticExecutor preparers; // written once, under this object's monitor
 
     /**
      * @param poolName the owning pool's name, for logs (thread names come from
@@ -129,16 +136,26 @@ public final class JavaWebSocketTransport implements Transport {
 
     private void runClient(Client client) {
         try {
-            // Called here, on the connection's own thread: a supplier fetching a token blocks this connect only.
-            Map<String, String> headers;
+            // The header supplier and DNS on a preparer thread, waited for here, on the connection's own thread, for
+            // the connect timeout at most: past it (or on abort) the connect fails as a local fault at once, and this
+            // thread is free, whatever the supplier or the resolver is still doing.
+            ConnectPreparation.Prepared prepared;
             try {
-                headers = client.options.handshakeHeaders(client.getURI());
+                client.preparation.start(preparers(client.options.threadNamePrefix()));
+                prepared = client.preparation.await();
+            } catch (RejectedExecutionException e) {
+                client.finish(-1, "transport closed", false, new IllegalStateException("transport closed"));
+                return;
             } catch (EndpointConnectException e) {
                 client.finish(-1, e.getMessage(), false, e);
                 return;
+            } catch (Exception e) {
+                client.finish(-1, String.valueOf(e.getMessage()), false, e);
+                return;
             }
+            client.sockets.prepared(prepared.addresses(), client.preparation.deadlineNanos());
             client.addHeader("Host", AddressResolver.hostHeader(client.getURI())); // the library's omits 80 and 443
-            headers.forEach(client::addHeader); // a Host header of the pool's own replaces it
+            prepared.headers().forEach(client::addHeader); // a Host header of the pool's own replaces it
             client.run();
         } catch (RuntimeException | Error e) {
             log.warn("[{}] WebSocket client loop for {} failed", poolName, Endpoint.describe(client.getURI()), e);
@@ -151,12 +168,40 @@ public final class JavaWebSocketTransport implements Transport {
         }
     }
 
+    /**
+     * The threads that run header suppliers and DNS lookups (elastic: one that hangs holds only its own thread),
+     * started with the first connect; {@code null} once closed.
+     */
+    private ElasticExecutor preparers(String threadNamePrefix) {
+        ElasticExecutor p = preparers;
+        if (p != null) {
+            return p;
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new RejectedExecutionException("transport closed");
+            }
+            if (preparers == null) {
+                preparers = ElasticExecutor.create(1, ElasticExecutor.DEFAULT_MAX_THREADS, PREPARER_IDLE_SECONDS,
+                        threadNamePrefix + "-connect-", threads);
+            }
+            return preparers;
+        }
+    }
+
     /** Aborts what is still open and joins every client thread, bounded. */
     @Override
     public void close() {
-        closed = true;
+        ElasticExecutor p;
+        synchronized (this) {
+            closed = true;
+            p = preparers;
+        }
         for (Client c : clients) {
             c.abort();
+        }
+        if (p != null) {
+            p.shutdownNow(); // a supplier still running is interrupted
         }
         // a close() from a callback skips its own thread: that one ends when the callback returns
         for (Thread t : DaemonThreads.joinAll(threads, System.nanoTime() + JOIN_TIMEOUT_NANOS)) {
@@ -171,8 +216,10 @@ public final class JavaWebSocketTransport implements Transport {
         private final AtomicBoolean finished = new AtomicBoolean();
         private volatile Exception firstError;
         private volatile boolean aborted;
-        private final AbortableSocketFactory sockets;
+        final AbortableSocketFactory sockets;
         final TransportOptions options;
+        /** The header supplier and DNS, time-boxed by the connect timeout from the connect call. */
+        final ConnectPreparation preparation;
         private volatile String subprotocol = "";
         /** The pool asked for a close ({@link #close(int, String)}): wait for the server's close, as usual. */
         private volatile boolean closeRequested;
@@ -184,7 +231,8 @@ public final class JavaWebSocketTransport implements Transport {
             super(uri, draft, null, 0); // the socket factory connects, bounded by the connect timeout
             this.listener = listener;
             this.options = options;
-            this.sockets = new AbortableSocketFactory(uri, resolver, options.connectTimeout().toNanos(),
+            this.preparation = new ConnectPreparation(uri, options, resolver);
+            this.sockets = new AbortableSocketFactory(uri,
                     AddressResolver.secure(uri) ? options.tls().socketFactory() : null);
             setSocketFactory(sockets);
         }
@@ -374,6 +422,7 @@ public final class JavaWebSocketTransport implements Transport {
         @Override
         public void abort() {
             aborted = true;
+            preparation.giveUp(true); // the connection's thread stops waiting for a hung supplier or DNS at once
             sockets.abort();
         }
 

@@ -5,6 +5,8 @@ import io.github.wspool.EndpointConnectException;
 import io.github.wspool.MessageNotSentException;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
+import io.github.wspool.core.internal.transport.ConnectPreparation;
+import io.github.wspool.core.spi.LocalConnectException;
 import io.github.wspool.core.spi.SendCallback;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
@@ -16,14 +18,13 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.java_websocket.WebSocket;
@@ -46,9 +47,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads</h2>
  * <ul>
- *   <li>A connector thread {@linkplain #prepare() prepares} the connect: DNS, the upgrade headers (a header supplier
- *       may block), the TLS engine. From then on the channel, its key and the engine's reading side belong to the
- *       loop thread; other threads reach them only through {@link SelectorLoop#execute}.</li>
+ *   <li>A connector thread prepares the connect: the upgrade headers (a header supplier may block) and DNS, time-boxed
+ *       by the connect timeout ({@link ConnectPreparation}: past it the connect fails as a local fault and the thread
+ *       is interrupted), then the TLS engine. From then on the channel, its key and the engine's reading side belong
+ *       to the loop thread; other threads reach them only through {@link SelectorLoop#execute}.</li>
  *   <li>Sends come from any thread: the engine queues the frames ({@code outQueue}) and calls
  *       {@link #onWriteDemand}. On an open {@code ws://} connection the sending thread then writes the queue to the
  *       socket itself, unless another thread is writing it or the socket is full: no hand-off to the selector and
@@ -107,7 +109,6 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private final TransportOptions options;
     private final TransportListener listener;
     private final CallbackSequence callbacks;
-    private final AddressResolver resolver;
     private final WebSocketImpl engine;
     private final BoundedDraft draft; // the engine's own copy
     /** Tracked frames not yet written, in queue order; appended by senders (serialised by the pool), polled by the writer. */
@@ -128,9 +129,13 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     /** The address being connected to, then the connected one (for the engine; any thread). */
     private volatile InetSocketAddress address;
 
-    // Set by the connector in prepare(), read by the loop after execute() (a happens-before edge).
+    /** Header supplier and DNS, time-boxed by the connect timeout, on a connector thread. */
+    private final ConnectPreparation preparation;
+    /** nanoTime by which TCP must be connected, all addresses together (the preparation's deadline too). */
+    private final long connectDeadline;
+
+    // Set by the connector in prepared(), read by the loop after execute() (a happens-before edge).
     private List<InetSocketAddress> addresses;
-    private long connectDeadline; // nanoTime by which TCP must be connected, all addresses together
     private HandshakeImpl1Client handshake;
     private TlsSession tls;
 
@@ -156,7 +161,6 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     SelectorConnection(SelectorTransport transport, SelectorLoop loop, URI uri, TransportOptions options,
                        TransportListener listener, CallbackSequence callbacks, AddressResolver resolver) {
         this.transport = transport;
-        this.resolver = resolver;
         this.loop = loop;
         this.uri = uri;
         this.options = options;
@@ -166,34 +170,50 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         d.frameSink((frame, callback) -> tracked.add(new Tracked(frame, (SendCallback) callback)));
         this.engine = new WebSocketImpl(this, d);
         this.draft = (BoundedDraft) engine.getDraft(); // the engine works on a copy
+        this.preparation = new ConnectPreparation(uri, options, resolver, this::prepared);
+        this.connectDeadline = preparation.deadlineNanos();
     }
 
     // ------------------------------------------------------------------------------------------------ connecting
 
-    /** On a connector thread: everything that may block, then the hand-over to the loop. */
-    void prepare() {
+    /**
+     * Starts the connect: the {@linkplain ConnectPreparation preparation} (header supplier, DNS) on a connector
+     * thread, and its deadline on the loop. Called once, by the transport's {@code connect}.
+     *
+     * @param connectors the transport's elastic connector threads
+     * @throws java.util.concurrent.RejectedExecutionException if they are shut down
+     */
+    void start(Executor connectors) {
+        if (!loop.execute(() -> loop.deadline(preparation.deadlineNanos(), this::preparationTimedOut))) {
+            throw new java.util.concurrent.RejectedExecutionException("transport closed");
+        }
+        preparation.start(connectors);
+    }
+
+    /**
+     * The preparation's task ended: on the connector thread that ran it, everything else that may block (the TLS
+     * engine), then the hand-over to the loop. Nothing if the preparation was given up (the loop's deadline, or an
+     * abort, already reported the connect).
+     */
+    private void prepared() {
+        if (!preparation.claim()) {
+            return;
+        }
         if (aborted || finished.get()) {
             finishFromOutside(-1, "connect aborted", null);
             return;
         }
         try {
-            boolean secure = AddressResolver.secure(uri);
-            String host = uri.getHost();
-            int port = AddressResolver.port(uri);
-            Map<String, String> headers = options.handshakeHeaders(uri);
+            ConnectPreparation.Prepared p = preparation.result();
             HandshakeImpl1Client h = new HandshakeImpl1Client();
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
             h.setResourceDescriptor(uri.getRawQuery() != null ? path + '?' + uri.getRawQuery() : path);
             h.put("Host", AddressResolver.hostHeader(uri));
-            headers.forEach(h::put);
+            p.headers().forEach(h::put);
             handshake = h;
-            connectDeadline = System.nanoTime() + options.connectTimeout().toNanos();
-            addresses = List.copyOf(resolver.resolve(host, port));
-            if (addresses.isEmpty()) {
-                throw new UnknownHostException(host + ": no address");
-            }
-            if (secure) {
-                tls = new TlsSession(options.tls().newClientEngine(host, port), this);
+            addresses = p.addresses();
+            if (AddressResolver.secure(uri)) {
+                tls = new TlsSession(options.tls().newClientEngine(uri.getHost(), AddressResolver.port(uri)), this);
             }
         } catch (EndpointConnectException e) {
             finishFromOutside(-1, e.getMessage(), e);
@@ -201,9 +221,25 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         } catch (Exception e) {
             finishFromOutside(-1, String.valueOf(e.getMessage()), e);
             return;
+        } catch (Throwable e) { // an Error: the connect is reported before it goes on up
+            finishFromOutside(-1, String.valueOf(e.getMessage()), e);
+            throw e;
         }
         if (!loop.execute(this::register)) {
             finishFromOutside(-1, "transport closed", new IllegalStateException("transport closed"));
+        }
+    }
+
+    /**
+     * The connect timeout passed. If the header supplier or DNS is still running, the connect fails now as a local
+     * fault ({@link io.github.wspool.core.spi.LocalConnectException}) and the preparing thread is interrupted. Loop
+     * thread.
+     */
+    private void preparationTimedOut() {
+        LocalConnectException late = preparation.giveUp(false);
+        if (late != null && !finished.get()) {
+            log.debug("connect to {} failed: {}", Endpoint.describe(uri), late.getMessage());
+            finish(-1, late.getMessage(), false, late);
         }
     }
 
@@ -940,6 +976,10 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     @Override
     public void abort() {
         aborted = true;
+        LocalConnectException stillPreparing = preparation.giveUp(true);
+        if (stillPreparing != null && firstError == null) {
+            firstError = stillPreparing; // the header supplier or DNS hung: this side's fault, not the server's
+        }
         if (!loop.execute(this::abortNow)) {
             finish(-1, "transport closed", false, firstError);
         }

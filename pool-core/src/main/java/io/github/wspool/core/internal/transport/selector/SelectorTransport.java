@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.transport.selector;
 
 import io.github.wspool.core.internal.concurrent.DaemonThreads;
+import io.github.wspool.core.internal.concurrent.ElasticExecutor;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
@@ -35,10 +36,14 @@ import org.slf4j.LoggerFactory;
  *       inbound traffic by {@linkplain TransportConnection#suspendReading() suspending reads} instead).</li>
  *   <li><b>Workers</b> ({@code wspool-<pool>-nio-worker-N}, {@code max(2, selectors)}, ended after 10 s idle): TLS
  *       delegated tasks, and the pool's open and close callbacks, which may complete user futures.</li>
- *   <li><b>Connectors</b> ({@code wspool-<pool>-nio-connect-N}, up to {@value #CONNECTORS}, ended after 10 s idle):
- *       what may block before a connect reaches its selector: DNS, the upgrade headers (a user's header supplier may
- *       fetch a token) and the TLS engine. Apart from the workers, so that a slow DNS server or supplier delays
- *       connects only, never another connection's open or close.</li>
+ *   <li><b>Connectors</b> ({@code wspool-<pool>-nio-connect-N}, ended after 10 s idle): what may block before a
+ *       connect reaches its selector: DNS, the upgrade headers (a user's header supplier may fetch a token) and the
+ *       TLS engine. Apart from the workers, so that a slow DNS server or supplier delays connects only, never another
+ *       connection's open or close. Elastic ({@link ElasticExecutor}: {@value #CONNECTORS} threads for a start,
+ *       another whenever all are busy, up to {@link ElasticExecutor#DEFAULT_MAX_THREADS}), so that suppliers or
+ *       lookups that hang hold their own threads, never the ones other connects need; and time-boxed
+ *       ({@link io.github.wspool.core.internal.transport.ConnectPreparation}): one still running when the connect
+ *       timeout passes fails its connect as a local fault and its thread is interrupted.</li>
  * </ul>
  *
  * <p>Threads start with the first connect (their names come from the pool's options) and end on {@link #close()},
@@ -49,8 +54,8 @@ public final class SelectorTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(SelectorTransport.class);
     private static final long JOIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final int MAX_SELECTORS = 64;
-    /** Connect preparations at once; the pool's {@code maxConcurrentConnectsPerEndpoint} defaults to the same. */
-    static final int CONNECTORS = 8;
+    /** Connector threads started before an idle one is reused; more start whenever all of them are busy. */
+    static final int CONNECTORS = 2;
     private static final long IDLE_SECONDS = 10;
 
     private final int selectorCount;
@@ -112,7 +117,7 @@ public final class SelectorTransport implements Transport {
             return c;
         }
         try {
-            connectors.execute(c::prepare);
+            c.start(connectors);
         } catch (RejectedExecutionException e) {
             c.abort(); // closed meanwhile
         }
@@ -133,8 +138,8 @@ public final class SelectorTransport implements Transport {
             if (loops == null) {
                 ThreadPoolExecutor w = DaemonThreads.idleEnding(Math.max(2, selectorCount), IDLE_SECONDS,
                         threadNamePrefix + "-nio-worker-", workerThreads);
-                ThreadPoolExecutor cs = DaemonThreads.idleEnding(CONNECTORS, IDLE_SECONDS,
-                        threadNamePrefix + "-nio-connect-", workerThreads);
+                ThreadPoolExecutor cs = ElasticExecutor.create(CONNECTORS, ElasticExecutor.DEFAULT_MAX_THREADS,
+                        IDLE_SECONDS, threadNamePrefix + "-nio-connect-", workerThreads);
                 SelectorLoop[] created = new SelectorLoop[selectorCount];
                 try {
                     for (int i = 0; i < selectorCount; i++) {
