@@ -119,6 +119,19 @@ public final class ReadmeExamples {
         // --- end ---
     }
 
+    /** README "Delivery guarantees": a send's outcome; {@code retryLater} gets the orders that were not written. */
+    public static void deliveryOutcome(WebSocketPool pool, String order, java.util.function.Consumer<String> retryLater) {
+        // --- README: delivery ---
+        try (PooledConnection c = pool.acquire()) {
+            c.sendAsync(order).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    retryLater.accept(order); // MessageNotSentException: reason() and pendingBytes() say what happened
+                }
+            });
+        }
+        // --- end ---
+    }
+
     /** README "Sending and receiving": the outgoing buffer bound. Returns the bytes queued after one send. */
     public static long backpressure(URI uri, String tick) {
         // --- README: backpressure ---

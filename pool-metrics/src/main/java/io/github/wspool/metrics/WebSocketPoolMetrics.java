@@ -4,6 +4,7 @@ import io.github.wspool.AcquireTimeoutException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointSnapshot;
+import io.github.wspool.MessageNotSentException;
 import io.github.wspool.PoolListener;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.event.AcquireEvent;
@@ -11,6 +12,7 @@ import io.github.wspool.event.AcquireFailureEvent;
 import io.github.wspool.event.ConnectEvent;
 import io.github.wspool.event.EndpointEvent;
 import io.github.wspool.event.MessageDroppedEvent;
+import io.github.wspool.event.MessageUndeliveredEvent;
 import io.github.wspool.event.PongEvent;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.RecycleReason;
@@ -71,6 +73,9 @@ import java.util.function.ToDoubleFunction;
  *       {@code pool-closed}</td></tr>
  *   <tr><td>{@code wspool.sends.rejected}</td><td>counter</td><td></td><td>sends refused because the outgoing buffer
  *       was full</td></tr>
+ *   <tr><td>{@code wspool.messages.undelivered}</td><td>counter</td><td>{@code reason}</td><td>outgoing messages the
+ *       pool accepted but did not write: {@code closed-by-peer}, {@code close-timeout}, {@code aborted},
+ *       {@code not-open}, {@code buffer-full} (every failed {@code sendAsync} counts too)</td></tr>
  * </table>
  *
  * <p>The {@code endpoint} tag is the endpoint URI without user-info, query or fragment, so a token in the URI never
@@ -95,6 +100,8 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
     private final Map<URI, Timer> rttTimers = new ConcurrentHashMap<>();
     private final Map<RecycleReason, Counter> recycled = new EnumMap<>(RecycleReason.class);
     private final Map<RequestEvent.Outcome, Timer> requestTimers = new EnumMap<>(RequestEvent.Outcome.class);
+    private final Map<MessageNotSentException.Reason, Counter> undeliveredCounters =
+            new EnumMap<>(MessageNotSentException.Reason.class);
     private final Map<MessageDroppedEvent.Reason, Counter> droppedCounters =
             new EnumMap<>(MessageDroppedEvent.Reason.class);
     private Counter sendsRejected;
@@ -185,6 +192,13 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
                     .description("Inbound messages that reached no application code, by reason")
                     .register(meterRegistry);
             droppedCounters.put(reason, c);
+            poolMeters.add(c);
+        }
+        for (MessageNotSentException.Reason reason : MessageNotSentException.Reason.values()) {
+            Counter c = Counter.builder("wspool.messages.undelivered").tags(tags).tag("reason", reason.tagValue())
+                    .description("Outgoing messages accepted but not written to the socket, by reason")
+                    .register(meterRegistry);
+            undeliveredCounters.put(reason, c);
             poolMeters.add(c);
         }
         sendsRejected = Counter.builder("wspool.sends.rejected").tags(tags)
@@ -348,6 +362,11 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
         @Override
         public void onMessageDropped(MessageDroppedEvent event) {
             droppedCounters.get(event.reason()).increment();
+        }
+
+        @Override
+        public void onMessageUndelivered(MessageUndeliveredEvent event) {
+            undeliveredCounters.get(event.reason()).increment(event.messages());
         }
 
         @Override

@@ -163,14 +163,20 @@ class WebSocketPoolMetricsTest {
             CompletableFuture<String> unanswered = c.request("{\"messageId\":\"2\"}", Duration.ofMillis(50));
             assertThrows(ExecutionException.class, () -> unanswered.get(5, TimeUnit.SECONDS));
             assertThrows(SendBufferFullException.class, () -> c.send("x".repeat(200)));
+            CompletableFuture<Void> tooBig = c.sendAsync("x".repeat(200)); // fails through its future, counted
+            assertThrows(ExecutionException.class, () -> tooBig.get(5, TimeUnit.SECONDS));
+            c.sendAsync("fits").get(5, TimeUnit.SECONDS); // written: not counted
         }
+        assertEquals(1.0, registry.get("wspool.messages.undelivered").tags("reason", "buffer-full").counter().count());
+        assertEquals(0.0, registry.get("wspool.messages.undelivered").tags("reason", "close-timeout").counter()
+                .count());
         server.pushToAll("nobody handles this");
         await().atMost(Duration.ofSeconds(5)).until(() -> registry.get("wspool.messages.dropped")
                 .tags("reason", "unhandled").counter().count() == 1.0);
         assertEquals(1, registry.get("wspool.requests").tags("outcome", "replied").timer().count());
         await().atMost(Duration.ofSeconds(5)).until(() -> registry.get("wspool.requests")
                 .tags("outcome", "timed-out").timer().count() == 1);
-        assertEquals(1.0, registry.get("wspool.sends.rejected").counter().count());
+        assertEquals(2.0, registry.get("wspool.sends.rejected").counter().count()); // send and sendAsync
         assertEquals(0.0, registry.get("wspool.messages.dropped").tags("reason", "late-reply").counter().count());
     }
 
