@@ -73,42 +73,33 @@ final class ReplyFuture<T> extends CompletableFuture<T> {
     }
 
     private boolean settleIfOnlyWaiter(T value, Throwable failure) {
-        Thread w;
-        synchronized (this) {
-            w = waiter;
-            if (w == null || derived || getNumberOfDependents() != 0 || isDone()) {
-                return false;
-            }
-            // a stage being derived now waits for the monitor, then finds the result
-            if (failure != null) {
-                super.completeExceptionally(failure);
-            } else {
-                super.complete(value);
-            }
-        }
-        LockSupport.unpark(w);
-        return true;
+        return settleInline(value, failure, true);
     }
 
     /**
      * Completes the future on the calling thread if that runs none of the caller's code: no stage was ever derived
-     * from it and no dependent is registered (a caller blocked in join/get is only woken).
+     * from it and no dependent is registered (a caller blocked in join/get is only woken, if there is one).
      *
      * @param value   the value, if {@code failure} is {@code null}
      * @param failure the failure, or {@code null}
      * @return whether it completed the future; if not, nothing changed
      */
     boolean completeIfNoStages(T value, Throwable failure) {
+        return settleInline(value, failure, false);
+    }
+
+    /** The one inline completion: under the monitor that {@link #newIncompleteFuture} takes, so derivation waits. */
+    private boolean settleInline(T value, Throwable failure, boolean requireWaiter) {
         Thread w;
-        synchronized (this) {
-            if (derived || getNumberOfDependents() != 0 || isDone()) {
+        synchronized (this) { // held for a few field reads and the completion itself: nothing here blocks
+            w = waiter;
+            if ((requireWaiter && w == null) || derived || getNumberOfDependents() != 0 || isDone()) {
                 return false;
             }
-            w = waiter;
-            if (failure == null) {
-                super.complete(value);
-            } else {
+            if (failure != null) {
                 super.completeExceptionally(failure);
+            } else {
+                super.complete(value);
             }
         }
         if (w != null) {

@@ -21,9 +21,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -111,8 +109,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private final CallbackSequence callbacks;
     private final WebSocketImpl engine;
     private final BoundedDraft draft; // the engine's own copy
-    /** Tracked frames not yet written, in queue order; appended by senders (serialised by the pool), polled by the writer. */
-    private final ConcurrentLinkedQueue<Tracked> tracked = new ConcurrentLinkedQueue<>();
+    /** The outcomes of sent frames: tracked sends, and what was never written. */
+    private final SentFrames sent = new SentFrames();
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean flushRequested = new AtomicBoolean();
     /** 1 while a thread writes the engine's queue to the socket (plain connections). */
@@ -150,13 +148,6 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private boolean opened;
     private boolean closeRequested; // the pool's close(): the closing handshake, not a failure
     private long handshakeBytes; // bytes given to the engine before the handshake completed
-    private ArrayDeque<Tracked> awaitingNet; // TLS: tracked frames wrapped, their encrypted bytes not all written
-    private int netFrames; // TLS: untracked data frames wrapped, their encrypted bytes not all written
-    private long netFrameBytes;
-
-    /** A tracked send's frame and its callback. */
-    private record Tracked(ByteBuffer frame, SendCallback callback) {
-    }
 
     SelectorConnection(SelectorTransport transport, SelectorLoop loop, URI uri, TransportOptions options,
                        TransportListener listener, CallbackSequence callbacks, AddressResolver resolver) {
@@ -167,7 +158,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         this.listener = listener;
         this.callbacks = callbacks;
         BoundedDraft d = new BoundedDraft(options.maxMessageSize(), options.subprotocols());
-        d.frameSink((frame, callback) -> tracked.add(new Tracked(frame, (SendCallback) callback)));
+        d.frameSink((frame, callback) -> sent.track(frame, (SendCallback) callback));
         this.engine = new WebSocketImpl(this, d);
         this.draft = (BoundedDraft) engine.getDraft(); // the engine works on a copy
         this.preparation = new ConnectPreparation(uri, options, resolver, this::prepared);
@@ -541,89 +532,32 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         }
     }
 
-    /** A plain connection's frame left the queue, all written: a tracked send's callback hears. Writer only. */
+    /** A plain connection's frame left the queue, all written. Writer only. */
     private void written(ByteBuffer frame) {
-        Tracked t = tracked.peek();
-        if (t != null && t.frame == frame) {
-            tracked.poll();
-            t.callback.written();
-        }
+        sent.written(frame);
     }
 
-    /** TLS: a frame left the queue, encrypted; it counts as written once the encrypted bytes are. Loop thread. */
-    void wrapped(ByteBuffer frame) {
-        Tracked t = tracked.peek();
-        if (t != null && t.frame == frame) {
-            tracked.poll();
-            if (awaitingNet == null) {
-                awaitingNet = new ArrayDeque<>();
-            }
-            awaitingNet.add(t);
-        } else if (BoundedDraft.isDataFrame(frame)) {
-            netFrames++;
-            netFrameBytes += frame.limit();
-        }
-    }
-
-    /** TLS: every encrypted byte produced so far is written. Loop thread. */
-    void netDrained() {
-        netFrames = 0;
-        netFrameBytes = 0;
-        ArrayDeque<Tracked> q = awaitingNet;
-        if (q != null) {
-            Tracked t;
-            while ((t = q.poll()) != null) {
-                t.callback.written();
-            }
-        }
+    /** The frame outcomes, for {@link TlsSession} (loop thread). */
+    SentFrames sent() {
+        return sent;
     }
 
     /**
-     * The connection finished: takes every frame still queued out of the queue, under the writer's flag (no writer
-     * polls meanwhile), fails tracked ones and counts the untracked data frames, which the caller reports. Safe to
-     * call more than once and from any thread once {@link #finished} is set: each frame is taken once.
+     * The connection finished: takes every frame still queued out of the queue under the writer's flag (no writer
+     * polls meanwhile); tracked ones fail, untracked data frames are counted for the caller to report. Safe to call
+     * more than once and from any thread once {@link #finished} is set: each frame is taken once.
      *
-     * @return the untracked data frames dropped: {@code [frames, bytes]}
+     * @return the untracked data frames dropped, {@code [frames, bytes]}, or {@code null}
      */
     private long[] dropQueued(MessageNotSentException.Reason reason, Throwable cause) {
         while (!WRITING.compareAndSet(this, 0, 1)) {
             Thread.onSpinWait(); // a writer finishing its (non-blocking) write on the closed channel
         }
-        long frames = 0;
-        long bytes = 0;
         try {
-            if (loop.inLoop() || loop.isStopped()) { // TLS state is the loop's
-                ArrayDeque<Tracked> q = awaitingNet;
-                if (q != null) {
-                    Tracked t;
-                    while ((t = q.poll()) != null) {
-                        t.callback.notWritten(reason, t.frame.limit(), cause);
-                    }
-                }
-                frames += netFrames;
-                bytes += netFrameBytes;
-                netFrames = 0;
-                netFrameBytes = 0;
-            }
-            ByteBuffer b;
-            while ((b = engine.outQueue.poll()) != null) {
-                Tracked t = tracked.peek();
-                if (t != null && t.frame == b) {
-                    tracked.poll();
-                    t.callback.notWritten(reason, b.remaining(), cause);
-                } else if (BoundedDraft.isDataFrame(b)) {
-                    frames++;
-                    bytes += b.remaining();
-                }
-            }
-            Tracked t;
-            while ((t = tracked.poll()) != null) { // (none: every tracked frame was queued)
-                t.callback.notWritten(reason, t.frame.remaining(), cause);
-            }
+            return sent.drain(engine.outQueue, loop.inLoop() || loop.isStopped(), reason, cause);
         } finally {
             writing = 0;
         }
-        return frames == 0 ? null : new long[] {frames, bytes};
     }
 
     /** Why frames still queued at the end were not written. */

@@ -220,7 +220,7 @@ final class TlsSession {
                 int done = 0;
                 while (done < n && !batch[done].hasRemaining()) {
                     frames.poll();
-                    connection.wrapped(batch[done]); // written once its encrypted bytes are
+                    connection.sent().wrapped(batch[done]); // written once its encrypted bytes are
                     done++;
                 }
             } finally {
@@ -247,7 +247,7 @@ final class TlsSession {
             pendingOut = netOut.remaining();
             return false;
         }
-        connection.netDrained();
+        connection.sent().netDrained();
         return true;
     }
 
@@ -263,7 +263,7 @@ final class TlsSession {
         }
         netOut = null;
         pendingOut = 0;
-        connection.netDrained();
+        connection.sent().netDrained();
         return true;
     }
 
