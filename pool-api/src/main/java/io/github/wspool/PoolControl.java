@@ -103,4 +103,13 @@ public interface PoolControl {
      * @return the waiting callers
      */
     int pendingAcquires();
+
+    /**
+     * Live number of the pool's subscriptions in one state, read without locks or allocation (for gauges).
+     *
+     * @param state the state
+     * @return how many subscriptions are in it now ({@link SubscriptionState#CLOSED}: always 0, closed ones are
+     *         forgotten)
+     */
+    int subscriptions(SubscriptionState state);
 }

@@ -14,6 +14,7 @@ import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.ReleaseEvent;
 import io.github.wspool.event.RequestEvent;
 import io.github.wspool.event.SendRejectedEvent;
+import io.github.wspool.event.SubscriptionEvent;
 
 /**
  * Receives what happens inside a pool: every lifecycle transition, connects, acquires, releases and recycles.
@@ -145,6 +146,15 @@ public interface PoolListener {
      * @param event the event
      */
     default void onMessageUndelivered(MessageUndeliveredEvent event) {
+    }
+
+    /**
+     * A subscription was acknowledged, lost its connection, was re-subscribed, found a hole, dropped a duplicate, was
+     * refused or closed (see {@link SubscriptionEvent}).
+     *
+     * @param event the event
+     */
+    default void onSubscription(SubscriptionEvent event) {
     }
 
     /**

@@ -91,6 +91,38 @@ public interface WebSocketPool extends AutoCloseable {
     CompletableFuture<PooledConnection> acquireAsync(Duration timeout);
 
     /**
+     * Subscribes to a channel and keeps the subscription alive across connections: the pool places it on a
+     * connection (all subscriptions without an affinity key share one), sends the protocol's subscribe (the builder's
+     * {@code subscriptionProtocol}, by default the JSON one in {@code io.github.wspool.core.SubscriptionProtocols}),
+     * and whenever that connection fails, is recycled or its server drains, re-subscribes on another connection from
+     * the last position delivered. The listener sees every message once and in position order; positions the server
+     * can no longer replay are reported to {@link SubscriptionListener#onGap}. Returns at once, in
+     * {@link SubscriptionState#SUBSCRIBING}; the connection is acquired in the background (waiting, if the pool is
+     * busy, like any acquire, and retrying with backoff while no endpoint can serve).
+     *
+     * <p>Without a start position it resumes from the position the builder's {@code sessionStore} remembers for the
+     * channel, if any, else from the server's live stream.
+     *
+     * @param channel  the channel, not blank
+     * @param listener receives the messages
+     * @return the subscription; close it to unsubscribe
+     * @throws IllegalArgumentException if {@code channel} is blank
+     * @throws IllegalStateException    if this pool already has an open subscription to {@code channel}
+     * @throws PoolClosedException      if the pool is closed
+     */
+    Subscription subscribe(String channel, SubscriptionListener listener);
+
+    /**
+     * Like {@link #subscribe(String, SubscriptionListener)}, with a start position and an affinity key.
+     *
+     * @param channel  the channel, not blank
+     * @param options  where to start and which endpoint should carry it
+     * @param listener receives the messages
+     * @return the subscription; close it to unsubscribe
+     */
+    Subscription subscribe(String channel, SubscriptionOptions options, SubscriptionListener listener);
+
+    /**
      * A snapshot of the pool's connections by state and of the waiting callers.
      *
      * @return the stats

@@ -12,10 +12,10 @@ import java.util.concurrent.Executor;
  * each connection's outgoing and inbound queues.
  *
  * <p>One group of {@link WebSocketPoolBuilder}'s options, in a file of its own. The groups are stacked
- * ({@code MessageOptions} ← {@code HealthOptions} ← {@code ConnectionOptions} ← {@code WebSocketPoolBuilder}) only so
+ * ({@code SessionOptions} ← {@code MessageOptions} ← {@code HealthOptions} ← {@code ConnectionOptions} ← {@code WebSocketPoolBuilder}) only so
  * that one public builder carries them all; no other class extends them.
  */
-abstract class MessageOptions {
+abstract class MessageOptions extends SessionOptions {
 
     private MessageHandler messageHandler;
     private Executor messageExecutor;
@@ -25,11 +25,6 @@ abstract class MessageOptions {
     private long maxQueuedInboundBytes = 8L << 20;
 
     MessageOptions() {
-    }
-
-    /** The builder itself, for chaining (every group is a {@link WebSocketPoolBuilder}). */
-    final WebSocketPoolBuilder self() {
-        return (WebSocketPoolBuilder) this;
     }
 
     /**

@@ -11,6 +11,7 @@ import io.github.wspool.core.internal.endpoint.EndpointUris;
 import io.github.wspool.core.internal.endpoint.RoutingSettings;
 import io.github.wspool.core.internal.housekeeping.ExpirySettings;
 import io.github.wspool.core.internal.lease.LeaseSettings;
+import io.github.wspool.core.internal.messaging.MessagingSettings;
 import io.github.wspool.strategy.Strategies;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -103,6 +104,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       connection</td></tr>
  *   <tr><td>{@link #maxLeasesPerConnection(int)}</td><td>1 (exclusive)</td><td>leases sharing one connection at
  *       once</td></tr>
+ *   <tr><td>{@link #subscriptionProtocol(SubscriptionProtocol)}</td><td>{@link SubscriptionProtocols#json()}</td>
+ *       <td>wire format of {@code pool.subscribe(...)}</td></tr>
+ *   <tr><td>{@link #sessionStore(SessionStore)}</td><td>in memory, per pool</td><td>where subscriptions' delivered
+ *       positions are kept</td></tr>
+ *   <tr><td>{@link #subscribeTimeout(Duration)}</td><td>10 s</td><td>wait for a subscribe's acknowledgement</td></tr>
  * </table>
  */
 public final class WebSocketPoolBuilder extends ConnectionOptions {
@@ -453,6 +459,7 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
                     + maxConnections + ")");
         }
         String poolName = name != null ? name : "wspool-" + POOL_SEQUENCE.incrementAndGet();
+        MessagingSettings messaging = messagingSettings();
         return new PoolSettings(poolName, endpoints, listeners, ticker, transportFor(poolName), shutdownTimeout,
                 new LeaseSettings(pooling, maxLeasesPerConnection, maxPendingAcquires, acquireTimeout,
                         leakDetectionThreshold, LeaseSettings.BARGING_WINDOW_NANOS),
@@ -461,6 +468,6 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
                         affinityExpireAfterAccess),
                 healthSettings(),
                 new ExpirySettings(idleAfter, idleTimeout, maxLifetime, pooling ? minConnections : 0),
-                messagingSettings());
+                messaging, sessionSettings(messaging.messageHandler()));
     }
 }

@@ -14,6 +14,7 @@ import io.github.wspool.core.internal.health.HealthMonitor;
 import io.github.wspool.core.internal.housekeeping.Housekeeper;
 import io.github.wspool.core.internal.lease.LeaseBroker;
 import io.github.wspool.core.internal.messaging.Messaging;
+import io.github.wspool.core.internal.session.Subscriptions;
 import io.github.wspool.core.spi.HttpHeaders;
 import io.github.wspool.event.RecycleReason;
 import java.nio.ByteBuffer;
@@ -40,9 +41,11 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
      * @param endpoints   drains that a closed connection may finish
      * @param recycler    takes closed connections out of service
      * @param shutdown    whether the pool is closing
+     * @param sessions    subscriptions whose carrying connection closed or retires
      */
     record Parts(Messaging messaging, HealthMonitor health, Housekeeper housekeeper, LeaseBroker leases,
-                 Connector connector, EndpointRegistry endpoints, Recycler recycler, Shutdown shutdown) {
+                 Connector connector, EndpointRegistry endpoints, Recycler recycler, Shutdown shutdown,
+                 Subscriptions sessions) {
     }
 
     private final String pool;
@@ -111,6 +114,7 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
             log.debug("[{}] {} closed: code={} reason='{}' remote={}", pool, c.id, code, reason, remote, error);
         }
         parts.messaging().connectionClosed(c, code);
+        parts.sessions().connectionClosed(c.id);
         boolean recycling = c.state() == ConnectionState.RECYCLING;
         // 1002 protocol error, 1007 invalid data, 1009 message too big: this client failed the connection because of
         // what the server sent
@@ -136,6 +140,11 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
     private static String describe(Throwable t) {
         String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + m;
+    }
+
+    @Override
+    public void retiring(ManagedConnection c) {
+        parts.sessions().connectionRetiring(c.id);
     }
 
     @Override

@@ -5,6 +5,9 @@ import io.github.wspool.PoolControl;
 import io.github.wspool.PoolListener;
 import io.github.wspool.PoolStats;
 import io.github.wspool.PooledConnection;
+import io.github.wspool.Subscription;
+import io.github.wspool.SubscriptionListener;
+import io.github.wspool.SubscriptionOptions;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.internal.concurrent.ExecutorPoolScheduler;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
@@ -26,6 +29,7 @@ import io.github.wspool.core.internal.health.HealthMonitor;
 import io.github.wspool.core.internal.housekeeping.Housekeeper;
 import io.github.wspool.core.internal.lease.LeaseBroker;
 import io.github.wspool.core.internal.messaging.Messaging;
+import io.github.wspool.core.internal.session.Subscriptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +53,7 @@ import org.slf4j.LoggerFactory;
  *       serves (package {@code endpoint});</li>
  *   <li>{@link Housekeeper}: the periodic pass (package {@code housekeeping});</li>
  *   <li>{@link Messaging}: sends, requests, inbound routing (package {@code messaging});</li>
+ *   <li>{@link Subscriptions}: channel subscriptions that survive their connections (package {@code session});</li>
  *   <li>{@link Recycler}: every way out of the pool (package {@code connection}, with the connection model);</li>
  *   <li>{@link ConnectionRouter}: transport callbacks fanned out to the above; {@link PoolShutdown}: close.</li>
  * </ul>
@@ -69,6 +74,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private final EndpointChecks checks;
     private final Housekeeper housekeeper;
     private final Messaging messaging;
+    private final Subscriptions subscriptions;
     private final PoolShutdown closer;
     private final PoolControl control;
 
@@ -99,14 +105,16 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.messaging = new Messaging(name, settings.messaging(), ticker, scheduler, health, events);
         this.leases = new LeaseBroker(name, settings.lease(), new LeaseBroker.Collaborators(ticker, scheduler, events,
                 shutdown, endpoints, selector, affinity, connector, messaging, recycler));
+        this.subscriptions = new Subscriptions(name, settings.sessions(),
+                key -> key == null ? leases.acquireAsync() : leases.acquireAsync(key), scheduler, events);
         this.checks = new EndpointChecks(name, settings.health(), health, shutdown, this::requestMaintenance);
         this.housekeeper = new Housekeeper(settings.expiry(), ticker, scheduler, shutdown,
                 new Housekeeper.Parts(endpoints, recycler, connector, health, checks));
         router.bind(new ConnectionRouter.Parts(messaging, health, housekeeper, leases, connector, endpoints, recycler,
-                shutdown));
+                shutdown, subscriptions));
         this.closer = new PoolShutdown(name, settings, new PoolShutdown.Parts(shutdown, endpoints, leases, recycler,
-                housekeeper, checks, messaging, scheduler, events, connector));
-        this.control = new PoolControlView(name, endpoints, leases, settings.connect());
+                housekeeper, checks, messaging, scheduler, events, connector, subscriptions));
+        this.control = new PoolControlView(name, endpoints, leases, settings.connect(), subscriptions);
     }
 
     /**
@@ -229,6 +237,16 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     @Override
     public CompletableFuture<PooledConnection> acquireAsync(Duration timeout) {
         return leases.acquireAsync(timeout);
+    }
+
+    @Override
+    public Subscription subscribe(String channel, SubscriptionListener listener) {
+        return subscriptions.subscribe(channel, SubscriptionOptions.defaults(), listener);
+    }
+
+    @Override
+    public Subscription subscribe(String channel, SubscriptionOptions options, SubscriptionListener listener) {
+        return subscriptions.subscribe(channel, options, listener);
     }
 
     @Override

@@ -3,9 +3,11 @@ package io.github.wspool.core.internal;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.EndpointSnapshot;
 import io.github.wspool.PoolControl;
+import io.github.wspool.SubscriptionState;
 import io.github.wspool.core.internal.connect.ConnectSettings;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
 import io.github.wspool.core.internal.lease.LeaseBroker;
+import io.github.wspool.core.internal.session.Subscriptions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -22,12 +24,15 @@ final class PoolControlView implements PoolControl {
     private final EndpointRegistry endpoints;
     private final LeaseBroker leases;
     private final ConnectSettings connect;
+    private final Subscriptions subscriptions;
 
-    PoolControlView(String pool, EndpointRegistry endpoints, LeaseBroker leases, ConnectSettings connect) {
+    PoolControlView(String pool, EndpointRegistry endpoints, LeaseBroker leases, ConnectSettings connect,
+                    Subscriptions subscriptions) {
         this.pool = pool;
         this.endpoints = endpoints;
         this.leases = leases;
         this.connect = connect;
+        this.subscriptions = subscriptions;
     }
 
     @Override
@@ -78,5 +83,10 @@ final class PoolControlView implements PoolControl {
     @Override
     public String toString() {
         return "PoolControl[" + pool + "]";
+    }
+
+    @Override
+    public int subscriptions(SubscriptionState state) {
+        return subscriptions.count(java.util.Objects.requireNonNull(state, "state"));
     }
 }

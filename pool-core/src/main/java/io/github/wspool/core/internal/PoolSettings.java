@@ -9,6 +9,7 @@ import io.github.wspool.core.internal.health.HealthSettings;
 import io.github.wspool.core.internal.housekeeping.ExpirySettings;
 import io.github.wspool.core.internal.lease.LeaseSettings;
 import io.github.wspool.core.internal.messaging.MessagingSettings;
+import io.github.wspool.core.internal.session.SessionSettings;
 import io.github.wspool.core.spi.Transport;
 import java.net.URI;
 import java.time.Duration;
@@ -32,11 +33,12 @@ import java.util.Objects;
  * @param health          how connections and endpoints are checked
  * @param expiry          when unused and old connections go
  * @param messaging       how messages move
+ * @param sessions        how subscriptions are spoken and remembered
  */
 public record PoolSettings(String name, List<EndpointSpec> endpoints, List<PoolListener> listeners, Ticker ticker,
                            Transport transport, Duration shutdownTimeout, LeaseSettings lease, ConnectSettings connect,
                            RoutingSettings routing, HealthSettings health, ExpirySettings expiry,
-                           MessagingSettings messaging) {
+                           MessagingSettings messaging, SessionSettings sessions) {
 
     /** Copies the lists and checks the required parts. */
     public PoolSettings {
@@ -44,6 +46,7 @@ public record PoolSettings(String name, List<EndpointSpec> endpoints, List<PoolL
         Objects.requireNonNull(ticker, "ticker");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        Objects.requireNonNull(sessions, "sessions");
         endpoints = List.copyOf(endpoints);
         listeners = List.copyOf(listeners);
     }
@@ -56,7 +59,7 @@ public record PoolSettings(String name, List<EndpointSpec> endpoints, List<PoolL
      */
     public PoolSettings withBargingWindow(long nanos) {
         return new PoolSettings(name, endpoints, listeners, ticker, transport, shutdownTimeout,
-                lease.withBargingWindow(nanos), connect, routing, health, expiry, messaging);
+                lease.withBargingWindow(nanos), connect, routing, health, expiry, messaging, sessions);
     }
 
     /**

@@ -10,6 +10,7 @@ import io.github.wspool.core.internal.health.EndpointChecks;
 import io.github.wspool.core.internal.housekeeping.Housekeeper;
 import io.github.wspool.core.internal.lease.LeaseBroker;
 import io.github.wspool.core.internal.messaging.Messaging;
+import io.github.wspool.core.internal.session.Subscriptions;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.event.RecycleReason;
 import java.util.concurrent.CompletableFuture;
@@ -18,7 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code close()}: new acquires fail at once and so do waiting callers; idle connections are closed; leased ones get
+ * {@code close()}: new acquires fail at once and so do waiting callers; subscriptions end (their connections are
+ * released); idle connections are closed; leased ones get
  * {@code shutdownTimeout} to come back, then are closed anyway; every connection gets {@code 1001 going away} and
  * {@code closeTimeout} to answer before its socket is aborted; then the pool's threads stop (scheduler, health check,
  * transport, message executor), each joined. Idempotent: a second caller returns once the first has finished.
@@ -40,11 +42,12 @@ final class PoolShutdown {
      * @param messaging   the message executor
      * @param scheduler   the pool's timed work
      * @param events      the last event: the pool closed
-     * @param connector   the slots still held
+     * @param connector     the slots still held
+     * @param subscriptions released first: their carriers are leases the pool itself holds
      */
     record Parts(Shutdown shutdown, EndpointRegistry endpoints, LeaseBroker leases, Recycler recycler,
                  Housekeeper housekeeper, EndpointChecks checks, Messaging messaging, PoolScheduler scheduler,
-                 PoolEvents events, Connector connector) {
+                 PoolEvents events, Connector connector, Subscriptions subscriptions) {
     }
 
     private final String pool;
@@ -77,6 +80,7 @@ final class PoolShutdown {
         log.info("[{}] closing: {}", pool, endpoints.stats(parts.leases().pending()));
         parts.housekeeper().stop();
         parts.leases().failWaitersOnClose();
+        parts.subscriptions().close(); // their carriers are the pool's own leases: not waited for
         endpoints.forEachConnection(c -> {
             if (!recycler.recycleIfAvailable(c, RecycleReason.SHUTDOWN)) {
                 c.abortConnect();

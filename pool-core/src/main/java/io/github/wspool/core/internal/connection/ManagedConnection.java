@@ -628,9 +628,18 @@ public final class ManagedConnection implements Channel {
         return expired;
     }
 
-    /** The housekeeper saw the lifetime pass; never undone. */
-    public void markExpired() {
+    /**
+     * The lifetime passed, or the pool wants the connection back for another reason (a draining server); never
+     * undone.
+     *
+     * @return whether this call marked it (it was not expired before)
+     */
+    public boolean markExpired() {
+        if (expired) {
+            return false;
+        }
         expired = true;
+        return true;
     }
 
     /** Records a use for the housekeeper: a plain store with release semantics (no fence), no clock read. */

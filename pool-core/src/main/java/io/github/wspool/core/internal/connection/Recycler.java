@@ -34,6 +34,15 @@ public final class Recycler {
          * @param c the connection
          */
         void connectionClosed(ManagedConnection c);
+
+        /**
+         * The pool wants {@code c} back while it is leased (its lifetime passed, its server is draining): a holder
+         * that keeps its lease for long (a subscription's carrier) should move off it and release it.
+         *
+         * @param c the connection, ACTIVE
+         */
+        default void retiring(ManagedConnection c) {
+        }
     }
 
     private final String pool;
@@ -120,6 +129,25 @@ public final class Recycler {
         if (c.recycleIfAvailable()) {
             recycle(c, reason);
             return true;
+        }
+        return false;
+    }
+
+    /**
+     * The pool wants {@code c} back: it is marked expired (its next release recycles it), recycled at once if it is
+     * available, and, if it is leased, the listener hears once that it is {@link Listener#retiring retiring}.
+     *
+     * @param c      the connection
+     * @param reason why, if it is recycled here
+     * @return whether this call recycled it
+     */
+    public boolean retire(ManagedConnection c, RecycleReason reason) {
+        boolean first = c.markExpired(); // before the move: whoever wins it recycles the connection on release
+        if (c.state() != ConnectionState.ACTIVE && recycleIfAvailable(c, reason)) {
+            return true;
+        }
+        if (first && c.state() == ConnectionState.ACTIVE) {
+            listener.retiring(c);
         }
         return false;
     }

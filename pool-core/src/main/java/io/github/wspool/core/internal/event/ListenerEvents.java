@@ -22,6 +22,7 @@ import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.ReleaseEvent;
 import io.github.wspool.event.RequestEvent;
 import io.github.wspool.event.SendRejectedEvent;
+import io.github.wspool.event.SubscriptionEvent;
 import java.time.Duration;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -171,6 +172,13 @@ final class ListenerEvents implements PoolEvents {
                                    int messages, long bytes) {
         publish("onMessageUndelivered", new MessageUndeliveredEvent(pool, connectionId, endpoint, reason, messages,
                 bytes), PoolListener::onMessageUndelivered);
+    }
+
+    @Override
+    public void subscription(String channel, SubscriptionEvent.Kind kind, String connectionId, long position,
+                             boolean recovered, long gapFrom, long gapTo) {
+        publish("onSubscription", new SubscriptionEvent(pool, channel, kind, connectionId, position, recovered, gapFrom,
+                gapTo), PoolListener::onSubscription);
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.github.wspool.PoolException;
 import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.RequestEvent;
+import io.github.wspool.event.SubscriptionEvent;
 
 /**
  * Everything the engine reports, one method per event (OkHttp's {@code EventListener} is the model). Call sites make
@@ -188,6 +189,21 @@ public interface PoolEvents {
      */
     default void messageUndelivered(String connectionId, Endpoint endpoint, MessageNotSentException.Reason reason,
                                     int messages, long bytes) {
+    }
+
+    /**
+     * Something happened to a subscription.
+     *
+     * @param channel      the channel
+     * @param kind         what
+     * @param connectionId the connection concerned, or {@code null}
+     * @param position     the last delivered position (a duplicate's position for a dropped duplicate)
+     * @param recovered    for a re-subscribe: whether the server replays the missed part
+     * @param gapFrom      for a gap: the first missing position, else -1
+     * @param gapTo        for a gap: the last missing position, else -1
+     */
+    default void subscription(String channel, SubscriptionEvent.Kind kind, String connectionId, long position,
+                              boolean recovered, long gapFrom, long gapTo) {
     }
 
     /** The pool finished closing: no more events follow. */

@@ -10,6 +10,7 @@ import io.github.wspool.core.internal.concurrent.CopyOnWrite;
 import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.RequestEvent;
+import io.github.wspool.event.SubscriptionEvent;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -197,6 +198,14 @@ public final class PoolListeners implements PoolEvents {
                                    int messages, long bytes) {
         if (listening) {
             target.messageUndelivered(connectionId, endpoint, reason, messages, bytes);
+        }
+    }
+
+    @Override
+    public void subscription(String channel, SubscriptionEvent.Kind kind, String connectionId, long position,
+                             boolean recovered, long gapFrom, long gapTo) {
+        if (listening) {
+            target.subscription(channel, kind, connectionId, position, recovered, gapFrom, gapTo);
         }
     }
 

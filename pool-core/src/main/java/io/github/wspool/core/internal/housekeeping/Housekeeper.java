@@ -153,8 +153,7 @@ public final class Housekeeper {
                 ConnectionState s = c.state();
                 if (inService(s)) {
                     if (now - c.expiresAt() >= 0) {
-                        c.markExpired(); // before the move: whoever wins it recycles the connection on release
-                        if (s != ConnectionState.ACTIVE && recycler.recycleIfAvailable(c, RecycleReason.LIFETIME)) {
+                        if (recycler.retire(c, RecycleReason.LIFETIME)) {
                             continue;
                         }
                         s = c.state();

@@ -336,27 +336,46 @@ public final class LeaseBroker {
         return acquireAsync(timeoutNanos(timeout), timeout);
     }
 
+    /**
+     * {@code acquireAsync} for an affinity key, with the configured {@code acquireTimeout} (what a subscription's
+     * carrier is acquired with).
+     *
+     * @param affinityKey the key, not null
+     * @return a future lease on a connection to the key's endpoint; cancelling it withdraws the request
+     */
+    public CompletableFuture<PooledConnection> acquireAsync(String affinityKey) {
+        return acquireAsync(Objects.requireNonNull(affinityKey, "affinityKey"), acquireTimeoutNanos,
+                settings.acquireTimeout());
+    }
+
     private CompletableFuture<PooledConnection> acquireAsync(long timeoutNanos, Duration shown) {
+        return acquireAsync(null, timeoutNanos, shown);
+    }
+
+    private CompletableFuture<PooledConnection> acquireAsync(String affinityKey, long timeoutNanos, Duration shown) {
         long start = ticker.read();
         Waiter w;
+        EndpointState required = null;
         try {
             if (shutdown.begun()) {
                 throw acquireFailed(start, new PoolClosedException(pool));
             }
-            EndpointState chosen = chooseForLease(start);
+            required = affinityKey == null ? null : homeOf(affinityKey, start);
+            EndpointState chosen = required != null ? required : chooseForLease(start);
             if (chosen != null && pooling) {
                 ManagedConnection c = handoff.takeLive(chosen);
                 if (c != null) {
                     return CompletableFuture.completedFuture(handoff.lease(c, start));
                 }
             }
-            w = enqueue(start, chosen, null, true); // no thread of its own to wake: due at once
+            w = enqueue(start, chosen, required, true); // no thread of its own to wake: due at once
         } catch (PoolException e) {
             return CompletableFuture.failedFuture(e);
         }
         if (!w.isDone()) {
+            EndpointState home = required;
             w.timeoutTask = scheduler.schedule(() -> {
-                AcquireTimeoutException ex = timeoutException(shown, null);
+                AcquireTimeoutException ex = timeoutException(shown, home);
                 if (w.completeExceptionally(ex)) {
                     acquireFailed(start, ex);
                 }
