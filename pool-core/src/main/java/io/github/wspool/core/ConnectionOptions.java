@@ -1,5 +1,6 @@
 package io.github.wspool.core;
 
+import io.github.wspool.ConnectionInitializer;
 import io.github.wspool.HeaderSupplier;
 import io.github.wspool.core.internal.connect.ConnectSettings;
 import io.github.wspool.core.internal.transport.jws.JavaWebSocketTransport;
@@ -49,6 +50,8 @@ abstract class ConnectionOptions extends HealthOptions {
     private Transport transport;
     private int selectorThreads; // > 0: the SelectorTransport's selector threads; 0: min(cores, 4)
     private boolean threadPerConnection; // build a JavaWebSocketTransport instead of the SelectorTransport
+    private ConnectionInitializer connectionInitializer;
+    private Duration connectionInitializerTimeout; // null: the connect timeout
 
     ConnectionOptions() {
     }
@@ -61,6 +64,38 @@ abstract class ConnectionOptions extends HealthOptions {
      */
     public WebSocketPoolBuilder connectTimeout(Duration timeout) {
         this.connectTimeout = Check.positive("connectTimeout", timeout);
+        return self();
+    }
+
+    /**
+     * Code that runs on every new connection after its opening handshake and before it becomes READY: a login
+     * message and the server's answer, a subscription every connection needs. Until it returns the connection is
+     * INITIALIZING and no {@code acquire()} gets it. If it throws or misses its deadline
+     * ({@link WebSocketPoolBuilder#connectionInitializerTimeout(Duration)}), the connect fails as if the handshake had
+     * been refused: the connection is closed, the failure ({@link io.github.wspool.ConnectionInitializationException})
+     * counts for the endpoint's backoff and breaker and is an acquire timeout's cause, and the pool retries later. It
+     * runs on the pool's initializer threads ({@code wspool-<pool>-init-N}), never on an I/O thread, so it may block.
+     * See {@link ConnectionInitializer} and {@link io.github.wspool.InitializingConnection} for what it may do.
+     *
+     * @param initializer not null
+     * @return this
+     */
+    public WebSocketPoolBuilder connectionInitializer(ConnectionInitializer initializer) {
+        this.connectionInitializer = Objects.requireNonNull(initializer, "connectionInitializer must not be null");
+        return self();
+    }
+
+    /**
+     * The deadline of the {@link WebSocketPoolBuilder#connectionInitializer(ConnectionInitializer) connection
+     * initializer} on each connection, counted from the end of the opening handshake (default: the connect timeout).
+     * Past it the initializer's thread is interrupted, a waiting {@code receive} fails, and the connect fails with a
+     * {@link io.github.wspool.ConnectionInitializationException} saying it timed out.
+     *
+     * @param timeout positive
+     * @return this
+     */
+    public WebSocketPoolBuilder connectionInitializerTimeout(Duration timeout) {
+        this.connectionInitializerTimeout = Check.positive("connectionInitializerTimeout", timeout);
         return self();
     }
 
@@ -402,6 +437,6 @@ abstract class ConnectionOptions extends HealthOptions {
         return new ConnectSettings(pooling, minConnections, maxConnections, maxConnectionsPerEndpoint,
                 maxConcurrentConnects, maxConcurrentConnectsPerEndpoint, connectRatePerEndpoint, connectRatePerPool,
                 connectTimeout, closeTimeout, backoffInitial, backoffMax, backoffMultiplier, failFastInitialization,
-                refreshHeadersOnAuthFailure, options);
+                refreshHeadersOnAuthFailure, options, connectionInitializer, connectionInitializerTimeout);
     }
 }

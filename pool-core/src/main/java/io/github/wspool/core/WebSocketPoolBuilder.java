@@ -56,6 +56,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       unhealthy</td></tr>
  *   <tr><td>{@link #leakDetectionThreshold(Duration)}</td><td>off</td><td>WARN for leases held longer</td></tr>
  *   <tr><td>{@link #connectTimeout(Duration)}</td><td>5 s</td><td>TCP connect plus opening handshake</td></tr>
+ *   <tr><td>{@link #connectionInitializer(io.github.wspool.ConnectionInitializer)}</td><td>none</td><td>runs on
+ *       every new connection before it is READY (a login); its failure fails the connect</td></tr>
+ *   <tr><td>{@link #connectionInitializerTimeout(Duration)}</td><td>the connect timeout</td><td>the initializer's
+ *       deadline</td></tr>
  *   <tr><td>{@link #closeTimeout(Duration)}</td><td>2 s</td><td>wait for the server's close reply before the
  *       socket is closed anyway</td></tr>
  *   <tr><td>{@link #shutdownTimeout(Duration)}</td><td>10 s</td><td>on {@code close()}, wait for leases to come

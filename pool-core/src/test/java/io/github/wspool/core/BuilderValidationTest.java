@@ -75,6 +75,24 @@ class BuilderValidationTest {
     }
 
     @Test
+    void connectionInitializerAndItsTimeout() {
+        assertMessage(failure(b -> b.connectionInitializerTimeout(Duration.ZERO)), "connectionInitializerTimeout",
+                "positive", "PT0S");
+        assertMessage(failure(b -> b.connectionInitializerTimeout(Duration.ofMillis(-5))),
+                "connectionInitializerTimeout", "PT-0.005S");
+        assertMessage(failure(b -> b.connectionInitializerTimeout(null)), "connectionInitializerTimeout", "null");
+        NullPointerException npe = assertThrows(NullPointerException.class,
+                () -> WebSocketPools.builder().connectionInitializer(null));
+        assertMessage(npe.getMessage(), "connectionInitializer must not be null");
+        // the deadline defaults to the connect timeout
+        assertEquals(Duration.ofMillis(1500), WebSocketPools.builder().endpoint("ws://127.0.0.1:1/")
+                .connectTimeout(Duration.ofMillis(1500)).settings().connect().initializerTimeout());
+        assertEquals(Duration.ofMillis(300), WebSocketPools.builder().endpoint("ws://127.0.0.1:1/")
+                .connectionInitializer(c -> { }).connectionInitializerTimeout(Duration.ofMillis(300)).settings()
+                .connect().initializerTimeout());
+    }
+
+    @Test
     void durationsThatMustBePositive() {
         assertMessage(failure(b -> b.connectTimeout(Duration.ZERO)), "connectTimeout", "positive", "PT0S");
         assertMessage(failure(b -> b.idleAfter(Duration.ofSeconds(-1))), "idleAfter", "PT-1S");

@@ -178,4 +178,26 @@ public final class ReadmeExamples {
         // --- end ---
         return pool;
     }
+
+    /**
+     * README "Connection initializer": log in on every new connection and wait for the server's {@code welcome}
+     * before the connection is handed out.
+     */
+    public static WebSocketPool loggedIn(URI endpoint, TokenSource tokens) {
+        // --- README: connection initializer ---
+        WebSocketPool pool = WebSocketPools.builder().name("trading")
+                .endpoint(endpoint)
+                .pooling(true).minConnections(2)
+                .connectionInitializer(c -> {                       // before the connection is READY
+                    c.send("{\"type\":\"auth\",\"token\":\"" + tokens.token(false) + "\"}");
+                    String answer = c.receive(Duration.ofSeconds(2)); // ReceiveTimeoutException if none
+                    if (!answer.contains("welcome")) {
+                        throw new IllegalStateException("login refused: " + answer); // fails this connect
+                    }
+                })
+                .connectionInitializerTimeout(Duration.ofSeconds(3)) // default: connectTimeout
+                .build();
+        // --- end ---
+        return pool;
+    }
 }

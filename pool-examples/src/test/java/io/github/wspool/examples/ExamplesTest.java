@@ -93,6 +93,25 @@ class ExamplesTest {
     }
 
     @Test
+    void connectionInitializerExampleLogsInBeforeTheConnectionIsHandedOut() {
+        try (TestWebSocketServer server = TestWebSocketServer.start()) {
+            java.util.Map<Integer, String> first = new java.util.concurrent.ConcurrentHashMap<>();
+            server.responder((peer, text) -> {
+                first.putIfAbsent(peer.number(), text);
+                peer.send(text.contains("\"token\":\"t1\"") ? "{\"type\":\"welcome\"}" : text);
+            });
+            try (WebSocketPool pool = ReadmeExamples.loggedIn(server.uri("/trade"), refresh -> "t1");
+                 PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
+                c.send("order");
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                        .until(() -> server.receivedTexts().contains("order"));
+            }
+            assertTrue(!first.isEmpty() && first.values().stream().allMatch(t -> t.contains("\"type\":\"auth\"")),
+                    "the login came first on every connection: " + first);
+        }
+    }
+
+    @Test
     void securityExampleConnectsOverTlsWithARefreshedTokenAndItsSubprotocol() {
         try (TestWebSocketServer server = TestWebSocketServer.startTls(
                 io.github.wspool.testkit.TestCertificates.serverContext(io.github.wspool.testkit.TestCertificates.LOOPBACK))) {

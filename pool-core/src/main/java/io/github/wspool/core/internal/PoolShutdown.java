@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * released); idle connections are closed; leased ones get
  * {@code shutdownTimeout} to come back, then are closed anyway; every connection gets {@code 1001 going away} and
  * {@code closeTimeout} to answer before its socket is aborted; then the pool's threads stop (scheduler, health check,
- * transport, message executor), each joined. Idempotent: a second caller returns once the first has finished.
+ * transport, connection initializer, message executor), each joined. Idempotent: a second caller returns once the first has finished.
  */
 final class PoolShutdown {
 
@@ -106,6 +106,7 @@ final class PoolShutdown {
         parts.scheduler().shutdown(THREADS_NANOS);
         parts.checks().close();
         settings.transport().close();
+        connector.close(THREADS_NANOS);
         parts.messaging().close(THREADS_NANOS);
         endpoints.closed();
         int left = connector.slots();

@@ -1,8 +1,10 @@
 package io.github.wspool.core.internal.connect;
 
-import io.github.wspool.MessageNotSentException;
+import io.github.wspool.ConnectionInitializationException;
+import io.github.wspool.ConnectionInitializer;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.MessageNotSentException;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.ManagedConnection;
@@ -41,6 +43,15 @@ import org.slf4j.LoggerFactory;
  * drop it, and loop as fast); 2 s is far longer than a handshake-then-drop takes, and far shorter than any idle timeout
  * a server sensibly applies, so a healthy connection is never blamed; a server that drops each connection after more
  * than 2 s is reconnected to at most once per 2 s per connection, not in a tight loop.
+ *
+ * <h2>The connection initializer</h2>
+ * With a {@link ConnectionInitializer} configured, a completed handshake does not settle the attempt: the connect
+ * deadline is withdrawn and an {@link Initialization} runs the initializer (on the connector's initializer threads,
+ * under its own deadline) while the connection stays INITIALIZING and inbound messages go to it instead of the
+ * listener. The attempt settles when the run ends: {@link #initialized} as an opened connection (then READY), or
+ * {@link #initializationFailed} as a failed connect, exactly as a refused handshake (backoff, breaker, events,
+ * fail-fast); the connection is then closed with a close frame, and its close is only this attempt's to finish (the
+ * listener never heard of it). A close during the run fails the connect through {@code onClosed}.
  */
 final class ConnectAttempt implements TransportListener {
 
@@ -65,6 +76,15 @@ final class ConnectAttempt implements TransportListener {
     /** Set by the connect deadline before it aborts the handshake, so the failure says "timed out". */
     private volatile boolean timedOut;
     private volatile PoolScheduler.Cancellable deadline;
+    /** Set when the opening handshake completed: the connect deadline no longer applies (the initializer's does). */
+    private volatile boolean handshakeDone;
+    /** The initializer's run while the connection is initialized, until it is READY (inbound goes there), else null. */
+    private volatile Initialization initialization;
+    /**
+     * Why the initializer failed: set before the attempt settles, so that a close that loses the settling to it knows
+     * the connect was reported already and the close is the failed connect's.
+     */
+    private volatile ConnectionInitializationException initFailure;
 
     ConnectAttempt(Connector connector, ManagedConnection c, long startedAt, CompletableFuture<ManagedConnection> opened,
                    boolean refreshedHeaders) {
@@ -82,13 +102,13 @@ final class ConnectAttempt implements TransportListener {
         }
         PoolScheduler.Cancellable d = scheduler.schedule(this::deadlinePassed, connectTimeoutNanos);
         deadline = d;
-        if (settled.get()) {
-            d.cancel(); // settled while the deadline was being armed
+        if (settled.get() || handshakeDone) {
+            d.cancel(); // settled (or the handshake completed) while the deadline was being armed
         }
     }
 
     private void deadlinePassed() {
-        if (c.state() == ConnectionState.INITIALIZING) {
+        if (c.state() == ConnectionState.INITIALIZING && !handshakeDone) {
             timedOut = true;
             c.abortConnect();
         }
@@ -116,6 +136,11 @@ final class ConnectAttempt implements TransportListener {
     public void onOpen(TransportConnection connection) {
         long now = connector.ticker().read();
         openedAt = now; // before settling: a close on another thread that finds the attempt settled reads it
+        ConnectionInitializer initializer = connector.initializer();
+        if (initializer != null) {
+            initialize(connection, initializer);
+            return;
+        }
         if (!settle()) {
             return;
         }
@@ -126,18 +151,72 @@ final class ConnectAttempt implements TransportListener {
         }
     }
 
+    /** The handshake completed: the initializer runs before the attempt settles (see the class comment). */
+    private void initialize(TransportConnection connection, ConnectionInitializer initializer) {
+        if (settled.get()) {
+            return; // closed or aborted meanwhile: reported as a failed connect already
+        }
+        handshakeDone = true;
+        PoolScheduler.Cancellable d = deadline;
+        if (d != null) {
+            d.cancel(); // the handshake's deadline; the initializer has its own
+        }
+        c.opened(connection); // a failure closes it with a close frame
+        Initialization run = new Initialization(connector.pool(), this, c, connection, initializer,
+                connector.initializerTimeoutNanos(), connector.settings().transportOptions().maxMessageSize());
+        initialization = run;
+        if (log.isDebugEnabled()) {
+            log.debug("[{}] {} opened; running the connection initializer", connector.pool(), c.id);
+        }
+        run.start(connector.initializerThreads(), connector.scheduler());
+    }
+
+    /**
+     * The initializer returned (its thread): the connect succeeded, the connection becomes READY.
+     *
+     * @param connection the open connection
+     */
+    void initialized(TransportConnection connection) {
+        if (!settle()) {
+            return; // the connection closed meanwhile: onClosed reported the failed connect
+        }
+        try {
+            opened(connection, connector.ticker().read());
+        } finally {
+            connector.demandServed(true);
+        }
+    }
+
+    /**
+     * The initializer failed (threw, timed out, or the server flooded it): a failed connect, and the connection is
+     * closed with a close frame.
+     *
+     * @param failure why
+     */
+    void initializationFailed(ConnectionInitializationException failure) {
+        initFailure = failure; // before settling: see the field
+        if (!settle()) {
+            return; // the connection closed first: onClosed reported the failed connect
+        }
+        judged.set(true); // never opened: no verdict at its close
+        connector.demandServed(false);
+        failed(-1, "", failure);
+    }
+
     private void opened(TransportConnection connection, long now) {
         c.opened(connection);
         ConnectionListener listener = connector.listener();
         listener.opening(c, now);
         EndpointState e = c.endpoint;
-        e.recordLatency(now - startedAt, now);
+        e.recordLatency(openedAt - startedAt, now); // the handshake's latency, without the initializer's time
         connector.events().connectFinished(c.id, e, now - startedAt, null);
         startProbation();
         if (e.consecutiveFailures() > 0) {
             connector.requestMaintenance(); // while failing, one connect at a time: the next may start now
         }
-        if (!c.markReady()) {
+        boolean ready = c.markReady();
+        initialization = null; // READY: from now on inbound messages go to the listener
+        if (!ready) {
             return;
         }
         if (c.finished()) {
@@ -250,30 +329,56 @@ final class ConnectAttempt implements TransportListener {
 
     @Override
     public void onText(String text) {
+        Initialization run = initialization;
+        if (run != null) {
+            run.text(text);
+            return;
+        }
         connector.listener().text(c, text);
     }
 
     @Override
     public void onBinary(ByteBuffer data) {
+        Initialization run = initialization;
+        if (run != null) {
+            run.binary(data);
+            return;
+        }
         connector.listener().binary(c, data);
     }
 
     @Override
     public void onPong(ByteBuffer payload) {
+        if (initialization != null) {
+            return; // the pool pings only READY connections: an unsolicited pong tells nothing
+        }
         connector.listener().pong(c, payload);
     }
 
     @Override
     public void onUndelivered(int messages, long bytes, MessageNotSentException.Reason reason) {
+        if (initialization != null || initFailure != null) {
+            // the initializer's sends: reported as such; the rest of the engine never knew the connection
+            connector.events().messageUndelivered(c.id, c.endpoint(), reason, messages, bytes);
+            return;
+        }
         connector.listener().undelivered(c, messages, bytes, reason);
     }
 
     @Override
     public void onClosed(int code, String reason, boolean remote, Throwable error) {
         c.transportFinished();
+        Initialization run = initialization;
+        if (run != null) {
+            run.closed(code, reason); // a receive waiting fails at once, the initializer's thread is interrupted
+        }
         if (settle()) {
             connector.demandServed(false);
             failed(code, reason, error);
+            return;
+        }
+        if (initFailure != null) {
+            connector.recycler().finishIfRecycling(c); // the failed connect's close: the listener never knew it
             return;
         }
         EndpointState e = c.endpoint;
@@ -373,6 +478,16 @@ final class ConnectAttempt implements TransportListener {
     private EndpointConnectException failure(EndpointState e, int code, String reason, Throwable error) {
         if (error instanceof EndpointConnectException ece) {
             return ece;
+        }
+        ConnectionInitializationException initFailed = initFailure;
+        if (initFailed != null) {
+            return initFailed;
+        }
+        if (handshakeDone) { // closed while the initializer ran
+            return new ConnectionInitializationException(e.uri(), "the connection "
+                    + (error != null ? "failed (" + describe(error) + ")" : "was closed (code " + code
+                    + (reason.isEmpty() ? "" : ", " + HttpHeaders.printable(reason)) + ")")
+                    + " while the initializer ran", false, error);
         }
         if (timedOut) {
             return new EndpointConnectException(e.uri(), "opening handshake did not complete within "

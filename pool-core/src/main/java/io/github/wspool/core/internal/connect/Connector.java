@@ -1,8 +1,11 @@
 package io.github.wspool.core.internal.connect;
 
+import io.github.wspool.ConnectionInitializer;
 import io.github.wspool.PoolClosedException;
 import io.github.wspool.PoolException;
 import io.github.wspool.core.Ticker;
+import io.github.wspool.core.internal.concurrent.DaemonThreads;
+import io.github.wspool.core.internal.concurrent.ElasticExecutor;
 import io.github.wspool.core.internal.concurrent.Fatal;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
 import io.github.wspool.core.internal.concurrent.Shutdown;
@@ -20,6 +23,9 @@ import io.github.wspool.event.RecycleReason;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +61,8 @@ public final class Connector {
     public static final Duration MIN_CONNECTION_LIFETIME = Duration.ofSeconds(2);
 
     private static final Logger log = LoggerFactory.getLogger(Connector.class);
+    /** How long an initializer thread lives without work. */
+    private static final long INITIALIZER_IDLE_SECONDS = 60;
 
     private final String pool;
     private final ConnectSettings settings;
@@ -84,6 +92,12 @@ public final class Connector {
     /** Connects in flight that will serve a waiter or fill the pool, over all endpoints. */
     private final AtomicInteger connecting = new AtomicInteger();
     private final AtomicInteger connectionSequence = new AtomicInteger();
+    /** The connection initializer, or {@code null}. */
+    private final ConnectionInitializer initializer;
+    private final long initializerTimeoutNanos;
+    /** Runs the initializer ({@code wspool-<pool>-init-N}); {@code null} without one. */
+    private final ElasticExecutor initializerThreads;
+    private final Set<Thread> initializerThreadSet = ConcurrentHashMap.newKeySet();
 
     /**
      * @param pool               the pool's name: connection ids and logs
@@ -112,6 +126,11 @@ public final class Connector {
         this.requestMaintenance = requestMaintenance;
         this.connectTimeoutNanos = settings.connectTimeout().toNanos();
         this.poolConnectRate = ConnectRate.of(settings.connectRatePerPool());
+        this.initializer = settings.initializer();
+        this.initializerTimeoutNanos = settings.initializerTimeout().toNanos();
+        this.initializerThreads = initializer == null ? null : ElasticExecutor.create(1,
+                ElasticExecutor.DEFAULT_MAX_THREADS, INITIALIZER_IDLE_SECONDS, "wspool-" + pool + "-init-",
+                initializerThreadSet);
     }
 
     /**
@@ -163,6 +182,39 @@ public final class Connector {
 
     String pool() {
         return pool;
+    }
+
+    /** The connection initializer, or {@code null}. */
+    ConnectionInitializer initializer() {
+        return initializer;
+    }
+
+    long initializerTimeoutNanos() {
+        return initializerTimeoutNanos;
+    }
+
+    /** Where initializers run: never a transport's thread, since an initializer may block. */
+    Executor initializerThreads() {
+        return initializerThreads;
+    }
+
+    /**
+     * Stops the initializer threads (the pool is closing, every connect has ended): interrupts initializers still
+     * running and waits for their threads until {@code timeoutNanos}; one that ignores its interrupt is left behind
+     * (a daemon) with a WARN.
+     *
+     * @param timeoutNanos how long to wait for the threads
+     */
+    public void close(long timeoutNanos) {
+        if (initializerThreads == null) {
+            return;
+        }
+        initializerThreads.shutdownNow();
+        List<Thread> alive = DaemonThreads.joinAll(initializerThreadSet, System.nanoTime() + timeoutNanos);
+        if (!alive.isEmpty()) {
+            log.warn("[{}] {} connection initializer thread(s) still running after close (an initializer that"
+                    + " ignores interrupts): {}", pool, alive.size(), alive);
+        }
     }
 
     boolean closing() {
@@ -463,7 +515,8 @@ public final class Connector {
             start(e, opened, false);
             opens.add(opened);
         }
-        long waitNanos = connectTimeoutNanos + settings.closeTimeout().toNanos();
+        long waitNanos = connectTimeoutNanos + (initializer != null ? initializerTimeoutNanos : 0)
+                + settings.closeTimeout().toNanos();
         for (CompletableFuture<ManagedConnection> f : opens) {
             ManagedConnection c;
             try {
