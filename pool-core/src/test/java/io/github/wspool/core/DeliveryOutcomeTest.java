@@ -12,6 +12,7 @@ import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.event.MessageUndeliveredEvent;
 import io.github.wspool.testkit.SlowReader;
+import io.github.wspool.testkit.TestCertificates;
 import io.github.wspool.testkit.TestWebSocketServer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +49,15 @@ class DeliveryOutcomeTest {
     /** A builder on the transport under test: the default here, the thread-per-connection one in a subclass. */
     WebSocketPoolBuilder pools() {
         return WebSocketPools.builder();
+    }
+
+    /**
+     * Whether a frame is reported written over TLS exactly when its bytes were (the thread-per-connection transport
+     * writes each frame through the TLS socket whole); the default transport's is conservative: frames whose
+     * encrypted bytes were partly written at the end are reported not written, though the first may have arrived.
+     */
+    boolean exactOverTls() {
+        return false;
     }
 
     @AfterEach
@@ -89,9 +100,23 @@ class DeliveryOutcomeTest {
     @ParameterizedTest(name = "pooling={0}")
     @ValueSource(booleans = {false, true})
     void everyMessageToASlowReaderEitherArrivesOrItsFutureFailsAndTheCountsAgree(boolean pooling) throws Exception {
-        SlowReader server = track(SlowReader.start(1024));
+        everyMessageEitherArrivesOrItsFutureFails(track(SlowReader.start(1024)), pools().name("slow"), pooling);
+    }
+
+    /** The same over TLS: the frames written are the plaintext ones, counted before encryption. */
+    @ParameterizedTest(name = "pooling={0}")
+    @ValueSource(booleans = {false, true})
+    void overTlsEveryMessageToASlowReaderEitherArrivesOrItsFutureFails(boolean pooling) throws Exception {
+        SlowReader server = track(SlowReader.startTls(1024, TestCertificates.serverContext(TestCertificates.LOOPBACK)));
+        everyMessageEitherArrivesOrItsFutureFails(server, pools().name("slow-tls")
+                .sslContext(TestCertificates.trusting(TestCertificates.LOOPBACK)), pooling);
+    }
+
+    private void everyMessageEitherArrivesOrItsFutureFails(SlowReader server, WebSocketPoolBuilder builder,
+                                                          boolean pooling) throws Exception {
+        boolean tls = server.uri().getScheme().equals("wss");
         Undelivered undelivered = new Undelivered();
-        WebSocketPool pool = track(pools().name("slow").endpoint(server.uri()).pooling(pooling)
+        WebSocketPool pool = track(builder.endpoint(server.uri()).pooling(pooling)
                 .maxBufferedBytes(16L << 20) // room for all of them: the close timeout is what drops the rest
                 .closeTimeout(Duration.ofMillis(500)).listener(undelivered).build());
         List<CompletableFuture<Void>> futures = new ArrayList<>(MESSAGES);
@@ -126,7 +151,15 @@ class DeliveryOutcomeTest {
         server.speedUp();
         await().atMost(WAIT).until(() -> server.connectionsEnded() == 1);
         List<String> received = server.messages();
-        assertEquals(written, received.size(), "the server got exactly the messages whose futures completed");
+        if (tls && !exactOverTls()) {
+            // frames whose encrypted bytes were partly written at the end are all reported not written, though the
+            // first of them may have arrived (documented): never the other way round
+            assertTrue(received.size() >= written && received.size() <= written + failed,
+                    "the server got every message whose future completed, and perhaps some reported not written: "
+                            + received.size() + " received, " + written + " reported written");
+        } else {
+            assertEquals(written, received.size(), "the server got exactly the messages whose futures completed");
+        }
         for (int i = 0; i < received.size(); i++) {
             assertEquals(i, index(received.get(i)), "in order, none missing");
         }
@@ -173,6 +206,28 @@ class DeliveryOutcomeTest {
             String thread = chained.get(10, java.util.concurrent.TimeUnit.SECONDS);
             assertTrue(!thread.contains("selector"), "dependent stages never run on the selector: ran on " + thread);
             await().atMost(WAIT).until(() -> echoes.get() == 2);
+        }
+    }
+
+    @Test
+    void overTlsSendAsyncCompletesOnceWrittenAndEchoesArrive() throws Exception {
+        TestWebSocketServer server = track(TestWebSocketServer.startTls(
+                TestCertificates.serverContext(TestCertificates.LOOPBACK)));
+        WebSocketPool pool = track(pools().name("echo-tls").endpoint(server.uri())
+                .sslContext(TestCertificates.trusting(TestCertificates.LOOPBACK)).build());
+        List<String> echoes = new CopyOnWriteArrayList<>();
+        try (PooledConnection c = pool.acquire()) {
+            c.onMessage(m -> echoes.add(m.text()));
+            List<CompletableFuture<Void>> futures = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                futures.add(c.sendAsync("t-" + i + "-" + PAD));
+            }
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                    .get(20, java.util.concurrent.TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> echoes.size() == 100);
+            for (int i = 0; i < 100; i++) {
+                assertEquals(i, index(echoes.get(i)), "echoed in order, none missing");
+            }
         }
     }
 

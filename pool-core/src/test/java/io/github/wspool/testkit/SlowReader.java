@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * A WebSocket server on raw sockets ({@code 127.0.0.1}) that reads slowly: after the upgrade it reads at most
@@ -25,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * or the end of the stream. Its receive buffer is small, so the kernel holds little for it: a client sending faster
  * than it reads fills its own queue. It never answers a close frame (the client's close times out) and writes nothing
  * after the upgrade. It counts every complete text message it read, and keeps them, so a test can compare what
- * arrived with what the client was told was written.
+ * arrived with what the client was told was written. {@link #startTls} serves {@code wss://} instead, reading the
+ * decrypted stream just as slowly.
  */
 public final class SlowReader implements AutoCloseable {
 
@@ -35,6 +37,7 @@ public final class SlowReader implements AutoCloseable {
 
     private final ServerSocket server;
     private final int bytesPerSecond;
+    private final boolean tls;
     private final Thread acceptor;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -44,9 +47,10 @@ public final class SlowReader implements AutoCloseable {
     private volatile boolean fast;
     private volatile boolean closed;
 
-    private SlowReader(int bytesPerSecond) throws IOException {
+    private SlowReader(int bytesPerSecond, SSLContext serverContext) throws IOException {
         this.bytesPerSecond = bytesPerSecond;
-        this.server = new ServerSocket();
+        this.tls = serverContext != null;
+        this.server = tls ? serverContext.getServerSocketFactory().createServerSocket() : new ServerSocket();
         server.setReceiveBufferSize(4096); // accepted sockets inherit it: the kernel holds little for a slow reader
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         this.acceptor = new Thread(this::acceptLoop, "slow-reader-accept");
@@ -62,16 +66,29 @@ public final class SlowReader implements AutoCloseable {
      * @throws IOException if the port cannot be bound
      */
     public static SlowReader start(int bytesPerSecond) throws IOException {
-        return new SlowReader(bytesPerSecond);
+        return new SlowReader(bytesPerSecond, null);
     }
 
     /**
-     * The server's {@code ws://} URI.
+     * Like {@link #start(int)}, over TLS: a {@code wss://} server whose certificate comes from {@code serverContext}
+     * (the handshake runs on the connection's thread).
+     *
+     * @param bytesPerSecond the slow phase's rate, of decrypted bytes
+     * @param serverContext  an SSL context with the server's key
+     * @return the running server
+     * @throws IOException if the port cannot be bound
+     */
+    public static SlowReader startTls(int bytesPerSecond, SSLContext serverContext) throws IOException {
+        return new SlowReader(bytesPerSecond, serverContext);
+    }
+
+    /**
+     * The server's {@code ws://} URI ({@code wss://} for {@link #startTls}).
      *
      * @return the URI
      */
     public URI uri() {
-        return URI.create("ws://127.0.0.1:" + server.getLocalPort() + "/");
+        return URI.create((tls ? "wss" : "ws") + "://127.0.0.1:" + server.getLocalPort() + "/");
     }
 
     /** From now on, reads as fast as the client writes. */

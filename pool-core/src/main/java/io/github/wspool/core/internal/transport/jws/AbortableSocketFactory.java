@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.transport.jws;
 
 import io.github.wspool.core.internal.transport.AddressResolver;
+import io.github.wspool.core.spi.TlsOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -12,7 +13,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.SocketFactory;
-import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 /**
  * The socket factory of one connection: it hands Java-WebSocket a socket it has already connected, and can be
@@ -24,13 +26,22 @@ import javax.net.ssl.SSLSocketFactory;
  * connect's preparation resolved ({@link io.github.wspool.core.internal.transport.ConnectPreparation}) is tried in
  * turn until one accepts, each with an equal share of what is left of the
  * connect timeout ({@link AddressResolver#attemptNanos}), so the whole TCP connect stays within it. A plain connection
- * gets a {@link HandshakeBoundedSocket}; a {@code wss://} one a plain socket with TLS layered on it for the URI's host
- * (SNI and hostname verification name the host, never the address), which Java-WebSocket then configures.
+ * gets a {@link HandshakeBoundedSocket}.
+ *
+ * <p><b>TLS.</b> A {@code wss://} connection gets a plain socket with TLS layered on it for the URI's host (SNI and
+ * hostname verification name the host, never the address), configured with the pool's {@link TlsOptions} (its
+ * parameters, then the library's hostname verification, endpoint identification {@code HTTPS}, unless explicitly
+ * turned off), and its handshake completed here, on the client's own thread, before the library starts its reader
+ * and writer (left to them, both race into the handshake, and when the reader loses it reports a bare close without
+ * the {@code SSLHandshakeException}). The library gets it wrapped in a {@link TlsSocket}, so that its write thread
+ * writes plaintext frames the connection's {@link FrameLedger} sees. An abort closes the TCP socket under the TLS one:
+ * closing the TLS socket would wait to send its close_notify behind a write blocked on a server that does not read.
  */
 final class AbortableSocketFactory extends SocketFactory {
 
     private final URI uri;
-    private final SSLSocketFactory tls; // null for ws://
+    private final TlsOptions tls; // null for ws://
+    private final FrameLedger ledger;
     /** Set before the client loop starts, by the connection's thread that then runs it. */
     private List<InetSocketAddress> addresses = List.of();
     private long deadlineNanos;
@@ -40,11 +51,13 @@ final class AbortableSocketFactory extends SocketFactory {
 
     /**
      * @param uri the endpoint
-     * @param tls layers TLS on the connected socket for {@code wss://}; {@code null} for {@code ws://}
+     * @param tls    layers TLS on the connected socket for {@code wss://}; {@code null} for {@code ws://}
+     * @param ledger told of every frame written to the socket's output
      */
-    AbortableSocketFactory(URI uri, SSLSocketFactory tls) {
+    AbortableSocketFactory(URI uri, TlsOptions tls, FrameLedger ledger) {
         this.uri = uri;
         this.tls = tls;
+        this.ledger = ledger;
     }
 
     /**
@@ -76,20 +89,45 @@ final class AbortableSocketFactory extends SocketFactory {
                         + addresses.size() + " addresses"), failure);
                 break;
             }
-            Socket s = track(tls == null ? new HandshakeBoundedSocket() : new Socket());
+            Socket s = track(tls == null ? new HandshakeBoundedSocket(ledger) : new Socket());
             long millis = TimeUnit.NANOSECONDS.toMillis(AddressResolver.attemptNanos(left, addresses.size() - i));
             try {
                 s.connect(addresses.get(i), (int) Math.max(1, Math.min(Integer.MAX_VALUE, millis)));
-                return tls == null ? s : track(tls.createSocket(s, withoutBrackets(host), port, true));
             } catch (IOException e) {
                 closeQuietly(s);
                 if (isAborted()) {
                     throw new IOException("connect aborted", e);
                 }
                 failure = suppressing(e, failure);
+                continue;
             }
+            return tls == null ? s : secure(s, withoutBrackets(host), port);
         }
         throw failure;
+    }
+
+    /**
+     * Layers TLS on the connected {@code plain} socket, configures it and completes its handshake; an abort
+     * meanwhile closes {@code plain}, which fails the handshake.
+     */
+    private Socket secure(Socket plain, String host, int port) throws IOException {
+        try {
+            SSLSocket ssl = (SSLSocket) tls.socketFactory().createSocket(plain, host, port, true);
+            SSLParameters parameters = ssl.getSSLParameters();
+            tls.configure(parameters);
+            if (tls.verifyHostname()) {
+                parameters.setEndpointIdentificationAlgorithm("HTTPS"); // as the library's onSetSSLParameters does
+            }
+            ssl.setSSLParameters(parameters);
+            ssl.startHandshake();
+            return new TlsSocket(ssl, ledger);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(plain);
+            if (isAborted()) {
+                throw new IOException("connect aborted", e);
+            }
+            throw e;
+        }
     }
 
     private static IOException suppressing(IOException latest, IOException earlier) {

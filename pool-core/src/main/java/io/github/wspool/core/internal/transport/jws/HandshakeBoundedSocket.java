@@ -4,6 +4,7 @@ import io.github.wspool.core.internal.transport.BoundedDraft;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 
 /**
@@ -12,12 +13,20 @@ import java.net.Socket;
  * every read), so a server streaming a never-ending response head would otherwise hold memory and CPU until the
  * connect timeout. The transport calls {@link #handshakeDone()} when the connection opens; from then on bytes flow
  * unchecked. {@link AbortableSocketFactory} creates and connects it.
+ *
+ * <p>Its output is a {@link LedgerOutputStream}: each frame Java-WebSocket's write thread writes is reported to the
+ * connection's {@link FrameLedger} once written, and so is the write thread closing the socket (its last act).
  */
 final class HandshakeBoundedSocket extends Socket {
 
+    private final FrameLedger ledger;
     private volatile boolean handshakeDone;
     private volatile IOException refusal;
     private long count; // bytes read before the handshake completed; the client's reading thread only
+
+    HandshakeBoundedSocket(FrameLedger ledger) {
+        this.ledger = ledger;
+    }
 
     void handshakeDone() {
         handshakeDone = true;
@@ -34,6 +43,20 @@ final class HandshakeBoundedSocket extends Socket {
     @Override
     public InputStream getInputStream() throws IOException {
         return new Counting(super.getInputStream());
+    }
+
+    @Override
+    public OutputStream getOutputStream() throws IOException {
+        return new LedgerOutputStream(super.getOutputStream(), ledger);
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        try {
+            super.close();
+        } finally {
+            ledger.socketClosing();
+        }
     }
 
     /** Counts bytes read until the handshake is done; fails the read that passes the bound. */

@@ -7,12 +7,12 @@ import io.github.wspool.core.internal.concurrent.ElasticExecutor;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
 import io.github.wspool.core.internal.transport.ConnectPreparation;
+import io.github.wspool.MessageNotSentException;
+import io.github.wspool.core.spi.SendCallback;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.core.spi.TransportOptions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Queue;
@@ -23,8 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.client.WebSocketClient;
@@ -57,7 +55,8 @@ import org.slf4j.LoggerFactory;
  *   <li>A connection the engine fails (a protocol violation, a message too big) is closed at once after its close
  *       frame (RFC 6455 7.1.7), not when the server gets round to closing it ({@code Client.onClosing}).</li>
  *   <li>{@code wss://} through the pool's {@link io.github.wspool.core.spi.TlsOptions}: its SSL context (or the
- *       JVM default), its parameters, and the library's hostname verification unless explicitly turned off.</li>
+ *       JVM default), its parameters, and the library's hostname verification unless explicitly turned off, all
+ *       applied, and the TLS handshake completed, by the socket factory ({@code AbortableSocketFactory}).</li>
  *   <li>Upgrade headers from {@link TransportOptions#handshakeHeaders} and the host's addresses prepared on a
  *       preparer thread ({@code <threadNamePrefix>-connect-<n>}, elastic, ended after 10 s idle) that the
  *       connection's thread waits for, bounded by the connect timeout ({@link ConnectPreparation}): a header
@@ -70,6 +69,18 @@ import org.slf4j.LoggerFactory;
  *       status line.</li>
  * </ul>
  *
+ * <p><b>Outcomes of sends.</b> A tracked send ({@code sendText(String, SendCallback)}) registers its encoded frame
+ * ({@link BoundedDraft#captureNext}) before the engine queues it. The socket's output stream, which the library's
+ * write thread writes each queued frame to, reports every frame whose bytes were all written ({@link FrameLedger},
+ * {@link LedgerOutputStream}; over TLS the frames are seen as plaintext, through {@link TlsSocket}): only then does
+ * a tracked send complete. When the connection ends, once the write thread has stopped (it writes out the queue when
+ * interrupted at the close; bounded by {@link #WRITER_STOP_NANOS}, then the socket is closed under it), tracked frames
+ * not written fail their callbacks and untracked data frames not written are reported to the listener
+ * ({@link TransportListener#onUndelivered}), with the reason the selector transport would give. A send that raced
+ * with the end (queued after that accounting) settles its own frame. A write that fails (the server reset the
+ * connection, say) fails its frame and those after it with {@code ABORTED}: a failure for the connection, never a
+ * success.
+ *
  * <p>Java-WebSocket starts one more thread per open connection for writes ({@code WebSocketWriteThread-N}); it
  * ends when the connection closes.
  */
@@ -80,6 +91,11 @@ public final class JavaWebSocketTransport implements Transport {
     /** How long a failed connection waits for its write thread to take the close frame before closing anyway. */
     static final long FAIL_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long FAIL_FLUSH_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    /**
+     * How long the end of a connection waits for the library's write thread to write what is left (it writes the
+     * queue out once interrupted) before closing the socket under it, and then again for it to stop.
+     */
+    static final long WRITER_STOP_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long PREPARER_IDLE_SECONDS = 10;
 
     private final String poolName;
@@ -112,7 +128,9 @@ public final class JavaWebSocketTransport implements Transport {
     @Override
     public TransportConnection connect(URI uri, TransportOptions options, TransportListener listener) {
         BoundedDraft draft = new BoundedDraft(options.maxMessageSize(), options.subprotocols());
-        Client client = new Client(uri, draft, options, resolver, listener);
+        FrameLedger ledger = new FrameLedger();
+        draft.frameSink((frame, callback) -> ledger.track(frame, (SendCallback) callback)); // the engine's copy too
+        Client client = new Client(uri, draft, ledger, options, resolver, listener);
         client.setConnectionLostTimeout(0);
         client.setTcpNoDelay(true);
         if (closed) {
@@ -214,6 +232,14 @@ public final class JavaWebSocketTransport implements Transport {
 
         private final TransportListener listener;
         private final AtomicBoolean finished = new AtomicBoolean();
+        /** What became of the frames sent: tracked sends, frames written, and, at the end, those that were not. */
+        private final FrameLedger ledger;
+        /** The engine's copy of the draft, which encodes the frames (and captures the tracked ones). */
+        private final BoundedDraft engineDraft;
+        /** The connection opened: the library's write thread exists, and frames may have been sent. */
+        private volatile boolean opened;
+        /** The socket was closed under a write thread that did not stop: its write error is not the server's. */
+        private volatile boolean writerCutOff;
         private volatile Exception firstError;
         private volatile boolean aborted;
         final AbortableSocketFactory sockets;
@@ -226,39 +252,18 @@ public final class JavaWebSocketTransport implements Transport {
         /** The engine failed the connection: read nothing more, close the socket once the close frame is out. */
         private volatile boolean failing;
 
-        Client(URI uri, BoundedDraft draft, TransportOptions options, AddressResolver resolver,
+        Client(URI uri, BoundedDraft draft, FrameLedger ledger, TransportOptions options, AddressResolver resolver,
                TransportListener listener) {
             super(uri, draft, null, 0); // the socket factory connects, bounded by the connect timeout
             this.listener = listener;
+            this.ledger = ledger;
+            this.engineDraft = (BoundedDraft) ((WebSocketImpl) getConnection()).getDraft(); // the engine's copy
             this.options = options;
             this.preparation = new ConnectPreparation(uri, options, resolver);
-            this.sockets = new AbortableSocketFactory(uri,
-                    AddressResolver.secure(uri) ? options.tls().socketFactory() : null);
+            // TLS is layered, configured and shaken hands on there (not in onSetSSLParameters: the library sees a
+            // plain socket, so that the frames it writes are counted before encryption)
+            this.sockets = new AbortableSocketFactory(uri, AddressResolver.secure(uri) ? options.tls() : null, ledger);
             setSocketFactory(sockets);
-        }
-
-        /**
-         * Applies the pool's TLS options, then the library's own hostname verification (endpoint identification
-         * {@code HTTPS}), unless the pool was explicitly built with verification off.
-         */
-        @Override
-        protected void onSetSSLParameters(SSLParameters sslParameters) {
-            options.tls().configure(sslParameters);
-            if (options.tls().verifyHostname()) {
-                super.onSetSSLParameters(sslParameters);
-            }
-            // Handshake here, on the client's own thread, before the library starts its reader and writer: left to
-            // them, both race into the handshake, and when the reader loses it reports a bare close without the
-            // SSLHandshakeException (the library passes only TLS errors to onError). Thrown from here, the
-            // library reports it through onError before the close, every time.
-            if (getSocket() instanceof SSLSocket ssl) {
-                ssl.setSSLParameters(sslParameters);
-                try {
-                    ssl.startHandshake();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
         }
 
         /**
@@ -288,7 +293,14 @@ public final class JavaWebSocketTransport implements Transport {
             if (getSocket() instanceof HandshakeBoundedSocket bounded) {
                 bounded.handshakeDone(); // frames flow unchecked from here on
             }
+            opened = true;
             listener.onOpen(this);
+        }
+
+        /** Open in the engine's eyes, and not finished here. */
+        @Override
+        public boolean isOpen() {
+            return super.isOpen() && !finished.get();
         }
 
         @Override
@@ -315,8 +327,7 @@ public final class JavaWebSocketTransport implements Transport {
         @Override
         public void onError(Exception ex) {
             if (firstError == null) {
-                // unwrap the TLS handshake failure thrown from onSetSSLParameters
-                firstError = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+                firstError = ex; // a TLS handshake failure from the socket factory, for one
             }
         }
 
@@ -329,10 +340,68 @@ public final class JavaWebSocketTransport implements Transport {
             finish(code, reason == null ? "" : reason, remote, error);
         }
 
+        /** Reports the end once: first what became of the frames still unwritten, then the close, last of all. */
         void finish(int code, String reason, boolean remote, Throwable error) {
             if (finished.compareAndSet(false, true)) {
+                settleFrames(remote, error);
                 listener.onClosed(code, reason, remote, BoundedDraft.upgradeRejection(getURI(), reason, error));
             }
+        }
+
+        /**
+         * The connection ended: once the library's write thread has stopped (interrupted at the close, it writes out
+         * what is queued, unless a write fails), frames it did not write fail their callbacks or, untracked, are
+         * reported to the listener. A write thread still blocked after {@link #WRITER_STOP_NANOS} (a server that
+         * does not read) gets the socket closed under it. On the write thread itself (its write failed, and the
+         * library ends the connection from there) nothing is waited for: it writes nothing more.
+         */
+        private void settleFrames(boolean remote, Throwable error) {
+            if (opened && !ledger.isWriterThread() && !ledger.awaitWriter(WRITER_STOP_NANOS)) {
+                writerCutOff = true;
+                sockets.abort(); // the blocked write fails
+                if (!ledger.awaitWriter(WRITER_STOP_NANOS)) {
+                    log.debug("write thread of {} did not stop; frames it still writes are reported not written",
+                            Endpoint.describe(getURI()));
+                }
+            }
+            Throwable cause = error;
+            if (cause == null && !aborted && !writerCutOff) {
+                cause = ledger.writeError(); // the server reset the connection, say: a failure, never a success
+            }
+            MessageNotSentException.Reason reason = dropReason(remote, cause);
+            long[] lost = ledger.settle(outQueue(), reason, cause);
+            if (lost != null) {
+                listener.onUndelivered((int) lost[0], lost[1], reason);
+            }
+        }
+
+        /** Why frames not written at the end were not: mirrors the selector transport's choice. */
+        private MessageNotSentException.Reason dropReason(boolean remote, Throwable error) {
+            if (remote && error == null) {
+                return MessageNotSentException.Reason.CLOSED_BY_PEER;
+            }
+            if (closeRequested && error == null && !failing) {
+                return MessageNotSentException.Reason.CLOSE_TIMEOUT; // the pool's close, cut off by its closeTimeout
+            }
+            return MessageNotSentException.Reason.ABORTED;
+        }
+
+        /**
+         * After a send: if the frames were settled meanwhile, this one may have been queued after that, with no
+         * writer left to write it, so the sender settles again (each frame is taken once). The sender queues, then
+         * reads {@code settled}; the end sets it, then empties the queue: one of them sees the frame.
+         */
+        private void afterSend() {
+            if (ledger.settled()) {
+                long[] lost = ledger.settle(outQueue(), MessageNotSentException.Reason.NOT_OPEN, null);
+                if (lost != null) {
+                    listener.onUndelivered((int) lost[0], lost[1], MessageNotSentException.Reason.NOT_OPEN);
+                }
+            }
+        }
+
+        private Queue<ByteBuffer> outQueue() {
+            return ((WebSocketImpl) getConnection()).outQueue;
         }
 
         /**
@@ -374,7 +443,7 @@ public final class JavaWebSocketTransport implements Transport {
                 return;
             }
             failing = true;
-            Queue<ByteBuffer> out = ((WebSocketImpl) getConnection()).outQueue;
+            Queue<ByteBuffer> out = outQueue();
             long deadline = System.nanoTime() + FAIL_FLUSH_NANOS;
             while (!out.isEmpty()) {
                 if (System.nanoTime() - deadline >= 0) {
@@ -388,18 +457,43 @@ public final class JavaWebSocketTransport implements Transport {
         @Override
         public void sendText(String text) {
             send(text);
+            afterSend();
         }
 
         @Override
         public void sendBinary(ByteBuffer data) {
             send(data.duplicate());
+            afterSend();
+        }
+
+        /** Completes once the library's write thread has written the whole frame to the socket (see the ledger). */
+        @Override
+        public void sendText(String text, SendCallback callback) {
+            engineDraft.captureNext(callback);
+            try {
+                send(text);
+            } finally {
+                engineDraft.endCapture();
+            }
+            afterSend();
+        }
+
+        @Override
+        public void sendBinary(ByteBuffer data, SendCallback callback) {
+            engineDraft.captureNext(callback);
+            try {
+                send(data.duplicate());
+            } finally {
+                engineDraft.endCapture();
+            }
+            afterSend();
         }
 
         /** Sums the library's out queue: exact, and cheap while the write thread keeps up (the queue is short). */
         @Override
         public long bufferedBytes() {
             long n = 0;
-            for (ByteBuffer b : ((WebSocketImpl) getConnection()).outQueue) {
+            for (ByteBuffer b : outQueue()) {
                 n += b.remaining();
             }
             return n;
