@@ -26,6 +26,11 @@ public enum RecycleReason {
     NOT_POOLED,
     /** Its endpoint was removed from the pool. */
     ENDPOINT_REMOVED,
+    /**
+     * Its server said it is going away (a close with 1001, 1012 or 1013, or the pool's drain signal): closed by the
+     * pool once its holder released it, after a replacement was started elsewhere.
+     */
+    SERVER_DRAIN,
     /** The connect or opening handshake failed. */
     CONNECT_FAILED,
     /** The pool is closing. */

@@ -1,15 +1,17 @@
 package io.github.wspool.core;
 
+import io.github.wspool.InboundMessage;
 import io.github.wspool.MessageHandler;
 import io.github.wspool.SessionStore;
 import io.github.wspool.SubscriptionProtocol;
 import io.github.wspool.core.internal.session.SessionSettings;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
- * The builder's session options: the subscriptions' wire format, where their positions are kept, and how long a
- * subscribe waits for its acknowledgement.
+ * The builder's session options: the subscriptions' wire format, where their positions are kept, how long a
+ * subscribe waits for its acknowledgement, and how a server's drain notice is recognised and honoured.
  *
  * <p>One group of {@link WebSocketPoolBuilder}'s options, in a file of its own (the bottom of the stack
  * {@code SessionOptions} ← {@code MessageOptions} ← {@code HealthOptions} ← {@code ConnectionOptions} ←
@@ -23,6 +25,8 @@ abstract class SessionOptions {
     private SubscriptionProtocol subscriptionProtocol = SubscriptionProtocols.json();
     private SessionStore sessionStore;
     private Duration subscribeTimeout = Duration.ofSeconds(10);
+    private Predicate<InboundMessage> drainSignal;
+    private Duration drainHoldOff = Duration.ofSeconds(10);
 
     SessionOptions() {
     }
@@ -68,8 +72,43 @@ abstract class SessionOptions {
         return self();
     }
 
+    /**
+     * Recognises a server's drain notice among inbound messages, for example the seeds'
+     * {@code {"type":"server:shutdown"}}:
+     * <pre>{@code
+     * .drainSignal(m -> m.isText() && m.text().contains("\"type\":\"server:shutdown\""))
+     * }</pre>
+     * Close frames with 1001 (going away), 1012 (service restart) and 1013 (try again later) are drain notices
+     * without it. On a notice the server's endpoint takes no new leases (while another endpoint can serve), the
+     * replacements the pool needs are opened on the other endpoints, current holders finish, and then the pool closes
+     * that server's connections itself; subscriptions move to other connections first. The message still goes to
+     * its handlers. The predicate runs on the I/O path for every inbound message: keep it cheap; one that throws
+     * counts as "no".
+     *
+     * @param signal not null
+     * @return this
+     */
+    public WebSocketPoolBuilder drainSignal(Predicate<InboundMessage> signal) {
+        this.drainSignal = Objects.requireNonNull(signal, "drainSignal must not be null");
+        return self();
+    }
+
+    /**
+     * How long a server's drain notice keeps new leases and connections off its endpoint (while another can
+     * serve); every new notice renews it. Long enough for the server to restart; after it the endpoint serves again
+     * (if it is still down, its connects fail and its breaker judges it as usual). Default 10 s.
+     *
+     * @param holdOff positive
+     * @return this
+     */
+    public WebSocketPoolBuilder drainHoldOff(Duration holdOff) {
+        this.drainHoldOff = Check.positive("drainHoldOff", holdOff);
+        return self();
+    }
+
     SessionSettings sessionSettings(MessageHandler poolHandler) {
         return new SessionSettings(subscriptionProtocol, sessionStore != null ? sessionStore
-                : SessionStores.inMemory(), subscribeTimeout, poolHandler, RETRY_MIN, RETRY_MAX);
+                : SessionStores.inMemory(), subscribeTimeout, poolHandler, RETRY_MIN, RETRY_MAX, drainSignal,
+                drainHoldOff);
     }
 }

@@ -113,6 +113,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@link #sessionStore(SessionStore)}</td><td>in memory, per pool</td><td>where subscriptions' delivered
  *       positions are kept</td></tr>
  *   <tr><td>{@link #subscribeTimeout(Duration)}</td><td>10 s</td><td>wait for a subscribe's acknowledgement</td></tr>
+ *   <tr><td>{@link #drainSignal(Predicate)}</td><td>none (close codes 1001, 1012, 1013 only)</td><td>recognises a
+ *       server's drain notice among inbound messages</td></tr>
+ *   <tr><td>{@link #drainHoldOff(Duration)}</td><td>10 s</td><td>how long a drain notice keeps leases off its
+ *       endpoint</td></tr>
  * </table>
  */
 public final class WebSocketPoolBuilder extends ConnectionOptions {

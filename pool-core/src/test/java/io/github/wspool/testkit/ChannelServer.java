@@ -163,6 +163,7 @@ public final class ChannelServer implements AutoCloseable {
     private final Farm farm;
     private final Server server;
     private final List<Map<String, String>> subscribes = new CopyOnWriteArrayList<>();
+    private final List<String> closes = new CopyOnWriteArrayList<>();
     private final AtomicInteger opened = new AtomicInteger();
 
     private ChannelServer(Farm farm, int port) {
@@ -217,6 +218,16 @@ public final class ChannelServer implements AutoCloseable {
     /** Connections open now. */
     public int openConnections() {
         return server.getConnections().size();
+    }
+
+    /** How each connection ended: {@code "<code> by client"} or {@code "<code> by server"}. */
+    public List<String> closes() {
+        return closes;
+    }
+
+    /** Sends the seeds' drain notice, {@code {"type":"server:shutdown"}}, to every open connection. */
+    public void shutdownNotice() {
+        sendToAll("{\"type\":\"server:shutdown\"}");
     }
 
     /** Sends {@code text} to every open connection. */
@@ -295,6 +306,7 @@ public final class ChannelServer implements AutoCloseable {
         @Override
         public void onClose(WebSocket conn, int code, String reason, boolean remote) {
             farm.forget(conn);
+            closes.add(code + (remote ? " by client" : " by server"));
         }
 
         @Override

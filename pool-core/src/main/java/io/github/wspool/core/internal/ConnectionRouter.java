@@ -11,6 +11,7 @@ import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.internal.connection.Recycler;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
 import io.github.wspool.core.internal.health.HealthMonitor;
+import io.github.wspool.core.internal.health.ServerDrain;
 import io.github.wspool.core.internal.housekeeping.Housekeeper;
 import io.github.wspool.core.internal.lease.LeaseBroker;
 import io.github.wspool.core.internal.messaging.Messaging;
@@ -42,10 +43,11 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
      * @param recycler    takes closed connections out of service
      * @param shutdown    whether the pool is closing
      * @param sessions    subscriptions whose carrying connection closed or retires
+     * @param drain       servers' drain notices (close codes, the drain signal)
      */
     record Parts(Messaging messaging, HealthMonitor health, Housekeeper housekeeper, LeaseBroker leases,
                  Connector connector, EndpointRegistry endpoints, Recycler recycler, Shutdown shutdown,
-                 Subscriptions sessions) {
+                 Subscriptions sessions, ServerDrain drain) {
     }
 
     private final String pool;
@@ -87,6 +89,9 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
         if (log.isTraceEnabled()) {
             log.trace("[{}] {} received a text message of {} chars", pool, c.id, text.length());
         }
+        if (parts.drain().watchesMessages()) {
+            parts.drain().inbound(c, text);
+        }
         parts.messaging().inbound(c, text);
     }
 
@@ -94,6 +99,9 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
     public void binary(ManagedConnection c, ByteBuffer data) {
         if (log.isTraceEnabled()) {
             log.trace("[{}] {} received a binary message of {} bytes", pool, c.id, data.remaining());
+        }
+        if (parts.drain().watchesMessages()) {
+            parts.drain().inbound(c, data);
         }
         parts.messaging().inbound(c, data);
     }
@@ -116,6 +124,9 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
         parts.messaging().connectionClosed(c, code);
         parts.sessions().connectionClosed(c.id);
         boolean recycling = c.state() == ConnectionState.RECYCLING;
+        if (remote && !recycling) {
+            parts.drain().closedByServer(c, code); // 1001/1012/1013: the server is going away, not this connection only
+        }
         // 1002 protocol error, 1007 invalid data, 1009 message too big: this client failed the connection because of
         // what the server sent
         boolean violation = !remote && !recycling && (code == 1002 || code == 1007 || code == 1009);

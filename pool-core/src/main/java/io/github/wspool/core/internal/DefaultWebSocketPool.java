@@ -26,6 +26,7 @@ import io.github.wspool.core.internal.endpoint.EndpointSelector;
 import io.github.wspool.core.internal.event.PoolListeners;
 import io.github.wspool.core.internal.health.EndpointChecks;
 import io.github.wspool.core.internal.health.HealthMonitor;
+import io.github.wspool.core.internal.health.ServerDrain;
 import io.github.wspool.core.internal.housekeeping.Housekeeper;
 import io.github.wspool.core.internal.lease.LeaseBroker;
 import io.github.wspool.core.internal.messaging.Messaging;
@@ -110,8 +111,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.checks = new EndpointChecks(name, settings.health(), health, shutdown, this::requestMaintenance);
         this.housekeeper = new Housekeeper(settings.expiry(), ticker, scheduler, shutdown,
                 new Housekeeper.Parts(endpoints, recycler, connector, health, checks));
+        var drain = new ServerDrain(name, settings.sessions().drainSignal(),
+                settings.sessions().drainHoldOff().toNanos(), ticker, scheduler, recycler, connector, shutdown);
         router.bind(new ConnectionRouter.Parts(messaging, health, housekeeper, leases, connector, endpoints, recycler,
-                shutdown, subscriptions));
+                shutdown, subscriptions, drain));
         this.closer = new PoolShutdown(name, settings, new PoolShutdown.Parts(shutdown, endpoints, leases, recycler,
                 housekeeper, checks, messaging, scheduler, events, connector, subscriptions));
         this.control = new PoolControlView(name, endpoints, leases, settings.connect(), subscriptions);

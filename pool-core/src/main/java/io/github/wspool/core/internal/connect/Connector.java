@@ -483,6 +483,30 @@ public final class Connector {
     }
 
     /**
+     * The server of {@code leaving} is going away: opens, on other endpoints, the connections the pool will need to
+     * stay at {@code minConnections} once those of {@code leaving} are closed (pooling only, within
+     * {@code maxConnections}). Called before they are closed, so that the replacements are on their way first.
+     *
+     * @param leaving the endpoint going away
+     * @param now     the ticker's time
+     * @return how many connects started
+     */
+    public int openReplacements(EndpointState leaving, long now) {
+        int elsewhere = slots.get() - leaving.slots();
+        int wanted = Math.min(leaving.slots(), settings.keepOpen() - elsewhere);
+        int started = 0;
+        while (started < wanted && !shutdown.begun()) {
+            EndpointState e = selector.forNewConnection(endpoints.snapshot(), now);
+            if (e == null || e == leaving || !reserveSlot(e)) {
+                break;
+            }
+            start(e, null, false);
+            started++;
+        }
+        return started;
+    }
+
+    /**
      * A probe connect to an ejected endpoint whose breaker let one through.
      *
      * @param e the endpoint

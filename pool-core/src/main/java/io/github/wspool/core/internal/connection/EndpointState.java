@@ -72,6 +72,9 @@ public final class EndpointState implements EndpointView {
     private final int downAfter;
     private volatile Throwable lastFailure;
     private volatile boolean draining;
+    /** Set while its server said it is going away (see {@link #goingAway()}). */
+    private volatile boolean goingAway;
+    private final java.util.concurrent.atomic.AtomicLong goingAwayMarks = new java.util.concurrent.atomic.AtomicLong();
     /** Set while the endpoint's HTTP health check says it is down. */
     private volatile boolean checkFailing;
     private volatile boolean healthy;
@@ -234,6 +237,44 @@ public final class EndpointState implements EndpointView {
      */
     public boolean isDraining() {
         return draining;
+    }
+
+    /**
+     * Whether the server said it is going away (a 1001, 1012 or 1013 close, or the pool's drain signal) within the
+     * drain hold-off: leases and new connections go to other endpoints while one of them can serve.
+     *
+     * @return {@code true} while it is
+     */
+    public boolean goingAway() {
+        return goingAway;
+    }
+
+    /**
+     * The server said it is going away.
+     *
+     * @return the mark's generation, for {@link #settled(long)}; and whether it was new: positive if it was
+     *         not going away before, negative if it was (the mark is renewed either way)
+     */
+    public long markGoingAway() {
+        boolean fresh = !goingAway;
+        goingAway = true;
+        long generation = goingAwayMarks.incrementAndGet();
+        return fresh ? generation : -generation;
+    }
+
+    /**
+     * The drain hold-off of mark {@code generation} passed: the endpoint takes leases again, unless a later mark
+     * renewed it.
+     *
+     * @param generation what {@link #markGoingAway()} returned (its absolute value)
+     * @return whether this cleared it
+     */
+    public boolean settled(long generation) {
+        if (goingAway && goingAwayMarks.get() == generation) {
+            goingAway = false;
+            return true;
+        }
+        return false;
     }
 
     /** Starts the drain: no new leases or connections. */

@@ -15,6 +15,8 @@ import java.util.function.BooleanSupplier;
  *   <li><b>For a lease</b>: endpoints that are healthy and can serve now, i.e. have an available connection or room
  *       to open one (so a recovered or newly added endpoint gets its share at once). With panic mode and no healthy
  *       endpoint, every endpoint not being removed counts as healthy.</li>
+ *   <li><b>Draining servers</b>: an endpoint whose server said it is going away is passed over, for leases and new
+ *       connections alike, while another endpoint is healthy and is not going away.</li>
  *   <li><b>For a connection opened in the background</b> (pre-warm, replenishing): among healthy endpoints whose
  *       backoff allows a connect and whose cap has room, the one with the fewest connections per unit of weight,
  *       ties rotating. Connections then spread in proportion to weight, and the strategy's own sequence (smooth
@@ -80,9 +82,10 @@ public final class EndpointSelector {
         }
         boolean panic = panicMode && noneHealthy(all);
         boolean poolHasRoom = poolRoom.getAsBoolean();
+        boolean avoid = avoidGoingAway(all);
         int able = 0;
         for (EndpointState e : all) {
-            if (canServe(e, poolHasRoom, panic)) {
+            if (canServe(e, poolHasRoom, panic, avoid)) {
                 able++;
             }
         }
@@ -94,7 +97,7 @@ public final class EndpointSelector {
         }
         List<EndpointState> some = new ArrayList<>(able);
         for (EndpointState e : all) {
-            if (canServe(e, poolHasRoom, panic)) {
+            if (canServe(e, poolHasRoom, panic, avoid)) {
                 some.add(e); // counts may have moved since the first pass: filter again, in one pass
             }
         }
@@ -109,9 +112,10 @@ public final class EndpointSelector {
      */
     public EndpointState forHoming(EndpointSet.Snapshot snapshot) {
         boolean panic = panicMode && noneHealthy(snapshot.array());
+        boolean avoid = avoidGoingAway(snapshot.array());
         List<EndpointState> usable = new ArrayList<>();
         for (EndpointState e : snapshot.array()) {
-            if (e.healthy() || (panic && !e.isDraining())) {
+            if ((e.healthy() || (panic && !e.isDraining())) && !(avoid && e.goingAway())) {
                 usable.add(e);
             }
         }
@@ -128,10 +132,11 @@ public final class EndpointSelector {
     public EndpointState forNewConnection(EndpointSet.Snapshot snapshot, long now) {
         EndpointState[] all = snapshot.array();
         boolean panic = panicMode && noneHealthy(all);
+        boolean avoid = avoidGoingAway(all);
         List<EndpointState> fewest = new ArrayList<>(all.length);
         EndpointState best = null;
         for (EndpointState e : all) {
-            if (!(e.healthy() || (panic && !e.isDraining())) || !e.hasRoom()) {
+            if (!(e.healthy() || (panic && !e.isDraining())) || !e.hasRoom() || (avoid && e.goingAway())) {
                 continue;
             }
             if (!e.mayConnect(now) && !e.connectsCapped()) {
@@ -164,7 +169,28 @@ public final class EndpointSelector {
         return true;
     }
 
-    private static boolean canServe(EndpointState e, boolean poolHasRoom, boolean panic) {
+    /**
+     * Whether endpoints whose server is going away are to be passed over: some endpoint is going away, and another
+     * is healthy and is not. (When every healthy endpoint is going away they still serve: a drain never makes the pool
+     * refuse work it could do.)
+     */
+    private static boolean avoidGoingAway(EndpointState[] all) {
+        boolean some = false;
+        boolean settled = false;
+        for (EndpointState e : all) {
+            if (e.goingAway()) {
+                some = true;
+            } else if (e.healthy()) {
+                settled = true;
+            }
+        }
+        return some && settled;
+    }
+
+    private static boolean canServe(EndpointState e, boolean poolHasRoom, boolean panic, boolean avoidGoingAway) {
+        if (avoidGoingAway && e.goingAway()) {
+            return false;
+        }
         boolean usable = e.healthy() || (panic && !e.isDraining());
         return usable && (e.hasAvailable() || (poolHasRoom && e.hasRoom()));
     }
