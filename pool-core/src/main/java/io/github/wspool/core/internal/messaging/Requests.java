@@ -182,7 +182,8 @@ final class Requests {
     /**
      * On the scheduler's thread, never behind the handlers: the request is given up at its deadline whatever the
      * message executor is doing. Its future fails right here when that only wakes a caller blocked in join/get, else
-     * on the pool's completion threads ({@link Messaging#completeOffThread}), so that no caller's stage runs on the scheduler.
+     * on the pool's completion threads ({@link Messaging#completeOffThread}), so that no caller's stage runs on the
+     * scheduler.
      */
     private void timedOut(Channel c, PendingRequest p, Duration timeout) {
         if (!c.messaging().pendingRequests().remove(p.id, p)) {
