@@ -511,7 +511,7 @@ class MessagingTest {
         for (int i = 0; i + 1 < stack.length; i++) {
             if (stack[i].getClassName().equals("java.util.concurrent.locks.LockSupport")
                     && stack[i].getMethodName().equals("parkNanos")) {
-                return stack[i + 1].getClassName().equals("io.github.wspool.core.internal.messaging.Messaging");
+                return stack[i + 1].getClassName().equals("io.github.wspool.core.internal.messaging.Sending");
             }
         }
         return false;

@@ -74,7 +74,7 @@ final class EndpointFactory implements EndpointRegistry.Factory {
             events.endpointBreakerChanged(e, from, to);
         });
         e.refreshHealth(); // a breaker from the user's registry may have moved before the listener was there
-        e.nextCheckAt(ticker.read()); // the first health check is due at once
+        e.httpCheck().nextAt(ticker.read()); // the first health check is due at once
         return e;
     }
 

@@ -82,11 +82,8 @@ public final class EndpointState implements EndpointView {
     /** Completed when a removed endpoint has closed its last connection. */
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
-    /** HTTP health check bookkeeping: written by the housekeeper (schedule) and the health-check thread (verdicts). */
-    private volatile boolean checkInFlight;
-    private volatile long nextCheckAt;
-    private int checkPasses; // health-check thread only
-    private int checkFailures; // health-check thread only
+    /** The HTTP health check's schedule and streaks; its verdict is {@link #checkFailing}. */
+    private final HttpCheckRecord httpCheck = new HttpCheckRecord();
 
     /**
      * @param uri              as configured
@@ -687,62 +684,13 @@ public final class EndpointState implements EndpointView {
         return failures;
     }
 
-    // ------------------------------------------------------------------------------------------------ HTTP check
-
     /**
-     * Whether an HTTP health check of this endpoint is running.
+     * The HTTP health check's schedule and streaks for this endpoint (its verdict is {@link #checkFailing(boolean)}).
      *
-     * @return {@code true} while one runs
+     * @return the record
      */
-    public boolean checkInFlight() {
-        return checkInFlight;
-    }
-
-    /**
-     * Marks an HTTP health check started or finished.
-     *
-     * @param inFlight whether one runs
-     */
-    public void checkInFlight(boolean inFlight) {
-        checkInFlight = inFlight;
-    }
-
-    /**
-     * When the next HTTP health check is due.
-     *
-     * @return the ticker's time
-     */
-    public long nextCheckAt() {
-        return nextCheckAt;
-    }
-
-    /**
-     * Schedules the next HTTP health check.
-     *
-     * @param at the ticker's time
-     */
-    public void nextCheckAt(long at) {
-        nextCheckAt = at;
-    }
-
-    /**
-     * A check passed (health-check thread only).
-     *
-     * @return checks passed in a row
-     */
-    public int checkPassed() {
-        checkFailures = 0;
-        return ++checkPasses;
-    }
-
-    /**
-     * A check failed (health-check thread only).
-     *
-     * @return checks failed in a row
-     */
-    public int checkFailed() {
-        checkPasses = 0;
-        return ++checkFailures;
+    public HttpCheckRecord httpCheck() {
+        return httpCheck;
     }
 
     @Override

@@ -71,32 +71,32 @@ public final class EndpointChecks {
         if (e.isDraining()) {
             return Long.MAX_VALUE;
         }
-        if (e.checkInFlight() || now - e.nextCheckAt() < 0) {
-            return e.nextCheckAt(); // a check in flight wakes the housekeeper when it completes
+        if (e.httpCheck().inFlight() || now - e.httpCheck().nextAt() < 0) {
+            return e.httpCheck().nextAt(); // a check in flight wakes the housekeeper when it completes
         }
         URI url;
         try {
             url = settings.endpointHealthUrl().apply(e.uri());
         } catch (RuntimeException ex) {
             log.warn("[{}] health URL mapping failed for {}", pool, e, ex);
-            e.nextCheckAt(now + intervalNanos);
-            return e.nextCheckAt();
+            e.httpCheck().nextAt(now + intervalNanos);
+            return e.httpCheck().nextAt();
         }
-        e.checkInFlight(true);
-        e.nextCheckAt(now + intervalNanos);
+        e.httpCheck().inFlight(true);
+        e.httpCheck().nextAt(now + intervalNanos);
         try {
             executor().execute(() -> {
                 try {
                     checked(e, url, HttpHealthCheck.check(url, settings.endpointHealthTimeout()));
                 } finally {
-                    e.checkInFlight(false);
+                    e.httpCheck().inFlight(false);
                     requestMaintenance.run();
                 }
             });
         } catch (RejectedExecutionException closing) {
-            e.checkInFlight(false);
+            e.httpCheck().inFlight(false);
         }
-        return e.nextCheckAt();
+        return e.httpCheck().nextAt();
     }
 
     /** Folds one check's result into the endpoint's state (on the health thread). */
@@ -105,7 +105,7 @@ public final class EndpointChecks {
             return;
         }
         if (failure == null) {
-            int passes = e.checkPassed();
+            int passes = e.httpCheck().passed();
             if (e.checkFailing() && passes >= settings.endpointHealthyThreshold()) {
                 e.checkFailing(false);
                 log.info("[{}] {} passed {} health check(s) in a row: healthy again", pool, e, passes);
@@ -114,7 +114,7 @@ public final class EndpointChecks {
             }
             return;
         }
-        int failures = e.checkFailed();
+        int failures = e.httpCheck().failed();
         if (!e.checkFailing() && failures >= settings.endpointUnhealthyThreshold()) {
             if (!health.budget().tryCount(e, () -> e.checkFailing(true))) {
                 log.debug("[{}] {} failed {} health check(s) but stays in rotation: {} of {} endpoint(s) already out"

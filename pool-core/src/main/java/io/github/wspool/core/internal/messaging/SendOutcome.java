@@ -14,19 +14,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class SendOutcome implements SendCallback {
 
     final ReplyFuture<Void> future = new ReplyFuture<>();
-    private final Messaging messaging;
+    private final Sending sending;
     private final Channel channel;
     private final AtomicBoolean reported = new AtomicBoolean();
 
-    SendOutcome(Messaging messaging, Channel channel) {
-        this.messaging = messaging;
+    SendOutcome(Sending sending, Channel channel) {
+        this.sending = sending;
         this.channel = channel;
     }
 
     @Override
     public void written() {
         if (reported.compareAndSet(false, true)) {
-            messaging.written(channel);
+            sending.written(channel);
             complete(null);
         }
     }
@@ -44,14 +44,14 @@ final class SendOutcome implements SendCallback {
      */
     void failed(MessageNotSentException.Reason reason, long pendingBytes, Throwable cause, boolean lostByTransport) {
         if (reported.compareAndSet(false, true)) {
-            messaging.undelivered(channel, 1, pendingBytes, reason, lostByTransport);
+            sending.undelivered(channel, 1, pendingBytes, reason, lostByTransport);
             complete(new MessageNotSentException(channel.id(), reason, pendingBytes, cause));
         }
     }
 
     private void complete(Throwable failure) {
         if (!future.completeIfNoStages(null, failure)) {
-            messaging.completeOffThread(() -> {
+            sending.completeOffThread(() -> {
                 if (failure == null) {
                     future.complete(null);
                 } else {

@@ -490,7 +490,7 @@ class HealthMonitorTest {
         long next = checks.check(f.a, f.ticker.read());
         assertEquals(f.ticker.read() + TimeUnit.SECONDS.toNanos(5), next, "the check started");
         // in flight from check() on (it may be done already): its verdict is in once the flag drops
-        await().atMost(Duration.ofSeconds(10)).until(() -> !f.a.checkInFlight());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !f.a.httpCheck().inFlight());
         assertEquals(next, checks.check(f.a, f.ticker.read()), "not due again before the interval");
         f.ticker.advance(Duration.ofSeconds(5));
     }
@@ -577,7 +577,7 @@ class HealthMonitorTest {
                     ConnectRate.of(connect.connectRatePerEndpoint()), connect.transportOptions(),
                     TimeUnit.SECONDS.toNanos(10));
             breaker.getEventPublisher().onStateTransition(t -> e.refreshHealth());
-            e.nextCheckAt(ticker.read());
+            e.httpCheck().nextAt(ticker.read());
             return e;
         }
 

@@ -1,38 +1,29 @@
 package io.github.wspool.core.internal.transport.selector;
 
 import io.github.wspool.Endpoint;
-import io.github.wspool.EndpointConnectException;
 import io.github.wspool.MessageNotSentException;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
-import io.github.wspool.core.internal.transport.ConnectPreparation;
 import io.github.wspool.core.spi.LocalConnectException;
 import io.github.wspool.core.spi.SendCallback;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.core.spi.TransportOptions;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
-import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.PingFrame;
 import org.java_websocket.handshake.ClientHandshake;
-import org.java_websocket.handshake.HandshakeImpl1Client;
 import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.handshake.ServerHandshake;
 import org.slf4j.Logger;
@@ -45,25 +36,19 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads</h2>
  * <ul>
- *   <li>A connector thread prepares the connect: the upgrade headers (a header supplier may block) and DNS, time-boxed
- *       by the connect timeout ({@link ConnectPreparation}: past it the connect fails as a local fault and the thread
- *       is interrupted), then the TLS engine. From then on the channel, its key and the engine's reading side belong
- *       to the loop thread; other threads reach them only through {@link SelectorLoop#execute}.</li>
+ *   <li>The connect is prepared on a connector thread ({@link ConnectPhase}). From then on the channel, its key and
+ *       the engine's reading side belong to the loop thread; other threads reach them only through
+ *       {@link SelectorLoop#execute}.</li>
  *   <li>Sends come from any thread: the engine queues the frames ({@code outQueue}) and calls
- *       {@link #onWriteDemand}. On an open {@code ws://} connection the sending thread then writes the queue to the
- *       socket itself, unless another thread is writing it or the socket is full: no hand-off to the selector and
- *       no selector wake-up per message, which is what a request/reply round trip pays most for. Otherwise (TLS,
- *       the handshake, a full socket) it schedules one flush on the loop; that flag is cleared <i>before</i> the
- *       flush drains the queue, so a frame queued during a flush schedules another one: no write is lost when
- *       OP_WRITE is cleared (the race Java-WebSocket's own server has). One writer at a time, the loop included,
- *       holds {@link #writing}; whoever releases it looks at the queue again.</li>
+ *       {@link #onWriteDemand}; the {@link FrameWriter} writes them, from the sending thread itself on an open
+ *       {@code ws://} connection when it can, else from the loop. One writer at a time.</li>
  *   <li>Callbacks to the pool go through a {@link CallbackSequence}: open and close on a worker, messages and pongs
  *       inline on the loop, in order.</li>
  * </ul>
  *
  * <h2>Connecting</h2>
- * Every address the host resolves to ({@link AddressResolver}) is tried in turn until one accepts, each but the last
- * with an equal share of what is left of the connect timeout, so one that never answers leaves time for the others.
+ * {@link ConnectPhase} gets the connection open: preparation, TCP over the resolved addresses, TLS, the upgrade
+ * request. This class owns the channel it opens ({@link #openChannel}) and the engine that answers the upgrade.
  *
  * <h2>Outcomes of sends</h2>
  * A tracked send ({@link #sendText(String, SendCallback)}) registers its encoded frame ({@link BoundedDraft#captureNext})
@@ -91,15 +76,6 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private static final Logger log = LoggerFactory.getLogger(SelectorConnection.class);
     /** How long a close the engine started waits for the server to close the TCP connection. */
     static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(5);
-    private static final VarHandle WRITING;
-
-    static {
-        try {
-            WRITING = MethodHandles.lookup().findVarHandle(SelectorConnection.class, "writing", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final SelectorTransport transport;
     private final SelectorLoop loop;
@@ -112,10 +88,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     /** The outcomes of sent frames: tracked sends, and what was never written. */
     private final SentFrames sent = new SentFrames();
     private final AtomicBoolean finished = new AtomicBoolean();
-    private final AtomicBoolean flushRequested = new AtomicBoolean();
-    /** 1 while a thread writes the engine's queue to the socket (plain connections). */
-    @SuppressWarnings("unused") // through WRITING
-    private volatile int writing;
+    /** Writes the engine's queue to the socket, one writer at a time. */
+    private final FrameWriter writer;
     /** Set on the loop once a plain connection is open and its channel connected: senders may write themselves. */
     private volatile boolean directWrites;
     private volatile boolean aborted;
@@ -127,27 +101,17 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     /** The address being connected to, then the connected one (for the engine; any thread). */
     private volatile InetSocketAddress address;
 
-    /** Header supplier and DNS, time-boxed by the connect timeout, on a connector thread. */
-    private final ConnectPreparation preparation;
-    /** nanoTime by which TCP must be connected, all addresses together (the preparation's deadline too). */
-    private final long connectDeadline;
-
-    // Set by the connector in prepared(), read by the loop after execute() (a happens-before edge).
-    private List<InetSocketAddress> addresses;
-    private HandshakeImpl1Client handshake;
+    /** Preparation, TCP, TLS, the upgrade request: until the engine reports the connection open. */
+    private final ConnectPhase connect;
+    /** Set by the connect phase on the connector thread, read by the loop after execute() (a happens-before edge). */
     private TlsSession tls;
 
     // Loop thread only.
     private SocketChannel channel;
     private SelectionKey key;
     private int interest;
-    private boolean connecting;
-    private int nextAddress; // index of the next address to try
-    private Exception connectFailure; // the last address's failure, earlier ones suppressed
-    private boolean wantWrite;
     private boolean opened;
     private boolean closeRequested; // the pool's close(): the closing handshake, not a failure
-    private long handshakeBytes; // bytes given to the engine before the handshake completed
 
     SelectorConnection(SelectorTransport transport, SelectorLoop loop, URI uri, TransportOptions options,
                        TransportListener listener, CallbackSequence callbacks, AddressResolver resolver) {
@@ -161,203 +125,66 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         d.frameSink((frame, callback) -> sent.track(frame, (SendCallback) callback));
         this.engine = new WebSocketImpl(this, d);
         this.draft = (BoundedDraft) engine.getDraft(); // the engine works on a copy
-        this.preparation = new ConnectPreparation(uri, options, resolver, this::prepared);
-        this.connectDeadline = preparation.deadlineNanos();
+        this.writer = new FrameWriter(this, loop, engine.outQueue, sent);
+        this.connect = new ConnectPhase(this, loop, uri, options, resolver);
     }
 
-    // ------------------------------------------------------------------------------------------------ connecting
+    // ---------------------------------------------------------------------------------------- for the connect phase
+
+    /** How the connection gets open: started by the transport, driven by the loop's OP_CONNECT and by TLS. */
+    ConnectPhase connectPhase() {
+        return connect;
+    }
 
     /**
-     * Starts the connect: the {@linkplain ConnectPreparation preparation} (header supplier, DNS) on a connector
-     * thread, and its deadline on the loop. Called once, by the transport's {@code connect}.
+     * Opens a non-blocking channel to {@code a}, starts its TCP connect and registers it with the loop (no interest
+     * yet). Loop thread.
      *
-     * @param connectors the transport's elastic connector threads
-     * @throws java.util.concurrent.RejectedExecutionException if they are shut down
+     * @return whether the connect is still in progress (else it completed at once)
+     * @throws IOException if the channel cannot be opened or the connect is refused at once
      */
-    void start(Executor connectors) {
-        if (!loop.execute(() -> loop.deadline(preparation.deadlineNanos(), this::preparationTimedOut))) {
-            throw new java.util.concurrent.RejectedExecutionException("transport closed");
-        }
-        preparation.start(connectors);
+    boolean openChannel(InetSocketAddress a) throws IOException {
+        address = a;
+        channel = SocketChannel.open();
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        boolean pending = !channel.connect(a);
+        key = channel.register(loop.selector(), 0, this);
+        interest = 0;
+        return pending;
     }
 
-    /**
-     * The preparation's task ended: on the connector thread that ran it, everything else that may block (the TLS
-     * engine), then the hand-over to the loop. Nothing if the preparation was given up (the loop's deadline, or an
-     * abort, already reported the connect).
-     */
-    private void prepared() {
-        if (!preparation.claim()) {
-            return;
-        }
-        if (aborted || finished.get()) {
-            finishFromOutside(-1, "connect aborted", null);
-            return;
-        }
-        try {
-            ConnectPreparation.Prepared p = preparation.result();
-            HandshakeImpl1Client h = new HandshakeImpl1Client();
-            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-            h.setResourceDescriptor(uri.getRawQuery() != null ? path + '?' + uri.getRawQuery() : path);
-            h.put("Host", AddressResolver.hostHeader(uri));
-            p.headers().forEach(h::put);
-            handshake = h;
-            addresses = p.addresses();
-            if (AddressResolver.secure(uri)) {
-                tls = new TlsSession(options.tls().newClientEngine(uri.getHost(), AddressResolver.port(uri)), this);
-            }
-        } catch (EndpointConnectException e) {
-            finishFromOutside(-1, e.getMessage(), e);
-            return;
-        } catch (Exception e) {
-            finishFromOutside(-1, String.valueOf(e.getMessage()), e);
-            return;
-        } catch (Throwable e) { // an Error: the connect is reported before it goes on up
-            finishFromOutside(-1, String.valueOf(e.getMessage()), e);
-            throw e;
-        }
-        if (!loop.execute(this::register)) {
-            finishFromOutside(-1, "transport closed", new IllegalStateException("transport closed"));
-        }
-    }
-
-    /**
-     * The connect timeout passed. If the header supplier or DNS is still running, the connect fails now as a local
-     * fault ({@link io.github.wspool.core.spi.LocalConnectException}) and the preparing thread is interrupted. Loop
-     * thread.
-     */
-    private void preparationTimedOut() {
-        LocalConnectException late = preparation.giveUp(false);
-        if (late != null && !finished.get()) {
-            log.debug("connect to {} failed: {}", Endpoint.describe(uri), late.getMessage());
-            finish(-1, late.getMessage(), false, late);
-        }
-    }
-
-    /** Reports a connect that never reached the loop, through the loop if it still runs (one producer of callbacks). */
-    private void finishFromOutside(int code, String reason, Throwable error) {
-        if (!loop.execute(() -> finish(code, reason, false, error))) {
-            finish(code, reason, false, error); // the loop is gone: nothing else can report this connection
-        }
-    }
-
-    private void register() {
-        if (finished.get()) {
-            return;
-        }
-        if (aborted || loop.isStopping()) {
-            finish(-1, aborted ? "connect aborted" : "transport closed", false, null);
-            return;
-        }
-        connectNext();
-    }
-
-    /**
-     * Starts a TCP connect to the next address the host resolved to; fails the connection once none is left (or the
-     * connect timeout has passed). Each address but the last gets an equal share of the time left
-     * ({@link AddressResolver#attemptNanos}); the last one has the rest, bounded by the pool's connect deadline.
-     */
-    private void connectNext() {
-        while (true) {
-            int left = addresses.size() - nextAddress;
-            long remaining = connectDeadline - System.nanoTime();
-            if (left == 0 || remaining <= 0) {
-                failed(left == 0 ? connectFailure : withEarlier(new SocketTimeoutException("connect timed out after "
-                        + "trying " + nextAddress + " of " + addresses.size() + " addresses")));
-                return;
-            }
-            InetSocketAddress a = addresses.get(nextAddress++);
-            address = a;
-            try {
-                channel = SocketChannel.open();
-                channel.configureBlocking(false);
-                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                connecting = !channel.connect(a);
-                key = channel.register(loop.selector(), 0, this);
-                interest = 0;
-            } catch (IOException | RuntimeException e) {
-                addressFailed(e); // refused at once, or an address family this host lacks: the next one
-                continue;
-            }
-            if (!connecting) {
-                try {
-                    connected();
-                } catch (IOException | RuntimeException e) {
-                    failed(e);
-                }
-                return;
-            }
-            updateInterest();
-            if (nextAddress < addresses.size()) {
-                int attempt = nextAddress;
-                loop.deadline(System.nanoTime() + AddressResolver.attemptNanos(remaining, left),
-                        () -> attemptTimedOut(attempt));
-            }
-            return;
-        }
-    }
-
-    /** The address being connected to failed: its channel goes, the failure is kept for the report. Loop thread. */
-    private void addressFailed(Exception e) {
-        connectFailure = withEarlier(e);
+    /** Closes and forgets the channel of an address that failed, for the next one. Loop thread. */
+    void dropChannel() {
         closeChannel();
         key = null;
         channel = null;
         interest = 0;
-        connecting = false;
     }
 
-    private Exception withEarlier(Exception latest) {
-        Exception earlier = connectFailure;
-        if (earlier != null && earlier != latest) {
-            latest.addSuppressed(earlier);
-        }
-        return latest;
+    /** Sets up TLS for a {@code wss://} connect (the connect phase, before it hands over to the loop). */
+    void useTls(TlsSession session) {
+        tls = session;
     }
 
-    /** An address's share of the connect timeout passed ({@code attempt}: the index after it). Loop thread. */
-    private void attemptTimedOut(int attempt) {
-        if (finished.get() || !connecting || nextAddress != attempt) {
-            return; // connected, failed or moved on meanwhile
-        }
-        addressFailed(new SocketTimeoutException("connect to " + address + " timed out"));
-        connectNext();
+    TlsSession tls() {
+        return tls;
     }
 
-    /** OP_CONNECT fired. */
-    void connectable() throws IOException {
-        try {
-            if (!channel.finishConnect()) {
-                return;
-            }
-        } catch (IOException e) {
-            addressFailed(e);
-            connectNext();
-            return;
-        }
-        connecting = false;
-        connected();
+    WebSocketImpl engine() {
+        return engine;
     }
 
-    private void connected() throws IOException {
-        if (tls != null) {
-            updateInterest();
-            tls.begin(); // the WebSocket handshake starts once TLS is established
-        } else {
-            startWebSocketHandshake();
-        }
+    boolean isAborted() {
+        return aborted;
     }
 
-    /** TCP (and TLS, if any) is up: send the upgrade request. */
-    void startWebSocketHandshake() {
-        try {
-            engine.startHandshake(handshake);
-        } catch (InvalidDataException e) {
-            failed(e);
-            return;
-        }
-        handshake = null;
-        updateInterest();
+    boolean isFinished() {
+        return finished.get();
+    }
+
+    boolean isFailing() {
+        return failing;
     }
 
     // ------------------------------------------------------------------------------------------------ I/O (loop)
@@ -395,13 +222,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         if (finished.get() || !plain.hasRemaining()) {
             return;
         }
-        if (!opened) {
-            if (handshakeBytes > BoundedDraft.MAX_HANDSHAKE_RESPONSE_BYTES) { // earlier reads did not complete it
-                failed(new EndpointConnectException(uri, BoundedDraft.handshakeResponseTooLong(handshakeBytes), 0,
-                        null));
-                return;
-            }
-            handshakeBytes += plain.remaining();
+        if (!opened && !connect.responseFits(plain.remaining())) {
+            return;
         }
         engine.decode(plain);
         if (!opened && engine.isFlushAndClose() && !failing && !finished.get()) {
@@ -419,145 +241,12 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     /** OP_WRITE fired. */
     void writable() {
-        flush();
-    }
-
-    private void requestFlush() {
-        if (flushRequested.compareAndSet(false, true)) {
-            loop.execute(this::flush); // false: the loop stopped and finished this connection
-        }
-    }
-
-    /** Writes what the engine has queued; arms OP_WRITE only while the socket cannot take more. Loop thread. */
-    void flush() {
-        flushRequested.set(false); // first: a frame queued from now on schedules another flush
-        if (finished.get() || channel == null || connecting) {
-            return; // a connect in progress flushes once it completes
-        }
-        try {
-            boolean drained;
-            if (tls != null) {
-                drained = tls.flush(engine.outQueue);
-                if (drained && !engine.outQueue.isEmpty()) {
-                    drained = tls.flush(engine.outQueue); // re-check before clearing OP_WRITE
-                }
-            } else {
-                if (!WRITING.compareAndSet(this, 0, 1)) {
-                    // A sender is writing: it looks at the queue again when it is done, and leaves what the socket
-                    // does not take to a new flush. Until then OP_WRITE would only fire again and again.
-                    wantWrite = false;
-                    updateInterest();
-                    return;
-                }
-                try {
-                    drained = writePlain();
-                } finally {
-                    writing = 0;
-                }
-                if (drained && !engine.outQueue.isEmpty()) {
-                    requestFlush(); // queued meanwhile by a sender that found us writing: not lost, not spun on
-                }
-            }
-            wantWrite = !drained;
-            updateInterest();
-            if (drained && failing && engine.outQueue.isEmpty()) {
-                engine.closeConnection(); // the close frame is out: now the TCP connection (RFC 6455 7.1.7)
-            }
-        } catch (IOException e) {
-            failed(e);
-        }
-    }
-
-    /**
-     * A sender's thread writes the queue itself (plain, open connections): one buffer at a time, in queue order,
-     * until the queue is empty or the socket is full. A full socket, a failure or a busy writer leave the rest to
-     * the loop.
-     */
-    private void writeDirect() {
-        while (WRITING.compareAndSet(this, 0, 1)) {
-            boolean full = false;
-            try {
-                ByteBuffer head;
-                while ((head = engine.outQueue.peek()) != null) {
-                    channel.write(head);
-                    if (head.hasRemaining()) {
-                        full = true;
-                        break;
-                    }
-                    engine.outQueue.poll();
-                    written(head);
-                }
-            } catch (IOException e) {
-                loop.execute(() -> failed(e)); // the loop ends the connection (the flag is released below)
-                return;
-            } finally {
-                writing = 0;
-            }
-            if (full) {
-                requestFlush(); // the loop arms OP_WRITE and finishes the rest
-                return;
-            }
-            if (engine.outQueue.isEmpty()) {
-                return;
-            }
-            // a frame queued while this thread held the flag: its sender left it to us (or to the loop)
-        }
-        requestFlush(); // someone else is writing; make sure the loop looks once it is done
-    }
-
-    private boolean writePlain() throws IOException {
-        ByteBuffer[] batch = loop.writeBatch();
-        while (true) {
-            int n = 0;
-            for (ByteBuffer b : engine.outQueue) {
-                batch[n++] = b;
-                if (n == batch.length) {
-                    break;
-                }
-            }
-            if (n == 0) {
-                return true;
-            }
-            channel.write(batch, 0, n);
-            int done = 0;
-            while (done < n && !batch[done].hasRemaining()) {
-                engine.outQueue.poll();
-                written(batch[done]);
-                done++;
-            }
-            java.util.Arrays.fill(batch, 0, n, null);
-            if (done < n) {
-                return false;
-            }
-        }
-    }
-
-    /** A plain connection's frame left the queue, all written. Writer only. */
-    private void written(ByteBuffer frame) {
-        sent.written(frame);
+        writer.flush();
     }
 
     /** The frame outcomes, for {@link TlsSession} (loop thread). */
     SentFrames sent() {
         return sent;
-    }
-
-    /**
-     * The connection finished: takes every frame still queued out of the queue under the writer's flag (no writer
-     * polls meanwhile); tracked ones fail, untracked data frames are counted for the caller to report. Safe to call
-     * more than once and from any thread once {@link #finished} is set: each frame is taken once.
-     *
-     * @return the untracked data frames dropped, {@code [frames, bytes]}, or {@code null}
-     */
-    private long[] dropQueued(MessageNotSentException.Reason reason, Throwable cause) {
-        while (!WRITING.compareAndSet(this, 0, 1)) {
-            Thread.onSpinWait(); // a writer finishing its (non-blocking) write on the closed channel
-        }
-        try {
-            return sent.drain(engine.outQueue, loop.inLoop() || loop.isStopped(), reason, cause);
-        } finally {
-            writing = 0;
-        }
     }
 
     /** Why frames still queued at the end were not written. */
@@ -577,7 +266,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
      */
     private void afterSend() {
         if (finished.get()) {
-            long[] lost = dropQueued(MessageNotSentException.Reason.NOT_OPEN, null);
+            long[] lost = writer.dropQueued(MessageNotSentException.Reason.NOT_OPEN, null);
             if (lost != null) {
                 listener.onUndelivered((int) lost[0], lost[1], MessageNotSentException.Reason.NOT_OPEN);
             }
@@ -591,12 +280,13 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             return;
         }
         int ops;
-        if (connecting) {
+        if (connect.tcpPending()) {
             ops = SelectionKey.OP_CONNECT;
         } else if (tls != null) {
-            ops = tls.interest(readSuspended || failing, wantWrite);
+            ops = tls.interest(readSuspended || failing, writer.wantWrite());
         } else {
-            ops = (readSuspended || failing ? 0 : SelectionKey.OP_READ) | (wantWrite ? SelectionKey.OP_WRITE : 0);
+            ops = (readSuspended || failing ? 0 : SelectionKey.OP_READ)
+                    | (writer.wantWrite() ? SelectionKey.OP_WRITE : 0);
         }
         if (ops != interest) {
             k.interestOps(ops);
@@ -674,7 +364,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
      * a wait; bytes arriving after it still cause a reset. Loop thread (or the loop is gone).
      */
     private void discardUnreadInput(SocketChannel ch) {
-        if (connecting || !ch.isConnected() || !(loop.inLoop() || loop.isStopped())) {
+        if (connect.tcpPending() || !ch.isConnected() || !(loop.inLoop() || loop.isStopped())) {
             return;
         }
         ByteBuffer scratch = loop.discardBuffer();
@@ -691,19 +381,19 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     }
 
     /** Reports the end once: closes the channel, forgets the connection, and calls the pool last of all. */
-    private void finish(int code, String reason, boolean remote, Throwable error) {
+    void finish(int code, String reason, boolean remote, Throwable error) {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
         directWrites = false;
         if (loop.inLoop() || loop.isStopped()) {
-            if (tls != null && channel != null && !connecting && loop.inLoop()) {
+            if (tls != null && channel != null && !connect.tcpPending() && loop.inLoop()) {
                 tls.closeOutbound(); // on the loop only: it uses the loop's buffers
             }
             closeChannel();
         }
         MessageNotSentException.Reason dropReason = dropReason(remote, error);
-        long[] lost = dropQueued(dropReason, error);
+        long[] lost = writer.dropQueued(dropReason, error);
         if (tls != null) {
             tls.release();
         }
@@ -801,11 +491,11 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         loop.execute(arm); // false: the loop stopped, and finishes its connections itself
     }
 
-    /** Stops reading and writes the close frame; {@link #flush()} closes the connection once it is out. Loop thread. */
+    /** Stops reading and writes the close frame; the writer closes the connection once it is out. Loop thread. */
     private void failNow() {
         if (!finished.get()) {
             updateInterest();
-            flush();
+            writer.flush();
         }
     }
 
@@ -824,12 +514,12 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     @Override
     public void onWriteDemand(WebSocket conn) {
         if (directWrites && !loop.inLoop()) {
-            writeDirect();
+            writer.writeDirect();
             if (failing) {
-                requestFlush(); // the loop may have found us writing the close frame: it closes once all is out
+                writer.requestFlush(); // the loop may have found us writing the close frame: it closes when it is out
             }
         } else {
-            requestFlush();
+            writer.requestFlush();
         }
     }
 
@@ -910,7 +600,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     @Override
     public void abort() {
         aborted = true;
-        LocalConnectException stillPreparing = preparation.giveUp(true);
+        LocalConnectException stillPreparing = connect.giveUp();
         if (stillPreparing != null && firstError == null) {
             firstError = stillPreparing; // the header supplier or DNS hung: this side's fault, not the server's
         }

@@ -199,7 +199,7 @@ final class SelectorLoop implements Runnable {
                 }
                 int ready = key.readyOps();
                 if ((ready & SelectionKey.OP_CONNECT) != 0) {
-                    c.connectable();
+                    c.connectPhase().connectable();
                 }
                 if (key.isValid() && (ready & SelectionKey.OP_WRITE) != 0) {
                     c.writable();

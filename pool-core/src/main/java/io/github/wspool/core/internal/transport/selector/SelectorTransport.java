@@ -117,7 +117,7 @@ public final class SelectorTransport implements Transport {
             return c;
         }
         try {
-            c.start(connectors);
+            c.connectPhase().start(connectors);
         } catch (RejectedExecutionException e) {
             c.abort(); // closed meanwhile
         }

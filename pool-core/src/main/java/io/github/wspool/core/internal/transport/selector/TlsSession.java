@@ -75,7 +75,7 @@ final class TlsSession {
                 default -> {
                     handshaking = false;
                     connection.updateInterest();
-                    connection.startWebSocketHandshake();
+                    connection.connectPhase().upgrade();
                 }
             }
         }

@@ -1,0 +1,298 @@
+package io.github.wspool.core.internal.transport.selector;
+
+import io.github.wspool.Endpoint;
+import io.github.wspool.EndpointConnectException;
+import io.github.wspool.core.internal.transport.AddressResolver;
+import io.github.wspool.core.internal.transport.BoundedDraft;
+import io.github.wspool.core.internal.transport.ConnectPreparation;
+import io.github.wspool.core.spi.LocalConnectException;
+import io.github.wspool.core.spi.TransportOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.handshake.HandshakeImpl1Client;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How one {@link SelectorConnection} gets open: from the transport's {@code connect} to the server's answer to the
+ * upgrade request. Its own class because none of it matters once the connection is open, and the open connection's
+ * reading, writing and closing read better without it.
+ *
+ * <ol>
+ *   <li>Preparation, on a connector thread: the upgrade headers (a header supplier may block) and DNS, time-boxed by
+ *       the connect timeout ({@link ConnectPreparation}: past it the connect fails as a local fault and the thread is
+ *       interrupted), then the upgrade request and the TLS engine. Then the hand-over to the loop
+ *       ({@link SelectorLoop#execute}: a happens-before edge for what was prepared).</li>
+ *   <li>TCP, on the loop: every address the host resolves to ({@link AddressResolver}) is tried in turn until one
+ *       accepts, each but the last with an equal share of what is left of the connect timeout, so one that never
+ *       answers leaves time for the others. The connection owns the channel ({@link SelectorConnection#openChannel});
+ *       this class decides which address and for how long.</li>
+ *   <li>TLS, if {@code wss://}: {@link TlsSession#begin()}; it calls {@link #upgrade()} once established.</li>
+ *   <li>The opening handshake: the upgrade request goes to the engine, which writes it like any frame; the response
+ *       is bounded ({@link #responseFits}). The engine reports the outcome through the connection's callbacks
+ *       ({@code onWebsocketOpen}, or a close).</li>
+ * </ol>
+ * A failure at any step ends the connection through {@link SelectorConnection#finish} or
+ * {@link SelectorConnection#failed}, which report it to the pool once.
+ */
+final class ConnectPhase {
+
+    private static final Logger log = LoggerFactory.getLogger(SelectorConnection.class); // the connection's category
+
+    private final SelectorConnection connection;
+    private final SelectorLoop loop;
+    private final URI uri;
+    private final TransportOptions options;
+    /** Header supplier and DNS, time-boxed by the connect timeout, on a connector thread. */
+    private final ConnectPreparation preparation;
+    /** nanoTime by which TCP must be connected, all addresses together (the preparation's deadline too). */
+    private final long deadline;
+
+    // Set by the connector in prepared(), read by the loop after execute() (a happens-before edge).
+    private List<InetSocketAddress> addresses;
+    private HandshakeImpl1Client handshake;
+
+    // Loop thread only.
+    private boolean tcpPending;
+    private int nextAddress; // index of the next address to try
+    private Exception connectFailure; // the last address's failure, earlier ones suppressed
+    private long responseBytes; // bytes given to the engine before the handshake completed
+
+    ConnectPhase(SelectorConnection connection, SelectorLoop loop, URI uri, TransportOptions options,
+                 AddressResolver resolver) {
+        this.connection = connection;
+        this.loop = loop;
+        this.uri = uri;
+        this.options = options;
+        this.preparation = new ConnectPreparation(uri, options, resolver, this::prepared);
+        this.deadline = preparation.deadlineNanos();
+    }
+
+    /**
+     * Starts the connect: the {@linkplain ConnectPreparation preparation} (header supplier, DNS) on a connector
+     * thread, and its deadline on the loop. Called once, by the transport's {@code connect}.
+     *
+     * @param connectors the transport's elastic connector threads
+     * @throws RejectedExecutionException if they are shut down
+     */
+    void start(Executor connectors) {
+        if (!loop.execute(() -> loop.deadline(preparation.deadlineNanos(), this::preparationTimedOut))) {
+            throw new RejectedExecutionException("transport closed");
+        }
+        preparation.start(connectors);
+    }
+
+    /**
+     * Gives the preparation up (the connection is aborted): the thread running it is interrupted if it is still
+     * running.
+     *
+     * @return the local fault to report if the header supplier or DNS was still running, else {@code null}
+     */
+    LocalConnectException giveUp() {
+        return preparation.giveUp(true);
+    }
+
+    /** Whether a TCP connect is in progress (OP_CONNECT is what to select on). Loop thread. */
+    boolean tcpPending() {
+        return tcpPending;
+    }
+
+    /**
+     * The preparation's task ended: on the connector thread that ran it, everything else that may block (the TLS
+     * engine), then the hand-over to the loop. Nothing if the preparation was given up (the loop's deadline, or an
+     * abort, already reported the connect).
+     */
+    private void prepared() {
+        if (!preparation.claim()) {
+            return;
+        }
+        if (connection.isAborted() || connection.isFinished()) {
+            finishFromOutside(-1, "connect aborted", null);
+            return;
+        }
+        try {
+            ConnectPreparation.Prepared p = preparation.result();
+            HandshakeImpl1Client h = new HandshakeImpl1Client();
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            h.setResourceDescriptor(uri.getRawQuery() != null ? path + '?' + uri.getRawQuery() : path);
+            h.put("Host", AddressResolver.hostHeader(uri));
+            p.headers().forEach(h::put);
+            handshake = h;
+            addresses = p.addresses();
+            if (AddressResolver.secure(uri)) {
+                connection.useTls(new TlsSession(options.tls().newClientEngine(uri.getHost(),
+                        AddressResolver.port(uri)), connection));
+            }
+        } catch (EndpointConnectException e) {
+            finishFromOutside(-1, e.getMessage(), e);
+            return;
+        } catch (Exception e) {
+            finishFromOutside(-1, String.valueOf(e.getMessage()), e);
+            return;
+        } catch (Throwable e) { // an Error: the connect is reported before it goes on up
+            finishFromOutside(-1, String.valueOf(e.getMessage()), e);
+            throw e;
+        }
+        if (!loop.execute(this::register)) {
+            finishFromOutside(-1, "transport closed", new IllegalStateException("transport closed"));
+        }
+    }
+
+    /**
+     * The connect timeout passed. If the header supplier or DNS is still running, the connect fails now as a local
+     * fault ({@link LocalConnectException}) and the preparing thread is interrupted. Loop thread.
+     */
+    private void preparationTimedOut() {
+        LocalConnectException late = preparation.giveUp(false);
+        if (late != null && !connection.isFinished()) {
+            log.debug("connect to {} failed: {}", Endpoint.describe(uri), late.getMessage());
+            connection.finish(-1, late.getMessage(), false, late);
+        }
+    }
+
+    /** Reports a connect that never reached the loop, through the loop if it still runs (one producer of callbacks). */
+    private void finishFromOutside(int code, String reason, Throwable error) {
+        if (!loop.execute(() -> connection.finish(code, reason, false, error))) {
+            connection.finish(code, reason, false, error); // the loop is gone: nothing else can report this connection
+        }
+    }
+
+    private void register() {
+        if (connection.isFinished()) {
+            return;
+        }
+        if (connection.isAborted() || loop.isStopping()) {
+            connection.finish(-1, connection.isAborted() ? "connect aborted" : "transport closed", false, null);
+            return;
+        }
+        connectNext();
+    }
+
+    /**
+     * Starts a TCP connect to the next address the host resolved to; fails the connection once none is left (or the
+     * connect timeout has passed). Each address but the last gets an equal share of the time left
+     * ({@link AddressResolver#attemptNanos}); the last one has the rest, bounded by the pool's connect deadline.
+     */
+    private void connectNext() {
+        while (true) {
+            int left = addresses.size() - nextAddress;
+            long remaining = deadline - System.nanoTime();
+            if (left == 0 || remaining <= 0) {
+                connection.failed(left == 0 ? connectFailure : withEarlier(new SocketTimeoutException("connect timed"
+                        + " out after trying " + nextAddress + " of " + addresses.size() + " addresses")));
+                return;
+            }
+            InetSocketAddress a = addresses.get(nextAddress++);
+            try {
+                tcpPending = connection.openChannel(a);
+            } catch (IOException | RuntimeException e) {
+                addressFailed(e); // refused at once, or an address family this host lacks: the next one
+                continue;
+            }
+            if (!tcpPending) {
+                try {
+                    connected();
+                } catch (IOException | RuntimeException e) {
+                    connection.failed(e);
+                }
+                return;
+            }
+            connection.updateInterest();
+            if (nextAddress < addresses.size()) {
+                int attempt = nextAddress;
+                loop.deadline(System.nanoTime() + AddressResolver.attemptNanos(remaining, left),
+                        () -> attemptTimedOut(attempt));
+            }
+            return;
+        }
+    }
+
+    /** The address being connected to failed: its channel goes, the failure is kept for the report. Loop thread. */
+    private void addressFailed(Exception e) {
+        connectFailure = withEarlier(e);
+        connection.dropChannel();
+        tcpPending = false;
+    }
+
+    private Exception withEarlier(Exception latest) {
+        Exception earlier = connectFailure;
+        if (earlier != null && earlier != latest) {
+            latest.addSuppressed(earlier);
+        }
+        return latest;
+    }
+
+    /** An address's share of the connect timeout passed ({@code attempt}: the index after it). Loop thread. */
+    private void attemptTimedOut(int attempt) {
+        if (connection.isFinished() || !tcpPending || nextAddress != attempt) {
+            return; // connected, failed or moved on meanwhile
+        }
+        addressFailed(new SocketTimeoutException("connect to " + addresses.get(attempt - 1) + " timed out"));
+        connectNext();
+    }
+
+    /**
+     * OP_CONNECT fired. Loop thread.
+     *
+     * @throws IOException if the TLS handshake cannot start
+     */
+    void connectable() throws IOException {
+        try {
+            if (!connection.channel().finishConnect()) {
+                return;
+            }
+        } catch (IOException e) {
+            addressFailed(e);
+            connectNext();
+            return;
+        }
+        tcpPending = false;
+        connected();
+    }
+
+    private void connected() throws IOException {
+        TlsSession tls = connection.tls();
+        if (tls != null) {
+            connection.updateInterest();
+            tls.begin(); // the WebSocket handshake starts once TLS is established
+        } else {
+            upgrade();
+        }
+    }
+
+    /** TCP (and TLS, if any) is up: send the upgrade request. Loop thread. */
+    void upgrade() {
+        try {
+            connection.engine().startHandshake(handshake);
+        } catch (InvalidDataException e) {
+            connection.failed(e);
+            return;
+        }
+        handshake = null;
+        connection.updateInterest();
+    }
+
+    /**
+     * Counts bytes of the server's answer to the upgrade request before the engine gets them, and fails the
+     * connection once earlier reads passed {@link BoundedDraft#MAX_HANDSHAKE_RESPONSE_BYTES} without completing it.
+     * Loop thread.
+     *
+     * @param bytes the bytes about to be decoded
+     * @return whether the engine may decode them
+     */
+    boolean responseFits(int bytes) {
+        if (responseBytes > BoundedDraft.MAX_HANDSHAKE_RESPONSE_BYTES) { // earlier reads did not complete it
+            connection.failed(new EndpointConnectException(uri, BoundedDraft.handshakeResponseTooLong(responseBytes),
+                    0, null));
+            return false;
+        }
+        responseBytes += bytes;
+        return true;
+    }
+}
