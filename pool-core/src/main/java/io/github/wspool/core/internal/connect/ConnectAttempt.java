@@ -301,6 +301,10 @@ final class ConnectAttempt implements TransportListener {
                 return null;
             }
         }
+        if (remote && error == null && (code == 1001 || code == 1012 || code == 1013)) {
+            c.endpoint.noVerdict(); // the server is going away (a drain notice): that tells nothing of its health
+            return null;
+        }
         long now = connector.ticker().read();
         EndpointState e = c.endpoint;
         c.markDiedYoung();
