@@ -6,6 +6,7 @@ import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointSnapshot;
 import io.github.wspool.MessageNotSentException;
 import io.github.wspool.PoolListener;
+import io.github.wspool.SubscriptionState;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.event.AcquireEvent;
 import io.github.wspool.event.AcquireFailureEvent;
@@ -19,6 +20,7 @@ import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.ReleaseEvent;
 import io.github.wspool.event.RequestEvent;
 import io.github.wspool.event.SendRejectedEvent;
+import io.github.wspool.event.SubscriptionEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -76,6 +78,15 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code wspool.messages.undelivered}</td><td>counter</td><td>{@code reason}</td><td>outgoing messages the
  *       pool accepted but did not write: {@code closed-by-peer}, {@code close-timeout}, {@code aborted},
  *       {@code not-open}, {@code buffer-full} (every failed {@code sendAsync} counts too)</td></tr>
+ *   <tr><td>{@code wspool.subscriptions}</td><td>gauge</td><td>{@code state}</td><td>open subscriptions by state:
+ *       {@code subscribing}, {@code active}, {@code recovering}</td></tr>
+ *   <tr><td>{@code wspool.subscriptions.recoveries}</td><td>counter</td><td>{@code recovered}</td><td>re-subscribes
+ *       the server acknowledged, {@code recovered} = {@code true} (it replayed what was missed) / {@code false}</td></tr>
+ *   <tr><td>{@code wspool.subscriptions.duplicates}</td><td>counter</td><td></td><td>channel messages dropped as
+ *       duplicates (at or below the last delivered position)</td></tr>
+ *   <tr><td>{@code wspool.subscriptions.gaps}</td><td>counter</td><td></td><td>holes the server could not fill
+ *       (each reported to the listener's {@code onGap})</td></tr>
+ *   <tr><td>{@code wspool.subscriptions.missed}</td><td>counter</td><td></td><td>channel messages in those holes</td></tr>
  * </table>
  *
  * <p>The {@code endpoint} tag is the endpoint URI without user-info, query or fragment, so a token in the URI never
@@ -105,6 +116,11 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
     private final Map<MessageDroppedEvent.Reason, Counter> droppedCounters =
             new EnumMap<>(MessageDroppedEvent.Reason.class);
     private Counter sendsRejected;
+    private Counter recoveredResubscribes;
+    private Counter unrecoveredResubscribes;
+    private Counter duplicatesDropped;
+    private Counter gaps;
+    private Counter missed;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile MeterRegistry registry; // set once under lock
     private volatile Listener listener;
@@ -204,6 +220,25 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
         sendsRejected = Counter.builder("wspool.sends.rejected").tags(tags)
                 .description("Sends refused because the connection's outgoing buffer was full").register(meterRegistry);
         poolMeters.add(sendsRejected);
+        for (SubscriptionState state : SubscriptionState.values()) {
+            if (state != SubscriptionState.CLOSED) { // closed ones are forgotten: always 0
+                poolMeters.add(Gauge.builder("wspool.subscriptions", pool, p -> p.control().subscriptions(state))
+                        .tags(tags).tag("state", state.name().toLowerCase(Locale.ROOT))
+                        .description("Open subscriptions by state").register(meterRegistry));
+            }
+        }
+        recoveredResubscribes = Counter.builder("wspool.subscriptions.recoveries").tags(tags).tag("recovered", "true")
+                .description("Re-subscribes the server acknowledged").register(meterRegistry);
+        unrecoveredResubscribes = Counter.builder("wspool.subscriptions.recoveries").tags(tags)
+                .tag("recovered", "false").description("Re-subscribes the server acknowledged")
+                .register(meterRegistry);
+        duplicatesDropped = Counter.builder("wspool.subscriptions.duplicates").tags(tags)
+                .description("Channel messages dropped as duplicates").register(meterRegistry);
+        gaps = Counter.builder("wspool.subscriptions.gaps").tags(tags)
+                .description("Holes in a channel's stream the server could not fill").register(meterRegistry);
+        missed = Counter.builder("wspool.subscriptions.missed").tags(tags)
+                .description("Channel messages in holes the server could not fill").register(meterRegistry);
+        poolMeters.addAll(List.of(recoveredResubscribes, unrecoveredResubscribes, duplicatesDropped, gaps, missed));
         for (EndpointSnapshot endpoint : pool.control().endpoints()) {
             bindEndpoint(endpoint.uri());
         }
@@ -367,6 +402,20 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
         @Override
         public void onMessageUndelivered(MessageUndeliveredEvent event) {
             undeliveredCounters.get(event.reason()).increment(event.messages());
+        }
+
+        @Override
+        public void onSubscription(SubscriptionEvent event) {
+            switch (event.kind()) {
+                case RESUBSCRIBED -> (event.recovered() ? recoveredResubscribes : unrecoveredResubscribes).increment();
+                case DUPLICATE_DROPPED -> duplicatesDropped.increment();
+                case GAP -> {
+                    gaps.increment();
+                    missed.increment(event.gapTo() - event.gapFrom() + 1);
+                }
+                default -> {
+                }
+            }
         }
 
         @Override

@@ -15,6 +15,9 @@ import io.github.wspool.SendBufferFullException;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.event.AcquireEvent;
+import io.github.wspool.Subscription;
+import io.github.wspool.SubscriptionOptions;
+import io.github.wspool.testkit.ChannelServer;
 import io.github.wspool.testkit.RefusingPort;
 import io.github.wspool.testkit.TestWebSocketServer;
 import io.micrometer.core.instrument.Meter;
@@ -178,6 +181,33 @@ class WebSocketPoolMetricsTest {
                 .tags("outcome", "timed-out").timer().count() == 1);
         assertEquals(2.0, registry.get("wspool.sends.rejected").counter().count()); // send and sendAsync
         assertEquals(0.0, registry.get("wspool.messages.dropped").tags("reason", "late-reply").counter().count());
+    }
+
+    @Test
+    void subscriptionMetersCountStatesRecoveriesAndHoles() {
+        ChannelServer.Farm farm = new ChannelServer.Farm(5);
+        try (ChannelServer channels = ChannelServer.start(farm)) {
+            for (int i = 0; i < 15; i++) {
+                farm.publish("s"); // the history keeps 11..15
+            }
+            pool = WebSocketPools.builder().name("subs").endpoint(channels.uri()).pooling(true).build();
+            new WebSocketPoolMetrics(pool).bindTo(registry);
+            Subscription sub = pool.subscribe("s", SubscriptionOptions.defaults().since(0), m -> { });
+            await().atMost(Duration.ofSeconds(10)).until(() -> sub.position() == 15);
+            assertEquals(1.0, gauge("wspool.subscriptions", "pool", "subs", "state", "active"));
+            assertEquals(0.0, gauge("wspool.subscriptions", "pool", "subs", "state", "recovering"));
+            assertEquals(1.0, registry.get("wspool.subscriptions.gaps").counter().count(), "positions 1..10 lost");
+            assertEquals(10.0, registry.get("wspool.subscriptions.missed").counter().count());
+
+            channels.closeAll(1011); // the carrying connection ends: re-subscribed from 15, which the server has
+            await().atMost(Duration.ofSeconds(10)).until(() -> registry.get("wspool.subscriptions.recoveries")
+                    .tags("recovered", "true").counter().count() == 1.0);
+            assertEquals(0.0, registry.get("wspool.subscriptions.recoveries").tags("recovered", "false").counter()
+                    .count());
+            sub.close();
+            assertEquals(0.0, gauge("wspool.subscriptions", "pool", "subs", "state", "active"));
+            pool.close();
+        }
     }
 
     @Test

@@ -76,6 +76,9 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
 
     @Override
     public void ready(ManagedConnection c) {
+        if (parts.drain().openedOnGoingAway(c)) {
+            return; // its server said it is going away meanwhile: not handed out
+        }
         if (parts.leases().opened(c) && keepalive) {
             parts.housekeeper().requestMaintenance(); // the last pass ran before it existed: let it see its ping
         }

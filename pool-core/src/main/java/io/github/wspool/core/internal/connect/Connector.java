@@ -369,8 +369,8 @@ public final class Connector {
                 continue;
             }
             EndpointState wanted = preferred != null ? preferred : waiters.preferred();
-            EndpointState e = wanted != null && !wanted.isDraining() && wanted.mayConnect(now) && wanted.hasRoom()
-                    ? wanted : selector.forNewConnection(endpoints.snapshot(), now);
+            EndpointState e = wanted != null && !wanted.isDraining() && !wanted.goingAway() && wanted.mayConnect(now)
+                    && wanted.hasRoom() ? wanted : selector.forNewConnection(endpoints.snapshot(), now);
             preferred = null;
             if (e == null || !reserveSlot(e)) {
                 connecting.decrementAndGet();

@@ -173,8 +173,11 @@ public final class EndpointSelector {
      * Whether endpoints whose server is going away are to be passed over: some endpoint is going away, and another
      * is healthy and is not. (When every healthy endpoint is going away they still serve: a drain never makes the pool
      * refuse work it could do.)
+     *
+     * @param all the endpoints
+     * @return {@code true} if going-away endpoints are to be passed over now
      */
-    private static boolean avoidGoingAway(EndpointState[] all) {
+    public static boolean avoidGoingAway(EndpointState[] all) {
         boolean some = false;
         boolean settled = false;
         for (EndpointState e : all) {
