@@ -38,7 +38,9 @@ public final class SubscriptionProtocols {
      * </pre>
      * Fields may come in any order and unknown fields are ignored; a message that is not a JSON object, lacks a field
      * its type needs ({@code channel} and a whole-number {@code seq} for data, {@code channel} and {@code messageId}
-     * for an acknowledgement, {@code messageId} for an error) or is malformed is {@link SubscriptionProtocol.Other}.
+     * for an acknowledgement, {@code messageId} for an error) or is malformed (anything but whitespace after the
+     * object included) is {@link SubscriptionProtocol.Other}. An object or array under a known name is not that
+     * field's value and is never read as part of the message.
      * A missing {@code recovered} reads as {@code false}; a missing {@code payload} as {@code null}. Binary messages
      * are decoded as UTF-8.
      *
@@ -122,11 +124,16 @@ public final class SubscriptionProtocols {
                         seq = hasSeq ? p.getLongValue() : 0;
                     }
                     case "payload" -> payload = raw(p, v, text);
-                    default -> p.skipChildren();
+                    default -> {
+                        // an unknown field: skipped below, whatever it holds
+                    }
                 }
+                // An object or array under any name but payload (already consumed by raw) is skipped whole, so that
+                // its inner fields are never read as the message's own, even under a known name ("channel":{...}).
+                p.skipChildren();
             }
-            if (t != JsonToken.END_OBJECT || type == null) {
-                return Other.INSTANCE;
+            if (t != JsonToken.END_OBJECT || type == null || p.nextToken() != null) {
+                return Other.INSTANCE; // not a whole object, or something follows it: malformed
             }
             return switch (type) {
                 case "data" -> channel != null && hasSeq ? new Data(channel, seq, payload != null ? payload : "null")

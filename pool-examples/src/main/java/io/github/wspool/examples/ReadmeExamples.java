@@ -1,12 +1,16 @@
 package io.github.wspool.examples;
 
 import io.github.wspool.AcquireTimeoutException;
+import io.github.wspool.ChannelMessage;
 import io.github.wspool.EndpointSnapshot;
 import io.github.wspool.EndpointView;
 import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.PoolControl;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.SendBufferFullException;
+import io.github.wspool.Subscription;
+import io.github.wspool.SubscriptionListener;
+import io.github.wspool.SubscriptionOptions;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.strategy.Strategies;
@@ -15,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -196,6 +201,60 @@ public final class ReadmeExamples {
                     }
                 })
                 .connectionInitializerTimeout(Duration.ofSeconds(3)) // default: connectTimeout
+                .build();
+        // --- end ---
+        return pool;
+    }
+
+    /**
+     * README "Subscriptions": a channel the pool keeps subscribed across reconnects, recycling and server drains.
+     *
+     * @param pool a running pool whose server speaks the default subscription protocol
+     * @param book where the example puts the messages (position, payload)
+     * @return the subscription, closed
+     */
+    public static Subscription subscriptions(WebSocketPool pool, BiConsumer<Long, String> book) {
+        // --- README: subscriptions ---
+        Subscription sub = pool.subscribe("orders",
+                SubscriptionOptions.defaults()
+                        .since(4_711)                       // resume after position 4711 (default: the session store's)
+                        .affinityKey("tenant-7"),           // carried by a connection to tenant-7's endpoint
+                new SubscriptionListener() {
+                    @Override
+                    public void onMessage(ChannelMessage m) { // once, in position order, whatever connection carried it
+                        book.accept(m.position(), m.payload()); // payload: the JSON text as the server wrote it
+                    }
+
+                    @Override
+                    public void onGap(String channel, long from, long to) {
+                        // the server could no longer replay from..to: resynchronise, e.g. reload a snapshot
+                    }
+                });
+        // ... later
+        long done = sub.position();                         // the last position the listener returned from
+        sub.close();                                        // unsubscribes; the stored position is forgotten
+        // --- end ---
+        return sub;
+    }
+
+    /** README "Subscriptions": {@link #subscriptions(WebSocketPool, BiConsumer)} printing what it gets. */
+    public static Subscription subscriptions(WebSocketPool pool) {
+        return subscriptions(pool, (position, payload) -> System.out.println(position + ": " + payload));
+    }
+
+    /**
+     * README "Server drain": recognise the server's shutdown notice, and keep off a draining server for a while.
+     *
+     * @return the pool (its endpoints are placeholders: nothing connects until it is used)
+     */
+    public static WebSocketPool serverDrain() {
+        // --- README: server drain ---
+        WebSocketPool pool = WebSocketPools.builder().name("feed")
+                .endpoint("ws://10.0.0.1:8080/feed").endpoint("ws://10.0.0.2:8080/feed")
+                .pooling(true)
+                // the server's notice; close codes 1001, 1012 and 1013 are notices without it
+                .drainSignal(m -> m.isText() && m.text().contains("\"type\":\"server:shutdown\""))
+                .drainHoldOff(Duration.ofSeconds(10))       // no new leases or connections there for 10 s
                 .build();
         // --- end ---
         return pool;

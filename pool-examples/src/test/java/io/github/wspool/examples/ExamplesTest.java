@@ -163,6 +163,46 @@ class ExamplesTest {
     }
 
     @Test
+    void subscriptionsExampleRecoversEveryMessage() throws Exception {
+        int messages = 400;
+        SubscriptionsExample.Result r = SubscriptionsExample.run(messages);
+        assertEquals(SubscriptionsExample.CHANNELS, r.channels().stream().map(SubscriptionsExample.ChannelOutcome::channel)
+                .collect(Collectors.toList()));
+        assertTrue(r.restartedAfter() >= messages / 2 && r.restartedAfter() < messages,
+                "the server restarted mid-stream: " + r);
+        for (SubscriptionsExample.ChannelOutcome c : r.channels()) {
+            assertEquals(messages, c.published(), r.toString());
+            assertEquals(messages, c.delivered(), "every message arrived, none twice: " + r);
+            assertEquals(messages, c.position(), r.toString());
+            assertTrue(c.onceInOrder(), "once and in order: " + r);
+            assertEquals(0, c.gaps(), "no gap: " + r);
+            assertTrue(c.recoveries() >= 1, "the server replayed what was missed: " + r);
+        }
+        assertEquals(2, r.connections().size(), r.toString());
+        assertTrue(r.connections().get(0) >= 1 && r.connections().get(1) >= 1,
+                "a connection before the restart and one after: " + r);
+    }
+
+    @Test
+    void subscriptionsSnippetSubscribesFromItsPositionAndUnsubscribes() {
+        io.github.wspool.testkit.ChannelServer.Farm farm = new io.github.wspool.testkit.ChannelServer.Farm(100);
+        try (io.github.wspool.testkit.ChannelServer server = io.github.wspool.testkit.ChannelServer.start(farm);
+             WebSocketPool pool = io.github.wspool.core.WebSocketPools.builder().endpoint(server.uri()).pooling(true)
+                     .build()) {
+            java.util.List<Long> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            io.github.wspool.Subscription sub = ReadmeExamples.subscriptions(pool, (position, payload) -> got.add(position));
+            assertEquals("orders", sub.channel());
+            assertEquals(io.github.wspool.SubscriptionState.CLOSED, sub.state());
+            assertEquals(4_711, sub.position(), "nothing delivered yet: the start position");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().active() == 0);
+            assertEquals(List.of(), got);
+        }
+        try (WebSocketPool drained = ReadmeExamples.serverDrain()) {
+            assertEquals(2, drained.control().endpoints().size());
+        }
+    }
+
+    @Test
     void demoRunsAndExitsWithACleanLogAndEveryEchoReceived() throws Exception {
         java.io.PrintStream out = System.out;
         java.io.PrintStream err = System.err;
