@@ -112,4 +112,14 @@ public interface PoolControl {
      *         forgotten)
      */
     int subscriptions(SubscriptionState state);
+
+    /**
+     * The pool's health now: DOWN when it is closed or no endpoint is healthy; DEGRADED when an endpoint is out of
+     * rotation (its breaker open, its HTTP check failing), fewer than {@code minConnections} are open (pooling), an
+     * acquire timed out in the last minute, or a subscription is recovering; else UP. Computed on each call from live
+     * state (a few microseconds; no I/O).
+     *
+     * @return the health, with its reasons
+     */
+    PoolHealth health();
 }

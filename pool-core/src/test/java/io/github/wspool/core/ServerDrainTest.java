@@ -187,7 +187,6 @@ class ServerDrainTest {
     void aRollingRestartOfThreeServersUnderLoadLosesNothing() throws Exception {
         ChannelServer.Farm farm = new ChannelServer.Farm(100_000);
         ChannelServer[] servers = {server(farm), server(farm), server(farm)};
-        int[] ports = {servers[0].port(), servers[1].port(), servers[2].port()};
         pool = pools().name("rolling").endpoint(servers[0].uri()).endpoint(servers[1].uri())
                 .endpoint(servers[2].uri()).pooling(true).minConnections(3).maxConnections(12)
                 .drainSignal(SHUTDOWN_NOTICE).drainHoldOff(Duration.ofSeconds(2))
@@ -221,13 +220,17 @@ class ServerDrainTest {
                 workers.add(load.submit(() -> {
                     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // a bound; stopped long before
                     while (running.get() && System.nanoTime() < end) {
+                        PooledConnection lease = null;
                         try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
+                            lease = c;
                             String m = "{\"type\":\"echo\",\"messageId\":\"q" + ids.incrementAndGet() + "\"}";
                             c.sendAsync("{\"type\":\"ping\"}").join();
                             assertEquals(m, c.request(m, Duration.ofSeconds(5)).join());
                             requests.incrementAndGet();
                         } catch (Throwable e) {
-                            failures.add(e);
+                            failures.add(new AssertionError("on " + (lease == null ? "no lease" : lease.id() + " to "
+                                    + lease.endpoint().uri()) + " at " + System.nanoTime() / 1_000_000 + " ms; "
+                                    + java.util.Arrays.toString(servers), e));
                         }
                     }
                 }));
@@ -239,11 +242,11 @@ class ServerDrainTest {
                 s.shutdownNotice();
                 // the pool moves everything off it and closes its connections itself
                 await().atMost(Duration.ofSeconds(10)).until(() -> s.openConnections() == 0);
-                s.closeAll(1001);
-                s.close();
-                ChannelServer restarted = ChannelServer.start(farm, ports[i]);
-                servers[i] = restarted;
-                toClose.add(restarted);
+                s.down(true); // the restart: closes with 1001 whatever is still open, refuses handshakes meanwhile
+                long whileDown = requests.get();
+                await().atMost(Duration.ofSeconds(10)).until(() -> requests.get() > whileDown + 100); // served on
+                s.down(false);
+                ChannelServer restarted = s;
                 // as an operator would: the next server drains once this one serves again (after the hold-off)
                 await().atMost(Duration.ofSeconds(15)).until(() -> restarted.openConnections() > 0);
             }

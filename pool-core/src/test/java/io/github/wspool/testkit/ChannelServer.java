@@ -165,6 +165,9 @@ public final class ChannelServer implements AutoCloseable {
     private final List<Map<String, String>> subscribes = new CopyOnWriteArrayList<>();
     private final List<String> closes = new CopyOnWriteArrayList<>();
     private final AtomicInteger opened = new AtomicInteger();
+    private final AtomicInteger echoed = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
+    private volatile boolean down;
 
     private ChannelServer(Farm farm, int port) {
         this.farm = farm;
@@ -237,11 +240,34 @@ public final class ChannelServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A restart as clients see it, without giving the port up (a stopped Java-WebSocket server can leave a
+     * connection it had accepted but not yet opened behind, open and unserved): while {@code down}, every opening
+     * handshake is refused with 503; going down closes every open connection with 1001.
+     */
+    public void down(boolean down) {
+        this.down = down;
+        if (down) {
+            closeAll(1001);
+        }
+    }
+
+    /** Handshakes refused while down. */
+    public int refusedHandshakes() {
+        return refused.get();
+    }
+
     /** Closes every open connection with {@code code}. */
     public void closeAll(int code) {
         for (WebSocket c : server.getConnections()) {
             c.close(code, "test");
         }
+    }
+
+    @Override
+    public String toString() {
+        return "ChannelServer[" + port() + ", open " + openConnections() + ", opened " + opened.get() + ", echoed "
+                + echoed.get() + "]";
     }
 
     @Override
@@ -299,7 +325,22 @@ public final class ChannelServer implements AutoCloseable {
         }
 
         @Override
+        public org.java_websocket.handshake.ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(
+                WebSocket conn, org.java_websocket.drafts.Draft draft, ClientHandshake request)
+                throws org.java_websocket.exceptions.InvalidDataException {
+            if (down) {
+                refused.incrementAndGet();
+                throw new org.java_websocket.exceptions.InvalidDataException(503, "restarting");
+            }
+            return super.onWebsocketHandshakeReceivedAsServer(conn, draft, request);
+        }
+
+        @Override
         public void onOpen(WebSocket conn, ClientHandshake handshake) {
+            if (down) {
+                conn.close(1001, "restarting"); // opened as it went down
+                return;
+            }
             opened.incrementAndGet();
         }
 
@@ -320,6 +361,7 @@ public final class ChannelServer implements AutoCloseable {
             } else if ("unsubscribe".equals(type)) {
                 farm.unsubscribe(conn, f.get("channel"));
             } else if (f.containsKey("messageId")) {
+                echoed.incrementAndGet();
                 sendQuietly(conn, message);
             }
         }

@@ -117,7 +117,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 shutdown, subscriptions, drain));
         this.closer = new PoolShutdown(name, settings, new PoolShutdown.Parts(shutdown, endpoints, leases, recycler,
                 housekeeper, checks, messaging, scheduler, events, connector, subscriptions));
-        this.control = new PoolControlView(name, endpoints, leases, settings.connect(), subscriptions);
+        this.control = new PoolControlView(name, endpoints, leases, settings.connect(), subscriptions, shutdown,
+                settings.ticker());
     }
 
     /**

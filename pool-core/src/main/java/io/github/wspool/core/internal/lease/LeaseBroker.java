@@ -75,6 +75,10 @@ public final class LeaseBroker {
     private final RecentConnection recent = new RecentConnection();
     private final Handoff handoff;
 
+    /** When an acquire last timed out; meaningful once {@link #timedOutSinceStart}. */
+    private volatile long lastTimeoutAt;
+    private volatile boolean timedOutSinceStart;
+
     /**
      * @param pool          the pool's name, for messages
      * @param settings      the lease settings
@@ -493,8 +497,21 @@ public final class LeaseBroker {
     }
 
     private <E extends PoolException> E acquireFailed(long start, E failure) {
+        if (failure instanceof AcquireTimeoutException) {
+            lastTimeoutAt = ticker.read();
+            timedOutSinceStart = true;
+        }
         events.acquireFailed(start, failure);
         return failure;
+    }
+
+    /**
+     * When an acquire last timed out (the ticker's time), for the pool's health.
+     *
+     * @return the time, or empty if none ever did
+     */
+    public java.util.OptionalLong lastAcquireTimeout() {
+        return timedOutSinceStart ? java.util.OptionalLong.of(lastTimeoutAt) : java.util.OptionalLong.empty();
     }
 
     private PoolException asPoolException(Throwable t) {

@@ -6,6 +6,7 @@ import io.github.wspool.core.internal.concurrent.DaemonThreads;
 import io.github.wspool.core.internal.concurrent.ElasticExecutor;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
+import io.github.wspool.core.internal.transport.EndReason;
 import io.github.wspool.core.internal.transport.ConnectPreparation;
 import io.github.wspool.MessageNotSentException;
 import io.github.wspool.core.spi.SendCallback;
@@ -375,15 +376,9 @@ public final class JavaWebSocketTransport implements Transport {
             }
         }
 
-        /** Why frames not written at the end were not: mirrors the selector transport's choice. */
+        /** Why frames not written at the end were not ({@link EndReason}). */
         private MessageNotSentException.Reason dropReason(boolean remote, Throwable error) {
-            if (remote && error == null) {
-                return MessageNotSentException.Reason.CLOSED_BY_PEER;
-            }
-            if (closeRequested && error == null && !failing) {
-                return MessageNotSentException.Reason.CLOSE_TIMEOUT; // the pool's close, cut off by its closeTimeout
-            }
-            return MessageNotSentException.Reason.ABORTED;
+            return EndReason.of(remote, closeRequested, failing, error);
         }
 
         /**

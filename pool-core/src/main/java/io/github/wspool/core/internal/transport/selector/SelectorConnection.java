@@ -4,6 +4,7 @@ import io.github.wspool.Endpoint;
 import io.github.wspool.MessageNotSentException;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
+import io.github.wspool.core.internal.transport.EndReason;
 import io.github.wspool.core.spi.LocalConnectException;
 import io.github.wspool.core.spi.SendCallback;
 import io.github.wspool.core.spi.TransportConnection;
@@ -249,15 +250,9 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         return sent;
     }
 
-    /** Why frames still queued at the end were not written. */
+    /** Why frames still queued at the end were not written ({@link EndReason}). */
     private MessageNotSentException.Reason dropReason(boolean remote, Throwable error) {
-        if (remote && error == null) {
-            return MessageNotSentException.Reason.CLOSED_BY_PEER;
-        }
-        if (closeRequested && error == null && !failing) {
-            return MessageNotSentException.Reason.CLOSE_TIMEOUT; // the pool's close, cut off by its closeTimeout
-        }
-        return MessageNotSentException.Reason.ABORTED;
+        return EndReason.of(remote, closeRequested, failing, error);
     }
 
     /**
