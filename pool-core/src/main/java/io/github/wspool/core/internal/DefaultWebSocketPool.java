@@ -107,7 +107,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.leases = new LeaseBroker(name, settings.lease(), new LeaseBroker.Collaborators(ticker, scheduler, events,
                 shutdown, endpoints, selector, affinity, connector, messaging, recycler));
         this.subscriptions = new Subscriptions(name, settings.sessions(),
-                key -> key == null ? leases.acquireAsync() : leases.acquireAsync(key), scheduler, events);
+                key -> (key == null ? leases.acquireAsync() : leases.acquireAsync(key)).thenApply(lease -> {
+                    leases.exemptFromLeakDetection(lease); // held for the subscriptions' life on purpose
+                    return lease;
+                }), scheduler, events);
         this.checks = new EndpointChecks(name, settings.health(), health, shutdown, this::requestMaintenance);
         this.housekeeper = new Housekeeper(settings.expiry(), ticker, scheduler, shutdown,
                 new Housekeeper.Parts(endpoints, recycler, connector, health, checks));

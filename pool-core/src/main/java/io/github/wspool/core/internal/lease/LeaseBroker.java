@@ -506,6 +506,17 @@ public final class LeaseBroker {
     }
 
     /**
+     * A lease the pool itself keeps for long (a subscription's carrier) is no leak: leak detection stops watching it.
+     *
+     * @param lease a lease from this broker
+     */
+    public void exemptFromLeakDetection(PooledConnection lease) {
+        if (leakDetection && lease instanceof Lease l) {
+            leaks.unwatch(l);
+        }
+    }
+
+    /**
      * When an acquire last timed out (the ticker's time), for the pool's health.
      *
      * @return the time, or empty if none ever did

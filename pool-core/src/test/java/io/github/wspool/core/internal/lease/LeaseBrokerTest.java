@@ -323,6 +323,20 @@ class LeaseBrokerTest {
     // ------------------------------------------------------------------------------------------ leak detection
 
     @Test
+    void aLeaseThePoolKeepsOnPurposeIsNoLeak() {
+        Duration threshold = Duration.ofSeconds(10);
+        f = fixture().listening(false).leakThreshold(threshold).build();
+        Lease carrier = f.acquire();
+        f.broker.exemptFromLeakDetection(carrier); // a subscription's carrier
+        String logs = capturingLogs(() -> {
+            f.ticker.advance(Duration.ofHours(1));
+            assertEquals(0, f.scheduler.runDue(), "its leak report was cancelled");
+            carrier.close();
+        });
+        assertEquals(0, count(logs, "leak"), logs);
+    }
+
+    @Test
     void aLeaseHeldPastTheLeakThresholdIsReportedOnce() {
         Duration threshold = Duration.ofSeconds(10);
         f = fixture().listening(false).leakThreshold(threshold).build();
