@@ -10,6 +10,7 @@ import io.github.wspool.event.EndpointHealthEvent;
 import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.MessageUndeliveredEvent;
 import io.github.wspool.event.PongEvent;
+import io.github.wspool.event.ReconfigurationEvent;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.ReleaseEvent;
 import io.github.wspool.event.RequestEvent;
@@ -155,6 +156,15 @@ public interface PoolListener {
      * @param event the event
      */
     default void onSubscription(SubscriptionEvent event) {
+    }
+
+    /**
+     * The pool's settings were changed at runtime, or acquisition suspended or resumed, or its connections
+     * soft-evicted (see {@link ReconfigurationEvent}).
+     *
+     * @param event the event
+     */
+    default void onReconfigured(ReconfigurationEvent event) {
     }
 
     /**

@@ -19,6 +19,7 @@ import io.github.wspool.testkit.ChannelServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -204,6 +205,8 @@ class ServerDrainTest {
                 .until(() -> subs.stream().allMatch(s -> s.state() == SubscriptionState.ACTIVE));
 
         AtomicBoolean running = new AtomicBoolean(true);
+        long t0 = System.nanoTime() / 1_000_000;
+        List<String> steps = new CopyOnWriteArrayList<>();
         AtomicLong requests = new AtomicLong();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         ExecutorService load = Executors.newFixedThreadPool(4);
@@ -221,22 +224,27 @@ class ServerDrainTest {
                     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // a bound; stopped long before
                     while (running.get() && System.nanoTime() < end) {
                         PooledConnection lease = null;
+                        String m = "{\"type\":\"echo\",\"messageId\":\"q" + ids.incrementAndGet() + "\"}";
+                        long started = System.nanoTime();
                         try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
                             lease = c;
-                            String m = "{\"type\":\"echo\",\"messageId\":\"q" + ids.incrementAndGet() + "\"}";
                             c.sendAsync("{\"type\":\"ping\"}").join();
                             assertEquals(m, c.request(m, Duration.ofSeconds(5)).join());
                             requests.incrementAndGet();
                         } catch (Throwable e) {
+                            String id = m.substring(m.indexOf("\"q") + 1, m.length() - 2);
                             failures.add(new AssertionError("on " + (lease == null ? "no lease" : lease.id() + " to "
-                                    + lease.endpoint().uri()) + " at " + System.nanoTime() / 1_000_000 + " ms; "
-                                    + java.util.Arrays.toString(servers), e));
+                                    + lease.endpoint().uri()) + ", started " + (started / 1_000_000 - t0) + " ms into"
+                                    + " the test, " + e + "; the server received it: " + Arrays.stream(servers)
+                                    .anyMatch(s -> s.received(id)) + "; steps " + steps + "; "
+                                    + Arrays.toString(servers), e));
                         }
                     }
                 }));
             }
             for (int i = 0; i < 3; i++) {
                 ChannelServer s = servers[i];
+                steps.add("drain " + s.port() + " at " + (System.nanoTime() / 1_000_000 - t0));
                 long before = requests.get();
                 await().atMost(Duration.ofSeconds(10)).until(() -> requests.get() > before + 50); // under load
                 s.shutdownNotice();
@@ -246,6 +254,7 @@ class ServerDrainTest {
                 long whileDown = requests.get();
                 await().atMost(Duration.ofSeconds(10)).until(() -> requests.get() > whileDown + 100); // served on
                 s.down(false);
+                steps.add("up " + s.port() + " at " + (System.nanoTime() / 1_000_000 - t0));
                 ChannelServer restarted = s;
                 // as an operator would: the next server drains once this one serves again (after the hold-off)
                 await().atMost(Duration.ofSeconds(15)).until(() -> restarted.openConnections() > 0);

@@ -167,6 +167,7 @@ public final class ChannelServer implements AutoCloseable {
     private final AtomicInteger opened = new AtomicInteger();
     private final AtomicInteger echoed = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
+    private final Set<String> echoedIds = ConcurrentHashMap.newKeySet();
     private volatile boolean down;
 
     private ChannelServer(Farm farm, int port) {
@@ -250,6 +251,11 @@ public final class ChannelServer implements AutoCloseable {
         if (down) {
             closeAll(1001);
         }
+    }
+
+    /** Whether a message with this {@code messageId} was received (and echoed). */
+    public boolean received(String messageId) {
+        return echoedIds.contains(messageId);
     }
 
     /** Handshakes refused while down. */
@@ -362,6 +368,7 @@ public final class ChannelServer implements AutoCloseable {
                 farm.unsubscribe(conn, f.get("channel"));
             } else if (f.containsKey("messageId")) {
                 echoed.incrementAndGet();
+                echoedIds.add(f.get("messageId"));
                 sendQuietly(conn, message);
             }
         }
