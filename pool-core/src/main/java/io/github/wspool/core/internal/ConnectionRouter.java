@@ -157,6 +157,11 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
     }
 
     @Override
+    public void endpointKnownDown(EndpointState e) {
+        parts.leases().failWaitersIfNoEndpointUsable();
+    }
+
+    @Override
     public void retiring(ManagedConnection c) {
         parts.sessions().connectionRetiring(c.id);
     }

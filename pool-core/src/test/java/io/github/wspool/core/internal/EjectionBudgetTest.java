@@ -1,5 +1,10 @@
 package io.github.wspool.core.internal;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import io.github.wspool.NoHealthyEndpointException;
+import io.github.wspool.PooledConnection;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -157,6 +162,25 @@ class EjectionBudgetTest {
             EndpointSnapshot e = afterFailedConnects(h, 6);
             assertTrue(!e.healthy(), "ejected after its failed connects (the contrast of the two above): " + e);
             assertTrue(!"closed".equals(e.breakerState()), e.breakerState());
+        }
+    }
+
+    @Test
+    void aWaiterFailsFastOnceTheEndpointTheBudgetKeepsInRotationIsDownToo() {
+        try (EngineHarness h = new EngineHarness(b -> b.endpoint(uri(2)).pooling(true)
+                .reconnectBackoff(Duration.ofMillis(1), Duration.ofMillis(1)))) {
+            h.transport.manualOpen(true);
+            CompletableFuture<PooledConnection> waiter = h.pool.acquireAsync(Duration.ofHours(1));
+            for (int i = 0; i < 60 && !waiter.isDone(); i++) {
+                h.transport.failPending(new ConnectException("Connection refused"));
+                h.ticker.advance(Duration.ofMillis(5));
+                h.maintain();
+            }
+            assertEquals(1, out(h), "one endpoint ejected, the other kept in rotation by the budget: "
+                    + h.pool.stats().describe());
+            assertTrue(waiter.isCompletedExceptionally(), "the waiter failed fast, not at its hour-long timeout");
+            CompletionException failed = assertThrows(CompletionException.class, waiter::join);
+            assertInstanceOf(NoHealthyEndpointException.class, failed.getCause());
         }
     }
 }

@@ -416,6 +416,8 @@ final class ConnectAttempt implements TransportListener {
         }
         if (!wasEjected && e.isEjected() && !closing) {
             connector.listener().endpointEjected(e, failure, failures);
+        } else if (!closing && !e.isEjected() && e.knownDown()) {
+            connector.listener().endpointKnownDown(e); // kept in rotation by the budget, yet down
         }
         connector.requestMaintenance(); // retry after the backoff delay, for min connections, waiters or a probe
     }

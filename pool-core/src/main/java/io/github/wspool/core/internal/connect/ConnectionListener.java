@@ -91,4 +91,13 @@ public interface ConnectionListener {
      * @param failures consecutive failures
      */
     void endpointEjected(EndpointState e, EndpointConnectException failure, int failures);
+
+    /**
+     * Failed connects made the endpoint known to be down while the ejection budget kept it in rotation: it can serve
+     * no waiter, so waiters with no other endpoint left must fail now rather than at their timeouts.
+     *
+     * @param e the endpoint
+     */
+    default void endpointKnownDown(EndpointState e) {
+    }
 }
