@@ -20,9 +20,36 @@ import java.time.Duration;
  * @param lastFailure its last connect failure while it is failing, else {@code null}
  * @param latency     its round-trip estimate, {@link Duration#ZERO} before the first sample
  * @param breakerState its circuit breaker's state, lower-case ({@code closed}, {@code open}, {@code half_open}, …)
+ * @param messagesIn  messages received from the endpoint since it was added (data messages handed to the pool's
+ *                    messaging: replies, handled and unhandled messages; not the connection initializer's or the
+ *                    health probe's)
+ * @param messagesOut messages the pool accepted for sending to it since it was added ({@code send},
+ *                    {@code sendAsync}, {@code request}); those then not written also count in
+ *                    {@code wspool.messages.undelivered}
+ * @param bytesIn     payload bytes of {@code messagesIn} (UTF-8 for text; frame headers not counted)
+ * @param bytesOut    payload bytes of {@code messagesOut} (likewise)
  */
 public record EndpointSnapshot(URI uri, int weight, boolean healthy, int open, int active, int available,
-                               Throwable lastFailure, Duration latency, String breakerState) implements Endpoint {
+                               Throwable lastFailure, Duration latency, String breakerState,
+                               long messagesIn, long messagesOut, long bytesIn, long bytesOut) implements Endpoint {
+
+    /**
+     * A snapshot without traffic figures (all zero).
+     *
+     * @param uri          the endpoint's URI
+     * @param weight       its weight
+     * @param healthy      whether it takes leases
+     * @param open         connections holding a slot
+     * @param active       leases held
+     * @param available    connections available without waiting
+     * @param lastFailure  its last connect failure while it is failing, else {@code null}
+     * @param latency      its round-trip estimate
+     * @param breakerState its circuit breaker's state, lower-case
+     */
+    public EndpointSnapshot(URI uri, int weight, boolean healthy, int open, int active, int available,
+                            Throwable lastFailure, Duration latency, String breakerState) {
+        this(uri, weight, healthy, open, active, available, lastFailure, latency, breakerState, 0, 0, 0, 0);
+    }
 
     /** Reads like {@code ws://127.0.0.1:8080/feed healthy open=2 active=1 available=1 latency=0.4ms}. */
     @Override

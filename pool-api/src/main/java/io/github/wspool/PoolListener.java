@@ -14,6 +14,7 @@ import io.github.wspool.event.ReconfigurationEvent;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.ReleaseEvent;
 import io.github.wspool.event.RequestEvent;
+import io.github.wspool.event.SendEvent;
 import io.github.wspool.event.SendRejectedEvent;
 import io.github.wspool.event.SubscriptionEvent;
 
@@ -131,6 +132,15 @@ public interface PoolListener {
      * @param event the event
      */
     default void onMessageDropped(MessageDroppedEvent event) {
+    }
+
+    /**
+     * A message sent with {@code sendAsync} was written to the socket (plain {@code send} calls report nothing: they
+     * are counted, not timed). Called on the thread that wrote it, a transport's: return quickly.
+     *
+     * @param event the event
+     */
+    default void onSend(SendEvent event) {
     }
 
     /**

@@ -11,6 +11,7 @@ import io.github.wspool.WebSocketPool;
 import io.github.wspool.event.AcquireEvent;
 import io.github.wspool.event.AcquireFailureEvent;
 import io.github.wspool.event.ConnectEvent;
+import io.github.wspool.event.ConnectFailureCause;
 import io.github.wspool.event.EndpointEvent;
 import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.MessageUndeliveredEvent;
@@ -19,9 +20,11 @@ import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.ReleaseEvent;
 import io.github.wspool.event.RequestEvent;
+import io.github.wspool.event.SendEvent;
 import io.github.wspool.event.SendRejectedEvent;
 import io.github.wspool.event.SubscriptionEvent;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,6 +64,10 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code wspool.lease}</td><td>timer</td><td></td><td>how long leases were held</td></tr>
  *   <tr><td>{@code wspool.connect}</td><td>timer</td><td>{@code endpoint}, {@code outcome}</td><td>handshake duration,
  *       {@code outcome} = {@code success} / {@code failure}</td></tr>
+ *   <tr><td>{@code wspool.connect.failures}</td><td>counter</td><td>{@code endpoint}, {@code cause}</td><td>failed
+ *       connects by {@link ConnectFailureCause}: {@code refused}, {@code timeout}, {@code tls},
+ *       {@code handshake-rejected}, {@code dns}, {@code local}, {@code initializer}, {@code other} (every cause
+ *       registered at 0 when the endpoint is)</td></tr>
  *   <tr><td>{@code wspool.recycled}</td><td>counter</td><td>{@code reason}</td><td>connections recycled, by reason
  *       ({@code idle}, {@code lifetime}, {@code unhealthy}, {@code peer-closed}, {@code error}, …)</td></tr>
  *   <tr><td>{@code wspool.endpoint.healthy}</td><td>gauge</td><td>{@code endpoint}</td><td>1 healthy, 0 not</td></tr>
@@ -73,6 +80,13 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code wspool.messages.dropped}</td><td>counter</td><td>{@code reason}</td><td>inbound messages that
  *       reached no application code: {@code late-reply}, {@code unhandled}, {@code handler-failed}, {@code overflow},
  *       {@code pool-closed}</td></tr>
+ *   <tr><td>{@code wspool.messages.in}, {@code wspool.messages.out}</td><td>function counter</td><td>{@code endpoint}
+ *       </td><td>messages received from / accepted for sending to the endpoint ({@code send}, {@code sendAsync},
+ *       {@code request}; see {@link EndpointSnapshot#messagesOut()})</td></tr>
+ *   <tr><td>{@code wspool.bytes.in}, {@code wspool.bytes.out}</td><td>function counter</td><td>{@code endpoint}
+ *       </td><td>their payload bytes (UTF-8 for text; frame headers not counted)</td></tr>
+ *   <tr><td>{@code wspool.send}</td><td>timer</td><td></td><td>{@code sendAsync} latency: from the pool accepting
+ *       the message to its frame written (plain {@code send} is not timed)</td></tr>
  *   <tr><td>{@code wspool.sends.rejected}</td><td>counter</td><td></td><td>sends refused because the outgoing buffer
  *       was full</td></tr>
  *   <tr><td>{@code wspool.messages.undelivered}</td><td>counter</td><td>{@code reason}</td><td>outgoing messages the
@@ -94,10 +108,22 @@ import java.util.function.ToDoubleFunction;
  * is removed when the pool closes (or when {@link #close()} is called), so no gauge keeps a closed pool reachable.
  * The pool-wide gauges read the live counters of {@link WebSocketPool#control()}, without locks or allocation; a
  * per-endpoint gauge reads its endpoint's current {@link EndpointSnapshot} (found by URI among
- * {@code pool.control().endpoints()}) when it is sampled. Counters and timers are fed by a {@link PoolListener}
- * registered at {@link #bindTo}, so a pool that is not bound pays nothing.
+ * {@code pool.control().endpoints()}) when it is sampled; so do the message and byte counters, which read the
+ * engine's own per-endpoint adders through that snapshot (the engine publishes no event per message). The other
+ * counters and timers are fed by a {@link PoolListener} registered at {@link #bindTo}, so a pool that is not bound
+ * pays nothing for them.
+ *
+ * <p>In Prometheus (Micrometer's Prometheus registry) the names read {@code wspool_connections},
+ * {@code wspool_acquire_seconds_count}, {@code wspool_messages_out_total}, {@code wspool_bytes_in_total},
+ * {@code wspool_connect_failures_total}, …; a Grafana dashboard and Prometheus alert rules written against those
+ * names ship in this jar: {@value #GRAFANA_DASHBOARD} and {@value #PROMETHEUS_ALERTS}.
  */
 public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
+
+    /** Class-path resource of the Grafana dashboard (JSON, datasource chosen on import) for these meters. */
+    public static final String GRAFANA_DASHBOARD = "/io/github/wspool/metrics/grafana-dashboard.json";
+    /** Class-path resource of Prometheus alert rules (a rule file) for these meters. */
+    public static final String PROMETHEUS_ALERTS = "/io/github/wspool/metrics/prometheus-alerts.yml";
 
     /** Resilience4j's breaker states, as the pool reports them. */
     private static final List<String> BREAKER_STATES =
@@ -109,6 +135,7 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
     private final Map<URI, List<Meter>> endpointMeters = new ConcurrentHashMap<>();
     private final Map<String, Timer> connectTimers = new ConcurrentHashMap<>();
     private final Map<URI, Timer> rttTimers = new ConcurrentHashMap<>();
+    private final Map<URI, Map<ConnectFailureCause, Counter>> connectFailures = new ConcurrentHashMap<>();
     private final Map<RecycleReason, Counter> recycled = new EnumMap<>(RecycleReason.class);
     private final Map<RequestEvent.Outcome, Timer> requestTimers = new EnumMap<>(RequestEvent.Outcome.class);
     private final Map<MessageNotSentException.Reason, Counter> undeliveredCounters =
@@ -126,6 +153,7 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
     private volatile Listener listener;
     private Timer acquireTimer;
     private Timer leaseTimer;
+    private Timer sendTimer;
     private Counter acquireTimeouts;
 
     /**
@@ -188,8 +216,12 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
                 .register(meterRegistry);
         acquireTimeouts = Counter.builder("wspool.acquire.timeouts").tags(tags).description("Acquires that timed out")
                 .register(meterRegistry);
+        sendTimer = Timer.builder("wspool.send").tags(tags)
+                .description("sendAsync latency: from the pool accepting a message to its frame written")
+                .register(meterRegistry);
         poolMeters.add(acquireTimer);
         poolMeters.add(leaseTimer);
+        poolMeters.add(sendTimer);
         poolMeters.add(acquireTimeouts);
         for (RecycleReason reason : RecycleReason.values()) {
             Counter c = Counter.builder("wspool.recycled").tags(tags).tag("reason", reason.tagValue())
@@ -253,10 +285,27 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
         }
         endpointMeters.computeIfAbsent(uri, u -> {
             List<Meter> meters = new ArrayList<>();
+            String endpoint = Endpoint.describe(u);
             meters.add(Gauge.builder("wspool.endpoint.healthy", pool,
                             p -> endpointValue(p, u, e -> e.healthy() ? 1 : 0))
-                    .tags(tags).tag("endpoint", Endpoint.describe(u))
+                    .tags(tags).tag("endpoint", endpoint)
                     .description("1 if the endpoint is healthy, 0 if not").register(r));
+            meters.add(trafficCounter(r, "wspool.messages.in", u, endpoint, EndpointSnapshot::messagesIn,
+                    "Messages received from the endpoint"));
+            meters.add(trafficCounter(r, "wspool.messages.out", u, endpoint, EndpointSnapshot::messagesOut,
+                    "Messages accepted for sending to the endpoint"));
+            meters.add(trafficCounter(r, "wspool.bytes.in", u, endpoint, EndpointSnapshot::bytesIn,
+                    "Payload bytes received from the endpoint"));
+            meters.add(trafficCounter(r, "wspool.bytes.out", u, endpoint, EndpointSnapshot::bytesOut,
+                    "Payload bytes accepted for sending to the endpoint"));
+            Map<ConnectFailureCause, Counter> failures = new EnumMap<>(ConnectFailureCause.class);
+            for (ConnectFailureCause cause : ConnectFailureCause.values()) {
+                Counter c = Counter.builder("wspool.connect.failures").tags(tags).tag("endpoint", endpoint)
+                        .tag("cause", cause.tagValue()).description("Failed connects, by cause").register(r);
+                failures.put(cause, c);
+                meters.add(c);
+            }
+            connectFailures.put(u, failures);
             for (String state : BREAKER_STATES) {
                 meters.add(Gauge.builder("wspool.endpoint.breaker.state", pool,
                                 p -> endpointValue(p, u, e -> state.equals(e.breakerState()) ? 1 : 0))
@@ -265,6 +314,12 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
             }
             return new CopyOnWriteArrayList<>(meters);
         });
+    }
+
+    private FunctionCounter trafficCounter(MeterRegistry r, String name, URI uri, String endpoint,
+                                           ToDoubleFunction<EndpointSnapshot> value, String description) {
+        return FunctionCounter.builder(name, pool, p -> endpointValue(p, uri, value)).tags(tags)
+                .tag("endpoint", endpoint).description(description).register(r);
     }
 
     /**
@@ -289,6 +344,7 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
     private void unbindEndpoint(URI uri) {
         MeterRegistry r = registry;
         List<Meter> meters = endpointMeters.remove(uri);
+        connectFailures.remove(uri);
         Timer rtt = rttTimers.remove(uri);
         if (r == null) {
             return;
@@ -382,6 +438,22 @@ public final class WebSocketPoolMetrics implements MeterBinder, AutoCloseable {
         @Override
         public void onConnect(ConnectEvent event) {
             connectTimer(event.endpoint(), event.succeeded()).record(event.duration().toNanos(), TimeUnit.NANOSECONDS);
+            if (!event.succeeded()) {
+                URI uri = event.endpoint().uri();
+                Map<ConnectFailureCause, Counter> failures = connectFailures.get(uri);
+                if (failures == null && snapshotOf(pool, uri) != null) { // connected before its add event came here
+                    bindEndpoint(uri);
+                    failures = connectFailures.get(uri);
+                }
+                if (failures != null) {
+                    failures.get(event.failureCause()).increment();
+                }
+            }
+        }
+
+        @Override
+        public void onSend(SendEvent event) {
+            sendTimer.record(event.latency().toNanos(), TimeUnit.NANOSECONDS);
         }
 
         @Override

@@ -209,7 +209,7 @@ final class ConnectAttempt implements TransportListener {
         listener.opening(c, now);
         EndpointState e = c.endpoint;
         e.recordLatency(openedAt - startedAt, now); // the handshake's latency, without the initializer's time
-        connector.events().connectFinished(c.id, e, now - startedAt, null);
+        connector.events().connectFinished(c.id, e, now - startedAt, null, null);
         startProbation();
         if (e.consecutiveFailures() > 0) {
             connector.requestMaintenance(); // while failing, one connect at a time: the next may start now
@@ -407,7 +407,8 @@ final class ConnectAttempt implements TransportListener {
         boolean wasEjected = e.isEjected();
         int failures = countFailure(e, failure, now);
         boolean closing = connector.closing();
-        connector.events().connectFinished(c.id, e, now - startedAt, failure);
+        connector.events().connectFinished(c.id, e, now - startedAt, failure,
+                LocalFaults.cause(failure, timedOut));
         if (c.failConnect()) {
             connector.recycler().recycle(c, RecycleReason.CONNECT_FAILED);
         }
@@ -464,7 +465,8 @@ final class ConnectAttempt implements TransportListener {
         }
         log.info("[{}] {} rejected the upgrade with {}: retrying at once with headers the supplier refreshes",
                 connector.pool(), e, status);
-        connector.events().connectFinished(c.id, e, now - startedAt, failure);
+        connector.events().connectFinished(c.id, e, now - startedAt, failure,
+                LocalFaults.cause(failure, timedOut));
         e.refreshHeadersNext().set(true);
         if (c.failConnect()) {
             connector.recycler().recycle(c, RecycleReason.CONNECT_FAILED); // frees the slot; waiters open the retry

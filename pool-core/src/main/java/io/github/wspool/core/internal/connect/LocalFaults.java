@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.connect;
 
 import io.github.wspool.core.spi.LocalConnectException;
+import io.github.wspool.event.ConnectFailureCause;
 import java.net.UnknownHostException;
 import java.util.Locale;
 
@@ -37,5 +38,29 @@ final class LocalFaults {
             }
         }
         return false;
+    }
+
+    /**
+     * The class of a failed connect, for its event and the {@code wspool.connect.failures} meter: the initializer's
+     * and a rejected upgrade's first, then the pool's own connect deadline ({@code timedOut}: whatever the transport
+     * reported when it was aborted), a name that did not resolve, a fault on this side ({@link #isLocal}), and
+     * otherwise the cause chain ({@link ConnectFailureCause#of}).
+     *
+     * @param failure  the failure
+     * @param timedOut whether the pool's connect deadline aborted the attempt
+     * @return its class
+     */
+    static ConnectFailureCause cause(Throwable failure, boolean timedOut) {
+        ConnectFailureCause byType = ConnectFailureCause.of(failure);
+        if (byType == ConnectFailureCause.INITIALIZER || byType == ConnectFailureCause.HANDSHAKE_REJECTED) {
+            return byType;
+        }
+        if (timedOut) {
+            return ConnectFailureCause.TIMEOUT;
+        }
+        if (byType != ConnectFailureCause.DNS && isLocal(failure)) {
+            return ConnectFailureCause.LOCAL;
+        }
+        return byType;
     }
 }

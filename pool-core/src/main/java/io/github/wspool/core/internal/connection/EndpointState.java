@@ -6,6 +6,7 @@ import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointView;
 import io.github.wspool.core.internal.concurrent.CopyOnWrite;
+import io.github.wspool.core.internal.messaging.Traffic;
 import io.github.wspool.core.spi.TransportOptions;
 import java.net.URI;
 import java.util.Arrays;
@@ -84,6 +85,8 @@ public final class EndpointState implements EndpointView {
 
     /** The HTTP health check's schedule and streaks; its verdict is {@link #checkFailing}. */
     private final HttpCheckRecord httpCheck = new HttpCheckRecord();
+    /** Messages and bytes in and out since the endpoint was added. */
+    private final Traffic traffic = new Traffic();
 
     /**
      * @param uri              as configured
@@ -119,6 +122,15 @@ public final class EndpointState implements EndpointView {
      * @param maxLeasesPerConnection leases sharing one connection (1 = exclusive)
      */
     public record Caps(int maxConnections, int maxConcurrentConnects, int maxLeasesPerConnection) {
+    }
+
+    /**
+     * This endpoint's message counters, shared by its connections.
+     *
+     * @return the counters
+     */
+    public Traffic traffic() {
+        return traffic;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.core.internal.messaging.Channel;
 import io.github.wspool.core.internal.messaging.ChannelState;
+import io.github.wspool.core.internal.messaging.Traffic;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.event.RecycleReason;
 import java.lang.invoke.MethodHandles;
@@ -170,6 +171,11 @@ public final class ManagedConnection implements Channel {
     @Override
     public ChannelState messaging() {
         return messaging;
+    }
+
+    @Override
+    public Traffic traffic() {
+        return endpoint.traffic();
     }
 
     /** Open and not on its way out: worth waiting for. */

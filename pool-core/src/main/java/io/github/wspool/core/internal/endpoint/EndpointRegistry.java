@@ -11,6 +11,7 @@ import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.internal.connection.Recycler;
 import io.github.wspool.core.internal.event.PoolEvents;
+import io.github.wspool.core.internal.messaging.Traffic;
 import io.github.wspool.core.spi.HttpHeaders;
 import io.github.wspool.event.RecycleReason;
 import java.net.URI;
@@ -277,8 +278,10 @@ public final class EndpointRegistry {
                     available++;
                 }
             }
+            Traffic t = e.traffic();
             perEndpoint.add(new EndpointSnapshot(e.uri(), e.weight(), e.healthy(), e.slots(), e.activeLeases(),
-                    available, e.lastFailure(), Duration.ofNanos(e.latencyNanos()), e.breakerState()));
+                    available, e.lastFailure(), Duration.ofNanos(e.latencyNanos()), e.breakerState(),
+                    t.messagesIn(), t.messagesOut(), t.bytesIn(), t.bytesOut()));
         }
         return PoolStats.of(counts, Math.max(0, pending), perEndpoint);
     }

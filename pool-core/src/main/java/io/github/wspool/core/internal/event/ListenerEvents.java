@@ -14,6 +14,7 @@ import io.github.wspool.event.ConnectionStateChange;
 import io.github.wspool.event.EndpointBreakerEvent;
 import io.github.wspool.event.EndpointEvent;
 import io.github.wspool.event.EndpointHealthEvent;
+import io.github.wspool.event.ConnectFailureCause;
 import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.MessageUndeliveredEvent;
 import io.github.wspool.event.PongEvent;
@@ -21,6 +22,7 @@ import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.ReleaseEvent;
 import io.github.wspool.event.RequestEvent;
+import io.github.wspool.event.SendEvent;
 import io.github.wspool.event.SendRejectedEvent;
 import io.github.wspool.event.SubscriptionEvent;
 import java.time.Duration;
@@ -92,9 +94,15 @@ final class ListenerEvents implements PoolEvents {
     }
 
     @Override
-    public void connectFinished(String connectionId, Endpoint endpoint, long nanos, Throwable failure) {
-        publish("onConnect", new ConnectEvent(pool, connectionId, endpoint, nanos(nanos), failure),
+    public void connectFinished(String connectionId, Endpoint endpoint, long nanos, Throwable failure,
+                                ConnectFailureCause cause) {
+        publish("onConnect", new ConnectEvent(pool, connectionId, endpoint, nanos(nanos), failure, cause),
                 PoolListener::onConnect);
+    }
+
+    @Override
+    public void sendWritten(String connectionId, Endpoint endpoint, long bytes, long acceptedAt) {
+        publish("onSend", new SendEvent(pool, connectionId, endpoint, bytes, since(acceptedAt)), PoolListener::onSend);
     }
 
     @Override

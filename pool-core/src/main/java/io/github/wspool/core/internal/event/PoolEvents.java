@@ -4,6 +4,7 @@ import io.github.wspool.MessageNotSentException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.PoolException;
+import io.github.wspool.event.ConnectFailureCause;
 import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.RequestEvent;
@@ -54,8 +55,22 @@ public interface PoolEvents {
      * @param endpoint     the endpoint
      * @param nanos        how long it took
      * @param failure      why it failed, or {@code null} if it opened
+     * @param cause        the failure's class, or {@code null} if it opened
      */
-    default void connectFinished(String connectionId, Endpoint endpoint, long nanos, Throwable failure) {
+    default void connectFinished(String connectionId, Endpoint endpoint, long nanos, Throwable failure,
+                                 ConnectFailureCause cause) {
+    }
+
+    /**
+     * A message sent with {@code sendAsync} was written (only reported when it was timed: someone listened when it was
+     * accepted).
+     *
+     * @param connectionId the connection
+     * @param endpoint     its endpoint
+     * @param bytes        its payload bytes
+     * @param acceptedAt   when the pool accepted it (ticker)
+     */
+    default void sendWritten(String connectionId, Endpoint endpoint, long bytes, long acceptedAt) {
     }
 
     /**

@@ -7,6 +7,7 @@ import io.github.wspool.PoolException;
 import io.github.wspool.PoolListener;
 import io.github.wspool.core.Ticker;
 import io.github.wspool.core.internal.concurrent.CopyOnWrite;
+import io.github.wspool.event.ConnectFailureCause;
 import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.RequestEvent;
@@ -101,9 +102,17 @@ public final class PoolListeners implements PoolEvents {
     }
 
     @Override
-    public void connectFinished(String connectionId, Endpoint endpoint, long nanos, Throwable failure) {
+    public void connectFinished(String connectionId, Endpoint endpoint, long nanos, Throwable failure,
+                                ConnectFailureCause cause) {
         if (listening) {
-            target.connectFinished(connectionId, endpoint, nanos, failure);
+            target.connectFinished(connectionId, endpoint, nanos, failure, cause);
+        }
+    }
+
+    @Override
+    public void sendWritten(String connectionId, Endpoint endpoint, long bytes, long acceptedAt) {
+        if (listening) {
+            target.sendWritten(connectionId, endpoint, bytes, acceptedAt);
         }
     }
 

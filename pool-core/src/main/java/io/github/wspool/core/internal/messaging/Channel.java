@@ -51,4 +51,11 @@ public interface Channel {
      * @return the state
      */
     ChannelState messaging();
+
+    /**
+     * The message counters of this channel's endpoint (shared by every channel to it).
+     *
+     * @return the counters
+     */
+    Traffic traffic();
 }

@@ -294,6 +294,7 @@ public final class Messaging {
      * @param text the message
      */
     public void inbound(Channel c, String text) {
+        c.traffic().received(WireSize.utf8Length(text));
         inbound.inbound(c, text);
     }
 
@@ -304,6 +305,7 @@ public final class Messaging {
      * @param data the message, only valid during the call
      */
     public void inbound(Channel c, ByteBuffer data) {
+        c.traffic().received(data.remaining());
         inbound.inbound(c, data);
     }
 

@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.messaging;
 
 import io.github.wspool.MessageNotSentException;
+import io.github.wspool.core.internal.event.PoolEvents;
 import io.github.wspool.core.spi.SendCallback;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -17,16 +18,24 @@ final class SendOutcome implements SendCallback {
     private final Sending sending;
     private final Channel channel;
     private final AtomicBoolean reported = new AtomicBoolean();
+    /** The message's payload bytes. */
+    private final long bytes;
+    /**
+     * When the pool accepted it (ticker), or {@link PoolEvents#UNTIMED} when nobody listened then; set before the
+     * transport is given the frame, so the transport's hand-off publishes it to the writer's thread.
+     */
+    long acceptedAt = PoolEvents.UNTIMED;
 
-    SendOutcome(Sending sending, Channel channel) {
+    SendOutcome(Sending sending, Channel channel, long bytes) {
         this.sending = sending;
         this.channel = channel;
+        this.bytes = bytes;
     }
 
     @Override
     public void written() {
         if (reported.compareAndSet(false, true)) {
-            sending.written(channel);
+            sending.written(channel, bytes, acceptedAt);
             complete(null);
         }
     }

@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * A plain send is one success for the connection's breaker once queued; a tracked one ({@code sendAsync}) once its
  * frame is written ({@link SendOutcome}). Messages not written are undelivered: an event and a meter always, and,
  * when the transport had taken them, failures for the breaker and a rate-limited WARN.
+ *
+ * <h2>Counting</h2>
+ * Every message the transport takes is counted on its endpoint's {@link Traffic} (payload bytes, under the send
+ * lock: two adder additions, no allocation). A tracked send is also timed, from acceptance to written, when someone
+ * listens ({@code onSend}); a plain send is never timed.
  */
 final class Sending {
 
@@ -113,8 +118,9 @@ final class Sending {
     }
 
     private CompletableFuture<Void> sendTracked(Channel c, String text, ByteBuffer data) {
-        long wire = WireSize.clientFrame(text != null ? WireSize.utf8Length(text) : data.remaining());
-        SendOutcome outcome = new SendOutcome(this, c);
+        long payload = text != null ? WireSize.utf8Length(text) : data.remaining();
+        long wire = WireSize.clientFrame(payload);
+        SendOutcome outcome = new SendOutcome(this, c, payload);
         TransportConnection t = c.transport();
         if (t == null || c.finished()) {
             RuntimeException e = host.sendFailed(c, new IllegalStateException("transport closed"));
@@ -130,12 +136,16 @@ final class Sending {
             return outcome.future;
         }
         try {
+            if (events.listening()) {
+                outcome.acceptedAt = ticker.read(); // before the transport has it: it may be written at once
+            }
             if (text != null) {
                 t.sendText(text, outcome);
             } else {
                 t.sendBinary(data, outcome);
             }
             state.sendEstimate += wire;
+            c.traffic().sent(payload);
         } catch (RuntimeException e) {
             RuntimeException failure = host.sendFailed(c, e);
             outcome.failed(MessageNotSentException.Reason.NOT_OPEN, wire, failure, false);
@@ -145,9 +155,19 @@ final class Sending {
         return outcome.future;
     }
 
-    /** A tracked frame was written: one success for the connection's breaker. */
-    void written(Channel c) {
+    /**
+     * A tracked frame was written: one success for the connection's breaker, and its send latency reported when it
+     * was timed (someone listened when it was accepted).
+     *
+     * @param c          the channel
+     * @param bytes      the message's payload bytes
+     * @param acceptedAt the ticker's time it was accepted, or {@link PoolEvents#UNTIMED}
+     */
+    void written(Channel c, long bytes, long acceptedAt) {
         host.sendSucceeded(c);
+        if (acceptedAt != PoolEvents.UNTIMED) {
+            events.sendWritten(c.id(), c.endpoint(), bytes, acceptedAt);
+        }
     }
 
     /**
@@ -184,7 +204,8 @@ final class Sending {
      */
     void enqueue(Channel c, String text, ByteBuffer data) {
         TransportConnection t = openTransport(c);
-        long wire = WireSize.clientFrame(text != null ? WireSize.utf8Length(text) : data.remaining());
+        long payload = text != null ? WireSize.utf8Length(text) : data.remaining();
+        long wire = WireSize.clientFrame(payload);
         ChannelState state = c.messaging();
         ReentrantLock lock = admit(c, state, t, wire);
         try {
@@ -194,6 +215,7 @@ final class Sending {
                 t.sendBinary(data);
             }
             state.sendEstimate += wire;
+            c.traffic().sent(payload);
         } catch (RuntimeException e) {
             throw host.sendFailed(c, e);
         } finally {
