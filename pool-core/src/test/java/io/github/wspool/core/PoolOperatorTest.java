@@ -299,6 +299,52 @@ class PoolOperatorTest {
         }
     }
 
+    @Test
+    void idleTimeoutLifetimeAndKeepaliveChangesTakeEffectOnTheRunningPool() {
+        List<String> pongs = new CopyOnWriteArrayList<>();
+        WebSocketPool pool = start(builder("timeouts").maxConnections(4).idleAfter(Duration.ofMillis(50))
+                .idleTimeout(Duration.ZERO).maxLifetime(Duration.ZERO).healthCheckInterval(Duration.ZERO)
+                .listener(new PoolListener() {
+                    @Override
+                    public void onPong(io.github.wspool.event.PongEvent event) {
+                        pongs.add(event.connectionId());
+                    }
+                }));
+        try (PooledConnection a = pool.acquire(); PooledConnection b = pool.acquire()) {
+            assertTrue(a.isOpen() && b.isOpen());
+        }
+        await().atMost(WAIT).until(() -> pool.control().connections(ConnectionState.IDLE) == 2);
+        assertTrue(pongs.isEmpty(), "no keepalive pings with healthCheckInterval 0");
+
+        // keepalive pings start on the next pass
+        pool.control().reconfigure(PoolReconfiguration.builder().healthCheckInterval(Duration.ofMillis(100)).build());
+        await().atMost(WAIT).until(() -> new HashSet<>(pongs).size() == 2);
+
+        // idle connections above the minimum (0) are evicted by the new idle timeout
+        pool.control().reconfigure(PoolReconfiguration.builder().idleTimeout(Duration.ofMillis(100)).build());
+        await().atMost(WAIT).until(() -> recycles.stream().filter(r -> r.reason() == RecycleReason.IDLE).count() == 2);
+        assertEquals(0, open(pool));
+
+        // a lifetime given at runtime ends connections already open, a leased one on release
+        pool.control().reconfigure(PoolReconfiguration.builder().idleTimeout(Duration.ZERO).build());
+        PooledConnection held = pool.acquire();
+        String idleId;
+        try (PooledConnection other = pool.acquire()) {
+            idleId = other.id();
+        }
+        String heldId = held.id();
+        pool.control().reconfigure(PoolReconfiguration.builder().maxLifetime(Duration.ofMillis(200)).build());
+        // the available one goes when its lifetime ends; the leased one, past its lifetime too, is left to its holder
+        await().atMost(WAIT).until(() -> recycles.stream().anyMatch(r -> r.reason() == RecycleReason.LIFETIME
+                && r.connectionId().equals(idleId)));
+        assertTrue(held.isOpen());
+        held.send("still mine");
+        assertTrue(recycles.stream().noneMatch(r -> r.connectionId().equals(heldId)));
+        held.close();
+        await().atMost(WAIT).until(() -> recycles.stream().anyMatch(r -> r.reason() == RecycleReason.LIFETIME
+                && r.connectionId().equals(heldId)));
+    }
+
     // ------------------------------------------------------------------------------------------------ suspend
 
     @Test
