@@ -17,6 +17,7 @@ module io.github.wspool.core {
     requires com.github.benmanes.caffeine;
     requires org.java_websocket;
     requires org.slf4j;
+    requires java.management;
     requires com.fasterxml.jackson.core;
 
     exports io.github.wspool.core;

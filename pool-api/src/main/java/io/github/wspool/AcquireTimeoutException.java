@@ -17,6 +17,7 @@ public class AcquireTimeoutException extends PoolException {
     private final String poolName;
     private final Duration timeout;
     private final transient PoolStats stats;
+    private final boolean suspended;
 
     /**
      * @param poolName    the pool's name
@@ -25,16 +26,33 @@ public class AcquireTimeoutException extends PoolException {
      * @param lastFailure the last connect failure, or {@code null}
      */
     public AcquireTimeoutException(String poolName, Duration timeout, PoolStats stats, Throwable lastFailure) {
-        super(message(poolName, timeout, stats, lastFailure), lastFailure);
+        this(poolName, timeout, stats, lastFailure, false);
+    }
+
+    /**
+     * @param poolName    the pool's name
+     * @param timeout     how long the caller waited
+     * @param stats       the pool's state when the wait ended
+     * @param lastFailure the last connect failure, or {@code null}
+     * @param suspended   whether the wait ended while the pool was suspended ({@link PoolControl#suspend()}): the
+     *                    message then says so
+     */
+    public AcquireTimeoutException(String poolName, Duration timeout, PoolStats stats, Throwable lastFailure,
+                                   boolean suspended) {
+        super(message(poolName, timeout, stats, lastFailure, suspended), lastFailure);
         this.poolName = poolName;
         this.timeout = timeout;
         this.stats = stats;
+        this.suspended = suspended;
     }
 
-    private static String message(String poolName, Duration timeout, PoolStats stats, Throwable lastFailure) {
+    private static String message(String poolName, Duration timeout, PoolStats stats, Throwable lastFailure,
+                                  boolean suspended) {
         String msg = "Pool '" + poolName + "': no connection available within " + timeout.toMillis() + " ms ("
                 + Objects.requireNonNull(stats, "stats") + ")";
-        if (lastFailure != null) {
+        if (suspended) {
+            msg += "; the pool is suspended (PoolControl.suspend()): acquires wait until PoolControl.resume()";
+        } else if (lastFailure != null) {
             msg += "; last connect failure: " + lastFailure.getMessage();
         } else if (stats.active() >= stats.total() && stats.total() > 0) {
             msg += "; every connection is leased: raise maxConnections, shorten leases, or check for leases that are never closed";
@@ -54,6 +72,13 @@ public class AcquireTimeoutException extends PoolException {
      */
     public Duration timeout() {
         return timeout;
+    }
+
+    /**
+     * @return whether the caller timed out because the pool was suspended
+     */
+    public boolean suspended() {
+        return suspended;
     }
 
     /**

@@ -14,8 +14,10 @@ import java.util.concurrent.CompletableFuture;
  * <p>Reading: {@link #endpoints()} gives immutable per-endpoint snapshots; {@link #connections(ConnectionState)}
  * and {@link #pendingAcquires()} are live counters cheap enough for gauges; {@link #minConnections()} and
  * {@link #maxConnections()} are the configured bounds. Changing: endpoints are added, drained and removed, and
- * re-weighted, while the pool runs. Later versions add resizing, reconfiguration, suspend/resume and soft eviction
- * here.
+ * re-weighted, while the pool runs; sizes, strategy, timeouts and the keepalive interval change with
+ * {@link #reconfigure(PoolReconfiguration)}; acquisition is {@linkplain #suspend() suspended} and resumed; and every
+ * connection is replaced with {@link #softEvict()}. Each change is reported to
+ * {@link PoolListener#onReconfigured} and logged at INFO.
  *
  * <p>Thread-safe; every call acts on the running pool at once. The object is a view of its pool: it stays valid for
  * the pool's lifetime and may be kept.
@@ -116,10 +118,70 @@ public interface PoolControl {
     /**
      * The pool's health now: DOWN when it is closed or no endpoint is healthy; DEGRADED when an endpoint is out of
      * rotation (its breaker open, its HTTP check failing), fewer than {@code minConnections} are open (pooling), an
-     * acquire timed out in the last minute, or a subscription is recovering; else UP. Computed on each call from live
+     * acquire timed out in the last minute, a subscription is recovering, or acquisition is
+     * {@linkplain #suspend() suspended}; else UP. Computed on each call from live
      * state (a few microseconds; no I/O).
      *
      * @return the health, with its reasons
      */
     PoolHealth health();
+
+    /**
+     * Changes the running pool's settings: only those the change sets, the rest stay. The change is validated whole
+     * against the pool's current settings (for example {@code minConnections <= maxConnections} after it) and
+     * applied all or nothing, without dropping a lease:
+     * <ul>
+     *   <li>{@code maxConnections} up: callers waiting for a connection get new ones at once; down: surplus available
+     *       connections are closed at once, leased ones as they are released, until the pool is down to the new
+     *       maximum (a lease is never closed under its holder);</li>
+     *   <li>{@code minConnections} up: the pool opens connections up to it; down: idle eviction may go lower;</li>
+     *   <li>{@code strategy}: from the next pick on;</li>
+     *   <li>{@code acquireTimeout}: for acquires started afterwards;</li>
+     *   <li>{@code idleTimeout}, {@code maxLifetime}: on the next housekeeping pass (asked for at once); a new
+     *       lifetime counts from each connection's opening;</li>
+     *   <li>{@code healthCheckInterval}: the keepalive pings' period, from each connection's next ping (sooner when
+     *       the interval shrank).</li>
+     * </ul>
+     * Reports {@link io.github.wspool.event.ReconfigurationEvent} with the old and new values and logs one INFO line.
+     * An empty change does nothing.
+     *
+     * @param change the change
+     * @throws IllegalArgumentException if the change is invalid: the message names the setting and the value, and
+     *                                  nothing was changed
+     * @throws PoolClosedException      if the pool is closed
+     */
+    void reconfigure(PoolReconfiguration change);
+
+    /**
+     * Suspends acquisition (HikariCP's {@code suspendPool}): acquires started from now on wait, however they were
+     * called, until {@link #resume()}, or fail with their normal timeout and an {@link AcquireTimeoutException} whose
+     * message says the pool is suspended. Everything else goes on: leases are used and released, connections are
+     * kept, checked and refilled, callers that were already waiting may still be served. Idempotent.
+     *
+     * @throws PoolClosedException if the pool is closed
+     */
+    void suspend();
+
+    /**
+     * Resumes acquisition: the callers that waited because of {@link #suspend()} go on at once and get the available
+     * connections. Idempotent.
+     */
+    void resume();
+
+    /**
+     * Whether acquisition is suspended.
+     *
+     * @return {@code true} between {@link #suspend()} and {@link #resume()}
+     */
+    boolean isSuspended();
+
+    /**
+     * Replaces every connection without dropping a lease (HikariCP's {@code softEvictConnections}): available ones
+     * are closed now, leased ones when their holder releases them (a subscription's carrier is moved first), and the
+     * pool refills to {@code minConnections} with fresh connections. Recycles carry
+     * {@link io.github.wspool.event.RecycleReason#SOFT_EVICTED}.
+     *
+     * @throws PoolClosedException if the pool is closed
+     */
+    void softEvict();
 }

@@ -31,6 +31,16 @@ public enum RecycleReason {
      * pool once its holder released it, after a replacement was started elsewhere.
      */
     SERVER_DRAIN,
+    /**
+     * An operator soft-evicted the pool's connections ({@code PoolControl.softEvict()}): available ones are closed at
+     * once, leased ones when released, and the pool refills to {@code minConnections} with fresh ones.
+     */
+    SOFT_EVICTED,
+    /**
+     * {@code maxConnections} was lowered at runtime ({@code PoolControl.reconfigure}): the pool had more connections
+     * than the new maximum, and this one (available, or released by its holder) was closed to get down to it.
+     */
+    RESIZED,
     /** The connect or opening handshake failed. */
     CONNECT_FAILED,
     /** The pool is closing. */

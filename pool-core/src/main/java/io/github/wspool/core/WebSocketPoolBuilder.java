@@ -142,6 +142,7 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
     private LoadBalancingStrategy strategy;
     private final List<PoolListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.system();
+    private boolean registerMbeans;
 
     WebSocketPoolBuilder() {
     }
@@ -446,10 +447,28 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
     }
 
     /**
+     * Whether the pool registers a {@link io.github.wspool.WebSocketPoolMXBean} (counts per state, endpoint health,
+     * resize, suspend/resume, soft-evict) with the platform MBean server, as
+     * {@code io.github.wspool:type=Pool,name=<pool name>} (the name quoted with {@code ObjectName.quote} if it has
+     * characters an object name may not hold unquoted), and unregisters it when the pool closes. Default
+     * {@code false}. Two open pools of one name cannot both register: the second {@link #build()} fails.
+     *
+     * @param register whether to register
+     * @return this
+     */
+    public WebSocketPoolBuilder registerMbeans(boolean register) {
+        this.registerMbeans = register;
+        return self();
+    }
+
+    /**
      * Builds the pool and, with {@code pooling(true)}, starts opening {@code minConnections} in the background.
      *
      * @return the running pool
      * @throws IllegalArgumentException            if no endpoint was given or {@code minConnections > maxConnections}
+     * @throws IllegalStateException               with {@code registerMbeans(true)}, if an MBean of the pool's name is
+     *                                             registered already (another open pool of the same name); the
+     *                                             pool is not started
      * @throws io.github.wspool.EndpointConnectException with {@code failFastInitialization(true)}, if an endpoint
      *                                             cannot be connected
      */
@@ -476,6 +495,6 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
                         affinityExpireAfterAccess),
                 healthSettings(),
                 new ExpirySettings(idleAfter, idleTimeout, maxLifetime, pooling ? minConnections : 0),
-                messaging, sessionSettings(messaging.messageHandler()));
+                messaging, sessionSettings(messaging.messageHandler()), registerMbeans);
     }
 }

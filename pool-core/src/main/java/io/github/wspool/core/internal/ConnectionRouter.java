@@ -52,13 +52,11 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
 
     private final String pool;
     private final int maxMessageSize;
-    private final boolean keepalive;
     private Parts parts; // bound once, before the first connect (the transport's threads see it through connect())
 
-    ConnectionRouter(String pool, int maxMessageSize, boolean keepalive) {
+    ConnectionRouter(String pool, int maxMessageSize) {
         this.pool = pool;
         this.maxMessageSize = maxMessageSize;
-        this.keepalive = keepalive;
     }
 
     void bind(Parts bound) {
@@ -79,7 +77,7 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
         if (parts.drain().openedOnGoingAway(c)) {
             return; // its server said it is going away meanwhile: not handed out
         }
-        if (parts.leases().opened(c) && keepalive) {
+        if (parts.leases().opened(c) && parts.health().keepaliveEnabled()) {
             parts.housekeeper().requestMaintenance(); // the last pass ran before it existed: let it see its ping
         }
     }

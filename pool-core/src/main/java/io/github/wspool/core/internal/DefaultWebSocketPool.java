@@ -78,14 +78,15 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private final Subscriptions subscriptions;
     private final PoolShutdown closer;
     private final PoolControl control;
+    /** The pool's MXBean with {@code registerMbeans(true)}, else {@code null}. */
+    private final PoolMBean mbean;
 
     private DefaultWebSocketPool(PoolSettings settings, PoolScheduler scheduler, LongUnaryOperator backoffJitter) {
         this.settings = settings;
         this.name = settings.name();
         this.events = new PoolListeners(name, settings.ticker(), settings.listeners());
         var ticker = settings.ticker();
-        var router = new ConnectionRouter(name, settings.connect().transportOptions().maxMessageSize(),
-                settings.health().keepalive());
+        var router = new ConnectionRouter(name, settings.connect().transportOptions().maxMessageSize());
         var recycler = new Recycler(name, events, scheduler, settings.connect().closeTimeout().toNanos(), router);
         var affinity = new Affinity(settings.routing().affinityMaxKeys(),
                 settings.routing().affinityExpireAfterAccess(), ticker);
@@ -120,8 +121,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 shutdown, subscriptions, drain));
         this.closer = new PoolShutdown(name, settings, new PoolShutdown.Parts(shutdown, endpoints, leases, recycler,
                 housekeeper, checks, messaging, scheduler, events, connector, subscriptions));
-        this.control = new PoolControlView(name, endpoints, leases, settings.connect(), subscriptions, shutdown,
-                settings.ticker());
+        this.control = new PoolControlView(name, new PoolControlView.Parts(endpoints, leases, settings.connect(),
+                connector, selector, housekeeper, health, subscriptions, events, shutdown, settings.ticker()));
+        this.mbean = settings.registerMbeans() ? new PoolMBean(this, leases) : null;
     }
 
     /**
@@ -146,6 +148,14 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     public static DefaultWebSocketPool start(PoolSettings settings, PoolScheduler scheduler,
                                              LongUnaryOperator backoffJitter) {
         DefaultWebSocketPool pool = new DefaultWebSocketPool(settings, scheduler, backoffJitter);
+        if (pool.mbean != null) {
+            try {
+                pool.mbean.register(); // before any connect: a name taken already fails the build, nothing started
+            } catch (RuntimeException e) {
+                pool.close();
+                throw e;
+            }
+        }
         pool.begin();
         return pool;
     }
@@ -283,7 +293,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
 
     @Override
     public void close() {
-        closer.close();
+        try {
+            closer.close();
+        } finally {
+            if (mbean != null) {
+                mbean.unregister();
+            }
+        }
     }
 
     @Override

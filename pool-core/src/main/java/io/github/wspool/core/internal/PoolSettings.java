@@ -34,11 +34,12 @@ import java.util.Objects;
  * @param expiry          when unused and old connections go
  * @param messaging       how messages move
  * @param sessions        how subscriptions are spoken and remembered
+ * @param registerMbeans  whether the pool registers its {@code WebSocketPoolMXBean} with the platform MBean server
  */
 public record PoolSettings(String name, List<EndpointSpec> endpoints, List<PoolListener> listeners, Ticker ticker,
                            Transport transport, Duration shutdownTimeout, LeaseSettings lease, ConnectSettings connect,
                            RoutingSettings routing, HealthSettings health, ExpirySettings expiry,
-                           MessagingSettings messaging, SessionSettings sessions) {
+                           MessagingSettings messaging, SessionSettings sessions, boolean registerMbeans) {
 
     /** Copies the lists and checks the required parts. */
     public PoolSettings {
@@ -59,7 +60,7 @@ public record PoolSettings(String name, List<EndpointSpec> endpoints, List<PoolL
      */
     public PoolSettings withBargingWindow(long nanos) {
         return new PoolSettings(name, endpoints, listeners, ticker, transport, shutdownTimeout,
-                lease.withBargingWindow(nanos), connect, routing, health, expiry, messaging, sessions);
+                lease.withBargingWindow(nanos), connect, routing, health, expiry, messaging, sessions, registerMbeans);
     }
 
     /**

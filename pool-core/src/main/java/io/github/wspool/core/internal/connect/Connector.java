@@ -87,6 +87,16 @@ public final class Connector {
 
     /** Connections holding a slot (opening, open or closing), over all endpoints. */
     private final AtomicInteger slots = new AtomicInteger();
+    /**
+     * {@code minConnections} and {@code maxConnections}: start as configured, changed at runtime by
+     * {@link #resize(int, int)}; published together, read with one volatile load.
+     */
+    private volatile Limits limits;
+    /**
+     * Connections chosen to be closed because the pool is above a lowered {@code maxConnections} and not yet closed
+     * (see {@link #shedOnRelease()}); a freed slot takes one off, so surplus counts as {@code slots - shedding - max}.
+     */
+    private final AtomicInteger shedding = new AtomicInteger();
     /** Connect attempts in flight (TCP connect to handshake outcome), for the cap on concurrent connects. */
     private final AtomicInteger attempts = new AtomicInteger();
     /** Connects in flight that will serve a waiter or fill the pool, over all endpoints. */
@@ -125,6 +135,7 @@ public final class Connector {
         this.waiters = waiters;
         this.requestMaintenance = requestMaintenance;
         this.connectTimeoutNanos = settings.connectTimeout().toNanos();
+        this.limits = new Limits(settings.minConnections(), settings.maxConnections());
         this.poolConnectRate = ConnectRate.of(settings.connectRatePerPool());
         this.initializer = settings.initializer();
         this.initializerTimeoutNanos = settings.initializerTimeout().toNanos();
@@ -154,6 +165,132 @@ public final class Connector {
 
     ConnectSettings settings() {
         return settings;
+    }
+
+    /**
+     * The pool's size bounds.
+     *
+     * @param min {@code minConnections}: kept open with pooling
+     * @param max {@code maxConnections}: open plus connecting
+     */
+    public record Limits(int min, int max) {
+    }
+
+    /**
+     * The current {@code minConnections} (as configured or last {@linkplain #resize resized}).
+     *
+     * @return the minimum
+     */
+    public int minConnections() {
+        return limits.min();
+    }
+
+    /**
+     * The current {@code maxConnections} (as configured or last {@linkplain #resize resized}).
+     *
+     * @return the maximum
+     */
+    public int maxConnections() {
+        return limits.max();
+    }
+
+    /**
+     * Connections kept open: {@code minConnections} with pooling, none without.
+     *
+     * @return the current minimum
+     */
+    public int keepOpen() {
+        return settings.pooling() ? limits.min() : 0;
+    }
+
+    /**
+     * Changes the pool's size bounds at runtime (the caller validated {@code min <= max} and serializes resizes);
+     * the caller then calls {@link #resized(Limits)} outside its lock.
+     *
+     * @param min the new {@code minConnections}
+     * @param max the new {@code maxConnections}
+     * @return the bounds before
+     */
+    public Limits resize(int min, int max) {
+        Limits before = limits;
+        limits = new Limits(min, max);
+        return before;
+    }
+
+    /**
+     * Acts on a resize: a higher maximum opens connections for waiting callers at once; a lower one closes surplus
+     * available connections now and leased ones as they are released ({@link #shedOnRelease()}); a higher minimum
+     * refills. Then asks for a housekeeping pass.
+     *
+     * @param before the bounds before the resize
+     */
+    public void resized(Limits before) {
+        if (shutdown.begun()) {
+            return;
+        }
+        Limits now = limits;
+        if (now.max() < before.max()) {
+            shedSurplus();
+        }
+        if (now.max() > before.max()) {
+            openForDemand(null);
+        }
+        if (now.min() > before.min()) {
+            refillToMin(ticker.read());
+        }
+        requestMaintenance.run();
+    }
+
+    /**
+     * Whether the pool is above its maximum (it was lowered) with fewer connections on their way out than the
+     * surplus: if so, claims one, and the caller closes the connection it holds. Called on every release; one
+     * comparison of two volatile reads while the pool is within its maximum (always, but after a resize).
+     *
+     * @return whether the caller's connection is to be closed ({@code RecycleReason.RESIZED})
+     */
+    public boolean shedOnRelease() {
+        if (slots.get() <= limits.max()) {
+            return false;
+        }
+        return claimShed();
+    }
+
+    private boolean claimShed() {
+        while (true) {
+            int s = shedding.get();
+            if (slots.get() - s <= limits.max()) {
+                return false;
+            }
+            if (shedding.compareAndSet(s, s + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Above a lowered maximum: closes available (READY, IDLE) connections until the surplus is gone or none is
+     * available; leased ones are left to {@link #shedOnRelease()}.
+     *
+     * @return how many were closed
+     */
+    public int shedSurplus() {
+        int shed = 0;
+        for (EndpointState e : endpoints.array()) {
+            for (ManagedConnection c : e.connections()) {
+                if (slots.get() - shedding.get() <= limits.max()) {
+                    return shed;
+                }
+                if (!c.state().isAvailable() || !claimShed()) {
+                    continue;
+                }
+                if (recycler.recycleIfAvailable(c, RecycleReason.RESIZED)) {
+                    shed++;
+                } else {
+                    shedding.decrementAndGet(); // taken meanwhile: its release decides
+                }
+            }
+        }
+        return shed;
     }
 
     Ticker ticker() {
@@ -238,7 +375,7 @@ public final class Connector {
      * @return {@code true} if there is room
      */
     public boolean canOpenMore() {
-        return slots.get() < settings.maxConnections();
+        return slots.get() < limits.max();
     }
 
     /**
@@ -257,7 +394,7 @@ public final class Connector {
      * @return whether a slot was reserved
      */
     public boolean reserveSlot(EndpointState e) {
-        return reserveSlot(e, settings.maxConnections());
+        return reserveSlot(e, Integer.MAX_VALUE);
     }
 
     /**
@@ -268,7 +405,7 @@ public final class Connector {
         if (attempts.get() >= settings.maxConcurrentConnects()) {
             return false; // the pool-wide cap on connects in flight (a soft cap: checked, then counted)
         }
-        int max = Math.min(limit, settings.maxConnections());
+        int max = Math.min(limit, limits.max());
         while (true) {
             int n = slots.get();
             if (n >= max) {
@@ -331,6 +468,9 @@ public final class Connector {
     public void freeSlot(ManagedConnection c) {
         c.endpoint.freeSlot();
         slots.decrementAndGet();
+        if (shedding.get() > 0) {
+            shedding.updateAndGet(n -> Math.max(0, n - 1)); // one surplus connection fewer to shed, whichever closed
+        }
     }
 
     /**
@@ -341,7 +481,7 @@ public final class Connector {
         if (waiters.waiting() > 0) {
             openForDemand(null);
         }
-        if (slots.get() < settings.keepOpen()) {
+        if (slots.get() < keepOpen()) {
             requestMaintenance.run();
         }
     }
@@ -471,7 +611,7 @@ public final class Connector {
      * @return how many are still missing
      */
     public int refillToMin(long now) {
-        int min = settings.keepOpen();
+        int min = keepOpen();
         while (slots.get() < min && !shutdown.begun()) {
             EndpointState e = selector.forNewConnection(endpoints.snapshot(), now);
             if (e == null || !reserveSlot(e, min)) {
@@ -493,7 +633,7 @@ public final class Connector {
      */
     public int openReplacements(EndpointState leaving, long now) {
         int elsewhere = slots.get() - leaving.slots();
-        int wanted = Math.min(leaving.slots(), settings.keepOpen() - elsewhere);
+        int wanted = Math.min(leaving.slots(), keepOpen() - elsewhere);
         int started = 0;
         while (started < wanted && !shutdown.begun()) {
             EndpointState e = selector.forNewConnection(endpoints.snapshot(), now);

@@ -115,8 +115,15 @@ public final class ManagedConnection implements Channel {
      * never cleared.
      */
     private volatile boolean expired;
+    /** Why it was marked expired; written before {@link #expired}. */
+    private volatile RecycleReason expiredReason = RecycleReason.LIFETIME;
     /** When the connection was last seen in use: opened, or the housekeeper's sweep that found it used. */
     private volatile long lastUsedAt;
+    /** When it opened (the ticker's time), for a lifetime changed at runtime; {@link #NOT_OPENED} until then. */
+    private volatile long openedAt = NOT_OPENED;
+
+    /** {@link #openedAt()} of a connection that has not opened yet. */
+    public static final long NOT_OPENED = Long.MIN_VALUE;
 
     /**
      * A connection about to connect (INITIALIZING).
@@ -608,6 +615,24 @@ public final class ManagedConnection implements Channel {
     }
 
     /**
+     * When the connection opened.
+     *
+     * @return the ticker's time, or {@link #NOT_OPENED}
+     */
+    public long openedAt() {
+        return openedAt;
+    }
+
+    /**
+     * Records when it opened (the housekeeper, as its lifetime starts).
+     *
+     * @param at the ticker's time
+     */
+    public void openedAt(long at) {
+        openedAt = at;
+    }
+
+    /**
      * When the connection's lifetime ends.
      *
      * @return the ticker's time, {@code Long.MAX_VALUE} without a lifetime
@@ -641,11 +666,33 @@ public final class ManagedConnection implements Channel {
      * @return whether this call marked it (it was not expired before)
      */
     public boolean markExpired() {
+        return markExpired(RecycleReason.LIFETIME);
+    }
+
+    /**
+     * The pool wants the connection back: its lifetime passed ({@code LIFETIME}), its server is draining
+     * ({@code SERVER_DRAIN}), an operator soft-evicted the pool ({@code SOFT_EVICTED}); never undone. The first
+     * reason is the one its release reports.
+     *
+     * @param reason why
+     * @return whether this call marked it (it was not expired before)
+     */
+    public boolean markExpired(RecycleReason reason) {
         if (expired) {
             return false;
         }
+        expiredReason = reason; // before the flag: whoever reads the flag set reads the reason
         expired = true;
         return true;
+    }
+
+    /**
+     * Why the connection was marked {@link #expired() expired}.
+     *
+     * @return the reason ({@code LIFETIME} if it was not marked)
+     */
+    public RecycleReason expiredReason() {
+        return expiredReason;
     }
 
     /** Records a use for the housekeeper: a plain store with release semantics (no fence), no clock read. */

@@ -5,6 +5,7 @@ import io.github.wspool.EndpointView;
 import io.github.wspool.LoadBalancingStrategy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -25,7 +26,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class EndpointSelector {
 
-    private final LoadBalancingStrategy strategy;
+    /** The pool's strategy; changed at runtime by {@link #strategy(LoadBalancingStrategy)}, read once per pick. */
+    private volatile LoadBalancingStrategy strategy;
     private final String poolName;
     private final boolean panicMode;
     private final java.util.concurrent.atomic.AtomicInteger placementTieBreaker = new java.util.concurrent.atomic.AtomicInteger();
@@ -48,6 +50,15 @@ public final class EndpointSelector {
      */
     public LoadBalancingStrategy strategy() {
         return strategy;
+    }
+
+    /**
+     * Changes the strategy: from the next pick on (a pick under way finishes with the one it read).
+     *
+     * @param next not null
+     */
+    public void strategy(LoadBalancingStrategy next) {
+        strategy = Objects.requireNonNull(next, "strategy");
     }
 
     /**

@@ -18,6 +18,7 @@ import io.github.wspool.event.ConnectFailureCause;
 import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.MessageUndeliveredEvent;
 import io.github.wspool.event.PongEvent;
+import io.github.wspool.event.ReconfigurationEvent;
 import io.github.wspool.event.RecycleEvent;
 import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.ReleaseEvent;
@@ -26,6 +27,7 @@ import io.github.wspool.event.SendEvent;
 import io.github.wspool.event.SendRejectedEvent;
 import io.github.wspool.event.SubscriptionEvent;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -187,6 +189,12 @@ final class ListenerEvents implements PoolEvents {
                              boolean recovered, long gapFrom, long gapTo) {
         publish("onSubscription", new SubscriptionEvent(pool, channel, kind, connectionId, position, recovered, gapFrom,
                 gapTo), PoolListener::onSubscription);
+    }
+
+    @Override
+    public void reconfigured(Map<String, String> before, Map<String, String> after) {
+        publish("onReconfigured", new ReconfigurationEvent(pool, before, after),
+                PoolListener::onReconfigured);
     }
 
     @Override

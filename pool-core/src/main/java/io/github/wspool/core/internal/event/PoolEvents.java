@@ -9,6 +9,7 @@ import io.github.wspool.event.MessageDroppedEvent;
 import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.RequestEvent;
 import io.github.wspool.event.SubscriptionEvent;
+import java.util.Map;
 
 /**
  * Everything the engine reports, one method per event (OkHttp's {@code EventListener} is the model). Call sites make
@@ -219,6 +220,16 @@ public interface PoolEvents {
      */
     default void subscription(String channel, SubscriptionEvent.Kind kind, String connectionId, long position,
                               boolean recovered, long gapFrom, long gapTo) {
+    }
+
+    /**
+     * The pool's settings were changed at runtime, or acquisition suspended or resumed, or its connections
+     * soft-evicted.
+     *
+     * @param before the changed settings' old values, by builder name
+     * @param after  their new values, same keys
+     */
+    default void reconfigured(Map<String, String> before, Map<String, String> after) {
     }
 
     /** The pool finished closing: no more events follow. */

@@ -13,6 +13,7 @@ import io.github.wspool.event.RecycleReason;
 import io.github.wspool.event.RequestEvent;
 import io.github.wspool.event.SubscriptionEvent;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -215,6 +216,13 @@ public final class PoolListeners implements PoolEvents {
                              boolean recovered, long gapFrom, long gapTo) {
         if (listening) {
             target.subscription(channel, kind, connectionId, position, recovered, gapFrom, gapTo);
+        }
+    }
+
+    @Override
+    public void reconfigured(Map<String, String> before, Map<String, String> after) {
+        if (listening) {
+            target.reconfigured(before, after);
         }
     }
 

@@ -87,7 +87,8 @@ public final class HealthMonitor implements Messaging.Host {
     private final Runnable failWaitersIfNoEndpointUsable;
     private final EjectionBudget budget;
     private final ConnectionBreakers breakers;
-    private final long pingIntervalNanos;
+    /** The keepalive period ({@code healthCheckInterval}): as configured, or as last changed at runtime. */
+    private volatile long pingIntervalNanos;
     private final long pongTimeoutNanos;
     private final long probeTimeoutNanos;
     private final HealthProbe probe;
@@ -120,6 +121,35 @@ public final class HealthMonitor implements Messaging.Host {
         this.pongTimeoutNanos = settings.pongTimeout().toNanos();
         this.probeTimeoutNanos = settings.probeTimeout().toNanos();
         this.probe = settings.probe();
+    }
+
+    /**
+     * The current keepalive period.
+     *
+     * @return nanoseconds; zero for no keepalive pings
+     */
+    public long pingIntervalNanos() {
+        return pingIntervalNanos;
+    }
+
+    /**
+     * Whether keepalive pings run now.
+     *
+     * @return {@code true} with a positive period
+     */
+    public boolean keepaliveEnabled() {
+        return pingIntervalNanos > 0;
+    }
+
+    /**
+     * Changes the keepalive period at runtime: each connection's next ping comes at most one new period from now
+     * (sooner pings when it shrank or pings were off; with a longer one, the ping already planned, then the new
+     * period). Zero stops the pings.
+     *
+     * @param nanos zero or positive
+     */
+    public void pingInterval(long nanos) {
+        pingIntervalNanos = nanos;
     }
 
     // ------------------------------------------------------------------------------------------------ connections
@@ -220,10 +250,14 @@ public final class HealthMonitor implements Messaging.Host {
      * @return when this connection next needs a look
      */
     public long keepalive(ManagedConnection c, long now) {
-        if (pingIntervalNanos <= 0) {
+        long interval = pingIntervalNanos;
+        if (interval <= 0) {
             return Long.MAX_VALUE;
         }
         ConnectionHealth h = c.health();
+        if (h.nextPingAt() - now > interval) {
+            h.nextPingAt(now + interval - pingJitter()); // the period shrank, or pings were off: not later than one now
+        }
         if (h.readingPaused()) {
             // handlers are behind and the socket is not read: a pong could not arrive, so none is missing; look again
             // (resumption moves the deadline, see ConnectionHealth.readingPaused)

@@ -45,8 +45,9 @@ public final class Housekeeper {
     private final HealthMonitor health;
     private final EndpointChecks checks;
     private final long idleAfterNanos;
-    private final long idleTimeoutNanos;
-    private final long maxLifetimeNanos;
+    /** {@code idleTimeout} and {@code maxLifetime}: as configured, or as last changed at runtime. */
+    private volatile long idleTimeoutNanos;
+    private volatile long maxLifetimeNanos;
     private final AtomicBoolean wakeupScheduled = new AtomicBoolean();
     private volatile PoolScheduler.Cancellable nextPass;
 
@@ -87,6 +88,90 @@ public final class Housekeeper {
     }
 
     /**
+     * The current {@code idleTimeout}.
+     *
+     * @return the idle timeout in nanoseconds (zero: never)
+     */
+    public long idleTimeoutNanos() {
+        return idleTimeoutNanos;
+    }
+
+    /**
+     * The current {@code maxLifetime}.
+     *
+     * @return the lifetime in nanoseconds (zero: unlimited)
+     */
+    public long maxLifetimeNanos() {
+        return maxLifetimeNanos;
+    }
+
+    /**
+     * Changes {@code idleTimeout} at runtime: the next pass (asked for here) evicts by it.
+     *
+     * @param nanos zero (never) or positive
+     */
+    public void idleTimeout(long nanos) {
+        idleTimeoutNanos = nanos;
+        requestMaintenance();
+    }
+
+    /**
+     * Changes {@code maxLifetime} at runtime: every open connection's end of life is recomputed from its opening
+     * (with the jitter it had: up to 2.5% of the new lifetime), and the next pass (asked for here) recycles those past
+     * it, leased ones on release.
+     *
+     * @param nanos zero (unlimited) or positive
+     */
+    public void maxLifetime(long nanos) {
+        maxLifetimeNanos = nanos;
+        for (EndpointState e : endpoints.array()) {
+            for (ManagedConnection c : e.connections()) {
+                long opened = c.openedAt();
+                if (opened != ManagedConnection.NOT_OPENED) { // one still connecting gets its lifetime as it opens
+                    c.expiresAt(nanos > 0 ? opened + nanos - lifetimeJitter() : Long.MAX_VALUE);
+                }
+            }
+        }
+        requestMaintenance();
+    }
+
+    /**
+     * What a soft eviction did.
+     *
+     * @param closedNow available connections closed at once
+     * @param onRelease leased connections marked, to be closed when released
+     */
+    public record Evicted(int closedNow, int onRelease) {
+    }
+
+    /**
+     * Soft eviction: every connection in service is retired ({@link Recycler#retire}, reason
+     * {@link RecycleReason#SOFT_EVICTED}): an available one is closed now, a leased one is marked and closed when
+     * released (a subscription's carrier is told to move). Connections still connecting are new already and left
+     * alone. The refill to the minimum follows the closes (and a pass is asked for here).
+     *
+     * @return how many were closed now and how many will be on release
+     */
+    public Evicted softEvict() {
+        int now = 0;
+        int later = 0;
+        for (EndpointState e : endpoints.array()) {
+            for (ManagedConnection c : e.connections()) {
+                if (!inService(c.state())) {
+                    continue;
+                }
+                if (recycler.retire(c, RecycleReason.SOFT_EVICTED)) {
+                    now++;
+                } else if (c.expired() && inService(c.state())) {
+                    later++;
+                }
+            }
+        }
+        requestMaintenance();
+        return new Evicted(now, later);
+    }
+
+    /**
      * A connection opened: its idle time and lifetime start now (the lifetime minus up to 2.5% jitter, so that
      * connections opened together do not all expire together).
      *
@@ -95,6 +180,7 @@ public final class Housekeeper {
      */
     public void opened(ManagedConnection c, long now) {
         c.lastUsedAt(now);
+        c.openedAt(now); // before the lifetime is read: a lifetime changed meanwhile recomputes from it
         c.expiresAt(maxLifetimeNanos > 0 ? now + maxLifetimeNanos - lifetimeJitter() : Long.MAX_VALUE);
     }
 
@@ -142,8 +228,9 @@ public final class Housekeeper {
             return MAX_DELAY;
         }
         long next = now + MAX_DELAY;
+        connector.shedSurplus(); // above a lowered maxConnections: available connections first
         int open = connector.slots();
-        int min = settings.minConnections();
+        int min = connector.keepOpen();
         for (EndpointState e : endpoints.array()) {
             e.refreshHealth(); // event-driven anyway; this bounds the damage of a lost update to one pass
             for (ManagedConnection c : e.connections()) {

@@ -62,11 +62,17 @@ final class Handoff {
     private final AtomicInteger pending;
     /** Whether the pool-wide cap allows one more connection. */
     private final BooleanSupplier poolHasRoom;
+    /**
+     * Whether the connection being released is one too many (the pool is above a lowered {@code maxConnections}):
+     * claims it for closing ({@code Connector.shedOnRelease}).
+     */
+    private final BooleanSupplier shedSurplus;
     /** Per thread, the connection it last released: its next acquire tries that one first. */
     private final RecentConnection recent;
 
     Handoff(LeaseSettings settings, WaitQueue waiters, EndpointRegistry endpoints, Recycler recycler, PoolEvents events,
-            Ticker ticker, Shutdown shutdown, LeakDetector leaks, RecentConnection recent, BooleanSupplier poolHasRoom) {
+            Ticker ticker, Shutdown shutdown, LeakDetector leaks, RecentConnection recent, BooleanSupplier poolHasRoom,
+            BooleanSupplier shedSurplus) {
         this.pooling = settings.pooling();
         this.maxLeases = settings.maxLeasesPerConnection();
         this.multiplexed = settings.multiplexed();
@@ -82,6 +88,7 @@ final class Handoff {
         this.pending = waiters.pendingCount();
         this.recent = recent;
         this.poolHasRoom = poolHasRoom;
+        this.shedSurplus = shedSurplus;
     }
 
     /** Whether acquire and release read the clock: someone looks at the times (listeners, leak detection). */
@@ -327,7 +334,10 @@ final class Handoff {
             return RecycleReason.PEER_CLOSED; // (one that closed unannounced is caught by the next take's isOpen())
         }
         if (c.expired()) {
-            return RecycleReason.LIFETIME; // the housekeeper saw its lifetime pass while it was leased
+            return c.expiredReason(); // lifetime passed, server draining, soft-evicted: while it was leased
+        }
+        if (shedSurplus.getAsBoolean()) {
+            return RecycleReason.RESIZED; // maxConnections was lowered below what the pool holds
         }
         return null;
     }

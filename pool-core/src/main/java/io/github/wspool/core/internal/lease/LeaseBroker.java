@@ -32,6 +32,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +57,15 @@ public final class LeaseBroker {
     private final boolean multiplexed;
     private final boolean threadAffine;
     private final long bargingWindowNanos;
-    private final long acquireTimeoutNanos;
+    /** {@code acquireTimeout}: as configured, or as last changed at runtime; for acquires started afterwards. */
+    private volatile AcquireTimeout acquireTimeout;
+    /**
+     * While acquisition is suspended, completed by {@link #resume()}: acquires started meanwhile wait for it;
+     * {@code null} while not suspended (one volatile read per acquire).
+     */
+    private final AtomicReference<CompletableFuture<Void>> suspension = new AtomicReference<>();
+    /** Callers waiting for the pool to resume (not yet in the wait queue). */
+    private final AtomicInteger suspendedWaiting = new AtomicInteger();
     private final Ticker ticker;
     private final PoolScheduler scheduler;
     private final PoolEvents events;
@@ -91,7 +102,7 @@ public final class LeaseBroker {
         this.multiplexed = settings.multiplexed();
         this.threadAffine = settings.threadAffine();
         this.bargingWindowNanos = settings.bargingWindowNanos();
-        this.acquireTimeoutNanos = settings.acquireTimeout().toNanos();
+        this.acquireTimeout = new AcquireTimeout(settings.acquireTimeout());
         this.ticker = collaborators.ticker();
         this.scheduler = collaborators.scheduler();
         this.events = collaborators.events();
@@ -106,7 +117,7 @@ public final class LeaseBroker {
         this.leaks = new LeakDetector(pool, scheduler, settings.leakDetectionThreshold().toNanos());
         this.leakDetection = leaks.enabled();
         this.handoff = new Handoff(settings, waiters, endpoints, recycler, events, ticker, shutdown,
-                leaks, recent, connector::canOpenMore);
+                leaks, recent, connector::canOpenMore, connector::shedOnRelease);
     }
 
     /**
@@ -128,13 +139,163 @@ public final class LeaseBroker {
                                 Connector connector, Messaging messaging, Recycler recycler) {
     }
 
+    /** The acquire timeout as given and in nanoseconds, published together. */
+    private record AcquireTimeout(Duration shown, long nanos) {
+        AcquireTimeout(Duration shown) {
+            this(shown, timeoutNanos(shown));
+        }
+    }
+
     /**
-     * Callers waiting now (never negative).
+     * The current {@code acquireTimeout}.
+     *
+     * @return the timeout of {@code acquire()} without one
+     */
+    public Duration acquireTimeout() {
+        return acquireTimeout.shown();
+    }
+
+    /**
+     * Changes {@code acquireTimeout} for acquires started from now on.
+     *
+     * @param timeout zero or positive
+     */
+    public void acquireTimeout(Duration timeout) {
+        acquireTimeout = new AcquireTimeout(timeout);
+    }
+
+    /**
+     * Callers waiting now (never negative), including those waiting for a suspended pool to resume.
      *
      * @return the count
      */
     public int pending() {
-        return Math.max(0, waiters.pending());
+        return Math.max(0, waiters.pending()) + suspendedWaiting.get();
+    }
+
+    // ------------------------------------------------------------------------------------------------ suspension
+
+    /**
+     * Suspends acquisition: acquires started from now on wait for {@link #resume()} (within their own timeout)
+     * before they look for a connection. Releases and callers already waiting are not affected.
+     *
+     * @return whether this call suspended it (it was not suspended)
+     */
+    public boolean suspend() {
+        return suspension.compareAndSet(null, new CompletableFuture<>());
+    }
+
+    /**
+     * Resumes acquisition: the callers waiting for it go on at once.
+     *
+     * @return whether this call resumed it (it was suspended)
+     */
+    public boolean resume() {
+        CompletableFuture<Void> gate = suspension.getAndSet(null);
+        if (gate == null) {
+            return false;
+        }
+        gate.complete(null);
+        return true;
+    }
+
+    /**
+     * Whether acquisition is suspended.
+     *
+     * @return {@code true} between {@link #suspend()} and {@link #resume()}
+     */
+    public boolean suspended() {
+        return suspension.get() != null;
+    }
+
+    /**
+     * Suspended: waits for the pool to resume within the caller's timeout, then acquires with the time left.
+     */
+    private PooledConnection acquireAfterResume(CompletableFuture<Void> gate, String affinityKey, long timeoutNanos,
+                                                Duration timeout) {
+        long start = ticker.read();
+        long began = System.nanoTime();
+        while (gate != null) {
+            long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+                    : Math.max(0, timeoutNanos - (System.nanoTime() - began));
+            suspendedWaiting.incrementAndGet();
+            try {
+                gate.get(left, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                throw acquireFailed(start, suspendedTimeout(timeout));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw acquireFailed(start, new PoolException("Pool '" + pool + "': interrupted while waiting for the"
+                        + " suspended pool to resume", e));
+            } catch (ExecutionException e) {
+                throw acquireFailed(start, asPoolException(e.getCause()));
+            } finally {
+                suspendedWaiting.decrementAndGet();
+            }
+            gate = suspension.get(); // suspended again meanwhile: wait again
+        }
+        long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+                : Math.max(0, timeoutNanos - (System.nanoTime() - began));
+        return acquireNanos(affinityKey, left, timeout);
+    }
+
+    /**
+     * Suspended, without a thread to block: the future completes once the pool resumed and a connection was found
+     * within the caller's timeout, or with the timeout. Cancelling it withdraws the request.
+     */
+    private CompletableFuture<PooledConnection> acquireAsyncAfterResume(CompletableFuture<Void> gate,
+                                                                       String affinityKey, long timeoutNanos,
+                                                                       Duration shown) {
+        long start = ticker.read();
+        long began = System.nanoTime();
+        CompletableFuture<PooledConnection> result = new CompletableFuture<>();
+        AtomicBoolean counted = new AtomicBoolean(true);
+        suspendedWaiting.incrementAndGet();
+        Runnable stopCounting = () -> {
+            if (counted.compareAndSet(true, false)) {
+                suspendedWaiting.decrementAndGet();
+            }
+        };
+        PoolScheduler.Cancellable timer = scheduler.schedule(() -> {
+            AcquireTimeoutException ex = suspendedTimeout(shown);
+            if (result.completeExceptionally(ex)) {
+                stopCounting.run();
+                acquireFailed(start, ex);
+            }
+        }, timeoutNanos);
+        result.whenComplete((c, e) -> {
+            if (result.isCancelled()) {
+                stopCounting.run();
+                timer.cancel();
+            }
+        });
+        gate.whenComplete((ignored, never) -> {
+            stopCounting.run();
+            if (result.isDone()) {
+                return;
+            }
+            timer.cancel();
+            long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+                    : Math.max(0, timeoutNanos - (System.nanoTime() - began));
+            CompletableFuture<PooledConnection> inner = acquireAsync(affinityKey, left, shown);
+            inner.whenComplete((c, e) -> {
+                boolean taken = e != null ? result.completeExceptionally(e instanceof CompletionException
+                        && e.getCause() != null ? e.getCause() : e) : result.complete(c);
+                if (!taken && c != null) {
+                    c.close(); // cancelled meanwhile: give it back
+                }
+            });
+            result.whenComplete((c, e) -> {
+                if (result.isCancelled()) {
+                    inner.cancel(false);
+                }
+            });
+        });
+        return result;
+    }
+
+    private AcquireTimeoutException suspendedTimeout(Duration timeout) {
+        return new AcquireTimeoutException(pool, timeout, stats(), null, true);
     }
 
     /**
@@ -159,8 +320,13 @@ public final class LeaseBroker {
      * @return a lease
      */
     public PooledConnection acquire() {
+        CompletableFuture<Void> gate = suspension.get();
+        AcquireTimeout t = acquireTimeout;
+        if (gate != null) {
+            return acquireAfterResume(gate, null, t.nanos(), t.shown());
+        }
         Lease recentLease = leaseRecent();
-        return recentLease != null ? recentLease : acquireNanos(null, acquireTimeoutNanos, settings.acquireTimeout());
+        return recentLease != null ? recentLease : acquireNanos(null, t.nanos(), t.shown());
     }
 
     /**
@@ -171,6 +337,10 @@ public final class LeaseBroker {
      */
     public PooledConnection acquire(Duration timeout) {
         long nanos = timeoutNanos(timeout);
+        CompletableFuture<Void> gate = suspension.get();
+        if (gate != null) {
+            return acquireAfterResume(gate, null, nanos, timeout);
+        }
         Lease recentLease = leaseRecent();
         return recentLease != null ? recentLease : acquireNanos(null, nanos, timeout);
     }
@@ -182,8 +352,8 @@ public final class LeaseBroker {
      * @return a lease
      */
     public PooledConnection acquire(String affinityKey) {
-        return acquireNanos(Objects.requireNonNull(affinityKey, "affinityKey"), acquireTimeoutNanos,
-                settings.acquireTimeout());
+        AcquireTimeout t = acquireTimeout;
+        return acquire(Objects.requireNonNull(affinityKey, "affinityKey"), t.nanos(), t.shown());
     }
 
     /**
@@ -194,7 +364,13 @@ public final class LeaseBroker {
      * @return a lease
      */
     public PooledConnection acquire(String affinityKey, Duration timeout) {
-        return acquireNanos(Objects.requireNonNull(affinityKey, "affinityKey"), timeoutNanos(timeout), timeout);
+        return acquire(Objects.requireNonNull(affinityKey, "affinityKey"), timeoutNanos(timeout), timeout);
+    }
+
+    private PooledConnection acquire(String affinityKey, long timeoutNanos, Duration timeout) {
+        CompletableFuture<Void> gate = suspension.get();
+        return gate != null ? acquireAfterResume(gate, affinityKey, timeoutNanos, timeout)
+                : acquireNanos(affinityKey, timeoutNanos, timeout);
     }
 
     /**
@@ -327,7 +503,8 @@ public final class LeaseBroker {
      * @return a future lease; cancelling it withdraws the request
      */
     public CompletableFuture<PooledConnection> acquireAsync() {
-        return acquireAsync(acquireTimeoutNanos, settings.acquireTimeout());
+        AcquireTimeout t = acquireTimeout;
+        return acquireAsync(t.nanos(), t.shown());
     }
 
     /**
@@ -348,8 +525,8 @@ public final class LeaseBroker {
      * @return a future lease on a connection to the key's endpoint; cancelling it withdraws the request
      */
     public CompletableFuture<PooledConnection> acquireAsync(String affinityKey) {
-        return acquireAsync(Objects.requireNonNull(affinityKey, "affinityKey"), acquireTimeoutNanos,
-                settings.acquireTimeout());
+        AcquireTimeout t = acquireTimeout;
+        return acquireAsync(Objects.requireNonNull(affinityKey, "affinityKey"), t.nanos(), t.shown());
     }
 
     private CompletableFuture<PooledConnection> acquireAsync(long timeoutNanos, Duration shown) {
@@ -357,6 +534,10 @@ public final class LeaseBroker {
     }
 
     private CompletableFuture<PooledConnection> acquireAsync(String affinityKey, long timeoutNanos, Duration shown) {
+        CompletableFuture<Void> gate = suspension.get();
+        if (gate != null) {
+            return acquireAsyncAfterResume(gate, affinityKey, timeoutNanos, shown);
+        }
         long start = ticker.read();
         Waiter w;
         EndpointState required = null;
@@ -537,7 +718,7 @@ public final class LeaseBroker {
     }
 
     private PoolStats stats() {
-        return endpoints.stats(waiters.pending());
+        return endpoints.stats(pending());
     }
 
     /** The latest failure of an endpoint that is failing now (its last connect attempt failed), else {@code null}. */
@@ -571,6 +752,7 @@ public final class LeaseBroker {
 
     /** The pool is closing: every waiting caller fails with {@link PoolClosedException}. */
     public void failWaitersOnClose() {
+        resume(); // callers waiting for a suspended pool go on, and find it closed
         Waiter w;
         while ((w = waiters.poll()) != null) {
             w.completeExceptionally(new PoolClosedException(pool));
