@@ -59,7 +59,8 @@
     $('pending').textContent = c.pending;
     $('acquires').textContent = fmt(s.rates.acquiresPerSecond);
     $('errors').textContent = fmt(s.rates.errorsPerSecond);
-    $('wait').textContent = s.rates.acquireWaitP99Millis === null ? '–' : fmt(s.rates.acquireWaitP99Millis, 2) + ' ms';
+    var p99 = s.rates.acquireWaitP99Millis;
+    $('wait').textContent = p99 === null ? '–' : p99 < 0.01 ? '< 0.01 ms' : fmt(p99, 2) + ' ms';
     var subs = s.subscriptions;
     $('subscriptions').textContent = (subs.ACTIVE || 0) + (subs.RECOVERING || 0) + (subs.SUBSCRIBING || 0);
     $('subscriptions-detail').textContent = 'active ' + (subs.ACTIVE || 0) + ' · recovering ' + (subs.RECOVERING || 0)
