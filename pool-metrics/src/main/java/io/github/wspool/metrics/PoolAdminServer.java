@@ -142,7 +142,9 @@ public final class PoolAdminServer implements AutoCloseable {
         this.loopbackOnly = b.bindAddress.isLoopbackAddress();
         String prefix = "wspool-admin-" + pool.name();
         this.workers = new ThreadPoolExecutor(b.maxEventStreams + 4, b.maxEventStreams + 4, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(256), threads(prefix + "-http-"));
+                // unbounded: a rejected task would surface in the JDK server's dispatcher thread, which has no
+                // answer for it; event streams are bounded, so at least 4 workers always serve the other routes
+                new LinkedBlockingQueue<>(), threads(prefix + "-http-"));
         workers.allowCoreThreadTimeOut(true);
         this.sampler = Executors.newSingleThreadScheduledExecutor(threads(prefix + "-events"));
         this.events = new EventHub(pool, tracker, compactJson, b.eventInterval, b.maxEventStreams);
