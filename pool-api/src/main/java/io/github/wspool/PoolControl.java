@@ -184,4 +184,13 @@ public interface PoolControl {
      * @throws PoolClosedException if the pool is closed
      */
     void softEvict();
+
+    /**
+     * Retires one connection, as {@link #softEvict()} does for all: closed now if it is available, when its holder
+     * releases it if it is leased (the lease is never cut); the pool then refills to its minimum.
+     *
+     * @param connectionId the connection's id (as {@link PooledConnection#id()} and the events give it)
+     * @return {@code false} if no open connection has that id
+     */
+    boolean recycle(String connectionId);
 }

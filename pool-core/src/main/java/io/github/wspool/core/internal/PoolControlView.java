@@ -270,6 +270,18 @@ final class PoolControlView implements PoolControl {
     }
 
     @Override
+    public boolean recycle(String connectionId) {
+        java.util.Objects.requireNonNull(connectionId, "connectionId");
+        requireOpen();
+        boolean found = housekeeper.evict(connectionId);
+        if (found) {
+            log.info("[{}] connection {} recycled by the operator (now if available, else on release)", pool,
+                    connectionId);
+        }
+        return found;
+    }
+
+    @Override
     public void softEvict() {
         requireOpen();
         Housekeeper.Evicted evicted = housekeeper.softEvict();

@@ -152,6 +152,25 @@ public final class Housekeeper {
      *
      * @return how many were closed now and how many will be on release
      */
+    /**
+     * Soft-evicts one connection: closed now if available, on release if leased.
+     *
+     * @param connectionId its id
+     * @return whether a connection in service had that id
+     */
+    public boolean evict(String connectionId) {
+        for (EndpointState e : endpoints.array()) {
+            for (ManagedConnection c : e.connections()) {
+                if (c.id.equals(connectionId) && inService(c.state())) {
+                    recycler.retire(c, RecycleReason.SOFT_EVICTED);
+                    requestMaintenance(); // the minimum, once it is gone
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     public Evicted softEvict() {
         int now = 0;
         int later = 0;

@@ -1,0 +1,115 @@
+package io.github.wspool.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.wspool.PooledConnection;
+import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.WebSocketPools;
+import io.github.wspool.strategy.Strategies;
+import io.github.wspool.testkit.TestWebSocketServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The dashboard in a real browser: headless Chromium opens {@code /}, an endpoint's server is killed, and its tile must
+ * turn unhealthy within 3 s. Screenshots go to {@code target/dashboard-*.png}. Skipped when no Chromium is installed
+ * (Debian: {@code apt-get install chromium}; or point {@code WSPOOL_CHROMIUM} at a binary).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PoolAdminDashboardBrowserTest {
+
+    private static final String TILES = "JSON.stringify([...document.querySelectorAll('#endpoints .tile')]"
+            + ".map(t => [t.dataset.uri, t.dataset.healthy]))";
+
+    @Test
+    void aKilledEndpointTurnsItsTileUnhealthyWithinThreeSeconds() throws Exception {
+        Optional<Path> binary = Chromium.find();
+        assumeTrue(binary.isPresent(), "no Chromium installed (apt-get install chromium, or set WSPOOL_CHROMIUM)");
+
+        TestWebSocketServer a = TestWebSocketServer.start();
+        TestWebSocketServer b = TestWebSocketServer.start();
+        AtomicBoolean traffic = new AtomicBoolean(true);
+        Thread app = null;
+        try (WebSocketPool pool = WebSocketPools.builder().name("dash").endpoint(a.uri("/feed"))
+                .endpoint(b.uri("/feed"), 2).pooling(true).minConnections(2).maxConnections(6)
+                .strategy(Strategies.roundRobin()).ejectAfterConnectFailures(1).maxEjectionPercent(100)
+                .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
+                .healthCheckInterval(Duration.ofMillis(200)).build();
+             PoolAdminServer admin = PoolAdminServer.builder(pool).start();
+             Chromium browser = Chromium.launch(binary.get(), 1280, 1100)) {
+            // an application keeps acquiring, as one does
+            app = new Thread(() -> {
+                while (traffic.get()) {
+                    try (PooledConnection c = pool.acquire(Duration.ofMillis(200))) {
+                        c.send("tick");
+                    } catch (RuntimeException e) {
+                        // a failed acquire while the endpoint dies: the dashboard shows it
+                    }
+                    sleep(20);
+                }
+            }, "dashboard-test-app");
+            app.start();
+
+            browser.navigate(admin.uri());
+            String bUri = b.uri("/feed").toString();
+            String both = "[[\"" + a.uri("/feed") + "\",\"true\"],[\"" + bUri + "\",\"true\"]]";
+            waitFor(browser, TILES, both, Duration.ofSeconds(20));
+            Thread.sleep(1500); // a little history in the charts
+            browser.screenshot(Path.of("target", "dashboard-healthy.png"));
+
+            long killed = System.nanoTime();
+            b.stop();
+            String bDown = "[[\"" + a.uri("/feed") + "\",\"true\"],[\"" + bUri + "\",\"false\"]]";
+            waitFor(browser, TILES, bDown, Duration.ofSeconds(3));
+            Duration took = Chromium.elapsedSince(killed);
+            browser.screenshot(Path.of("target", "dashboard-unhealthy-endpoint.png"));
+            assertTrue(took.compareTo(Duration.ofSeconds(3)) <= 0, "took " + took);
+
+            Object classes = browser.evaluate("document.querySelector('#endpoints .tile[data-healthy=\"false\"]')"
+                    + ".className");
+            assertTrue(String.valueOf(classes).contains("unhealthy"), String.valueOf(classes));
+            Object color = browser.evaluate("getComputedStyle(document.querySelector("
+                    + "'#endpoints .tile[data-healthy=\"false\"]')).backgroundColor");
+            assertEquals("rgb(218, 54, 51)", color, "an unhealthy endpoint is a red tile");
+            Object badge = browser.evaluate("document.getElementById('health').dataset.status");
+            assertTrue(List.of("DEGRADED", "DOWN").contains(String.valueOf(badge)), String.valueOf(badge));
+        } finally {
+            traffic.set(false);
+            if (app != null) {
+                app.join(5000);
+            }
+            b.stop();
+            a.stop();
+        }
+    }
+
+    private static void waitFor(Chromium browser, String expression, String expected, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Object last = null;
+        while (System.nanoTime() < deadline) {
+            last = browser.evaluate(expression);
+            if (expected.equals(last)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the page did not show " + expected + " within " + timeout + "; it shows " + last);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
