@@ -1,41 +1,17 @@
 package io.github.wspool.metrics;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.jr.ob.JSON;
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.github.wspool.AcquireRejectedException;
-import io.github.wspool.AcquireTimeoutException;
-import io.github.wspool.Endpoint;
-import io.github.wspool.NoHealthyEndpointException;
-import io.github.wspool.PoolClosedException;
-import io.github.wspool.PoolException;
 import io.github.wspool.PoolReconfiguration;
-import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -98,6 +74,11 @@ import java.util.function.Supplier;
  * {@code wspool-admin-<pool>-http-<n>} (started on demand, ended after 30 s idle) and one sampler thread
  * {@code wspool-admin-<pool>-events}. {@link #close()} ends them all. The server follows the pool through a
  * {@link io.github.wspool.PoolListener} it adds on start and removes on close.
+ *
+ * <p><b>Inside.</b> This class is the public entry only: its {@link Builder} and the lifecycle (bind, threads,
+ * listener, {@link #close()}). The rules every request obeys (host check, token, body limits, JSON answers, error
+ * mapping) are in the package-private {@code AdminHttp}; what each route does is in {@code AdminRoutes}; the event
+ * stream and its history in {@code EventHub}; the JSON documents in {@code AdminSnapshots}.
  */
 public final class PoolAdminServer implements AutoCloseable {
 
@@ -105,16 +86,6 @@ public final class PoolAdminServer implements AutoCloseable {
     public static final int MAX_REQUEST_BYTES = 64 * 1024;
 
     private static final System.Logger LOG = System.getLogger(PoolAdminServer.class.getName());
-    private static final String RESOURCES = "/io/github/wspool/metrics/admin/";
-    private static final String JSON_TYPE = "application/json; charset=utf-8";
-    private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-    private static final String CONNECTIONS = "/api/v1/connections";
-    private static final Duration PREWARM_TIMEOUT = Duration.ofSeconds(5);
-    private static final int MAX_LISTED = 1000;
-    private static final Map<String, String[]> ASSETS = Map.of(
-            "/", new String[] {"index.html", "text/html; charset=utf-8"},
-            "/assets/dashboard.js", new String[] {"dashboard.js", "text/javascript; charset=utf-8"},
-            "/assets/dashboard.css", new String[] {"dashboard.css", "text/css; charset=utf-8"});
 
     private final WebSocketPool pool;
     private final HttpServer server;
@@ -122,24 +93,14 @@ public final class PoolAdminServer implements AutoCloseable {
     private final ScheduledExecutorService sampler;
     private final ConnectionTracker tracker = new ConnectionTracker();
     private final EventHub events;
-    private final byte[] tokenDigest;
-    private final Supplier<String> scrape;
-    private final Consumer<PoolReconfiguration> reconfigurer;
-    private final Predicate<String> recycler;
-    private final boolean loopbackOnly;
-    private final JSON json = JSON.std.with(JSON.Feature.WRITE_NULL_PROPERTIES, JSON.Feature.PRETTY_PRINT_OUTPUT);
-    private final JSON compactJson = JSON.std.with(JSON.Feature.WRITE_NULL_PROPERTIES)
-            .with(JSON.Feature.FAIL_ON_DUPLICATE_MAP_KEYS);
-    private final JsonFactory jsonFactory = new JsonFactory();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private PoolAdminServer(Builder b) throws IOException {
         this.pool = b.pool;
-        this.tokenDigest = b.token == null ? null : sha256(b.token);
-        this.scrape = b.scrape;
-        this.reconfigurer = b.reconfigurer != null ? b.reconfigurer : pool.control()::reconfigure;
-        this.recycler = b.recycler != null ? b.recycler : pool.control()::recycle;
-        this.loopbackOnly = b.bindAddress.isLoopbackAddress();
+        AdminHttp http = new AdminHttp(pool.name(), b.token, b.bindAddress.isLoopbackAddress());
+        Consumer<PoolReconfiguration> reconfigurer = b.reconfigurer != null ? b.reconfigurer
+                : pool.control()::reconfigure;
+        Predicate<String> recycler = b.recycler != null ? b.recycler : pool.control()::recycle;
         String prefix = "wspool-admin-" + pool.name();
         this.workers = new ThreadPoolExecutor(b.maxEventStreams + 4, b.maxEventStreams + 4, 30, TimeUnit.SECONDS,
                 // unbounded: a rejected task would surface in the JDK server's dispatcher thread, which has no
@@ -147,11 +108,12 @@ public final class PoolAdminServer implements AutoCloseable {
                 new LinkedBlockingQueue<>(), threads(prefix + "-http-"));
         workers.allowCoreThreadTimeOut(true);
         this.sampler = Executors.newSingleThreadScheduledExecutor(threads(prefix + "-events"));
-        this.events = new EventHub(pool, tracker, compactJson, b.eventInterval, b.maxEventStreams);
+        this.events = new EventHub(pool, tracker, http.compactJson(), b.eventInterval, b.maxEventStreams);
+        AdminRoutes routes = new AdminRoutes(pool, http, tracker, events, b.scrape, reconfigurer, recycler);
         HttpServer s = null;
         try {
             s = HttpServer.create(new InetSocketAddress(b.bindAddress, b.port), 64);
-            s.createContext("/", this::handle);
+            s.createContext("/", ex -> http.dispatch(ex, routes));
             s.setExecutor(workers);
             pool.addListener(tracker);
             events.start(sampler);
@@ -167,8 +129,8 @@ public final class PoolAdminServer implements AutoCloseable {
         }
         this.server = s;
         LOG.log(System.Logger.Level.INFO, "admin server of pool ''{0}'' on http://{1}:{2,number,#}/ (mutating calls {3})",
-                pool.name(), b.bindAddress.getHostAddress(), port(), tokenDigest == null ? "off: no bearer token"
-                        : "need the bearer token");
+                pool.name(), b.bindAddress.getHostAddress(), port(), http.mutatingCallsOn() ? "need the bearer token"
+                        : "off: no bearer token");
     }
 
     /**
@@ -237,413 +199,6 @@ public final class PoolAdminServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         pool.removeListener(tracker);
-    }
-
-    // ---------------------------------------------------------------------------------------------------- routing
-
-    private void handle(HttpExchange ex) {
-        try {
-            checkHost(ex);
-            route(ex, ex.getRequestMethod().toUpperCase(Locale.ROOT), ex.getRequestURI().getPath());
-        } catch (AdminException e) {
-            error(ex, e);
-        } catch (PoolClosedException e) {
-            error(ex, new AdminException(503, "pool '" + pool.name() + "' is closed"));
-        } catch (IOException e) {
-            // the client went away
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "admin server of pool '" + pool.name() + "': "
-                    + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " failed", e);
-            error(ex, new AdminException(500, "internal error (" + e.getClass().getSimpleName()
-                    + "); the application's log has the details"));
-        } finally {
-            ex.close();
-        }
-    }
-
-    private void route(HttpExchange ex, String method, String path) throws IOException {
-        switch (path) {
-            case "/", "/assets/dashboard.js", "/assets/dashboard.css" -> {
-                allow(method, "GET");
-                asset(ex, ASSETS.get(path));
-            }
-            case "/api/v1/pool/stats" -> {
-                allow(method, "GET");
-                send(ex, 200, AdminSnapshots.stats(pool));
-            }
-            case "/api/v1/pool/health" -> {
-                allow(method, "GET");
-                Map<String, Object> h = AdminSnapshots.health(pool);
-                send(ex, Boolean.TRUE.equals(h.get("serving")) ? 200 : 503, h);
-            }
-            case "/api/v1/pool/config" -> {
-                allow(method, "GET", "POST");
-                if (method.equals("GET")) {
-                    send(ex, 200, AdminSnapshots.config(pool, reconfigurer != null));
-                } else {
-                    authorize(ex, "GET");
-                    reconfigure(ex);
-                }
-            }
-            case CONNECTIONS -> {
-                allow(method, "GET", "POST");
-                if (method.equals("GET")) {
-                    listConnections(ex);
-                } else {
-                    authorize(ex, "GET");
-                    prewarm(ex);
-                }
-            }
-            case "/api/v1/events" -> {
-                allow(method, "GET");
-                events.serve(ex);
-            }
-            case "/metrics" -> {
-                allow(method, "GET");
-                metrics(ex);
-            }
-            default -> {
-                if (path.startsWith(CONNECTIONS + "/") && path.length() > CONNECTIONS.length() + 1
-                        && path.indexOf('/', CONNECTIONS.length() + 1) < 0) {
-                    String id = path.substring(CONNECTIONS.length() + 1);
-                    allow(method, "GET", "DELETE");
-                    if (method.equals("GET")) {
-                        connection(ex, id);
-                    } else {
-                        authorize(ex, "GET");
-                        recycle(ex, id);
-                    }
-                } else {
-                    throw new AdminException(404, "no such route; the API is under /api/v1/ (pool/stats, pool/health,"
-                            + " pool/config, connections, events), the dashboard at /, Prometheus at /metrics");
-                }
-            }
-        }
-    }
-
-    private static void allow(String method, String... allowed) {
-        for (String a : allowed) {
-            if (a.equals(method)) {
-                return;
-            }
-        }
-        String list = String.join(", ", allowed);
-        throw new AdminException(405, "method not allowed here; allowed: " + list, Map.of("Allow", list));
-    }
-
-    /** DNS-rebinding guard: a loopback-bound server answers only requests addressed to a loopback name. */
-    private void checkHost(HttpExchange ex) {
-        if (!loopbackOnly) {
-            return;
-        }
-        String host = ex.getRequestHeaders().getFirst("Host");
-        if (host == null || host.isEmpty()) {
-            return; // HTTP/1.0 without Host: not a browser
-        }
-        String name = host;
-        if (name.startsWith("[")) {
-            int end = name.indexOf(']');
-            name = end < 0 ? name : name.substring(1, end);
-        } else if (name.indexOf(':') >= 0) {
-            name = name.substring(0, name.lastIndexOf(':'));
-        }
-        name = name.toLowerCase(Locale.ROOT);
-        if (name.equals("localhost") || name.endsWith(".localhost") || name.equals("::1")
-                || name.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) {
-            return;
-        }
-        throw new AdminException(403, "this admin server listens on a loopback address and answers only requests"
-                + " addressed to localhost or a loopback IP (protection against DNS rebinding)");
-    }
-
-    /** The token rules of every mutating call. */
-    private void authorize(HttpExchange ex, String readMethods) {
-        if (tokenDigest == null) {
-            throw new AdminException(405, "mutating calls are off: this admin server was started without a bearer"
-                    + " token. Start it with PoolAdminServer.builder(pool).bearerToken(\"...\") to turn them on, and"
-                    + " send the token as 'Authorization: Bearer <token>'", Map.of("Allow", readMethods));
-        }
-        String auth = ex.getRequestHeaders().getFirst("Authorization");
-        if (auth == null || auth.length() < 7 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)
-                || auth.substring(7).isBlank()) {
-            throw new AdminException(401, "this call needs the admin bearer token: 'Authorization: Bearer <token>'",
-                    Map.of("WWW-Authenticate", "Bearer realm=\"wspool-admin\""));
-        }
-        if (!MessageDigest.isEqual(sha256(auth.substring(7).trim()), tokenDigest)) {
-            throw new AdminException(403, "the bearer token is not the one this admin server was configured with");
-        }
-    }
-
-    // ----------------------------------------------------------------------------------------------------- routes
-
-    private void asset(HttpExchange ex, String[] asset) throws IOException {
-        byte[] body;
-        try (InputStream in = PoolAdminServer.class.getResourceAsStream(RESOURCES + asset[0])) {
-            if (in == null) {
-                throw new AdminException(404, "the dashboard's " + asset[0] + " is missing from the jar");
-            }
-            body = in.readAllBytes();
-        }
-        ex.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:;"
-                + " frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
-        ex.getResponseHeaders().set("X-Frame-Options", "DENY");
-        ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
-        respond(ex, 200, asset[1], body);
-    }
-
-    private void metrics(HttpExchange ex) throws IOException {
-        if (scrape == null) {
-            throw new AdminException(404, "no Prometheus registry: start the admin server with"
-                    + " PoolAdminServer.builder(pool).prometheus(registry) (or .scrape(supplier)) to serve /metrics");
-        }
-        respond(ex, 200, PROMETHEUS_TYPE, scrape.get().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private void reconfigure(HttpExchange ex) throws IOException {
-        Object body = readJson(ex, false);
-        ConfigChange change = ConfigChange.parse(body, pool.control().endpoints());
-        if (change.reconfiguration != null) {
-            try {
-                reconfigurer.accept(change.reconfiguration);
-            } catch (IllegalArgumentException e) {
-                throw new AdminException(422, "the pool refused the change " + change.reconfiguration.describe()
-                        + ": " + e.getMessage());
-            } catch (IllegalStateException e) {
-                throw new AdminException(409, "the pool cannot take the change now: " + e.getMessage());
-            }
-        }
-        for (Map.Entry<URI, Integer> w : change.weights.entrySet()) {
-            try {
-                pool.control().updateWeight(w.getKey(), w.getValue());
-            } catch (IllegalArgumentException e) {
-                throw new AdminException(409, "weight of " + Endpoint.describe(w.getKey()) + " not changed: "
-                        + e.getMessage() + (change.reconfiguration == null ? "" : " (the other settings were applied)"));
-            }
-        }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("applied", change.described);
-        answer.put("config", AdminSnapshots.config(pool, reconfigurer != null));
-        send(ex, 200, answer);
-    }
-
-    private void listConnections(HttpExchange ex) throws IOException {
-        List<Object> list = new ArrayList<>();
-        for (ConnectionTracker.Conn c : tracker.list(MAX_LISTED)) {
-            list.add(AdminSnapshots.connection(c));
-        }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("pool", pool.name());
-        answer.put("note", "connections seen through the pool's events since the admin server started (closed ones"
-                + " for a minute); newest first, at most " + MAX_LISTED);
-        answer.put("known", tracker.size());
-        answer.put("connections", list);
-        send(ex, 200, answer);
-    }
-
-    private void connection(HttpExchange ex, String id) throws IOException {
-        Optional<ConnectionTracker.Conn> c = tracker.find(id);
-        if (c.isEmpty()) {
-            throw new AdminException(404, "no connection " + ConfigChange.quote(id) + " is known: the admin server"
-                    + " knows the connections whose events it saw since it started (" + tracker.size()
-                    + " now; GET " + CONNECTIONS + " lists them), closed ones for a minute");
-        }
-        send(ex, 200, AdminSnapshots.connection(c.get()));
-    }
-
-    private void recycle(HttpExchange ex, String id) throws IOException {
-        if (!recycler.test(id)) {
-            throw new AdminException(404, "the pool has no connection " + ConfigChange.quote(id));
-        }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("id", id);
-        answer.put("recycling", true);
-        answer.put("note", "an idle connection is recycled now, a leased one when it is released");
-        send(ex, 202, answer);
-    }
-
-    /** Leases {@code count} connections at once (so that that many are open) and gives them back. */
-    private void prewarm(HttpExchange ex) throws IOException {
-        Object body = readJson(ex, true);
-        int count = 1;
-        Duration timeout = PREWARM_TIMEOUT;
-        if (body != null) {
-            if (!(body instanceof Map<?, ?> fields)) {
-                throw new AdminException(422, "the body must be empty or a JSON object like {\"count\": 2}");
-            }
-            for (Map.Entry<?, ?> e : fields.entrySet()) {
-                String name = String.valueOf(e.getKey());
-                Object v = e.getValue();
-                if (name.equals("count")) {
-                    int max = pool.control().maxConnections();
-                    if (!(v instanceof Integer n) || n < 1 || n > max) {
-                        throw ConfigChange.invalid("count", v, "a whole number from 1 to maxConnections (" + max
-                                + ") is expected");
-                    }
-                    count = n;
-                } else if (name.equals("timeoutMillis")) {
-                    if (!(v instanceof Integer n) || n < 1 || n > 60_000) {
-                        throw ConfigChange.invalid("timeoutMillis", v, "1 to 60000 is expected");
-                    }
-                    timeout = Duration.ofMillis(n);
-                } else {
-                    throw new AdminException(422, "unknown field " + ConfigChange.quote(name)
-                            + ": the fields are count and timeoutMillis");
-                }
-            }
-        }
-        long start = System.currentTimeMillis();
-        List<PooledConnection> leased = new ArrayList<>(count);
-        List<Object> warmed = new ArrayList<>(count);
-        PoolException failure = null;
-        try {
-            for (int i = 0; i < count; i++) {
-                leased.add(pool.acquire(timeout));
-            }
-        } catch (AcquireTimeoutException | AcquireRejectedException | NoHealthyEndpointException e) {
-            failure = e;
-        } finally {
-            for (PooledConnection c : leased) {
-                c.close();
-            }
-        }
-        for (PooledConnection c : leased) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", c.id());
-            m.put("endpoint", Endpoint.describe(c.endpoint().uri()));
-            m.put("opened", tracker.find(c.id()).map(t -> t.connectedAtMillis >= start).orElse(false));
-            m.put("state", c.state().name());
-            m.put("kept", c.state().isAvailable() || c.state() == io.github.wspool.ConnectionState.ACTIVE);
-            warmed.add(m);
-        }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("requested", count);
-        answer.put("warmed", warmed);
-        if (warmed.stream().noneMatch(w -> Boolean.TRUE.equals(((Map<?, ?>) w).get("kept")))
-                && failure == null) {
-            answer.put("note", "the connections were closed on release: with pooling(false) there is nothing to"
-                    + " keep warm");
-        }
-        if (failure != null) {
-            answer.put("error", failure.getClass().getSimpleName() + ": " + failure.getMessage());
-            send(ex, 503, answer);
-        } else {
-            send(ex, 200, answer);
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------------ bodies
-
-    /**
-     * Reads the request body (at most {@link #MAX_REQUEST_BYTES}) and parses it as one JSON value.
-     *
-     * @param optional whether an empty body is fine (then {@code null})
-     */
-    private Object readJson(HttpExchange ex, boolean optional) throws IOException {
-        String type = ex.getRequestHeaders().getFirst("Content-Type");
-        if (type != null && !type.isBlank() && !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-            throw new AdminException(415, "the body must be JSON (Content-Type: application/json)");
-        }
-        byte[] body = readBody(ex);
-        if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) {
-            if (optional) {
-                return null;
-            }
-            throw new AdminException(400, "the body is empty: a JSON object is expected");
-        }
-        try (JsonParser p = jsonFactory.createParser(body)) {
-            Object value = compactJson.anyFrom(p);
-            if (p.nextToken() != null) {
-                JsonLocation at = p.currentTokenLocation();
-                throw new AdminException(400, "malformed JSON at line " + at.getLineNr() + ", column "
-                        + at.getColumnNr() + ": content after the JSON value");
-            }
-            return value;
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()
-                    + " (byte " + at.getByteOffset() + ")";
-            throw new AdminException(400, "malformed JSON" + where + ": " + e.getOriginalMessage());
-        }
-    }
-
-    private static byte[] readBody(HttpExchange ex) throws IOException {
-        String length = ex.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.trim()) > MAX_REQUEST_BYTES) {
-                    throw tooLarge();
-                }
-            } catch (NumberFormatException e) {
-                throw new AdminException(400, "the Content-Length header is not a number");
-            }
-        }
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] body = in.readNBytes(MAX_REQUEST_BYTES + 1);
-            if (body.length > MAX_REQUEST_BYTES) {
-                throw tooLarge();
-            }
-            return body;
-        }
-    }
-
-    private static AdminException tooLarge() {
-        return new AdminException(413, "the request body is larger than " + MAX_REQUEST_BYTES + " bytes");
-    }
-
-    // --------------------------------------------------------------------------------------------------- answers
-
-    private void send(HttpExchange ex, int status, Object document) throws IOException {
-        respond(ex, status, JSON_TYPE, (json.asString(document) + "\n").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private void error(HttpExchange ex, AdminException e) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", e.status());
-        body.put("error", reason(e.status()));
-        body.put("message", e.getMessage());
-        e.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
-        try {
-            send(ex, e.status(), body);
-        } catch (IOException | IllegalStateException ignored) {
-            // the client went away, or the headers were already sent (an event stream): nothing more to say
-        }
-    }
-
-    private static void respond(HttpExchange ex, int status, String type, byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
-        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            // closed here, so that the answer goes out before the exchange's close reads what is left of the request
-            out.write(body);
-        }
-    }
-
-    private static String reason(int status) {
-        return switch (status) {
-            case 400 -> "Bad Request";
-            case 401 -> "Unauthorized";
-            case 403 -> "Forbidden";
-            case 404 -> "Not Found";
-            case 405 -> "Method Not Allowed";
-            case 409 -> "Conflict";
-            case 413 -> "Payload Too Large";
-            case 415 -> "Unsupported Media Type";
-            case 422 -> "Unprocessable Entity";
-            case 500 -> "Internal Server Error";
-            case 501 -> "Not Implemented";
-            case 503 -> "Service Unavailable";
-            default -> "Error";
-        };
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
     }
 
     private static ThreadFactory threads(String prefix) {
