@@ -26,8 +26,22 @@ final class AdminSnapshots {
     }
 
     static Map<String, Object> stats(WebSocketPool pool) {
-        PoolControl control = pool.control();
         PoolStats stats = pool.stats();
+        return stats(pool, stats, endpoints(pool, stats));
+    }
+
+    /** The endpoints of a stats document: those of {@code stats}, else the pool's (a snapshot may list none). */
+    static List<EndpointSnapshot> endpoints(WebSocketPool pool, PoolStats stats) {
+        return stats.endpoints().isEmpty() ? pool.control().endpoints() : stats.endpoints();
+    }
+
+    /**
+     * The stats document of {@code stats}, with one {@code endpoints} entry per element of {@code snapshots}, in that
+     * order (so that a caller can add to an endpoint's entry by index). Its {@code traffic} is their message and byte
+     * counters summed (cumulative, each since its endpoint was added: a removed endpoint's counts leave the sum).
+     */
+    static Map<String, Object> stats(WebSocketPool pool, PoolStats stats, List<EndpointSnapshot> snapshots) {
+        PoolControl control = pool.control();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("pool", pool.name());
         m.put("closed", pool.isClosed());
@@ -55,11 +69,24 @@ final class AdminSnapshots {
         }
         m.put("subscriptions", subscriptions);
         m.put("health", health(pool));
-        List<EndpointSnapshot> snapshots = stats.endpoints().isEmpty() ? control.endpoints() : stats.endpoints();
         List<Object> endpoints = new ArrayList<>(snapshots.size());
+        long messagesIn = 0;
+        long messagesOut = 0;
+        long bytesIn = 0;
+        long bytesOut = 0;
         for (EndpointSnapshot e : snapshots) {
             endpoints.add(endpoint(e));
+            messagesIn += e.messagesIn();
+            messagesOut += e.messagesOut();
+            bytesIn += e.bytesIn();
+            bytesOut += e.bytesOut();
         }
+        Map<String, Object> traffic = new LinkedHashMap<>();
+        traffic.put("messagesIn", messagesIn);
+        traffic.put("messagesOut", messagesOut);
+        traffic.put("bytesIn", bytesIn);
+        traffic.put("bytesOut", bytesOut);
+        m.put("traffic", traffic);
         m.put("endpoints", endpoints);
         return m;
     }
@@ -75,6 +102,10 @@ final class AdminSnapshots {
         m.put("available", e.available());
         m.put("latencyMillis", millis(e.latency()));
         m.put("lastFailure", e.lastFailure() == null ? null : String.valueOf(e.lastFailure().getMessage()));
+        m.put("messagesIn", e.messagesIn());
+        m.put("messagesOut", e.messagesOut());
+        m.put("bytesIn", e.bytesIn());
+        m.put("bytesOut", e.bytesOut());
         return m;
     }
 

@@ -2,13 +2,17 @@ package io.github.wspool.metrics;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import com.sun.net.httpserver.HttpExchange;
+import io.github.wspool.EndpointSnapshot;
+import io.github.wspool.PoolStats;
 import io.github.wspool.WebSocketPool;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +42,7 @@ final class EventHub implements AutoCloseable {
     private static final long HISTORY_STEP_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long P99_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long[] NO_TRAFFIC = new long[4];
 
     private final WebSocketPool pool;
     private final ConnectionTracker tracker;
@@ -55,7 +60,9 @@ final class EventHub implements AutoCloseable {
     private volatile String latest;
     private volatile boolean closed;
 
-    private record Counters(long nanos, long acquires, long errors, long connectFailures, long[] waits) {
+    /** One sample's cumulative counters; {@code traffic} is per endpoint URI: messages in, out, bytes in, out. */
+    private record Counters(long nanos, long acquires, long errors, long connectFailures, long[] waits,
+                            Map<URI, long[]> traffic) {
     }
 
     EventHub(WebSocketPool pool, ConnectionTracker tracker, JSON json, Duration interval, int maxStreams) {
@@ -86,9 +93,15 @@ final class EventHub implements AutoCloseable {
 
     /** Takes one snapshot, remembers it, and hands it to every stream. */
     void sample(long now) throws IOException {
-        Map<String, Object> snapshot = AdminSnapshots.stats(pool);
+        PoolStats stats = pool.stats();
+        List<EndpointSnapshot> endpoints = AdminSnapshots.endpoints(pool, stats);
+        Map<String, Object> snapshot = AdminSnapshots.stats(pool, stats, endpoints);
+        Map<URI, long[]> traffic = new HashMap<>();
+        for (EndpointSnapshot e : endpoints) {
+            traffic.put(e.uri(), new long[] {e.messagesIn(), e.messagesOut(), e.bytesIn(), e.bytesOut()});
+        }
         Counters c = new Counters(now, tracker.acquires.sum(), tracker.errors(), tracker.connectFailures.sum(),
-                tracker.acquireWaitHistogram());
+                tracker.acquireWaitHistogram(), traffic);
         window.addLast(c);
         while (window.size() > 1 && now - window.peekFirst().nanos() > P99_WINDOW_NANOS) {
             window.removeFirst();
@@ -107,6 +120,7 @@ final class EventHub implements AutoCloseable {
         rates.put("errorsPerSecond", round(secondAgo == c ? 0 : (c.errors() - secondAgo.errors()) / seconds));
         rates.put("connectFailuresPerSecond",
                 round(secondAgo == c ? 0 : (c.connectFailures() - secondAgo.connectFailures()) / seconds));
+        trafficRates(c, secondAgo, seconds, endpoints, snapshot, rates);
         long[] waits = c.waits().clone();
         Counters oldest = window.peekFirst();
         if (oldest != c) {
@@ -147,6 +161,36 @@ final class EventHub implements AutoCloseable {
         }
     }
 
+    /**
+     * Messages (and bytes) per second, per endpoint (into its entry of the snapshot) and for the pool (the sum, into
+     * {@code rates}), over the same window as the other rates. Computed here rather than in the page so that the
+     * 5-minute history has them when a page opens, and every page sees the same figures. An endpoint added within the
+     * window counts from zero; one whose counters went back (removed and added again) counts nothing for that window.
+     */
+    @SuppressWarnings("unchecked")
+    private static void trafficRates(Counters c, Counters before, double seconds, List<EndpointSnapshot> endpoints,
+                                     Map<String, Object> snapshot, Map<String, Object> rates) {
+        double[] pool = new double[4];
+        List<Object> entries = (List<Object>) snapshot.get("endpoints");
+        for (int i = 0; i < endpoints.size(); i++) {
+            URI uri = endpoints.get(i).uri();
+            long[] now = c.traffic().get(uri);
+            long[] then = before == c ? now : before.traffic().getOrDefault(uri, NO_TRAFFIC);
+            double[] r = new double[4];
+            for (int k = 0; k < 4; k++) {
+                r[k] = Math.max(0, now[k] - then[k]) / seconds;
+                pool[k] += r[k];
+            }
+            Map<String, Object> entry = (Map<String, Object>) entries.get(i);
+            entry.put("messagesInPerSecond", round(r[0]));
+            entry.put("messagesOutPerSecond", round(r[1]));
+        }
+        rates.put("messagesInPerSecond", round(pool[0]));
+        rates.put("messagesOutPerSecond", round(pool[1]));
+        rates.put("bytesInPerSecond", round(pool[2]));
+        rates.put("bytesOutPerSecond", round(pool[3]));
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> historyPoint(Map<String, Object> snapshot, Map<String, Object> rates) {
         Map<String, Object> connections = (Map<String, Object>) snapshot.get("connections");
@@ -158,6 +202,8 @@ final class EventHub implements AutoCloseable {
         p.put("pending", connections.get("pending"));
         p.put("acquiresPerSecond", rates.get("acquiresPerSecond"));
         p.put("errorsPerSecond", rates.get("errorsPerSecond"));
+        p.put("messagesInPerSecond", rates.get("messagesInPerSecond"));
+        p.put("messagesOutPerSecond", rates.get("messagesOutPerSecond"));
         p.put("acquireWaitP99Millis", rates.get("acquireWaitP99Millis"));
         int healthy = 0;
         int unhealthy = 0;

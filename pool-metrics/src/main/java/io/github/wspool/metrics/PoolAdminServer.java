@@ -42,8 +42,8 @@ import java.util.function.Supplier;
  *   <caption>Routes (JSON unless said otherwise)</caption>
  *   <tr><th>route</th><th>answer</th></tr>
  *   <tr><td>{@code GET /}</td><td>the dashboard (HTML; its script and style under {@code /assets/})</td></tr>
- *   <tr><td>{@code GET /api/v1/pool/stats}</td><td>connections per state, limits, subscriptions, health, one entry
- *       per endpoint</td></tr>
+ *   <tr><td>{@code GET /api/v1/pool/stats}</td><td>connections per state, limits, subscriptions, health, the
+ *       pool's message and byte counters ({@code traffic}), one entry per endpoint (with its own counters)</td></tr>
  *   <tr><td>{@code GET /api/v1/pool/health}</td><td>status and reasons: 200 for UP and DEGRADED, 503 for DOWN</td></tr>
  *   <tr><td>{@code GET /api/v1/pool/config}</td><td>the settings one can read and which ones one can change</td></tr>
  *   <tr><td>{@code POST /api/v1/pool/config}</td><td>a partial configuration ({@code minConnections},
@@ -57,7 +57,9 @@ import java.util.function.Supplier;
  *   <tr><td>{@code DELETE /api/v1/connections/{id}}</td><td>recycles one through the {@link Builder#recycler
  *       recycler} (501 without one)</td></tr>
  *   <tr><td>{@code GET /api/v1/events}</td><td>server-sent events: a snapshot every {@link Builder#eventInterval
- *       interval} (first an {@code event: history} with up to 5 minutes of 1-second points)</td></tr>
+ *       interval}, the stats plus {@code rates} (acquires, errors, messages and bytes in and out per second over the
+ *       last second; each endpoint's messages in and out per second) and {@code totals} (first an
+ *       {@code event: history} with up to 5 minutes of 1-second points)</td></tr>
  *   <tr><td>{@code GET /metrics}</td><td>Prometheus text format, when a registry or scrape function was given (else
  *       404)</td></tr>
  * </table>

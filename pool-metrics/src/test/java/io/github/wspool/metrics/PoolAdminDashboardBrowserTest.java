@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The dashboard in a real browser: headless Chromium opens {@code /}, an endpoint's server is killed, and its tile must
- * turn unhealthy within 3 s. Screenshots go to {@code target/dashboard-*.png}. Skipped when no Chromium is installed
+ * The dashboard in a real browser: headless Chromium opens {@code /}, the messages/s it shows go above 0 while an
+ * application sends, an endpoint's server is killed, and its tile must turn unhealthy within 3 s. Screenshots go to
+ * {@code target/dashboard-*.png} ({@code dashboard-traffic-unhealthy-endpoint.png} is the one in {@code docs/}). Skipped when no Chromium is installed
  * (Debian: {@code apt-get install chromium}; or point {@code WSPOOL_CHROMIUM} at a binary).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -28,6 +29,11 @@ class PoolAdminDashboardBrowserTest {
 
     private static final String TILES = "JSON.stringify([...document.querySelectorAll('#endpoints .tile')]"
             + ".map(t => [t.dataset.uri, t.dataset.healthy]))";
+    /** The headline messages/s in and out, and one endpoint tile's messages/s out, are numbers above 0. */
+    private static final String TRAFFIC_SHOWN = "String(parseFloat(document.getElementById('messages-in').textContent)"
+            + " > 0 && parseFloat(document.getElementById('messages-out').textContent) > 0"
+            + " && [...document.querySelectorAll('#endpoints .tile')].some(t => parseFloat(t.dataset.messagesOut) > 0)"
+            + " && document.querySelector('#chart-messages polyline') !== null)";
 
     @Test
     void aKilledEndpointTurnsItsTileUnhealthyWithinThreeSeconds() throws Exception {
@@ -62,6 +68,8 @@ class PoolAdminDashboardBrowserTest {
             String bUri = b.uri("/feed").toString();
             String both = "[[\"" + a.uri("/feed") + "\",\"true\"],[\"" + bUri + "\",\"true\"]]";
             waitFor(browser, TILES, both, Duration.ofSeconds(20));
+            // the application's sends (and their echoes) show as messages/s, pool-wide and on the endpoints' tiles
+            waitFor(browser, TRAFFIC_SHOWN, "true", Duration.ofSeconds(10));
             Thread.sleep(1500); // a little history in the charts
             browser.screenshot(Path.of("target", "dashboard-healthy.png"));
 
@@ -81,6 +89,12 @@ class PoolAdminDashboardBrowserTest {
             assertEquals("rgb(218, 54, 51)", color, "an unhealthy endpoint is a red tile");
             Object badge = browser.evaluate("document.getElementById('health').dataset.status");
             assertTrue(List.of("DEGRADED", "DOWN").contains(String.valueOf(badge)), String.valueOf(badge));
+
+            // traffic goes on through the endpoint left; the charts get a few seconds of it
+            waitFor(browser, TRAFFIC_SHOWN, "true", Duration.ofSeconds(10));
+            Thread.sleep(4000);
+            waitFor(browser, TRAFFIC_SHOWN, "true", Duration.ofSeconds(10));
+            browser.screenshot(Path.of("target", "dashboard-traffic-unhealthy-endpoint.png"));
         } finally {
             traffic.set(false);
             if (app != null) {

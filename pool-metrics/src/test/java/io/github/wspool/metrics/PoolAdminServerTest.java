@@ -406,6 +406,95 @@ class PoolAdminServerTest {
         assertTrue(((String) json(warm).get("error")).contains("Exception"), warm.body());
     }
 
+    private static long number(Map<String, Object> m, String... path) {
+        return ((Number) at(m, path)).longValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> onlyEndpoint(Map<String, Object> snapshot) {
+        List<Map<String, Object>> endpoints = (List<Map<String, Object>>) snapshot.get("endpoints");
+        assertEquals(1, endpoints.size(), snapshot.toString());
+        return endpoints.get(0);
+    }
+
+    /** The message and byte counters in the stats and the event stream move by exactly what went through the pool. */
+    @Test
+    void statsAndEventsCarryMessageCountersThatMoveByExactlyTheTraffic() throws Exception {
+        pool("adm-traffic"); // its endpoint echoes every message
+        admin = PoolAdminServer.builder(pool).eventInterval(Duration.ofMillis(100)).start();
+        Map<String, Object> before = json(get("/api/v1/pool/stats"));
+        Map<String, Object> endpointBefore = onlyEndpoint(before);
+        for (String counter : List.of("messagesIn", "messagesOut", "bytesIn", "bytesOut")) {
+            assertEquals(0L, number(before, "traffic", counter), counter + ": nothing sent yet (probes do not count)");
+            assertEquals(0L, number(endpointBefore, counter), counter);
+        }
+
+        HttpResponse<Stream<String>> stream = http.send(HttpRequest.newBuilder(admin.uri().resolve("/api/v1/events"))
+                .build(), HttpResponse.BodyHandlers.ofLines());
+        List<String> events = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> stream.body().forEach(line -> {
+            if (line.startsWith("data: ")) {
+                events.add(line.substring(6));
+            }
+        }));
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.size() >= 2);
+        List<?> history = (List<?>) JSON.std.anyFrom(events.get(0));
+        assertFalse(history.isEmpty(), "the sampler ran when the server started");
+        assertTrue(((Map<?, ?>) history.get(history.size() - 1)).containsKey("messagesInPerSecond"),
+                history.toString());
+
+        int n = 25;
+        String text = "tick-\u00e9"; // 7 bytes of UTF-8
+        try (PooledConnection c = pool.acquire()) {
+            for (int i = 0; i < n; i++) {
+                c.send(text);
+            }
+        }
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> number(json(get("/api/v1/pool/stats")), "traffic", "messagesIn") == n);
+        Map<String, Object> after = json(get("/api/v1/pool/stats"));
+        Map<String, Object> endpointAfter = onlyEndpoint(after);
+        assertEquals(n, number(after, "traffic", "messagesOut"), "sent");
+        assertEquals(n, number(after, "traffic", "messagesIn"), "echoed");
+        assertEquals(7L * n, number(after, "traffic", "bytesOut"));
+        assertEquals(7L * n, number(after, "traffic", "bytesIn"));
+        for (String counter : List.of("messagesIn", "messagesOut", "bytesIn", "bytesOut")) {
+            assertEquals(number(after, "traffic", counter), number(endpointAfter, counter),
+                    counter + ": one endpoint, the pool's total is its own");
+        }
+
+        // the event stream carries the same counters, and rates while the messages are within its window
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.stream().skip(1).map(PoolAdminServerTest::mapOf)
+                .anyMatch(e -> number(e, "traffic", "messagesIn") == n && number(e, "traffic", "messagesOut") == n
+                        && number(onlyEndpoint(e), "messagesIn") == n));
+        List<Map<String, Object>> snapshots = events.stream().skip(1).map(PoolAdminServerTest::mapOf).toList();
+        assertTrue(snapshots.stream().anyMatch(e -> ((Number) at(e, "rates", "messagesInPerSecond")).doubleValue() > 0
+                && ((Number) at(e, "rates", "messagesOutPerSecond")).doubleValue() > 0
+                && ((Number) onlyEndpoint(e).get("messagesOutPerSecond")).doubleValue() > 0
+                && ((Number) at(e, "rates", "bytesOutPerSecond")).doubleValue() > 0), "messages/s > 0 after the sends");
+        for (Map<String, Object> e : snapshots) {
+            assertTrue(number(e, "traffic", "messagesOut") <= n, "never more than was sent: " + e.get("traffic"));
+            assertTrue(((Number) at(e, "rates", "messagesOutPerSecond")).doubleValue() >= 0);
+        }
+        // and once the window has passed, the rates are back to 0 (the counters stay)
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            Map<String, Object> last = mapOf(events.get(events.size() - 1));
+            return ((Number) at(last, "rates", "messagesInPerSecond")).doubleValue() == 0
+                    && ((Number) at(last, "rates", "messagesOutPerSecond")).doubleValue() == 0
+                    && number(last, "traffic", "messagesOut") == n;
+        });
+        admin.close();
+        reader.get(5, TimeUnit.SECONDS);
+    }
+
+    private static Map<String, Object> mapOf(String json) {
+        try {
+            return JSON.std.mapFrom(json);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void metricsServesPrometheusTextWhenARegistryIsGiven() throws Exception {
         pool("adm-prom");

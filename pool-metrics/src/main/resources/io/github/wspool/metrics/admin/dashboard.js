@@ -8,9 +8,12 @@
   var STALE_AFTER_MS = 3000;
   var STATES = ['INITIALIZING', 'READY', 'ACTIVE', 'IDLE', 'RECYCLING', 'UNHEALTHY', 'FAILED', 'CLOSED'];
   var COLORS = { total: '#8b98a5', active: '#58a6ff', idle: '#3fb950', pending: '#d29922',
-                 acquiresPerSecond: '#58a6ff', errorsPerSecond: '#f85149', acquireWaitP99Millis: '#bc8cff' };
+                 acquiresPerSecond: '#58a6ff', errorsPerSecond: '#f85149', acquireWaitP99Millis: '#bc8cff',
+                 messagesInPerSecond: '#39c5cf', messagesOutPerSecond: '#f0883e' };
 
-  var points = [];          // {t, total, active, idle, pending, acquiresPerSecond, errorsPerSecond, acquireWaitP99Millis}
+  // {t, total, active, idle, pending, acquiresPerSecond, errorsPerSecond, acquireWaitP99Millis, messagesInPerSecond,
+  //  messagesOutPerSecond}; the rates come computed from the server (EventHub), so the history has them too
+  var points = [];
   var lastPointAt = 0;
   var lastEventAt = 0;
 
@@ -27,6 +30,14 @@
     if (n === null || n === undefined || isNaN(n)) { return '–'; }
     var d = digits === undefined ? (Math.abs(n) < 10 && n % 1 !== 0 ? 1 : 0) : digits;
     return Number(n).toFixed(d);
+  }
+
+  function bytes(n) {
+    if (n === null || n === undefined || isNaN(n)) { return '–'; }
+    var units = ['B', 'KiB', 'MiB', 'GiB'];
+    var i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return fmt(n) + ' ' + units[i];
   }
 
   function setLink(text, lost) {
@@ -59,6 +70,11 @@
     $('pending').textContent = c.pending;
     $('acquires').textContent = fmt(s.rates.acquiresPerSecond);
     $('errors').textContent = fmt(s.rates.errorsPerSecond);
+    $('messages-in').textContent = fmt(s.rates.messagesInPerSecond);
+    $('messages-in-detail').textContent = bytes(s.rates.bytesInPerSecond) + '/s · ' + s.traffic.messagesIn + ' total';
+    $('messages-out').textContent = fmt(s.rates.messagesOutPerSecond);
+    $('messages-out-detail').textContent = bytes(s.rates.bytesOutPerSecond) + '/s · ' + s.traffic.messagesOut
+        + ' total';
     var p99 = s.rates.acquireWaitP99Millis;
     $('wait').textContent = p99 === null ? '–' : p99 < 0.01 ? '< 0.01 ms' : fmt(p99, 2) + ' ms';
     var subs = s.subscriptions;
@@ -83,10 +99,13 @@
     var t = el('div', 'tile ' + (e.healthy ? 'healthy' : 'unhealthy') + ' breaker-' + e.breakerState);
     t.setAttribute('data-uri', e.uri);
     t.setAttribute('data-healthy', String(e.healthy));
+    t.setAttribute('data-messages-in', String(e.messagesInPerSecond));
+    t.setAttribute('data-messages-out', String(e.messagesOutPerSecond));
     t.append(el('div', 'uri', e.uri), el('div', 'state', e.healthy ? 'HEALTHY' : 'UNHEALTHY'));
     var dl = el('dl');
     [['breaker', e.breakerState], ['weight', e.weight],
      ['connections', e.open + ' open · ' + e.active + ' leased · ' + e.available + ' available'],
+     ['messages/s', 'in ' + fmt(e.messagesInPerSecond) + ' · out ' + fmt(e.messagesOutPerSecond)],
      ['latency', e.latencyMillis > 0 ? fmt(e.latencyMillis, 2) + ' ms' : '–']].forEach(function (kv) {
       dl.append(el('dt', null, kv[0]), el('dd', null, kv[1]));
     });
@@ -105,6 +124,7 @@
     var lines = keys.map(function (k) {
       var pl = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
       pl.setAttribute('stroke', COLORS[k]);
+      if (k === 'messagesOutPerSecond') { pl.setAttribute('stroke-dasharray', '5 3'); } // often equal to in (echoes)
       pl.setAttribute('points', points.filter(function (p) { return p[k] !== null && p[k] !== undefined; })
           .map(function (p) {
             var x = 300 - (now - p.t) / WINDOW_MS * 300;
@@ -119,6 +139,7 @@
   function drawCharts() {
     chart('chart-connections', 'max-connections', ['total', 'active', 'idle']);
     chart('chart-pending', 'max-pending', ['pending']);
+    chart('chart-messages', 'max-messages', ['messagesInPerSecond', 'messagesOutPerSecond']);
     chart('chart-rates', 'max-rates', ['acquiresPerSecond', 'errorsPerSecond']);
     chart('chart-wait', 'max-wait', ['acquireWaitP99Millis']);
   }
@@ -140,7 +161,8 @@
       lastPointAt = t;
       addPoint({ t: t, total: s.connections.total, active: s.connections.active, idle: s.connections.idle,
                  pending: s.connections.pending, acquiresPerSecond: s.rates.acquiresPerSecond,
-                 errorsPerSecond: s.rates.errorsPerSecond, acquireWaitP99Millis: s.rates.acquireWaitP99Millis });
+                 errorsPerSecond: s.rates.errorsPerSecond, acquireWaitP99Millis: s.rates.acquireWaitP99Millis,
+                 messagesInPerSecond: s.rates.messagesInPerSecond, messagesOutPerSecond: s.rates.messagesOutPerSecond });
       drawCharts();
     }
   };
