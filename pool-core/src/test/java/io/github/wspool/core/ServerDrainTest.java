@@ -237,7 +237,7 @@ class ServerDrainTest {
                                     + lease.endpoint().uri()) + ", started " + (started / 1_000_000 - t0) + " ms into"
                                     + " the test, " + e + "; the server received it: " + Arrays.stream(servers)
                                     .anyMatch(s -> s.received(id)) + "; steps " + steps + "; "
-                                    + Arrays.toString(servers), e));
+                                    + Arrays.toString(servers) + "; " + poolThreads(), e));
                         }
                     }
                 }));
@@ -285,5 +285,19 @@ class ServerDrainTest {
                     "the servers never had to close a connection themselves: " + s.closes());
         }
         assertNotEquals(0, recycles.stream().filter(r -> r.reason() == RecycleReason.SERVER_DRAIN).count());
+    }
+
+    /** The pool's threads and where they are, for a failure's message (a stuck I/O thread shows here). */
+    private static String poolThreads() {
+        StringBuilder b = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().contains("rolling")) {
+                b.append("\n  ").append(t.getName()).append(' ').append(t.getState());
+                for (int i = 0; i < Math.min(6, stack.length); i++) {
+                    b.append("\n    at ").append(stack[i]);
+                }
+            }
+        });
+        return b.toString();
     }
 }

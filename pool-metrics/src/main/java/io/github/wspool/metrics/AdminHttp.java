@@ -198,21 +198,36 @@ final class AdminHttp {
         }
     }
 
-    /** The body, refused (413) before reading when its announced length is too large, or once it turns out to be. */
+    /**
+     * How much of a too-large body is read and dropped before the 413, so that the connection closes cleanly (a
+     * server that closes with unread request bytes resets the connection, and the client may lose the answer); a
+     * body announced larger than this is refused without reading, and its client may then see a reset.
+     */
+    private static final long DISCARD_LIMIT = 1L << 20;
+
+    /** The body, refused (413) when its announced length is too large, or once it turns out to be. */
     private static byte[] readBody(HttpExchange ex) throws IOException {
         String length = ex.getRequestHeaders().getFirst("Content-Length");
+        long announced = -1;
         if (length != null) {
             try {
-                if (Long.parseLong(length.trim()) > PoolAdminServer.MAX_REQUEST_BYTES) {
-                    throw tooLarge();
-                }
+                announced = Long.parseLong(length.trim());
             } catch (NumberFormatException e) {
                 throw new AdminException(400, "the Content-Length header is not a number");
             }
         }
         try (InputStream in = ex.getRequestBody()) {
+            if (announced > DISCARD_LIMIT) {
+                throw tooLarge();
+            }
             byte[] body = in.readNBytes(PoolAdminServer.MAX_REQUEST_BYTES + 1);
             if (body.length > PoolAdminServer.MAX_REQUEST_BYTES) {
+                long dropped = 0;
+                byte[] sink = new byte[8192];
+                int n;
+                while (dropped < DISCARD_LIMIT && (n = in.read(sink)) > 0) {
+                    dropped += n;
+                }
                 throw tooLarge();
             }
             return body;
