@@ -168,6 +168,7 @@ public final class ChannelServer implements AutoCloseable {
     private final AtomicInteger echoed = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
     private final Set<String> echoedIds = ConcurrentHashMap.newKeySet();
+    private final List<String> unsent = new CopyOnWriteArrayList<>();
     private volatile boolean down;
 
     private ChannelServer(Farm farm, int port) {
@@ -253,9 +254,14 @@ public final class ChannelServer implements AutoCloseable {
         }
     }
 
-    /** Whether a message with this {@code messageId} was received (and echoed). */
+    /** Whether a message with this {@code messageId} was received and its echo queued on the connection. */
     public boolean received(String messageId) {
         return echoedIds.contains(messageId);
+    }
+
+    /** Echoes that could not be queued (the connection was no longer open), with why. */
+    public List<String> unsentEchoes() {
+        return unsent;
     }
 
     /** Handshakes refused while down. */
@@ -273,7 +279,7 @@ public final class ChannelServer implements AutoCloseable {
     @Override
     public String toString() {
         return "ChannelServer[" + port() + ", open " + openConnections() + ", opened " + opened.get() + ", echoed "
-                + echoed.get() + "]";
+                + echoed.get() + (unsent.isEmpty() ? "" : ", unsent " + unsent) + "]";
     }
 
     @Override
@@ -368,8 +374,13 @@ public final class ChannelServer implements AutoCloseable {
                 farm.unsubscribe(conn, f.get("channel"));
             } else if (f.containsKey("messageId")) {
                 echoed.incrementAndGet();
-                echoedIds.add(f.get("messageId"));
-                sendQuietly(conn, message);
+                try {
+                    conn.send(message);
+                    echoedIds.add(f.get("messageId"));
+                } catch (RuntimeException notOpen) {
+                    unsent.add(f.get("messageId") + " (" + notOpen + ", open " + conn.isOpen() + ", closing "
+                            + conn.isClosing() + ")");
+                }
             }
         }
 
