@@ -35,6 +35,13 @@ import org.java_websocket.server.WebSocketServer;
  *   <li>any other message with a {@code messageId} is echoed back (a request's reply).</li>
  * </ul>
  * Data messages are {@code {"type":"data","channel":"c","seq":N,"payload":{"n":N}}}.
+ *
+ * <p>It runs on Java-WebSocket's {@code WebSocketServer}, whose selector write path (1.6.0, {@code doWrite}) re-arms
+ * {@code OP_READ} without re-checking the connection's out queue: a frame queued by another thread at that moment
+ * (an echo, a publish) stays unwritten until the next send on that connection (Java-WebSocket issue #145). A
+ * request-only connection then never gets its reply. {@link TestWebSocketServer} avoids that server altogether; this
+ * one keeps it (it needs its per-connection callbacks) and re-issues the write demand of every connection that still
+ * has queued bytes every 10 ms, so nothing stays unwritten.
  */
 public final class ChannelServer implements AutoCloseable {
 
@@ -165,6 +172,8 @@ public final class ChannelServer implements AutoCloseable {
     private final List<Map<String, String>> subscribes = new CopyOnWriteArrayList<>();
     private final List<String> closes = new CopyOnWriteArrayList<>();
     private final AtomicInteger opened = new AtomicInteger();
+    private final Thread nudger;
+    private volatile boolean closed;
     private final AtomicInteger echoed = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
     private final Set<String> echoedIds = ConcurrentHashMap.newKeySet();
@@ -177,6 +186,8 @@ public final class ChannelServer implements AutoCloseable {
         server.setReuseAddr(true);
         server.setConnectionLostTimeout(0);
         server.start();
+        nudger = new Thread(this::nudgeWrites, "channel-server-" + port + "-nudge");
+        nudger.setDaemon(true);
         try {
             if (!server.started.await(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("channel server did not start on port " + port);
@@ -187,6 +198,27 @@ public final class ChannelServer implements AutoCloseable {
         }
         if (server.failure != null) {
             throw new IllegalStateException("channel server failed to start on port " + port, server.failure);
+        }
+        nudger.start();
+    }
+
+    /** Works around the lost write demand (see the class comment): every 10 ms, until closed. */
+    private void nudgeWrites() {
+        while (!closed) {
+            for (WebSocket c : server.getConnections()) {
+                if (c.hasBufferedData()) {
+                    try {
+                        server.onWriteDemand(c);
+                    } catch (RuntimeException gone) {
+                        // closed meanwhile
+                    }
+                }
+            }
+            try {
+                Thread.sleep(10); // a poll period, not a wait for a result
+            } catch (InterruptedException e) {
+                return;
+            }
         }
     }
 
@@ -284,6 +316,8 @@ public final class ChannelServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        nudger.interrupt();
         try {
             server.stop(2000);
         } catch (InterruptedException e) {
