@@ -13,6 +13,7 @@ import io.github.wspool.PoolReconfiguration;
 import io.github.wspool.core.internal.concurrent.Shutdown;
 import io.github.wspool.core.internal.connect.ConnectSettings;
 import io.github.wspool.core.internal.connect.Connector;
+import io.github.wspool.core.internal.connect.Sizing;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
 import io.github.wspool.core.internal.endpoint.EndpointSelector;
 import io.github.wspool.core.internal.event.PoolEvents;
@@ -127,12 +128,12 @@ final class PoolControlView implements PoolControl {
 
     @Override
     public int minConnections() {
-        return connector.minConnections();
+        return connector.sizing().minConnections();
     }
 
     @Override
     public int maxConnections() {
-        return connector.maxConnections();
+        return connector.sizing().maxConnections();
     }
 
     // ------------------------------------------------------------------------------------------------ changes
@@ -146,12 +147,12 @@ final class PoolControlView implements PoolControl {
         requireOpen();
         Map<String, String> before = new LinkedHashMap<>();
         Map<String, String> after = new LinkedHashMap<>();
-        Connector.Limits sizeBefore = null;
+        Sizing.Limits sizeBefore = null;
         reconfiguring.lock();
         try {
             // 1. validate the whole change against the values in force; nothing is written before all of it passed
-            int min = connector.minConnections();
-            int max = connector.maxConnections();
+            int min = connector.sizing().minConnections();
+            int max = connector.sizing().maxConnections();
             int newMin = change.minConnections().orElse(min);
             int newMax = change.maxConnections().orElse(max);
             if (newMin > newMax) {
@@ -194,7 +195,7 @@ final class PoolControlView implements PoolControl {
                 health.pingInterval(pingInterval);
             }
             if (newMin != min || newMax != max) {
-                sizeBefore = connector.resize(newMin, newMax);
+                sizeBefore = connector.sizing().resize(newMin, newMax);
             }
         } finally {
             reconfiguring.unlock();
@@ -288,7 +289,7 @@ final class PoolControlView implements PoolControl {
         int total = evicted.closedNow() + evicted.onRelease();
         log.info("[{}] soft-evicted: softEvicted 0 -> {} ({} available connection(s) closed now, {} leased one(s)"
                 + " closed on release; refilling to minConnections={})", pool, total, evicted.closedNow(),
-                evicted.onRelease(), connector.minConnections());
+                evicted.onRelease(), connector.sizing().minConnections());
         events.reconfigured(Map.of("softEvicted", "0"), Map.of("softEvicted", String.valueOf(total)));
     }
 
@@ -339,7 +340,7 @@ final class PoolControlView implements PoolControl {
         if (connect.pooling()) {
             int open = connections(ConnectionState.READY) + connections(ConnectionState.ACTIVE)
                     + connections(ConnectionState.IDLE);
-            int min = connector.minConnections();
+            int min = connector.sizing().minConnections();
             if (open < min) {
                 degraded.add("below minConnections: " + open + " of " + min + " open");
             }

@@ -36,9 +36,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens connections: owns the pool's slots and the accounting of connects in flight, decides where a connection
- * opens (the strategy's endpoint for a waiter, the least-loaded by weight for the background), and keeps the pool at
- * {@code minConnections}. Each connect is one {@link ConnectAttempt}.
+ * Opens connections: reserves the pool's slots and keeps the accounting of connects in flight, decides where a
+ * connection opens (the strategy's endpoint for a waiter, the least-loaded by weight for the background), and keeps
+ * the pool at {@code minConnections}. Each connect is one {@link ConnectAttempt}; the size bounds and the pool-wide
+ * slot count are its {@link Sizing}'s.
  *
  * <h2>Slots</h2>
  * {@code slots} counts connections opening, open or closing; a connect reserves a slot (pool-wide and on its
@@ -85,18 +86,8 @@ public final class Connector {
     /** Whether a wake-up is scheduled for connects a rate limit held back. */
     private final AtomicBoolean rateWakeupScheduled = new AtomicBoolean();
 
-    /** Connections holding a slot (opening, open or closing), over all endpoints. */
-    private final AtomicInteger slots = new AtomicInteger();
-    /**
-     * {@code minConnections} and {@code maxConnections}: start as configured, changed at runtime by
-     * {@link #resize(int, int)}; published together, read with one volatile load.
-     */
-    private volatile Limits limits;
-    /**
-     * Connections chosen to be closed because the pool is above a lowered {@code maxConnections} and not yet closed
-     * (see {@link #shedOnRelease()}); a freed slot takes one off, so surplus counts as {@code slots - shedding - max}.
-     */
-    private final AtomicInteger shedding = new AtomicInteger();
+    /** The size bounds and the pool-wide slots taken against them; shedding the surplus of a lowered maximum. */
+    private final Sizing sizing;
     /** Connect attempts in flight (TCP connect to handshake outcome), for the cap on concurrent connects. */
     private final AtomicInteger attempts = new AtomicInteger();
     /** Connects in flight that will serve a waiter or fill the pool, over all endpoints. */
@@ -135,7 +126,8 @@ public final class Connector {
         this.waiters = waiters;
         this.requestMaintenance = requestMaintenance;
         this.connectTimeoutNanos = settings.connectTimeout().toNanos();
-        this.limits = new Limits(settings.minConnections(), settings.maxConnections());
+        this.sizing = new Sizing(new Sizing.Limits(settings.minConnections(), settings.maxConnections()),
+                settings.pooling(), endpoints, recycler);
         this.poolConnectRate = ConnectRate.of(settings.connectRatePerPool());
         this.initializer = settings.initializer();
         this.initializerTimeoutNanos = settings.initializerTimeout().toNanos();
@@ -168,69 +160,29 @@ public final class Connector {
     }
 
     /**
-     * The pool's size bounds.
+     * The pool's size: its bounds (changed at runtime by the operator), the slots taken against them, and the
+     * shedding of a lowered maximum's surplus.
      *
-     * @param min {@code minConnections}: kept open with pooling
-     * @param max {@code maxConnections}: open plus connecting
+     * @return the sizing
      */
-    public record Limits(int min, int max) {
-    }
-
-    /**
-     * The current {@code minConnections} (as configured or last {@linkplain #resize resized}).
-     *
-     * @return the minimum
-     */
-    public int minConnections() {
-        return limits.min();
-    }
-
-    /**
-     * The current {@code maxConnections} (as configured or last {@linkplain #resize resized}).
-     *
-     * @return the maximum
-     */
-    public int maxConnections() {
-        return limits.max();
-    }
-
-    /**
-     * Connections kept open: {@code minConnections} with pooling, none without.
-     *
-     * @return the current minimum
-     */
-    public int keepOpen() {
-        return settings.pooling() ? limits.min() : 0;
-    }
-
-    /**
-     * Changes the pool's size bounds at runtime (the caller validated {@code min <= max} and serializes resizes);
-     * the caller then calls {@link #resized(Limits)} outside its lock.
-     *
-     * @param min the new {@code minConnections}
-     * @param max the new {@code maxConnections}
-     * @return the bounds before
-     */
-    public Limits resize(int min, int max) {
-        Limits before = limits;
-        limits = new Limits(min, max);
-        return before;
+    public Sizing sizing() {
+        return sizing;
     }
 
     /**
      * Acts on a resize: a higher maximum opens connections for waiting callers at once; a lower one closes surplus
-     * available connections now and leased ones as they are released ({@link #shedOnRelease()}); a higher minimum
-     * refills. Then asks for a housekeeping pass.
+     * available connections now and leased ones as they are released ({@link Sizing#shedOnRelease()}); a higher
+     * minimum refills. Then asks for a housekeeping pass.
      *
      * @param before the bounds before the resize
      */
-    public void resized(Limits before) {
+    public void resized(Sizing.Limits before) {
         if (shutdown.begun()) {
             return;
         }
-        Limits now = limits;
+        Sizing.Limits now = sizing.limits();
         if (now.max() < before.max()) {
-            shedSurplus();
+            sizing.shedSurplus();
         }
         if (now.max() > before.max()) {
             openForDemand(null);
@@ -239,58 +191,6 @@ public final class Connector {
             refillToMin(ticker.read());
         }
         requestMaintenance.run();
-    }
-
-    /**
-     * Whether the pool is above its maximum (it was lowered) with fewer connections on their way out than the
-     * surplus: if so, claims one, and the caller closes the connection it holds. Called on every release; one
-     * comparison of two volatile reads while the pool is within its maximum (always, but after a resize).
-     *
-     * @return whether the caller's connection is to be closed ({@code RecycleReason.RESIZED})
-     */
-    public boolean shedOnRelease() {
-        if (slots.get() <= limits.max()) {
-            return false;
-        }
-        return claimShed();
-    }
-
-    private boolean claimShed() {
-        while (true) {
-            int s = shedding.get();
-            if (slots.get() - s <= limits.max()) {
-                return false;
-            }
-            if (shedding.compareAndSet(s, s + 1)) {
-                return true;
-            }
-        }
-    }
-
-    /**
-     * Above a lowered maximum: closes available (READY, IDLE) connections until the surplus is gone or none is
-     * available; leased ones are left to {@link #shedOnRelease()}.
-     *
-     * @return how many were closed
-     */
-    public int shedSurplus() {
-        int shed = 0;
-        for (EndpointState e : endpoints.array()) {
-            for (ManagedConnection c : e.connections()) {
-                if (slots.get() - shedding.get() <= limits.max()) {
-                    return shed;
-                }
-                if (!c.state().isAvailable() || !claimShed()) {
-                    continue;
-                }
-                if (recycler.recycleIfAvailable(c, RecycleReason.RESIZED)) {
-                    shed++;
-                } else {
-                    shedding.decrementAndGet(); // taken meanwhile: its release decides
-                }
-            }
-        }
-        return shed;
     }
 
     Ticker ticker() {
@@ -361,21 +261,21 @@ public final class Connector {
     // ------------------------------------------------------------------------------------------------ slots
 
     /**
-     * Connections holding a slot, over all endpoints.
+     * Connections holding a slot, over all endpoints ({@link Sizing#slots()}).
      *
      * @return the count
      */
     public int slots() {
-        return slots.get();
+        return sizing.slots();
     }
 
     /**
-     * Whether the pool-wide cap allows one more connection.
+     * Whether the pool-wide cap allows one more connection ({@link Sizing#canOpenMore()}).
      *
      * @return {@code true} if there is room
      */
     public boolean canOpenMore() {
-        return slots.get() < limits.max();
+        return sizing.canOpenMore();
     }
 
     /**
@@ -405,23 +305,17 @@ public final class Connector {
         if (attempts.get() >= settings.maxConcurrentConnects()) {
             return false; // the pool-wide cap on connects in flight (a soft cap: checked, then counted)
         }
-        int max = Math.min(limit, limits.max());
-        while (true) {
-            int n = slots.get();
-            if (n >= max) {
-                return false;
-            }
-            if (slots.compareAndSet(n, n + 1)) {
-                if (e.tryReserve()) {
-                    if (connectRatePermits(e)) {
-                        return true;
-                    }
-                    e.freeSlot();
-                }
-                slots.decrementAndGet();
-                return false;
-            }
+        if (!sizing.take(limit)) {
+            return false;
         }
+        if (e.tryReserve()) {
+            if (connectRatePermits(e)) {
+                return true;
+            }
+            e.freeSlot();
+        }
+        sizing.giveBack();
+        return false;
     }
 
     /**
@@ -467,10 +361,7 @@ public final class Connector {
      */
     public void freeSlot(ManagedConnection c) {
         c.endpoint.freeSlot();
-        slots.decrementAndGet();
-        if (shedding.get() > 0) {
-            shedding.updateAndGet(n -> Math.max(0, n - 1)); // one surplus connection fewer to shed, whichever closed
-        }
+        sizing.free();
     }
 
     /**
@@ -481,7 +372,7 @@ public final class Connector {
         if (waiters.waiting() > 0) {
             openForDemand(null);
         }
-        if (slots.get() < keepOpen()) {
+        if (sizing.slots() < sizing.keepOpen()) {
             requestMaintenance.run();
         }
     }
@@ -554,7 +445,7 @@ public final class Connector {
     public void unclaimConnect(EndpointState e) {
         if (e != null) {
             e.freeSlot();
-            slots.decrementAndGet();
+            sizing.giveBack();
             connecting.decrementAndGet();
         }
     }
@@ -611,15 +502,15 @@ public final class Connector {
      * @return how many are still missing
      */
     public int refillToMin(long now) {
-        int min = keepOpen();
-        while (slots.get() < min && !shutdown.begun()) {
+        int min = sizing.keepOpen();
+        while (sizing.slots() < min && !shutdown.begun()) {
             EndpointState e = selector.forNewConnection(endpoints.snapshot(), now);
             if (e == null || !reserveSlot(e, min)) {
                 break;
             }
             start(e, null, false);
         }
-        return min - slots.get();
+        return min - sizing.slots();
     }
 
     /**
@@ -632,8 +523,8 @@ public final class Connector {
      * @return how many connects started
      */
     public int openReplacements(EndpointState leaving, long now) {
-        int elsewhere = slots.get() - leaving.slots();
-        int wanted = Math.min(leaving.slots(), keepOpen() - elsewhere);
+        int elsewhere = sizing.slots() - leaving.slots();
+        int wanted = Math.min(leaving.slots(), sizing.keepOpen() - elsewhere);
         int started = 0;
         while (started < wanted && !shutdown.begun()) {
             EndpointState e = selector.forNewConnection(endpoints.snapshot(), now);

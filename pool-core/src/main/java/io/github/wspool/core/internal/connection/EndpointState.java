@@ -11,7 +11,6 @@ import io.github.wspool.core.spi.TransportOptions;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One endpoint inside a pool: its connections, its slot and connect counters, its connect backoff and breaker, its
- * health and its latency estimate. Strategies see it as an {@link EndpointView}.
+ * health and its latency estimate. Strategies see it as an {@link EndpointView}. The marks of its leaving (being
+ * removed, its server going away) are kept apart, in its {@link EndpointDrain}.
  *
  * <p>The connection array is copy-on-write (changed under {@link #lock} when a connection is created or finally
  * closed, read without a lock by every acquire), so the hot path is a lock-free scan plus one CAS.
@@ -72,16 +72,11 @@ public final class EndpointState implements EndpointView {
     /** Failures in a row that make the endpoint known to be down: as many as its breaker needs to judge. */
     private final int downAfter;
     private volatile Throwable lastFailure;
-    private volatile boolean draining;
-    /** Set while its server said it is going away (see {@link #goingAway()}). */
-    private volatile boolean goingAway;
-    private final java.util.concurrent.atomic.AtomicLong goingAwayMarks = new java.util.concurrent.atomic.AtomicLong();
     /** Set while the endpoint's HTTP health check says it is down. */
     private volatile boolean checkFailing;
     private volatile boolean healthy;
-    private final AtomicBoolean removed = new AtomicBoolean();
-    /** Completed when a removed endpoint has closed its last connection. */
-    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    /** Being removed, going away: the marks of its leaving. */
+    private final EndpointDrain drain = new EndpointDrain();
 
     /** The HTTP health check's schedule and streaks; its verdict is {@link #checkFailing}. */
     private final HttpCheckRecord httpCheck = new HttpCheckRecord();
@@ -155,7 +150,7 @@ public final class EndpointState implements EndpointView {
     // ------------------------------------------------------------------------------------------------ health
 
     /**
-     * {@code !draining && !checkFailing && breakerAllowsTraffic()}, kept up to date by {@link #refreshHealth()}: the
+     * {@code !isDraining() && !checkFailing && breakerAllowsTraffic()}, kept up to date by {@link #refreshHealth()}: the
      * acquire and release fast paths read this one field instead of following the breaker's state chain (five
      * dependent loads just before the lifecycle CAS, which has to wait for all of them).
      */
@@ -172,9 +167,9 @@ public final class EndpointState implements EndpointView {
      */
     public void refreshHealth() {
         while (true) {
-            boolean now = !draining && !checkFailing && breakerAllowsTraffic();
+            boolean now = !drain.draining() && !checkFailing && breakerAllowsTraffic();
             healthy = now;
-            if (now == (!draining && !checkFailing && breakerAllowsTraffic())) {
+            if (now == (!drain.draining() && !checkFailing && breakerAllowsTraffic())) {
                 return;
             }
         }
@@ -245,7 +240,7 @@ public final class EndpointState implements EndpointView {
      * @return {@code true} once its drain began
      */
     public boolean isDraining() {
-        return draining;
+        return drain.draining();
     }
 
     /**
@@ -255,59 +250,22 @@ public final class EndpointState implements EndpointView {
      * @return {@code true} while it is
      */
     public boolean goingAway() {
-        return goingAway;
+        return drain.goingAway();
     }
 
     /**
-     * The server said it is going away.
+     * The marks of the endpoint's leaving: its removal's end and its server's going-away notices.
      *
-     * @return the mark's generation, for {@link #settled(long)}; and whether it was new: positive if it was
-     *         not going away before, negative if it was (the mark is renewed either way)
+     * @return the marks
      */
-    public long markGoingAway() {
-        boolean fresh = !goingAway;
-        goingAway = true;
-        long generation = goingAwayMarks.incrementAndGet();
-        return fresh ? generation : -generation;
-    }
-
-    /**
-     * The drain hold-off of mark {@code generation} passed: the endpoint takes leases again, unless a later mark
-     * renewed it.
-     *
-     * @param generation what {@link #markGoingAway()} returned (its absolute value)
-     * @return whether this cleared it
-     */
-    public boolean settled(long generation) {
-        if (goingAway && goingAwayMarks.get() == generation) {
-            goingAway = false;
-            return true;
-        }
-        return false;
+    public EndpointDrain drain() {
+        return drain;
     }
 
     /** Starts the drain: no new leases or connections. */
     public void startDraining() {
-        draining = true;
+        drain.start();
         refreshHealth();
-    }
-
-    /**
-     * Marks a drained endpoint removed.
-     *
-     * @return {@code true} only for the one caller that does it
-     */
-    public boolean markRemoved() {
-        return removed.compareAndSet(false, true);
-    }
-
-    /**
-     * Completed when a removed endpoint has closed its last connection (or the pool closed).
-     *
-     * @return the future
-     */
-    public CompletableFuture<Void> drained() {
-        return drained;
     }
 
     /**
@@ -573,7 +531,7 @@ public final class EndpointState implements EndpointView {
     public boolean mayConnect(long now) {
         lock.lock();
         try {
-            return !draining && !checkFailing && breakerAllowsTraffic() && backoff.allows(now)
+            return !drain.draining() && !checkFailing && breakerAllowsTraffic() && backoff.allows(now)
                     && (backoff.failures() == 0 || connecting.get() == 0) && connecting.get() < maxConnects;
         } finally {
             lock.unlock();
@@ -611,7 +569,7 @@ public final class EndpointState implements EndpointView {
      * @return whether the probe may start
      */
     public boolean tryAcquireProbe() {
-        return !draining && !checkFailing && connecting.get() == 0 && !breakerAllowsTraffic()
+        return !drain.draining() && !checkFailing && connecting.get() == 0 && !breakerAllowsTraffic()
                 && breaker.tryAcquirePermission();
     }
 

@@ -11,8 +11,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * One pooled connection: its lifecycle state, its transport handle, its timestamps, and the state its components keep
- * about it ({@link ConnectionHealth} for the health monitor, {@link ChannelState} for messaging).
+ * One pooled connection: its lifecycle state, its transport handle, and the state its components keep about it
+ * ({@link ConnectionHealth} for the health monitor, {@link ConnectionTimes} for the housekeeper, {@link ChannelState}
+ * for messaging).
  *
  * <h2>State changes</h2>
  * The state changes only by compare-and-set, through the named moves below, each checked against
@@ -29,19 +30,13 @@ import java.lang.invoke.VarHandle;
  * a lease would have to outlive 2^31 later holdings of its connection to be mistaken for a current one.
  *
  * <h2>Time</h2>
- * The acquire/release fast path reads no clock. A release only raises {@link #markUsed() the used flag}; the
- * housekeeper, which reads the clock once per sweep anyway, turns a raised flag into {@link #lastUsedAt()} = the
- * sweep's time, and marks a connection {@link #expired() expired} once its lifetime has passed, so that the release of a
- * leased one recycles it without looking at the time. Both are therefore as precise as the sweeps: idle time counts
- * from the first sweep after the last use (never early, at most one sweep interval late), and a leased connection
- * past its lifetime is recycled on the first release after a sweep saw it expired. Timestamps are written by the
- * owner or the housekeeper and read racily (volatile) by the other: a stale read delays an expiry by one sweep.
+ * The acquire/release fast path reads no clock: a release only raises the used flag of its {@link ConnectionTimes},
+ * where the housekeeper keeps the connection's timestamps and expiry mark (see there).
  */
 public final class ManagedConnection implements Channel {
 
     private static final VarHandle WORD;
     private static final VarHandle LEASES;
-    private static final VarHandle USED;
     private static final ConnectionState[] STATES = ConnectionState.values();
     private static final int READY = ConnectionState.READY.ordinal();
     private static final int IDLE = ConnectionState.IDLE.ordinal();
@@ -62,7 +57,6 @@ public final class ManagedConnection implements Channel {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             WORD = lookup.findVarHandle(ManagedConnection.class, "word", long.class);
             LEASES = lookup.findVarHandle(ManagedConnection.class, "leases", int.class);
-            USED = lookup.findVarHandle(ManagedConnection.class, "used", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -75,6 +69,7 @@ public final class ManagedConnection implements Channel {
     private final ConnectionOwner owner;
     private final ConnectionHealth health = new ConnectionHealth();
     private final ChannelState messaging = new ChannelState();
+    private final ConnectionTimes times;
 
     /**
      * The {@link ConnectionState} by ordinal (bits 0-7) and the number of holdings so far (bits 8-63). Numbers, not
@@ -84,9 +79,6 @@ public final class ManagedConnection implements Channel {
     private volatile long word = ConnectionState.INITIALIZING.ordinal();
     /** Leases held right now, counted only when connections are shared ({@code maxLeasesPerConnection > 1}). */
     private volatile int leases;
-    /** Released since the housekeeper last looked: written with release semantics on the fast path, no fence. */
-    @SuppressWarnings("unused") // accessed through USED
-    private boolean used;
 
     /** The handle returned by {@code Transport.connect}, for aborting a connect in progress. */
     private volatile TransportConnection handle;
@@ -108,23 +100,6 @@ public final class ManagedConnection implements Channel {
     /** Why the connection went UNHEALTHY, reported when it is recycled. */
     private volatile RecycleReason brokenReason = RecycleReason.UNHEALTHY;
 
-    /** When the lifetime ends ({@code maxLifetime} minus jitter after the open); set by the housekeeper. */
-    private volatile long expiresAt = Long.MAX_VALUE;
-    /**
-     * Set by the housekeeper once {@link #expiresAt} has passed (the release path reads this flag, not the clock);
-     * never cleared.
-     */
-    private volatile boolean expired;
-    /** Why it was marked expired; written before {@link #expired}. */
-    private volatile RecycleReason expiredReason = RecycleReason.LIFETIME;
-    /** When the connection was last seen in use: opened, or the housekeeper's sweep that found it used. */
-    private volatile long lastUsedAt;
-    /** When it opened (the ticker's time), for a lifetime changed at runtime; {@link #NOT_OPENED} until then. */
-    private volatile long openedAt = NOT_OPENED;
-
-    /** {@link #openedAt()} of a connection that has not opened yet. */
-    public static final long NOT_OPENED = Long.MIN_VALUE;
-
     /**
      * A connection about to connect (INITIALIZING).
      *
@@ -137,7 +112,7 @@ public final class ManagedConnection implements Channel {
         this.id = id;
         this.endpoint = endpoint;
         this.owner = owner;
-        this.lastUsedAt = now;
+        this.times = new ConnectionTimes(now);
     }
 
     ConnectionOwner owner() {
@@ -151,6 +126,15 @@ public final class ManagedConnection implements Channel {
      */
     public ConnectionHealth health() {
         return health;
+    }
+
+    /**
+     * What the housekeeper keeps about this connection: its use, open time, lifetime and expiry mark.
+     *
+     * @return the times
+     */
+    public ConnectionTimes times() {
+        return times;
     }
 
     // ------------------------------------------------------------------------------------------------ Channel
@@ -594,119 +578,6 @@ public final class ManagedConnection implements Channel {
      */
     public boolean invalidated() {
         return invalidated;
-    }
-
-    /**
-     * When the connection was last seen in use (the ticker's time).
-     *
-     * @return the time
-     */
-    public long lastUsedAt() {
-        return lastUsedAt;
-    }
-
-    /**
-     * Records when the connection was last seen in use (housekeeper and opener only).
-     *
-     * @param now the ticker's time
-     */
-    public void lastUsedAt(long now) {
-        lastUsedAt = now;
-    }
-
-    /**
-     * When the connection opened.
-     *
-     * @return the ticker's time, or {@link #NOT_OPENED}
-     */
-    public long openedAt() {
-        return openedAt;
-    }
-
-    /**
-     * Records when it opened (the housekeeper, as its lifetime starts).
-     *
-     * @param at the ticker's time
-     */
-    public void openedAt(long at) {
-        openedAt = at;
-    }
-
-    /**
-     * When the connection's lifetime ends.
-     *
-     * @return the ticker's time, {@code Long.MAX_VALUE} without a lifetime
-     */
-    public long expiresAt() {
-        return expiresAt;
-    }
-
-    /**
-     * Sets when the connection's lifetime ends (on open).
-     *
-     * @param at the ticker's time
-     */
-    public void expiresAt(long at) {
-        expiresAt = at;
-    }
-
-    /**
-     * Whether the housekeeper saw the lifetime pass (its release recycles it).
-     *
-     * @return {@code true} once expired
-     */
-    public boolean expired() {
-        return expired;
-    }
-
-    /**
-     * The lifetime passed, or the pool wants the connection back for another reason (a draining server); never
-     * undone.
-     *
-     * @return whether this call marked it (it was not expired before)
-     */
-    public boolean markExpired() {
-        return markExpired(RecycleReason.LIFETIME);
-    }
-
-    /**
-     * The pool wants the connection back: its lifetime passed ({@code LIFETIME}), its server is draining
-     * ({@code SERVER_DRAIN}), an operator soft-evicted the pool ({@code SOFT_EVICTED}); never undone. The first
-     * reason is the one its release reports.
-     *
-     * @param reason why
-     * @return whether this call marked it (it was not expired before)
-     */
-    public boolean markExpired(RecycleReason reason) {
-        if (expired) {
-            return false;
-        }
-        expiredReason = reason; // before the flag: whoever reads the flag set reads the reason
-        expired = true;
-        return true;
-    }
-
-    /**
-     * Why the connection was marked {@link #expired() expired}.
-     *
-     * @return the reason ({@code LIFETIME} if it was not marked)
-     */
-    public RecycleReason expiredReason() {
-        return expiredReason;
-    }
-
-    /** Records a use for the housekeeper: a plain store with release semantics (no fence), no clock read. */
-    public void markUsed() {
-        USED.setRelease(this, true);
-    }
-
-    /**
-     * The housekeeper takes the used flag.
-     *
-     * @return whether the connection was released since the last call
-     */
-    public boolean takeUsed() {
-        return (boolean) USED.getAcquire(this) && (boolean) USED.getAndSet(this, false);
     }
 
     @Override

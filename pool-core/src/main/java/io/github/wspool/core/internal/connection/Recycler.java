@@ -142,7 +142,7 @@ public final class Recycler {
      * @return whether this call recycled it
      */
     public boolean retire(ManagedConnection c, RecycleReason reason) {
-        boolean first = c.markExpired(reason); // before the move: whoever wins it recycles the connection on release
+        boolean first = c.times().markExpired(reason); // before the move: whoever wins it recycles the connection on release
         if (c.state() != ConnectionState.ACTIVE && recycleIfAvailable(c, reason)) {
             return true;
         }

@@ -202,7 +202,7 @@ public final class EndpointRegistry {
             scheduler.schedule(() -> forceDrain(e), saturatedNanos(drainTimeout));
             finishDrainIfEmpty(e);
         }
-        return e.drained().copy();
+        return e.drain().drained().copy();
     }
 
     private static long saturatedNanos(Duration d) {
@@ -232,12 +232,12 @@ public final class EndpointRegistry {
     }
 
     private void finishDrainIfEmpty(EndpointState e) {
-        if (e.slots() == 0 && e.markRemoved()) {
+        if (e.slots() == 0 && e.drain().markRemoved()) {
             endpoints.remove(e);
             affinity.forget(e);
             log.info("[{}] endpoint {} removed", pool, e);
             events.endpointRemoved(e);
-            e.drained().complete(null);
+            e.drain().drained().complete(null);
         }
     }
 
@@ -253,7 +253,7 @@ public final class EndpointRegistry {
     /** The pool closed: removals still in progress are over (everything is closed), affinity is forgotten. */
     public void closed() {
         for (EndpointState e : endpoints.array()) {
-            e.drained().complete(null);
+            e.drain().drained().complete(null);
         }
         affinity.clear();
     }

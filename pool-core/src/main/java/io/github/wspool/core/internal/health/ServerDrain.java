@@ -150,17 +150,17 @@ public final class ServerDrain {
         if (shutdown.begun() || e.isDraining()) {
             return;
         }
-        long mark = e.markGoingAway();
+        long mark = e.drain().markGoingAway();
         long generation = Math.abs(mark);
         scheduler.schedule(() -> {
-            if (e.settled(generation)) {
+            if (e.drain().settled(generation)) {
                 log.info("[{}] endpoint {}: drain hold-off over, it takes leases again", pool, e);
             }
         }, holdOffNanos);
         int replacements = connector.openReplacements(e, ticker.read());
         int retired = 0;
         for (ManagedConnection c : e.connections()) {
-            if (!c.expired()) {
+            if (!c.times().expired()) {
                 retired++;
             }
             recycler.retire(c, RecycleReason.SERVER_DRAIN);

@@ -5,6 +5,7 @@ import io.github.wspool.core.Ticker;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
 import io.github.wspool.core.internal.concurrent.Shutdown;
 import io.github.wspool.core.internal.connect.Connector;
+import io.github.wspool.core.internal.connection.ConnectionTimes;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.internal.connection.Recycler;
@@ -126,9 +127,10 @@ public final class Housekeeper {
         maxLifetimeNanos = nanos;
         for (EndpointState e : endpoints.array()) {
             for (ManagedConnection c : e.connections()) {
-                long opened = c.openedAt();
-                if (opened != ManagedConnection.NOT_OPENED) { // one still connecting gets its lifetime as it opens
-                    c.expiresAt(nanos > 0 ? opened + nanos - lifetimeJitter() : Long.MAX_VALUE);
+                ConnectionTimes times = c.times();
+                long opened = times.openedAt();
+                if (opened != ConnectionTimes.NOT_OPENED) { // one still connecting gets its lifetime as it opens
+                    times.expiresAt(nanos > 0 ? opened + nanos - lifetimeJitter() : Long.MAX_VALUE);
                 }
             }
         }
@@ -181,7 +183,7 @@ public final class Housekeeper {
                 }
                 if (recycler.retire(c, RecycleReason.SOFT_EVICTED)) {
                     now++;
-                } else if (c.expired() && inService(c.state())) {
+                } else if (c.times().expired() && inService(c.state())) {
                     later++;
                 }
             }
@@ -198,9 +200,10 @@ public final class Housekeeper {
      * @param now the ticker's time
      */
     public void opened(ManagedConnection c, long now) {
-        c.lastUsedAt(now);
-        c.openedAt(now); // before the lifetime is read: a lifetime changed meanwhile recomputes from it
-        c.expiresAt(maxLifetimeNanos > 0 ? now + maxLifetimeNanos - lifetimeJitter() : Long.MAX_VALUE);
+        ConnectionTimes times = c.times();
+        times.lastUsedAt(now);
+        times.openedAt(now); // before the lifetime is read: a lifetime changed meanwhile recomputes from it
+        times.expiresAt(maxLifetimeNanos > 0 ? now + maxLifetimeNanos - lifetimeJitter() : Long.MAX_VALUE);
     }
 
     private long lifetimeJitter() {
@@ -247,28 +250,29 @@ public final class Housekeeper {
             return MAX_DELAY;
         }
         long next = now + MAX_DELAY;
-        connector.shedSurplus(); // above a lowered maxConnections: available connections first
+        connector.sizing().shedSurplus(); // above a lowered maxConnections: available connections first
         int open = connector.slots();
-        int min = connector.keepOpen();
+        int min = connector.sizing().keepOpen();
         for (EndpointState e : endpoints.array()) {
             e.refreshHealth(); // event-driven anyway; this bounds the damage of a lost update to one pass
             for (ManagedConnection c : e.connections()) {
-                if (c.takeUsed()) {
-                    c.lastUsedAt(now); // released since the last pass
+                ConnectionTimes times = c.times();
+                if (times.takeUsed()) {
+                    times.lastUsedAt(now); // released since the last pass
                 }
                 ConnectionState s = c.state();
                 if (inService(s)) {
-                    if (now - c.expiresAt() >= 0) {
+                    if (now - times.expiresAt() >= 0) {
                         if (recycler.retire(c, RecycleReason.LIFETIME)) {
                             continue;
                         }
                         s = c.state();
                     } else {
-                        next = Math.min(next, c.expiresAt());
+                        next = Math.min(next, times.expiresAt());
                     }
                 }
                 if (s == ConnectionState.READY) {
-                    long idleAt = c.lastUsedAt() + idleAfterNanos;
+                    long idleAt = times.lastUsedAt() + idleAfterNanos;
                     if (now - idleAt >= 0 && c.markIdle()) {
                         s = ConnectionState.IDLE;
                     } else {
@@ -276,7 +280,7 @@ public final class Housekeeper {
                     }
                 }
                 if (s == ConnectionState.IDLE && idleTimeoutNanos > 0 && open > min) {
-                    long evictAt = c.lastUsedAt() + idleTimeoutNanos;
+                    long evictAt = times.lastUsedAt() + idleTimeoutNanos;
                     if (now - evictAt < 0) {
                         next = Math.min(next, evictAt);
                     } else if (recycler.recycleIfIdle(c, RecycleReason.IDLE)) {

@@ -64,7 +64,7 @@ final class Handoff {
     private final BooleanSupplier poolHasRoom;
     /**
      * Whether the connection being released is one too many (the pool is above a lowered {@code maxConnections}):
-     * claims it for closing ({@code Connector.shedOnRelease}).
+     * claims it for closing ({@code Sizing.shedOnRelease}).
      */
     private final BooleanSupplier shedSurplus;
     /** Per thread, the connection it last released: its next acquire tries that one first. */
@@ -210,7 +210,7 @@ final class Handoff {
     /** Whether another lease may share {@code c}: it is leased, healthy, open, not expiring, not marked. */
     private boolean joinable(ManagedConnection c) {
         return c.state() == ConnectionState.ACTIVE && c.leases() >= 1 && !c.invalidated() && !shutdown.begun()
-                && !c.expired() && c.endpoint.healthy() && c.isOpen();
+                && !c.times().expired() && c.endpoint.healthy() && c.isOpen();
     }
 
     /** Leaves a share that was taken for nobody; if it was the last, the connection goes on as on release. */
@@ -333,8 +333,8 @@ final class Handoff {
         if (c.finished()) {
             return RecycleReason.PEER_CLOSED; // (one that closed unannounced is caught by the next take's isOpen())
         }
-        if (c.expired()) {
-            return c.expiredReason(); // lifetime passed, server draining, soft-evicted: while it was leased
+        if (c.times().expired()) {
+            return c.times().expiredReason(); // lifetime passed, server draining, soft-evicted: while it was leased
         }
         if (shedSurplus.getAsBoolean()) {
             return RecycleReason.RESIZED; // maxConnections was lowered below what the pool holds

@@ -5,7 +5,6 @@ import io.github.wspool.AcquireTimeoutException;
 import io.github.wspool.NoHealthyEndpointException;
 import io.github.wspool.PoolClosedException;
 import io.github.wspool.PoolException;
-import io.github.wspool.PoolStats;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.core.Ticker;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
@@ -21,20 +20,15 @@ import io.github.wspool.core.internal.endpoint.EndpointSelector;
 import io.github.wspool.core.internal.endpoint.EndpointSet;
 import io.github.wspool.core.internal.event.PoolEvents;
 import io.github.wspool.core.internal.messaging.Messaging;
-import java.net.URI;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * Acquire and release: the application's side of the pool. An acquire picks an endpoint (the strategy's choice, or
  * the affinity key's home), takes an available connection there ({@link Handoff}), or queues as a waiter, starts a
  * connect if the demand calls for one, and waits: the barging window first, then until a release or a new connection
- * hands it one, its timeout, or the pool closing. A release is exactly-once and hands the connection on.
+ * hands it one, its timeout, or the pool closing. A release is exactly-once and hands the connection on. Kept apart:
+ * the operator's suspension, which an acquire passes before it looks for a connection ({@link Suspension}), and the
+ * exceptions an acquire fails with, their event and the last timeout ({@link AcquireFailures}).
  *
  * <p>The clock is read only when someone will look at the time (listeners, leak detection) or the caller has to
  * wait: on a virtual TSC one read costs ~25 ns, a third of a whole acquire + release.
@@ -59,13 +55,6 @@ public final class LeaseBroker {
     private final long bargingWindowNanos;
     /** {@code acquireTimeout}: as configured, or as last changed at runtime; for acquires started afterwards. */
     private volatile AcquireTimeout acquireTimeout;
-    /**
-     * While acquisition is suspended, completed by {@link #resume()}: acquires started meanwhile wait for it;
-     * {@code null} while not suspended (one volatile read per acquire).
-     */
-    private final AtomicReference<CompletableFuture<Void>> suspension = new AtomicReference<>();
-    /** Callers waiting for the pool to resume (not yet in the wait queue). */
-    private final AtomicInteger suspendedWaiting = new AtomicInteger();
     private final Ticker ticker;
     private final PoolScheduler scheduler;
     private final PoolEvents events;
@@ -85,10 +74,10 @@ public final class LeaseBroker {
     /** Per thread, the connection it last released (shared with the handoff, which records it). */
     private final RecentConnection recent = new RecentConnection();
     private final Handoff handoff;
-
-    /** When an acquire last timed out; meaningful once {@link #timedOutSinceStart}. */
-    private volatile long lastTimeoutAt;
-    private volatile boolean timedOutSinceStart;
+    /** The exceptions acquires fail with, their event, the last timeout. */
+    private final AcquireFailures failures;
+    /** The operator's suspension: the gate acquires started meanwhile wait on. */
+    private final Suspension suspension;
 
     /**
      * @param pool          the pool's name, for messages
@@ -117,7 +106,9 @@ public final class LeaseBroker {
         this.leaks = new LeakDetector(pool, scheduler, settings.leakDetectionThreshold().toNanos());
         this.leakDetection = leaks.enabled();
         this.handoff = new Handoff(settings, waiters, endpoints, recycler, events, ticker, shutdown,
-                leaks, recent, connector::canOpenMore, connector::shedOnRelease);
+                leaks, recent, connector::canOpenMore, connector.sizing()::shedOnRelease);
+        this.failures = new AcquireFailures(pool, ticker, events, endpoints, this::pending);
+        this.suspension = new Suspension(pool, ticker, scheduler, failures);
     }
 
     /**
@@ -170,7 +161,7 @@ public final class LeaseBroker {
      * @return the count
      */
     public int pending() {
-        return Math.max(0, waiters.pending()) + suspendedWaiting.get();
+        return Math.max(0, waiters.pending()) + suspension.waiting();
     }
 
     // ------------------------------------------------------------------------------------------------ suspension
@@ -182,7 +173,7 @@ public final class LeaseBroker {
      * @return whether this call suspended it (it was not suspended)
      */
     public boolean suspend() {
-        return suspension.compareAndSet(null, new CompletableFuture<>());
+        return suspension.suspend();
     }
 
     /**
@@ -191,12 +182,7 @@ public final class LeaseBroker {
      * @return whether this call resumed it (it was suspended)
      */
     public boolean resume() {
-        CompletableFuture<Void> gate = suspension.getAndSet(null);
-        if (gate == null) {
-            return false;
-        }
-        gate.complete(null);
-        return true;
+        return suspension.resume();
     }
 
     /**
@@ -205,97 +191,13 @@ public final class LeaseBroker {
      * @return {@code true} between {@link #suspend()} and {@link #resume()}
      */
     public boolean suspended() {
-        return suspension.get() != null;
+        return suspension.suspended();
     }
 
-    /**
-     * Suspended: waits for the pool to resume within the caller's timeout, then acquires with the time left.
-     */
+    /** Suspended: waits for the pool to resume within the caller's timeout, then acquires with the time left. */
     private PooledConnection acquireAfterResume(CompletableFuture<Void> gate, String affinityKey, long timeoutNanos,
                                                 Duration timeout) {
-        long start = ticker.read();
-        long began = System.nanoTime();
-        while (gate != null) {
-            long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE
-                    : Math.max(0, timeoutNanos - (System.nanoTime() - began));
-            suspendedWaiting.incrementAndGet();
-            try {
-                gate.get(left, TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                throw acquireFailed(start, suspendedTimeout(timeout));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw acquireFailed(start, new PoolException("Pool '" + pool + "': interrupted while waiting for the"
-                        + " suspended pool to resume", e));
-            } catch (ExecutionException e) {
-                throw acquireFailed(start, asPoolException(e.getCause()));
-            } finally {
-                suspendedWaiting.decrementAndGet();
-            }
-            gate = suspension.get(); // suspended again meanwhile: wait again
-        }
-        long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE
-                : Math.max(0, timeoutNanos - (System.nanoTime() - began));
-        return acquireNanos(affinityKey, left, timeout);
-    }
-
-    /**
-     * Suspended, without a thread to block: the future completes once the pool resumed and a connection was found
-     * within the caller's timeout, or with the timeout. Cancelling it withdraws the request.
-     */
-    private CompletableFuture<PooledConnection> acquireAsyncAfterResume(CompletableFuture<Void> gate,
-                                                                       String affinityKey, long timeoutNanos,
-                                                                       Duration shown) {
-        long start = ticker.read();
-        long began = System.nanoTime();
-        CompletableFuture<PooledConnection> result = new CompletableFuture<>();
-        AtomicBoolean counted = new AtomicBoolean(true);
-        suspendedWaiting.incrementAndGet();
-        Runnable stopCounting = () -> {
-            if (counted.compareAndSet(true, false)) {
-                suspendedWaiting.decrementAndGet();
-            }
-        };
-        PoolScheduler.Cancellable timer = scheduler.schedule(() -> {
-            AcquireTimeoutException ex = suspendedTimeout(shown);
-            if (result.completeExceptionally(ex)) {
-                stopCounting.run();
-                acquireFailed(start, ex);
-            }
-        }, timeoutNanos);
-        result.whenComplete((c, e) -> {
-            if (result.isCancelled()) {
-                stopCounting.run();
-                timer.cancel();
-            }
-        });
-        gate.whenComplete((ignored, never) -> {
-            stopCounting.run();
-            if (result.isDone()) {
-                return;
-            }
-            timer.cancel();
-            long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE
-                    : Math.max(0, timeoutNanos - (System.nanoTime() - began));
-            CompletableFuture<PooledConnection> inner = acquireAsync(affinityKey, left, shown);
-            inner.whenComplete((c, e) -> {
-                boolean taken = e != null ? result.completeExceptionally(e instanceof CompletionException
-                        && e.getCause() != null ? e.getCause() : e) : result.complete(c);
-                if (!taken && c != null) {
-                    c.close(); // cancelled meanwhile: give it back
-                }
-            });
-            result.whenComplete((c, e) -> {
-                if (result.isCancelled()) {
-                    inner.cancel(false);
-                }
-            });
-        });
-        return result;
-    }
-
-    private AcquireTimeoutException suspendedTimeout(Duration timeout) {
-        return new AcquireTimeoutException(pool, timeout, stats(), null, true);
+        return acquireNanos(affinityKey, suspension.awaitResume(gate, timeoutNanos, timeout), timeout);
     }
 
     /**
@@ -320,7 +222,7 @@ public final class LeaseBroker {
      * @return a lease
      */
     public PooledConnection acquire() {
-        CompletableFuture<Void> gate = suspension.get();
+        CompletableFuture<Void> gate = suspension.gate();
         AcquireTimeout t = acquireTimeout;
         if (gate != null) {
             return acquireAfterResume(gate, null, t.nanos(), t.shown());
@@ -337,7 +239,7 @@ public final class LeaseBroker {
      */
     public PooledConnection acquire(Duration timeout) {
         long nanos = timeoutNanos(timeout);
-        CompletableFuture<Void> gate = suspension.get();
+        CompletableFuture<Void> gate = suspension.gate();
         if (gate != null) {
             return acquireAfterResume(gate, null, nanos, timeout);
         }
@@ -368,7 +270,7 @@ public final class LeaseBroker {
     }
 
     private PooledConnection acquire(String affinityKey, long timeoutNanos, Duration timeout) {
-        CompletableFuture<Void> gate = suspension.get();
+        CompletableFuture<Void> gate = suspension.gate();
         return gate != null ? acquireAfterResume(gate, affinityKey, timeoutNanos, timeout)
                 : acquireNanos(affinityKey, timeoutNanos, timeout);
     }
@@ -404,7 +306,7 @@ public final class LeaseBroker {
     private PooledConnection acquireNanos(String affinityKey, long timeoutNanos, Duration timeout) {
         long start = timed() ? ticker.read() : Lease.UNTIMED;
         if (shutdown.begun()) {
-            throw acquireFailed(start, new PoolClosedException(pool));
+            throw failures.report(start, new PoolClosedException(pool));
         }
         EndpointState required = affinityKey == null ? null : homeOf(affinityKey, start);
         EndpointState chosen = required != null ? required : chooseForLease(start);
@@ -449,9 +351,9 @@ public final class LeaseBroker {
             }
             return w.get(left, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            AcquireTimeoutException timeoutException = timeoutException(timeout, required);
+            AcquireTimeoutException timeoutException = failures.timedOut(timeout, required);
             if (w.completeExceptionally(timeoutException)) {
-                throw acquireFailed(start, timeoutException);
+                throw failures.report(start, timeoutException);
             }
             return joinLease(w, start); // a connection arrived at the last moment: take it
         } catch (InterruptedException e) {
@@ -464,9 +366,9 @@ public final class LeaseBroker {
                 }
             }
             Thread.currentThread().interrupt();
-            throw acquireFailed(start, interrupted);
+            throw failures.report(start, interrupted);
         } catch (ExecutionException e) {
-            throw acquireFailed(start, asPoolException(e.getCause()));
+            throw failures.report(start, failures.asPoolException(e.getCause()));
         }
     }
 
@@ -483,9 +385,9 @@ public final class LeaseBroker {
         try {
             return w.join();
         } catch (CompletionException e) {
-            throw acquireFailed(start, asPoolException(e.getCause()));
+            throw failures.report(start, failures.asPoolException(e.getCause()));
         } catch (CancellationException e) {
-            throw acquireFailed(start, new PoolException("Pool '" + pool + "': acquire was cancelled", e));
+            throw failures.report(start, new PoolException("Pool '" + pool + "': acquire was cancelled", e));
         }
     }
 
@@ -534,16 +436,17 @@ public final class LeaseBroker {
     }
 
     private CompletableFuture<PooledConnection> acquireAsync(String affinityKey, long timeoutNanos, Duration shown) {
-        CompletableFuture<Void> gate = suspension.get();
+        CompletableFuture<Void> gate = suspension.gate();
         if (gate != null) {
-            return acquireAsyncAfterResume(gate, affinityKey, timeoutNanos, shown);
+            return suspension.acquireAsyncAfterResume(gate, timeoutNanos, shown,
+                    left -> acquireAsync(affinityKey, left, shown));
         }
         long start = ticker.read();
         Waiter w;
         EndpointState required = null;
         try {
             if (shutdown.begun()) {
-                throw acquireFailed(start, new PoolClosedException(pool));
+                throw failures.report(start, new PoolClosedException(pool));
             }
             required = affinityKey == null ? null : homeOf(affinityKey, start);
             EndpointState chosen = required != null ? required : chooseForLease(start);
@@ -560,9 +463,9 @@ public final class LeaseBroker {
         if (!w.isDone()) {
             EndpointState home = required;
             w.timeoutTask = scheduler.schedule(() -> {
-                AcquireTimeoutException ex = timeoutException(shown, home);
+                AcquireTimeoutException ex = failures.timedOut(shown, home);
                 if (w.completeExceptionally(ex)) {
-                    acquireFailed(start, ex);
+                    failures.report(start, ex);
                 }
             }, timeoutNanos);
             if (w.isDone()) {
@@ -595,7 +498,7 @@ public final class LeaseBroker {
         // (a pick that is known to be down, kept in rotation by the ejection budget, is still tried while another
         // endpoint can serve: that is how it is found again when it comes back)
         if ((chosen == null || chosen.knownDown()) && !selector.anyUsable(snapshot)) {
-            throw acquireFailed(start, noHealthyEndpoint(snapshot));
+            throw failures.report(start, failures.noHealthyEndpoint(snapshot));
         }
         return chosen;
     }
@@ -612,21 +515,13 @@ public final class LeaseBroker {
             chosen = selector.forHoming(snapshot);
         }
         if (chosen == null) {
-            throw acquireFailed(start, noHealthyEndpoint(snapshot));
+            throw failures.report(start, failures.noHealthyEndpoint(snapshot));
         }
         if (home != null && log.isDebugEnabled()) {
             log.debug("[{}] affinity key re-homed from {} to {}", pool, home, chosen);
         }
         affinity.home(key, chosen);
         return chosen;
-    }
-
-    private NoHealthyEndpointException noHealthyEndpoint(EndpointSet.Snapshot snapshot) {
-        Map<URI, Throwable> failures = new LinkedHashMap<>();
-        for (EndpointState e : snapshot.array()) {
-            failures.put(e.uri(), e.lastFailure());
-        }
-        return new NoHealthyEndpointException(pool, failures);
     }
 
     /**
@@ -644,7 +539,7 @@ public final class LeaseBroker {
         EndpointState own = !pooling && preferred != null ? connector.claimConnect(preferred) : null;
         if (!waiters.admit(limit)) {
             connector.unclaimConnect(own);
-            throw acquireFailed(start, new AcquireRejectedException(pool, limit, stats()));
+            throw failures.report(start, new AcquireRejectedException(pool, limit, failures.stats()));
         }
         Waiter w = new Waiter(waiters, start, required, due);
         waiters.add(w);
@@ -677,15 +572,6 @@ public final class LeaseBroker {
         return waiters.preferred();
     }
 
-    private <E extends PoolException> E acquireFailed(long start, E failure) {
-        if (failure instanceof AcquireTimeoutException) {
-            lastTimeoutAt = ticker.read();
-            timedOutSinceStart = true;
-        }
-        events.acquireFailed(start, failure);
-        return failure;
-    }
-
     /**
      * A lease the pool itself keeps for long (a subscription's carrier) is no leak: leak detection stops watching it.
      *
@@ -702,38 +588,8 @@ public final class LeaseBroker {
      *
      * @return the time, or empty if none ever did
      */
-    public java.util.OptionalLong lastAcquireTimeout() {
-        return timedOutSinceStart ? java.util.OptionalLong.of(lastTimeoutAt) : java.util.OptionalLong.empty();
-    }
-
-    private PoolException asPoolException(Throwable t) {
-        if (t instanceof PoolException p) {
-            return p;
-        }
-        return new PoolException("Pool '" + pool + "': acquire failed: " + t, t);
-    }
-
-    private AcquireTimeoutException timeoutException(Duration timeout, EndpointState required) {
-        return new AcquireTimeoutException(pool, timeout, stats(), recentConnectFailure(required));
-    }
-
-    private PoolStats stats() {
-        return endpoints.stats(pending());
-    }
-
-    /** The latest failure of an endpoint that is failing now (its last connect attempt failed), else {@code null}. */
-    private Throwable recentConnectFailure(EndpointState required) {
-        if (required != null) {
-            return required.lastFailure();
-        }
-        Throwable latest = null;
-        for (EndpointState e : endpoints.array()) {
-            Throwable f = e.lastFailure();
-            if (f != null) {
-                latest = f;
-            }
-        }
-        return latest;
+    public OptionalLong lastAcquireTimeout() {
+        return failures.lastTimeout();
     }
 
     /** When the last usable endpoint went unhealthy, waiting callers get the failure now, not at their timeout. */
@@ -742,17 +598,17 @@ public final class LeaseBroker {
         if (selector.anyUsable(snapshot)) {
             return;
         }
-        NoHealthyEndpointException failure = noHealthyEndpoint(snapshot);
+        NoHealthyEndpointException failure = failures.noHealthyEndpoint(snapshot);
         waiters.forEach(w -> {
             if (w.completeExceptionally(failure)) {
-                acquireFailed(w.startedAt, failure);
+                failures.report(w.startedAt, failure);
             }
         });
     }
 
     /** The pool is closing: every waiting caller fails with {@link PoolClosedException}. */
     public void failWaitersOnClose() {
-        resume(); // callers waiting for a suspended pool go on, and find it closed
+        suspension.resume(); // callers waiting for a suspended pool go on, and find it closed
         Waiter w;
         while ((w = waiters.poll()) != null) {
             w.completeExceptionally(new PoolClosedException(pool));
@@ -794,7 +650,7 @@ public final class LeaseBroker {
             }
             events.released(c.id, c.endpoint, lease.acquiredAt == Lease.UNTIMED ? 0 : now - lease.acquiredAt);
         }
-        c.markUsed();
+        c.times().markUsed();
         handoff.dropShare(c, token);
         shutdown.progress();
     }

@@ -255,7 +255,7 @@ class LeaseBrokerTest {
         LIFETIME_PASSED(RecycleReason.LIFETIME) {
             @Override
             void apply(Fixture f, Lease lease) {
-                lease.connection.markExpired(); // as the housekeeper does once the lifetime has passed
+                lease.connection.times().markExpired(); // as the housekeeper does once the lifetime has passed
             }
         };
 
