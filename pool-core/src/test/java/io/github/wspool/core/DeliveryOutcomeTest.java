@@ -237,6 +237,8 @@ class DeliveryOutcomeTest {
         Undelivered undelivered = new Undelivered();
         WebSocketPool pool = track(pools().name("gone").endpoint(server.uri()).listener(undelivered).build());
         try (PooledConnection c = pool.acquire()) {
+            // the server registers a connection just after its 101 goes out: close it only once it is registered
+            await().atMost(WAIT).until(() -> server.openConnections() == 1);
             server.closeAllConnections(1001);
             await().atMost(WAIT).until(() -> !c.isOpen());
             CompletableFuture<Void> f = c.sendAsync("too late");

@@ -402,6 +402,7 @@ class PoolIntegrationTest {
         try (PooledConnection c = pool.acquire()) {
             first = c.id();
         }
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.openConnections() == 1); // registered by the server
         server.closeAllConnections(1001);
         await().atMost(Duration.ofSeconds(5)).until(() -> server.acceptedConnections() == 2 && pool.stats().idle() == 1);
         try (PooledConnection c = pool.acquire()) {
