@@ -193,4 +193,12 @@ public interface PoolControl {
      * @return {@code false} if no open connection has that id
      */
     boolean recycle(String connectionId);
+
+    /**
+     * Every connection of the pool now (opening, open or closing), endpoint by endpoint: a snapshot, read without
+     * stopping the pool.
+     *
+     * @return the connections, immutable
+     */
+    List<ConnectionSnapshot> connections();
 }

@@ -61,6 +61,9 @@ class PoolHealthTest {
         pool = WebSocketPools.builder().name("h-up").endpoint(server.uri()).pooling(true).minConnections(2).build();
         await().atMost(Duration.ofSeconds(10)).until(() -> health().status() == PoolHealth.Status.UP);
         assertEquals(List.of(), health().reasons());
+        assertEquals(2, pool.control().connections().size(), "the operator sees both connections");
+        assertTrue(pool.control().connections().stream().allMatch(c -> c.endpoint().equals(server.uri())
+                && c.state().isAvailable() && c.leases() == 0), pool.control().connections().toString());
         pool.close();
         PoolHealth closed = health();
         assertEquals(PoolHealth.Status.DOWN, closed.status());

@@ -1,6 +1,7 @@
 package io.github.wspool.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.github.wspool.ConnectionSnapshot;
 import io.github.wspool.AcquireRejectedException;
 import io.github.wspool.AcquireTimeoutException;
 import io.github.wspool.Endpoint;
@@ -189,26 +190,42 @@ final class AdminRoutes implements AdminHttp.Handler {
 
     private void listConnections(HttpExchange ex) throws IOException {
         List<Object> list = new ArrayList<>();
+        java.util.Set<String> listed = new java.util.HashSet<>();
         for (ConnectionTracker.Conn c : tracker.list(MAX_LISTED)) {
             list.add(AdminSnapshots.connection(c));
+            listed.add(c.id);
+        }
+        for (ConnectionSnapshot c : pool.control().connections()) {
+            if (list.size() >= MAX_LISTED) {
+                break;
+            }
+            if (listed.add(c.id())) {
+                list.add(AdminSnapshots.connection(c)); // open since before the admin server started
+            }
         }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("pool", pool.name());
-        answer.put("note", "connections seen through the pool's events since the admin server started (closed ones"
-                + " for a minute); newest first, at most " + MAX_LISTED);
-        answer.put("known", tracker.size());
+        answer.put("note", "every open connection, with what the admin server learnt from events since it started"
+                + " (closed ones for a minute); at most " + MAX_LISTED);
+        answer.put("known", list.size());
         answer.put("connections", list);
         http.send(ex, 200, answer);
     }
 
     private void connection(HttpExchange ex, String id) throws IOException {
         Optional<ConnectionTracker.Conn> c = tracker.find(id);
-        if (c.isEmpty()) {
-            throw new AdminException(404, "no connection " + ConfigChange.quote(id) + " is known: the admin server"
-                    + " knows the connections whose events it saw since it started (" + tracker.size()
-                    + " now; GET " + CONNECTIONS + " lists them), closed ones for a minute");
+        if (c.isPresent()) {
+            http.send(ex, 200, AdminSnapshots.connection(c.get()));
+            return;
         }
-        http.send(ex, 200, AdminSnapshots.connection(c.get()));
+        for (ConnectionSnapshot open : pool.control().connections()) {
+            if (open.id().equals(id)) {
+                http.send(ex, 200, AdminSnapshots.connection(open));
+                return;
+            }
+        }
+        throw new AdminException(404, "the pool has no connection " + ConfigChange.quote(id) + " (closed ones stay"
+                + " visible for a minute; GET " + CONNECTIONS + " lists them)");
     }
 
     private void recycle(HttpExchange ex, String id) throws IOException {

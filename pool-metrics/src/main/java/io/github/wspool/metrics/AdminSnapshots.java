@@ -1,5 +1,6 @@
 package io.github.wspool.metrics;
 
+import io.github.wspool.ConnectionSnapshot;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointSnapshot;
@@ -147,6 +148,16 @@ final class AdminSnapshots {
         m.put("connectMillis", c.connectNanos < 0 ? null : c.connectNanos / 1e6);
         m.put("lastRoundTripMillis", c.lastRoundTripNanos < 0 ? null : c.lastRoundTripNanos / 1e6);
         m.put("recycleReason", c.recycleReason);
+        return m;
+    }
+
+    /** A connection the admin server knows only from the pool's live snapshot (open since before it started). */
+    static Map<String, Object> connection(ConnectionSnapshot c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.id());
+        m.put("endpoint", Endpoint.describe(c.endpoint()));
+        m.put("state", c.state().name());
+        m.put("leases", c.leases());
         return m;
     }
 

@@ -350,6 +350,19 @@ class PoolAdminServerTest {
         }
     }
 
+    @Test
+    void aConnectionOpenedBeforeTheServerStartedIsListedAndFound() throws Exception {
+        pool("adm-before");
+        String id = pool.control().connections().get(0).id(); // opened at build, before the admin server
+        admin = PoolAdminServer.builder(pool).start();
+        Map<String, Object> one = json(get("/api/v1/connections/" + id));
+        assertEquals(id, one.get("id"));
+        assertTrue(List.of("READY", "IDLE").contains(one.get("state")), one.toString());
+        assertEquals(server.uri("/feed").toString(), one.get("endpoint"));
+        List<?> all = (List<?>) json(get("/api/v1/connections")).get("connections");
+        assertTrue(all.stream().anyMatch(m -> id.equals(((Map<?, ?>) m).get("id"))), all.toString());
+    }
+
     /** Raw HTTP, for what java.net.http will not send: a foreign Host header, a length announced but not sent. */
     @Test
     void rawHttpGuards() throws Exception {

@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal;
 
+import io.github.wspool.ConnectionSnapshot;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.EndpointSnapshot;
 import io.github.wspool.Endpoint;
@@ -268,6 +269,14 @@ final class PoolControlView implements PoolControl {
     @Override
     public boolean isSuspended() {
         return leases.suspended();
+    }
+
+    @Override
+    public List<ConnectionSnapshot> connections() {
+        List<ConnectionSnapshot> all = new ArrayList<>();
+        endpoints.forEachConnection(c -> all.add(new ConnectionSnapshot(c.id, c.endpoint.uri(), c.state(),
+                c.leases())));
+        return List.copyOf(all);
     }
 
     @Override
