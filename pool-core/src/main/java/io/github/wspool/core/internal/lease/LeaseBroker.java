@@ -84,6 +84,9 @@ public final class LeaseBroker {
      * @param settings      the lease settings
      * @param collaborators what the broker works with
      */
+    /** {@code connector::canOpenMore}, bound once: the acquire path passes it to the selector on every call. */
+    private final java.util.function.BooleanSupplier poolHasRoom;
+
     public LeaseBroker(String pool, LeaseSettings settings, Collaborators collaborators) {
         this.pool = pool;
         this.settings = settings;
@@ -101,12 +104,13 @@ public final class LeaseBroker {
         this.selector = collaborators.selector();
         this.affinity = collaborators.affinity();
         this.connector = collaborators.connector();
+        this.poolHasRoom = connector::canOpenMore;
         this.messaging = collaborators.messaging();
         this.recycler = collaborators.recycler();
         this.leaks = new LeakDetector(pool, scheduler, settings.leakDetectionThreshold().toNanos());
         this.leakDetection = leaks.enabled();
         this.handoff = new Handoff(settings, waiters, endpoints, recycler, events, ticker, shutdown,
-                leaks, recent, connector::canOpenMore, connector.sizing()::shedOnRelease);
+                leaks, recent, poolHasRoom, connector.sizing()::shedOnRelease);
         this.failures = new AcquireFailures(pool, ticker, events, endpoints, this::pending);
         this.suspension = new Suspension(pool, ticker, scheduler, failures);
     }
@@ -494,7 +498,7 @@ public final class LeaseBroker {
      */
     private EndpointState chooseForLease(long start) {
         EndpointSet.Snapshot snapshot = endpoints.snapshot();
-        EndpointState chosen = selector.forLease(snapshot, connector::canOpenMore);
+        EndpointState chosen = selector.forLease(snapshot, poolHasRoom);
         // (a pick that is known to be down, kept in rotation by the ejection budget, is still tried while another
         // endpoint can serve: that is how it is found again when it comes back)
         if ((chosen == null || chosen.knownDown()) && !selector.anyUsable(snapshot)) {
@@ -510,7 +514,7 @@ public final class LeaseBroker {
             return home;
         }
         EndpointSet.Snapshot snapshot = endpoints.snapshot();
-        EndpointState chosen = selector.forLease(snapshot, connector::canOpenMore);
+        EndpointState chosen = selector.forLease(snapshot, poolHasRoom);
         if (chosen == null) {
             chosen = selector.forHoming(snapshot);
         }
