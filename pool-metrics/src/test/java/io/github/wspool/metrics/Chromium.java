@@ -1,5 +1,7 @@
 package io.github.wspool.metrics;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.net.URI;
@@ -21,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A headless Chromium driven through the DevTools protocol over the JDK's own WebSocket client: no Selenium, no
@@ -56,13 +59,15 @@ final class Chromium implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile()).start();
         try {
             Path portFile = profile.resolve("DevToolsActivePort");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!(Files.exists(portFile) && Files.readAllLines(portFile).size() >= 2)) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    throw new IOException("Chromium did not start; its log: "
-                            + Files.readString(profile.resolve("chromium.log")));
-                }
-                Thread.sleep(50);
+            try {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> !p.isAlive() || Files.exists(portFile) && Files.readAllLines(portFile).size() >= 2);
+            } catch (ConditionTimeoutException e) {
+                // reported below
+            }
+            if (!p.isAlive() || !Files.exists(portFile) || Files.readAllLines(portFile).size() < 2) {
+                throw new IOException("Chromium did not start; its log: "
+                        + Files.readString(profile.resolve("chromium.log")));
             }
             int port = Integer.parseInt(Files.readAllLines(portFile).get(0).trim());
             HttpClient http = HttpClient.newHttpClient();

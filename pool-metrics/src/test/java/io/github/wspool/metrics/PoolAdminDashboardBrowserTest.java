@@ -1,5 +1,6 @@
 package io.github.wspool.metrics;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -15,6 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,6 +37,9 @@ class PoolAdminDashboardBrowserTest {
             + " > 0 && parseFloat(document.getElementById('messages-out').textContent) > 0"
             + " && [...document.querySelectorAll('#endpoints .tile')].some(t => parseFloat(t.dataset.messagesOut) > 0)"
             + " && document.querySelector('#chart-messages polyline') !== null)";
+    /** How many points the messages chart's first line has (one per second of history). */
+    private static final String CHART_POINTS = "String((document.querySelector('#chart-messages polyline')"
+            + "?.getAttribute('points') || '').trim().split(/\\s+/).filter(p => p.length > 0).length)";
 
     @Test
     void aKilledEndpointTurnsItsTileUnhealthyWithinThreeSeconds() throws Exception {
@@ -59,7 +65,7 @@ class PoolAdminDashboardBrowserTest {
                     } catch (RuntimeException e) {
                         // a failed acquire while the endpoint dies: the dashboard shows it
                     }
-                    sleep(20);
+                    sleep(20); // the application's own pace (about 50 acquires a second), not a wait
                 }
             }, "dashboard-test-app");
             app.start();
@@ -70,7 +76,8 @@ class PoolAdminDashboardBrowserTest {
             waitFor(browser, TILES, both, Duration.ofSeconds(20));
             // the application's sends (and their echoes) show as messages/s, pool-wide and on the endpoints' tiles
             waitFor(browser, TRAFFIC_SHOWN, "true", Duration.ofSeconds(10));
-            Thread.sleep(1500); // a little history in the charts
+            int before = chartPoints(browser);
+            waitForChartPoints(browser, before + 2); // a little history in the charts, for the screenshot
             browser.screenshot(Path.of("target", "dashboard-healthy.png"));
 
             long killed = System.nanoTime();
@@ -92,7 +99,7 @@ class PoolAdminDashboardBrowserTest {
 
             // traffic goes on through the endpoint left; the charts get a few seconds of it
             waitFor(browser, TRAFFIC_SHOWN, "true", Duration.ofSeconds(10));
-            Thread.sleep(4000);
+            waitForChartPoints(browser, chartPoints(browser) + 4); // a few seconds of charts after the kill
             waitFor(browser, TRAFFIC_SHOWN, "true", Duration.ofSeconds(10));
             browser.screenshot(Path.of("target", "dashboard-traffic-unhealthy-endpoint.png"));
         } finally {
@@ -105,18 +112,27 @@ class PoolAdminDashboardBrowserTest {
         }
     }
 
-    private static void waitFor(Chromium browser, String expression, String expected, Duration timeout)
-            throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Object last = null;
-        while (System.nanoTime() < deadline) {
-            last = browser.evaluate(expression);
-            if (expected.equals(last)) {
-                return;
-            }
-            Thread.sleep(50);
+    private static void waitFor(Chromium browser, String expression, String expected, Duration timeout) {
+        AtomicReference<Object> last = new AtomicReference<>();
+        try {
+            await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
+                last.set(browser.evaluate(expression));
+                return expected.equals(last.get());
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("the page did not show " + expected + " within " + timeout + "; it shows "
+                    + last.get(), e);
         }
-        throw new AssertionError("the page did not show " + expected + " within " + timeout + "; it shows " + last);
+    }
+
+    private static int chartPoints(Chromium browser) throws Exception {
+        return Integer.parseInt(String.valueOf(browser.evaluate(CHART_POINTS)));
+    }
+
+    /** Waits for the messages chart to hold {@code points} points (the page adds one a second). */
+    private static void waitForChartPoints(Chromium browser, int points) {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> chartPoints(browser) >= points);
     }
 
     private static void sleep(long ms) {
