@@ -172,8 +172,7 @@ public final class ChannelServer implements AutoCloseable {
     private final List<Map<String, String>> subscribes = new CopyOnWriteArrayList<>();
     private final List<String> closes = new CopyOnWriteArrayList<>();
     private final AtomicInteger opened = new AtomicInteger();
-    private final Thread nudger;
-    private volatile boolean closed;
+    private final java.util.concurrent.ScheduledExecutorService nudger;
     private final AtomicInteger echoed = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
     private final Set<String> echoedIds = ConcurrentHashMap.newKeySet();
@@ -186,8 +185,11 @@ public final class ChannelServer implements AutoCloseable {
         server.setReuseAddr(true);
         server.setConnectionLostTimeout(0);
         server.start();
-        nudger = new Thread(this::nudgeWrites, "channel-server-" + port + "-nudge");
-        nudger.setDaemon(true);
+        nudger = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "channel-server-" + port + "-nudge");
+            t.setDaemon(true);
+            return t;
+        });
         try {
             if (!server.started.await(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("channel server did not start on port " + port);
@@ -199,25 +201,18 @@ public final class ChannelServer implements AutoCloseable {
         if (server.failure != null) {
             throw new IllegalStateException("channel server failed to start on port " + port, server.failure);
         }
-        nudger.start();
+        nudger.scheduleWithFixedDelay(this::nudgeWrites, 10, 10, TimeUnit.MILLISECONDS);
     }
 
-    /** Works around the lost write demand (see the class comment): every 10 ms, until closed. */
+    /** Works around the lost write demand (see the class comment): run every 10 ms until closed. */
     private void nudgeWrites() {
-        while (!closed) {
-            for (WebSocket c : server.getConnections()) {
-                if (c.hasBufferedData()) {
-                    try {
-                        server.onWriteDemand(c);
-                    } catch (RuntimeException gone) {
-                        // closed meanwhile
-                    }
+        for (WebSocket c : server.getConnections()) {
+            if (c.hasBufferedData()) {
+                try {
+                    server.onWriteDemand(c);
+                } catch (RuntimeException gone) {
+                    // closed meanwhile
                 }
-            }
-            try {
-                Thread.sleep(10); // a poll period, not a wait for a result
-            } catch (InterruptedException e) {
-                return;
             }
         }
     }
@@ -316,8 +311,7 @@ public final class ChannelServer implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        nudger.interrupt();
+        nudger.shutdownNow();
         try {
             server.stop(2000);
         } catch (InterruptedException e) {

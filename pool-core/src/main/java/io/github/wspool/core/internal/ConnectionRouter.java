@@ -74,9 +74,6 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
 
     @Override
     public void ready(ManagedConnection c) {
-        if (parts.drain().openedOnGoingAway(c)) {
-            return; // its server said it is going away meanwhile: not handed out
-        }
         if (parts.leases().opened(c) && parts.health().keepaliveEnabled()) {
             parts.housekeeper().requestMaintenance(); // the last pass ran before it existed: let it see its ping
         }
@@ -90,9 +87,7 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
         if (log.isTraceEnabled()) {
             log.trace("[{}] {} received a text message of {} chars", pool, c.id, text.length());
         }
-        if (parts.drain().watchesMessages()) {
-            parts.drain().inbound(c, text);
-        }
+        parts.drain().inbound(c, text); // a drain notice? (nothing to do without a drainSignal)
         parts.messaging().inbound(c, text);
     }
 
@@ -101,9 +96,7 @@ final class ConnectionRouter implements ConnectionListener, Recycler.Listener {
         if (log.isTraceEnabled()) {
             log.trace("[{}] {} received a binary message of {} bytes", pool, c.id, data.remaining());
         }
-        if (parts.drain().watchesMessages()) {
-            parts.drain().inbound(c, data);
-        }
+        parts.drain().inbound(c, data); // a drain notice? (nothing to do without a drainSignal)
         parts.messaging().inbound(c, data);
     }
 

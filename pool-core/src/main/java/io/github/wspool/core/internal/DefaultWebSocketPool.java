@@ -116,7 +116,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.housekeeper = new Housekeeper(settings.expiry(), ticker, scheduler, shutdown,
                 new Housekeeper.Parts(endpoints, recycler, connector, health, checks));
         var drain = new ServerDrain(name, settings.sessions().drainSignal(),
-                settings.sessions().drainHoldOff().toNanos(), ticker, scheduler, recycler, connector, shutdown, endpoints);
+                settings.sessions().drainHoldOff().toNanos(), ticker, scheduler, recycler, connector, shutdown);
         router.bind(new ConnectionRouter.Parts(messaging, health, housekeeper, leases, connector, endpoints, recycler,
                 shutdown, subscriptions, drain));
         this.closer = new PoolShutdown(name, settings, new PoolShutdown.Parts(shutdown, endpoints, leases, recycler,

@@ -11,6 +11,7 @@ import io.github.wspool.core.Ticker;
 import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.PoolClosedException;
 import io.github.wspool.PoolReconfiguration;
+import io.github.wspool.PoolStats;
 import io.github.wspool.core.internal.concurrent.Shutdown;
 import io.github.wspool.core.internal.connect.ConnectSettings;
 import io.github.wspool.core.internal.connect.Connector;
@@ -332,7 +333,8 @@ final class PoolControlView implements PoolControl {
         if (shutdown.begun()) {
             down.add("pool '" + pool + "' is closed");
         }
-        List<EndpointSnapshot> all = endpoints();
+        PoolStats stats = endpoints.stats(leases.pending()); // one pass: the endpoints and the states together
+        List<EndpointSnapshot> all = stats.endpoints();
         int healthy = 0;
         for (EndpointSnapshot e : all) {
             if (e.healthy()) {
@@ -347,8 +349,8 @@ final class PoolControlView implements PoolControl {
             down.add("no healthy endpoint (" + all.size() + " configured)");
         }
         if (connect.pooling()) {
-            int open = connections(ConnectionState.READY) + connections(ConnectionState.ACTIVE)
-                    + connections(ConnectionState.IDLE);
+            int open = stats.count(ConnectionState.READY) + stats.count(ConnectionState.ACTIVE)
+                    + stats.count(ConnectionState.IDLE);
             int min = connector.sizing().minConnections();
             if (open < min) {
                 degraded.add("below minConnections: " + open + " of " + min + " open");

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,22 +31,34 @@ public final class DaemonThreads {
      * @return the executor; its owner shuts it down
      */
     public static ThreadPoolExecutor idleEnding(int threads, long idleSeconds, String namePrefix, Set<Thread> tracked) {
-        AtomicInteger sequence = new AtomicInteger();
         ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, idleSeconds, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(() -> {
-                        try {
-                            r.run();
-                        } finally {
-                            tracked.remove(Thread.currentThread());
-                        }
-                    }, namePrefix + sequence.incrementAndGet());
-                    t.setDaemon(true);
-                    tracked.add(t);
-                    return t;
-                });
+                new LinkedBlockingQueue<>(), trackedFactory(namePrefix, tracked));
         executor.allowCoreThreadTimeOut(true);
         return executor;
+    }
+
+    /**
+     * Daemon threads named {@code namePrefix + N}, each in {@code tracked} while it lives (so that its owner can join
+     * it at close).
+     *
+     * @param namePrefix thread names, before the sequence number
+     * @param tracked    receives each thread while it lives
+     * @return the factory
+     */
+    public static ThreadFactory trackedFactory(String namePrefix, Set<Thread> tracked) {
+        AtomicInteger sequence = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(() -> {
+                try {
+                    r.run();
+                } finally {
+                    tracked.remove(Thread.currentThread());
+                }
+            }, namePrefix + sequence.incrementAndGet());
+            t.setDaemon(true);
+            tracked.add(t);
+            return t;
+        };
     }
 
     /**

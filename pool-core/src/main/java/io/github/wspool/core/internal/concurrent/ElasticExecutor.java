@@ -5,7 +5,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -41,7 +40,8 @@ public final class ElasticExecutor extends ThreadPoolExecutor {
 
     private ElasticExecutor(int coreThreads, int maxThreads, long idleSeconds, HandOffQueue queue, String namePrefix,
                             Set<Thread> tracked) {
-        super(coreThreads, maxThreads, idleSeconds, TimeUnit.SECONDS, queue, threadFactory(namePrefix, tracked),
+        super(coreThreads, maxThreads, idleSeconds, TimeUnit.SECONDS, queue,
+                DaemonThreads.trackedFactory(namePrefix, tracked),
                 (task, executor) -> ((ElasticExecutor) executor).overflow(task));
         this.queue = queue;
         allowCoreThreadTimeOut(true);
@@ -64,22 +64,6 @@ public final class ElasticExecutor extends ThreadPoolExecutor {
                     + idleSeconds + " s");
         }
         return new ElasticExecutor(coreThreads, maxThreads, idleSeconds, new HandOffQueue(), namePrefix, tracked);
-    }
-
-    private static java.util.concurrent.ThreadFactory threadFactory(String namePrefix, Set<Thread> tracked) {
-        AtomicInteger sequence = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(() -> {
-                try {
-                    r.run();
-                } finally {
-                    tracked.remove(Thread.currentThread());
-                }
-            }, namePrefix + sequence.incrementAndGet());
-            t.setDaemon(true);
-            tracked.add(t);
-            return t;
-        };
     }
 
     /** No idle thread took the task and no thread could be started (the cap): it waits in the queue. */
@@ -175,21 +159,11 @@ public final class ElasticExecutor extends ThreadPoolExecutor {
 
         @Override
         public Runnable take() throws InterruptedException {
-            lock.lockInterruptibly();
-            try {
-                idle++;
-                try {
-                    Runnable task;
-                    while ((task = super.poll()) == null) {
-                        available.await();
-                    }
-                    return task;
-                } finally {
-                    idle--;
-                }
-            } finally {
-                lock.unlock();
+            Runnable task;
+            while ((task = poll(Long.MAX_VALUE, TimeUnit.NANOSECONDS)) == null) {
+                // ~292 years passed: wait again
             }
+            return task;
         }
     }
 }

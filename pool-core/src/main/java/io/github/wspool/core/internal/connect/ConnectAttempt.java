@@ -6,6 +6,7 @@ import io.github.wspool.ConnectionState;
 import io.github.wspool.EndpointConnectException;
 import io.github.wspool.MessageNotSentException;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
+import io.github.wspool.core.internal.connection.CloseCodes;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.spi.HttpHeaders;
@@ -301,7 +302,7 @@ final class ConnectAttempt implements TransportListener {
                 return null;
             }
         }
-        if (remote && error == null && (code == 1001 || code == 1012 || code == 1013)) {
+        if (remote && error == null && CloseCodes.goingAway(code)) {
             c.endpoint.noVerdict(); // the server is going away (a drain notice): that tells nothing of its health
             return null;
         }

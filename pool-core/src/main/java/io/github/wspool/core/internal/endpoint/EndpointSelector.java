@@ -93,11 +93,28 @@ public final class EndpointSelector {
         }
         boolean panic = panicMode && noneHealthy(all);
         boolean poolHasRoom = poolRoom.getAsBoolean();
-        boolean avoid = avoidGoingAway(all);
+        // one pass in the common case: count who can serve, and notice on the way whether a draining server is to be
+        // passed over (then, rarely, count again without it)
         int able = 0;
+        boolean goingAway = false;
+        boolean settled = false;
         for (EndpointState e : all) {
-            if (canServe(e, poolHasRoom, panic, avoid)) {
+            if (canServe(e, poolHasRoom, panic, false)) {
                 able++;
+            }
+            if (e.goingAway()) {
+                goingAway = true;
+            } else if (e.healthy()) {
+                settled = true;
+            }
+        }
+        boolean avoid = goingAway && settled;
+        if (avoid) {
+            able = 0;
+            for (EndpointState e : all) {
+                if (canServe(e, poolHasRoom, panic, true)) {
+                    able++;
+                }
             }
         }
         if (able == all.length) {

@@ -5,11 +5,10 @@ import io.github.wspool.core.Ticker;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
 import io.github.wspool.core.internal.concurrent.Shutdown;
 import io.github.wspool.core.internal.connect.Connector;
+import io.github.wspool.core.internal.connection.CloseCodes;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.internal.connection.Recycler;
-import io.github.wspool.core.internal.endpoint.EndpointRegistry;
-import io.github.wspool.core.internal.endpoint.EndpointSelector;
 import io.github.wspool.event.RecycleReason;
 import java.nio.ByteBuffer;
 import java.util.function.Predicate;
@@ -47,7 +46,6 @@ public final class ServerDrain {
     private final Recycler recycler;
     private final Connector connector;
     private final Shutdown shutdown;
-    private final EndpointRegistry endpoints;
 
     /**
      * @param pool         the pool's name
@@ -58,11 +56,9 @@ public final class ServerDrain {
      * @param recycler     retires the connections
      * @param connector    opens the replacements
      * @param shutdown     no drain while the pool closes
-     * @param endpoints    whether another endpoint can serve
      */
     public ServerDrain(String pool, Predicate<InboundMessage> signal, long holdOffNanos, Ticker ticker,
-                       PoolScheduler scheduler, Recycler recycler, Connector connector, Shutdown shutdown,
-                       EndpointRegistry endpoints) {
+                       PoolScheduler scheduler, Recycler recycler, Connector connector, Shutdown shutdown) {
         this.pool = pool;
         this.signal = signal;
         this.holdOffNanos = holdOffNanos;
@@ -71,33 +67,6 @@ public final class ServerDrain {
         this.recycler = recycler;
         this.connector = connector;
         this.shutdown = shutdown;
-        this.endpoints = endpoints;
-    }
-
-    /**
-     * A connection became READY. One whose connect started before its server's notice (a waiter's, say) is retired
-     * at once while another endpoint can serve: it is not handed out.
-     *
-     * @param c the connection
-     * @return {@code true} if it was retired (the caller does not hand it out)
-     */
-    public boolean openedOnGoingAway(ManagedConnection c) {
-        if (!c.endpoint.goingAway() || !EndpointSelector.avoidGoingAway(endpoints.array())) {
-            return false;
-        }
-        if (log.isDebugEnabled()) {
-            log.debug("[{}] {} opened on {}, whose server is going away: retired", pool, c.id, c.endpoint);
-        }
-        return recycler.retire(c, RecycleReason.SERVER_DRAIN);
-    }
-
-    /**
-     * Whether inbound messages are to be shown to the drain signal (the caller builds no message otherwise).
-     *
-     * @return {@code true} if a drain signal is configured
-     */
-    public boolean watchesMessages() {
-        return signal != null;
     }
 
     /**
@@ -140,7 +109,7 @@ public final class ServerDrain {
      * @param code the close code
      */
     public void closedByServer(ManagedConnection c, int code) {
-        if (code == 1001 || code == 1012 || code == 1013) {
+        if (CloseCodes.goingAway(code)) {
             goingAway(c, "close code " + code);
         }
     }

@@ -8,6 +8,7 @@ import io.github.wspool.core.internal.connection.Lease;
 import io.github.wspool.core.internal.connection.ManagedConnection;
 import io.github.wspool.core.internal.connection.Recycler;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
+import io.github.wspool.core.internal.endpoint.EndpointSelector;
 import io.github.wspool.core.internal.event.PoolEvents;
 import io.github.wspool.event.RecycleReason;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -395,13 +396,19 @@ final class Handoff {
 
     /**
      * A connection just opened (READY, nobody has it): to the waiters it was opened for (no barging), kept READY
-     * with pooling, or recycled (pool closing, endpoint draining, not pooling and nobody waits).
+     * with pooling, or recycled (pool closing, endpoint being removed, its server going away while another endpoint
+     * can serve, not pooling and nobody waits).
      *
      * @return whether it stays in the pool
      */
     boolean opened(ManagedConnection c) {
         if (shutdown.begun() || c.endpoint.isDraining()) {
             recycler.recycleIfAvailable(c, shutdown.begun() ? RecycleReason.SHUTDOWN : RecycleReason.ENDPOINT_REMOVED);
+            return false;
+        }
+        if (c.endpoint.goingAway() && EndpointSelector.avoidGoingAway(endpoints.array())) {
+            // its connect started before its server said it is going away, and another endpoint can serve
+            recycler.retire(c, RecycleReason.SERVER_DRAIN);
             return false;
         }
         if (waiters.hasWaiterFor(c.endpoint, false) && c.lease()) {

@@ -194,15 +194,6 @@ public final class Subscriptions {
         return n;
     }
 
-    /**
-     * Whether any subscription is recovering (the pool's health says DEGRADED meanwhile).
-     *
-     * @return {@code true} if one is
-     */
-    public boolean anyRecovering() {
-        return count(SubscriptionState.RECOVERING) > 0;
-    }
-
     // ------------------------------------------------------------------------------------------------ placement
 
     /** Puts {@code sub} on its key's current carrier (acquiring one if there is none) and subscribes there. */

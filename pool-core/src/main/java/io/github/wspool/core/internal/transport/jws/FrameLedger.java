@@ -41,6 +41,10 @@ final class FrameLedger {
     private record Tracked(ByteBuffer frame, SendCallback callback) {
     }
 
+    /** A tracked frame found not written, told so once the monitor is released. */
+    private record NotWritten(SendCallback callback, int length) {
+    }
+
     /** Tracked frames not yet written, in queue order; appended by senders, polled by the writer or the settler. */
     private final ConcurrentLinkedQueue<Tracked> tracked = new ConcurrentLinkedQueue<>();
     private final CountDownLatch writerStopped = new CountDownLatch(1);
@@ -68,17 +72,26 @@ final class FrameLedger {
         inFlightLength = length;
     }
 
-    /** The write thread wrote all of {@code array}'s frame: a tracked one is reported written. */
-    synchronized void wrote(byte[] array) {
-        inFlight = null;
-        lastWritten = array;
-        if (settled) {
-            return; // given up on: its outcome is reported already
+    /**
+     * The write thread wrote all of {@code array}'s frame: a tracked one is reported written (after the ledger's
+     * monitor is released: the callback reaches the pool's accounting and listeners).
+     */
+    void wrote(byte[] array) {
+        Tracked done = null;
+        synchronized (this) {
+            inFlight = null;
+            lastWritten = array;
+            if (settled) {
+                return; // given up on: its outcome is reported already
+            }
+            Tracked t = tracked.peek();
+            if (t != null && t.frame.array() == array) {
+                tracked.poll();
+                done = t;
+            }
         }
-        Tracked t = tracked.peek();
-        if (t != null && t.frame.array() == array) {
-            tracked.poll();
-            t.callback.written();
+        if (done != null) {
+            done.callback.written();
         }
     }
 
@@ -138,43 +151,49 @@ final class FrameLedger {
      * @param cause  the failure that ended the connection, or {@code null}
      * @return the untracked data frames not written, {@code [frames, bytes]}, or {@code null} for none
      */
-    synchronized long[] settle(Queue<ByteBuffer> queue, MessageNotSentException.Reason reason, Throwable cause) {
-        settled = true;
+    long[] settle(Queue<ByteBuffer> queue, MessageNotSentException.Reason reason, Throwable cause) {
+        List<NotWritten> failed = new ArrayList<>();
         long[] lost = {0, 0};
-        byte[] skipTo = lastWritten;
-        boolean skipping = skipTo != null && queued(queue, skipTo);
-        byte[] failed = inFlight;
-        if (failed != null && !queued(queue, failed)) { // taken off the queue, not all written
-            account(failed, inFlightLength, reason, cause, lost);
-        }
-        inFlight = null;
-        lastWritten = null;
-        ByteBuffer b;
-        while ((b = queue.poll()) != null) {
-            byte[] array = b.hasArray() ? b.array() : null;
-            if (skipping) {
-                skipping = array != skipTo;
-                continue;
+        synchronized (this) {
+            settled = true;
+            byte[] skipTo = lastWritten;
+            boolean skipping = skipTo != null && queued(queue, skipTo);
+            byte[] half = inFlight;
+            if (half != null && !queued(queue, half)) { // taken off the queue, not all written
+                account(half, inFlightLength, failed, lost);
             }
-            account(array, b.limit(), reason, cause, lost);
+            inFlight = null;
+            lastWritten = null;
+            ByteBuffer b;
+            while ((b = queue.poll()) != null) {
+                byte[] array = b.hasArray() ? b.array() : null;
+                if (skipping) {
+                    skipping = array != skipTo;
+                    continue;
+                }
+                account(array, b.limit(), failed, lost);
+            }
+            Tracked t;
+            while ((t = tracked.poll()) != null) { // encoded, not queued yet: its sender settles again after queueing
+                settledAhead.add(t.frame.array());
+                failed.add(new NotWritten(t.callback, t.frame.limit()));
+            }
         }
-        Tracked t;
-        while ((t = tracked.poll()) != null) { // encoded, not queued yet: its sender settles again after queueing
-            settledAhead.add(t.frame.array());
-            t.callback.notWritten(reason, t.frame.limit(), cause);
+        for (NotWritten n : failed) { // outside the monitor: the callbacks reach the pool's accounting and listeners
+            n.callback.notWritten(reason, n.length, cause);
         }
         return lost[0] == 0 ? null : lost;
     }
 
-    private void account(byte[] array, int length, MessageNotSentException.Reason reason, Throwable cause,
-                         long[] lost) {
+    /** One frame not written: a tracked one joins {@code failed}, an untracked data frame is counted in {@code lost}. */
+    private void account(byte[] array, int length, List<NotWritten> failed, long[] lost) {
         if (array != null && settledAhead.removeIf(a -> a == array)) {
             return; // reported already
         }
         Tracked t = tracked.peek();
         if (t != null && array != null && t.frame.array() == array) {
             tracked.poll();
-            t.callback.notWritten(reason, length, cause);
+            failed.add(new NotWritten(t.callback, length));
         } else if (array != null && BoundedDraft.isDataFrame(ByteBuffer.wrap(array, 0, length))) {
             lost[0]++;
             lost[1] += length;

@@ -36,9 +36,13 @@ final class TlsSocket extends Socket {
         return new LedgerOutputStream(ssl.getOutputStream(), ledger);
     }
 
-    /** Sends TLS close_notify and closes the TCP connection (the write thread closes the socket last). */
+    /**
+     * Sends TLS close_notify and closes the TCP connection (the write thread closes the socket last). Not
+     * synchronized on this wrapper, unlike {@code Socket.close()}: the TLS socket serialises its own close, and the
+     * close_notify write must not hold a monitor of ours while it blocks.
+     */
     @Override
-    public synchronized void close() throws IOException {
+    public void close() throws IOException {
         try {
             ssl.close();
         } finally {
@@ -142,32 +146,32 @@ final class TlsSocket extends Socket {
     }
 
     @Override
-    public synchronized void setReceiveBufferSize(int size) throws SocketException {
+    public void setReceiveBufferSize(int size) throws SocketException {
         ssl.setReceiveBufferSize(size);
     }
 
     @Override
-    public synchronized int getReceiveBufferSize() throws SocketException {
+    public int getReceiveBufferSize() throws SocketException {
         return ssl.getReceiveBufferSize();
     }
 
     @Override
-    public synchronized void setSendBufferSize(int size) throws SocketException {
+    public void setSendBufferSize(int size) throws SocketException {
         ssl.setSendBufferSize(size);
     }
 
     @Override
-    public synchronized int getSendBufferSize() throws SocketException {
+    public int getSendBufferSize() throws SocketException {
         return ssl.getSendBufferSize();
     }
 
     @Override
-    public synchronized void setSoTimeout(int timeout) throws SocketException {
+    public void setSoTimeout(int timeout) throws SocketException {
         ssl.setSoTimeout(timeout);
     }
 
     @Override
-    public synchronized int getSoTimeout() throws SocketException {
+    public int getSoTimeout() throws SocketException {
         return ssl.getSoTimeout();
     }
 
