@@ -5,6 +5,7 @@ import io.github.wspool.HeaderSupplier;
 import io.github.wspool.core.internal.connect.ConnectSettings;
 import io.github.wspool.core.internal.transport.jws.JavaWebSocketTransport;
 import io.github.wspool.core.internal.transport.selector.SelectorTransport;
+import io.github.wspool.core.spi.CompressionOptions;
 import io.github.wspool.core.spi.HttpHeaders;
 import io.github.wspool.core.spi.TlsOptions;
 import io.github.wspool.core.spi.Transport;
@@ -33,6 +34,7 @@ abstract class ConnectionOptions extends HealthOptions {
     private Duration backoffMax = Duration.ofSeconds(10);
     private double backoffMultiplier = 2.0;
     private int maxMessageSize = 1 << 20;
+    private CompressionOptions compression = CompressionOptions.OFF;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private HeaderSupplier headerSupplier;
     private boolean refreshHeadersOnAuthFailure = true;
@@ -168,6 +170,34 @@ abstract class ConnectionOptions extends HealthOptions {
             throw new IllegalArgumentException("maxMessageSize must be at least 1 byte, but was " + bytes);
         }
         this.maxMessageSize = bytes;
+        return self();
+    }
+
+    /**
+     * Offers permessage-deflate (RFC 7692) to every server, with {@link CompressionOptions#DEFAULT}: outbound
+     * messages of 1 KiB and more are compressed, inbound compressed messages are inflated, never past
+     * {@link #maxMessageSize(int)} (a message that would is refused with close code 1009, so a "zip bomb" costs at
+     * most that). A server that declines runs uncompressed. Off by default: compression costs CPU and latency on
+     * every message and pays off for large or repetitive payloads (JSON market data, chat history) over slow links,
+     * not for small messages on a fast network.
+     *
+     * @param enabled whether to offer it
+     * @return this
+     */
+    public WebSocketPoolBuilder compression(boolean enabled) {
+        this.compression = enabled ? CompressionOptions.DEFAULT : CompressionOptions.OFF;
+        return self();
+    }
+
+    /**
+     * Offers permessage-deflate with these options (threshold, level, what to ask of the server): see
+     * {@link CompressionOptions}.
+     *
+     * @param options not null; {@link CompressionOptions#OFF} for none
+     * @return this
+     */
+    public WebSocketPoolBuilder compression(CompressionOptions options) {
+        this.compression = Objects.requireNonNull(options, "compression options must not be null");
         return self();
     }
 
@@ -433,7 +463,7 @@ abstract class ConnectionOptions extends HealthOptions {
     ConnectSettings connectSettings(String poolName, boolean pooling, int minConnections, int maxConnections) {
         TransportOptions options = new TransportOptions(connectTimeout, maxMessageSize, headers, headerSupplier, false,
                 subprotocols, subprotocolRequired, new TlsOptions(sslContext, sslParameters, verifyHostname),
-                "wspool-" + poolName);
+                "wspool-" + poolName, compression);
         return new ConnectSettings(pooling, minConnections, maxConnections, maxConnectionsPerEndpoint,
                 maxConcurrentConnects, maxConcurrentConnectsPerEndpoint, connectRatePerEndpoint, connectRatePerPool,
                 connectTimeout, closeTimeout, backoffInitial, backoffMax, backoffMultiplier, failFastInitialization,

@@ -69,6 +69,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       is a failed connect</td></tr>
  *   <tr><td>{@link #maxMessageSize(int)}</td><td>1 MiB</td><td>largest inbound message accepted, however it is
  *       fragmented; a larger one closes the connection with 1009</td></tr>
+ *   <tr><td>{@link #compression(boolean)}, {@link #compression(io.github.wspool.core.spi.CompressionOptions)}</td>
+ *       <td>off</td><td>offer permessage-deflate; outbound messages of 1 KiB and more compressed, inbound inflation
+ *       bounded by the max message size</td></tr>
  *   <tr><td>{@link #header(String, String)}, {@link #endpoint(URI, int, Map)}</td><td>none</td><td>static upgrade
  *       headers, pool-wide and per endpoint</td></tr>
  *   <tr><td>{@link #headers(HeaderSupplier)}</td><td>none</td><td>headers computed on every connect

@@ -41,6 +41,8 @@ public final class FaultProxy implements AutoCloseable {
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong bytesUp = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong bytesDown = new java.util.concurrent.atomic.AtomicLong();
     private volatile Mode mode = Mode.FORWARD;
     private volatile long delayMillis;
     private volatile boolean closed;
@@ -75,6 +77,16 @@ public final class FaultProxy implements AutoCloseable {
     /** Delays every forwarded chunk by this long (0 = none). */
     public void delay(long millis) {
         this.delayMillis = millis;
+    }
+
+    /** Bytes forwarded from the client to the server so far. */
+    public long bytesUp() {
+        return bytesUp.get();
+    }
+
+    /** Bytes forwarded from the server to the client so far. */
+    public long bytesDown() {
+        return bytesDown.get();
     }
 
     /** TCP connections accepted so far. */
@@ -154,6 +166,7 @@ public final class FaultProxy implements AutoCloseable {
                     }
                     out.write(buf, 0, n);
                     out.flush();
+                    ("up".equals(direction) ? bytesUp : bytesDown).addAndGet(n);
                 }
             } catch (IOException | InterruptedException e) {
                 // connection over

@@ -113,6 +113,7 @@ public final class TestWebSocketServer implements AutoCloseable {
     private volatile Responder responder;
     private volatile Predicate<Map<String, String>> handshakeGate;
     private volatile UnaryOperator<String> subprotocolChooser;
+    private volatile java.util.function.Supplier<Draft> drafts = Draft_6455::new;
     private final List<Map<String, String>> handshakeHeaderLog = new CopyOnWriteArrayList<>();
     private final AtomicInteger gateRejections = new AtomicInteger();
     private final AtomicReference<String> lastTlsProtocol = new AtomicReference<>();
@@ -237,6 +238,18 @@ public final class TestWebSocketServer implements AutoCloseable {
     /** The port the server listens on. */
     public int port() {
         return port;
+    }
+
+    /**
+     * Answers permessage-deflate offers from now on with Java-WebSocket's own {@code PerMessageDeflateExtension} (its
+     * defaults: no context takeover either way, messages of 1 KiB and more compressed), for connections accepted
+     * after this call.
+     *
+     * @return this
+     */
+    public TestWebSocketServer compressing() {
+        drafts = () -> new Draft_6455(new org.java_websocket.extensions.permessage_deflate.PerMessageDeflateExtension());
+        return this;
     }
 
     /** Connections whose upgrade completed and which have not closed yet (ECHO mode only). */
@@ -441,7 +454,7 @@ public final class TestWebSocketServer implements AutoCloseable {
             this.number = n;
             this.mode = mode;
             boolean echo = mode == Behavior.ECHO;
-            engine = echo ? new WebSocketImpl(this, List.<Draft>of(new Draft_6455())) : null;
+            engine = echo ? new WebSocketImpl(this, List.of(drafts.get())) : null;
             reader = newThread(this::readLoop, "conn-" + n + "-read");
             writer = echo ? newThread(this::writeLoop, "conn-" + n + "-write") : null;
         }

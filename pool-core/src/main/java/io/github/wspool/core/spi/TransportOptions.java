@@ -32,10 +32,12 @@ import java.util.TreeMap;
  * @param subprotocolRequired whether a server that selects none of {@code subprotocols} fails the connect
  * @param tls                 how {@code wss://} connections are secured
  * @param threadNamePrefix    prefix for any thread the transport starts for this connection
+ * @param compression         whether to offer permessage-deflate (RFC 7692), and how
  */
 public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
                                HeaderSupplier headerSupplier, boolean refreshHeaders, List<String> subprotocols,
-                               boolean subprotocolRequired, TlsOptions tls, String threadNamePrefix) {
+                               boolean subprotocolRequired, TlsOptions tls, String threadNamePrefix,
+                               CompressionOptions compression) {
 
     /**
      * Validates and copies.
@@ -49,9 +51,11 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      * @param subprotocolRequired see above
      * @param tls                 not null
      * @param threadNamePrefix    not null
+     * @param compression         not null ({@link CompressionOptions#OFF} for none)
      */
     public TransportOptions {
         Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(threadNamePrefix, "threadNamePrefix");
         Objects.requireNonNull(tls, "tls");
         headers = Map.copyOf(headers);
@@ -81,7 +85,27 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
     public TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
                             String threadNamePrefix) {
         this(connectTimeout, maxMessageSize, headers, null, false, List.of(), false, TlsOptions.DEFAULT,
-                threadNamePrefix);
+                threadNamePrefix, CompressionOptions.OFF);
+    }
+
+    /**
+     * Options without compression.
+     *
+     * @param connectTimeout      positive
+     * @param maxMessageSize      positive
+     * @param headers             not null
+     * @param headerSupplier      may be null
+     * @param refreshHeaders      see above
+     * @param subprotocols        not null, no blank entries
+     * @param subprotocolRequired see above
+     * @param tls                 not null
+     * @param threadNamePrefix    not null
+     */
+    public TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
+                            HeaderSupplier headerSupplier, boolean refreshHeaders, List<String> subprotocols,
+                            boolean subprotocolRequired, TlsOptions tls, String threadNamePrefix) {
+        this(connectTimeout, maxMessageSize, headers, headerSupplier, refreshHeaders, subprotocols,
+                subprotocolRequired, tls, threadNamePrefix, CompressionOptions.OFF);
     }
 
     /**
@@ -92,7 +116,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      */
     public TransportOptions withHeaders(Map<String, String> newHeaders) {
         return new TransportOptions(connectTimeout, maxMessageSize, newHeaders, headerSupplier, refreshHeaders,
-                subprotocols, subprotocolRequired, tls, threadNamePrefix);
+                subprotocols, subprotocolRequired, tls, threadNamePrefix, compression);
     }
 
     /**
@@ -103,7 +127,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      */
     public TransportOptions withRefreshHeaders(boolean refresh) {
         return refresh == refreshHeaders ? this : new TransportOptions(connectTimeout, maxMessageSize, headers,
-                headerSupplier, refresh, subprotocols, subprotocolRequired, tls, threadNamePrefix);
+                headerSupplier, refresh, subprotocols, subprotocolRequired, tls, threadNamePrefix, compression);
     }
 
     /**
@@ -170,6 +194,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
         return "TransportOptions[connectTimeout=" + connectTimeout + ", maxMessageSize=" + maxMessageSize
                 + ", headers=" + headers.keySet() + ", headerSupplier=" + (headerSupplier != null)
                 + ", refreshHeaders=" + refreshHeaders + ", subprotocols=" + subprotocols + ", subprotocolRequired="
-                + subprotocolRequired + ", tls=" + tls + ", threadNamePrefix=" + threadNamePrefix + "]";
+                + subprotocolRequired + ", tls=" + tls + ", threadNamePrefix=" + threadNamePrefix + ", compression="
+                + compression + "]";
     }
 }

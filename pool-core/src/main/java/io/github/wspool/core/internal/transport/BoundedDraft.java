@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.transport;
 
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.core.spi.CompressionOptions;
 import io.github.wspool.core.spi.TransportOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -78,6 +79,11 @@ public final class BoundedDraft extends Draft_6455 {
 
     private final int maxMessageSize;
     private final List<String> subprotocols;
+    private final CompressionOptions compression;
+    /** Whether the message being read is compressed (its first frame had RSV1); the reading thread only. */
+    private boolean compressedMessage;
+    /** What the compressed message being read has inflated to so far; the reading thread only. */
+    private long inflatedBytes;
     private long fragmentedBytes; // bytes of the fragmented message being assembled; touched by the reading thread only
     /** The first bytes of a frame still arriving (write mode), or {@code null}; the reading thread only. */
     private ByteBuffer partial;
@@ -89,9 +95,21 @@ public final class BoundedDraft extends Draft_6455 {
      * @param subprotocols   the subprotocols to request, in order of preference; may be empty
      */
     public BoundedDraft(int maxMessageSize, List<String> subprotocols) {
-        super(Collections.emptyList(), protocols(subprotocols), maxMessageSize);
+        this(maxMessageSize, subprotocols, CompressionOptions.OFF);
+    }
+
+    /**
+     * @param maxMessageSize the largest message accepted, in bytes, however it is fragmented or compressed
+     * @param subprotocols   the subprotocols to request, in order of preference; may be empty
+     * @param compression    whether to offer permessage-deflate, and how ({@link PerMessageDeflate})
+     */
+    public BoundedDraft(int maxMessageSize, List<String> subprotocols, CompressionOptions compression) {
+        super(compression.enabled() ? List.of(new PerMessageDeflate(compression, maxMessageSize))
+                        : Collections.emptyList(),
+                protocols(subprotocols), maxMessageSize);
         this.maxMessageSize = maxMessageSize;
         this.subprotocols = List.copyOf(subprotocols);
+        this.compression = compression;
     }
 
     // ------------------------------------------------------------------------------------------------ writing frames
@@ -261,7 +279,8 @@ public final class BoundedDraft extends Draft_6455 {
     /**
      * Translates the complete frames from {@code buffer}'s position to {@code end} with the library. If one of them
      * breaks the protocol, translates them one by one, so that the frames before it are kept, followed by a
-     * {@link Refusal}.
+     * {@link Refusal}. With permessage-deflate negotiated they are translated one by one anyway, each inflated in turn
+     * ({@link #inflateRest}): the inflater's stream follows the frames' order.
      *
      * @return {@code false} if a frame was refused (nothing after it may be read)
      */
@@ -272,26 +291,60 @@ public final class BoundedDraft extends Draft_6455 {
         }
         int limit = buffer.limit();
         buffer.limit(end);
+        InvalidDataException batchRefused = null;
         try {
-            frames.addAll(super.translateFrame(buffer));
-            return true;
-        } catch (InvalidDataException e) {
-            buffer.position(start);
+            if (!(getExtension() instanceof PerMessageDeflate)) {
+                try {
+                    frames.addAll(super.translateFrame(buffer));
+                    return true;
+                } catch (InvalidDataException e) {
+                    batchRefused = e;
+                    buffer.position(start);
+                }
+            }
             while (buffer.position() < end) {
                 buffer.limit(end);
                 buffer.limit(buffer.position() + (int) frameSize(buffer, buffer.position(), end - buffer.position()));
                 try {
-                    frames.addAll(super.translateFrame(buffer));
+                    for (Framedata frame : super.translateFrame(buffer)) {
+                        frames.add(inflateRest(frame));
+                    }
                 } catch (InvalidDataException refused) {
                     frames.add(new Refusal(refused));
                     return false;
                 }
             }
-            frames.add(new Refusal(e)); // not reached: the library refused the batch, so it refuses one of them
-            return false;
+            if (batchRefused != null) {
+                frames.add(new Refusal(batchRefused)); // not reached: the library refused the batch, so one of them
+                return false;
+            }
+            return true;
         } finally {
             buffer.limit(limit);
         }
+    }
+
+    /**
+     * With permessage-deflate negotiated, inflates a continuation frame of a compressed message, as soon as it is
+     * translated. The message's first frame was inflated by the extension ({@link PerMessageDeflate#decodeFrame}),
+     * before the library checks a text frame's UTF-8; its continuation frames are inflated here, because the library
+     * hands a continuation frame to the extension only if no control frame came between it and the first one.
+     * Each frame may inflate to what is left of the max message size, no more.
+     */
+    private Framedata inflateRest(Framedata frame) throws InvalidDataException {
+        if (!(getExtension() instanceof PerMessageDeflate deflate)) {
+            return frame;
+        }
+        Opcode op = frame.getOpcode();
+        if (op == Opcode.TEXT || op == Opcode.BINARY) {
+            compressedMessage = frame.isRSV1();
+            inflatedBytes = frame.getPayloadData().remaining();
+        } else if (op == Opcode.CONTINUOUS && compressedMessage) {
+            ByteBuffer inflated = deflate.inflate(frame.getPayloadData(), frame.isFin(), maxMessageSize - inflatedBytes);
+            inflatedBytes += inflated.remaining();
+            ((FramedataImpl1) frame).setPayload(inflated);
+        }
+        return frame;
     }
 
     /**
@@ -437,11 +490,13 @@ public final class BoundedDraft extends Draft_6455 {
     }
 
     /**
-     * Checks the subprotocol the server selected, once the library has completed the handshake; the one check of
-     * both transports. An answer {@link TransportOptions#subprotocolProblem(String)} accepts gives the
-     * subprotocol, trimmed ({@code ""} for none). Any other fails the WebSocket connection as RFC 6455 (4.1) asks:
-     * {@code failure} is given the connect's failure, then a close with 1002 ("subprotocol not acceptable") is
-     * started on {@code connection}, whose close then reports that failure.
+     * Checks what the server agreed to, once the library has completed the handshake; the one check of both
+     * transports. First its permessage-deflate answer, if compression was offered and the server took it
+     * ({@link PerMessageDeflate#problem()}: a parameter not offered, a window size out of range), then the
+     * subprotocol it selected. An answer {@link TransportOptions#subprotocolProblem(String)} accepts gives the
+     * subprotocol, trimmed ({@code ""} for none). Any other fails the WebSocket connection as RFC 6455 (4.1, 9.1) and
+     * RFC 7692 (7.1) ask: {@code failure} is given the connect's failure, then a close with 1002 is started on
+     * {@code connection}, whose close then reports that failure.
      *
      * @param response   the server's handshake response ({@code Sec-WebSocket-Protocol} is read from it)
      * @param options    the connection's options
@@ -450,8 +505,16 @@ public final class BoundedDraft extends Draft_6455 {
      * @param failure    receives the failure, before the close starts
      * @return the accepted subprotocol, or {@code null} if the answer was refused and the connection is closing
      */
-    public static String acceptSubprotocol(Handshakedata response, TransportOptions options, URI uri,
-                                           WebSocket connection, Consumer<? super EndpointConnectException> failure) {
+    public static String acceptHandshakeAnswer(Handshakedata response, TransportOptions options, URI uri,
+                                               WebSocket connection,
+                                               Consumer<? super EndpointConnectException> failure) {
+        if (connection instanceof WebSocketImpl engine && engine.getDraft() instanceof Draft_6455 draft
+                && draft.getExtension() instanceof PerMessageDeflate deflate && deflate.problem() != null) {
+            failure.accept(new EndpointConnectException(uri, "permessage-deflate refused: " + deflate.problem(), 0,
+                    null));
+            connection.close(1002, "extension answer not acceptable");
+            return null;
+        }
         String selected = response.getFieldValue("Sec-WebSocket-Protocol");
         String problem = options.subprotocolProblem(selected);
         if (problem != null) {
@@ -460,6 +523,17 @@ public final class BoundedDraft extends Draft_6455 {
             return null;
         }
         return selected == null ? "" : selected.trim();
+    }
+
+    /**
+     * Whether the connection's server agreed to permessage-deflate.
+     *
+     * @param connection an open connection's engine
+     * @return {@code true} if messages may be compressed both ways
+     */
+    public static boolean compressed(WebSocket connection) {
+        return connection instanceof WebSocketImpl engine && engine.getDraft() instanceof Draft_6455 draft
+                && draft.getExtension() instanceof PerMessageDeflate;
     }
 
     // ------------------------------------------------------------------------------------------------ upgrade request
@@ -503,6 +577,8 @@ public final class BoundedDraft extends Draft_6455 {
     @Override
     public void reset() {
         fragmentedBytes = 0;
+        compressedMessage = false;
+        inflatedBytes = 0;
         partial = null;
         partialSize = INCOMPLETE;
         super.reset();
@@ -510,7 +586,7 @@ public final class BoundedDraft extends Draft_6455 {
 
     @Override
     public Draft copyInstance() {
-        BoundedDraft copy = new BoundedDraft(maxMessageSize, subprotocols);
+        BoundedDraft copy = new BoundedDraft(maxMessageSize, subprotocols, compression);
         copy.frameSink = frameSink;
         return copy;
     }

@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  *       connection's thread waits for, bounded by the connect timeout ({@link ConnectPreparation}): a header
  *       supplier or DNS lookup that hangs fails its connect as a local fault once the timeout passes (or at once
  *       on abort), and its thread is interrupted; the server's subprotocol checked against the requested ones
- *       ({@link BoundedDraft#acceptSubprotocol}).</li>
+ *       ({@link BoundedDraft#acceptHandshakeAnswer}).</li>
  *   <li>The upgrade request is queued by the transport, not written by the engine, which would log it at TRACE with
  *       its tokens ({@link BoundedDraft#queueUpgradeRequest}).</li>
  *   <li>A rejected upgrade (for example {@code 401}) becomes an {@link EndpointConnectException} that quotes the
@@ -128,7 +128,7 @@ public final class JavaWebSocketTransport implements Transport {
 
     @Override
     public TransportConnection connect(URI uri, TransportOptions options, TransportListener listener) {
-        BoundedDraft draft = new BoundedDraft(options.maxMessageSize(), options.subprotocols());
+        BoundedDraft draft = new BoundedDraft(options.maxMessageSize(), options.subprotocols(), options.compression());
         FrameLedger ledger = new FrameLedger();
         draft.frameSink((frame, callback) -> ledger.track(frame, (SendCallback) callback)); // the engine's copy too
         Client client = new Client(uri, draft, ledger, options, resolver, listener);
@@ -285,7 +285,7 @@ public final class JavaWebSocketTransport implements Transport {
                 return;
             }
             // the engine's own close, not this.close(): refusing the answer fails the connection (onClosing)
-            String accepted = BoundedDraft.acceptSubprotocol(handshake, options, getURI(), getConnection(),
+            String accepted = BoundedDraft.acceptHandshakeAnswer(handshake, options, getURI(), getConnection(),
                     e -> firstError = e);
             if (accepted == null) {
                 return; // failed: the close reports it

@@ -122,7 +122,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         this.options = options;
         this.listener = listener;
         this.callbacks = callbacks;
-        BoundedDraft d = new BoundedDraft(options.maxMessageSize(), options.subprotocols());
+        BoundedDraft d = new BoundedDraft(options.maxMessageSize(), options.subprotocols(), options.compression());
         d.frameSink((frame, callback) -> sent.track(frame, (SendCallback) callback));
         this.engine = new WebSocketImpl(this, d);
         this.draft = (BoundedDraft) engine.getDraft(); // the engine works on a copy
@@ -404,7 +404,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     @Override
     public void onWebsocketOpen(WebSocket conn, Handshakedata d) {
-        String accepted = BoundedDraft.acceptSubprotocol(d, options, uri, engine, e -> firstError = e);
+        String accepted = BoundedDraft.acceptHandshakeAnswer(d, options, uri, engine, e -> firstError = e);
         if (accepted == null) {
             return; // failed: the close reports it
         }
