@@ -201,7 +201,11 @@ public class EndToEndEchoBenchmark {
         private volatile CompletableFuture<String> reply;
 
         EchoClient(URI uri) {
-            super(uri);
+            this(uri, new org.java_websocket.drafts.Draft_6455());
+        }
+
+        EchoClient(URI uri, org.java_websocket.drafts.Draft draft) {
+            super(uri, draft);
             setTcpNoDelay(true);
             setConnectionLostTimeout(0);
             setDaemon(true); // a client left open must not keep the benchmark JVM alive
