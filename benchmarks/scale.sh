@@ -4,6 +4,8 @@
 #        TLS=1 benchmarks/scale.sh [counts...]   the same over wss:// (self-signed EC key from keytool, SAN ip:127.0.0.1)
 #        CLIENT_JVM_ARGS="-XX:MaxGCPauseMillis=20" benchmarks/scale.sh 10000   extra JVM options for the client
 #        TRANSPORTS=nio benchmarks/scale.sh 10000   one transport only (nio = the default shared selector, jws)
+#        COMPRESSION=1 TRANSPORTS=nio benchmarks/scale.sh 10000   each transport twice, compression off and on, against
+#            a server that compresses and keeps its context; every connection carries one 2 KiB message first
 # Prints a Markdown table (one row per transport and count). Wrap in `flock /tmp/jmh.lock` on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,9 @@ if [ "${TLS:-0}" = 1 ]; then
   # the pool's default TLS options use the JVM's default context: point its trust store at the test certificate
   CLIENT_TLS=("-Djavax.net.ssl.trustStore=$DIR/trust.p12" -Djavax.net.ssl.trustStorePassword=changeit)
 fi
-java -Xmx3g -cp "$JAR" io.github.wspool.benchmarks.scale.ScaleServer "$PORT_FILE" "${SERVER_TLS[@]}" &
+MODES=("")
+if [ "${COMPRESSION:-0}" = 1 ]; then MODES=(plain deflate); fi
+SCALE_COMPRESSION="${COMPRESSION:-0}" java -Xmx3g -cp "$JAR" io.github.wspool.benchmarks.scale.ScaleServer "$PORT_FILE" "${SERVER_TLS[@]}" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -f "$PORT_FILE"' EXIT
 for _ in $(seq 100); do [ -s "$PORT_FILE" ] && break; sleep 0.1; done
@@ -36,14 +40,16 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|"
 PAUSES=""
 for n in ${COUNTS[*]}; do
   for t in ${TRANSPORTS:-nio jws}; do
-    GC_LOG="/tmp/wspool-scale-gc-$SCHEME-$t-$n.log"
+  for m in "${MODES[@]}"; do
+    GC_LOG="/tmp/wspool-scale-gc-$SCHEME-$t$m-$n.log"
     # shellcheck disable=SC2086 # CLIENT_JVM_ARGS is a list of options
     timeout 420 java -Xmx2g -Xss512k "-Xlog:gc:file=$GC_LOG" ${CLIENT_JVM_ARGS:-} "${CLIENT_TLS[@]}" -cp "$JAR" io.github.wspool.benchmarks.scale.ScaleClient \
-      "$t" "$n" "$URI" 10 20000 2> >(grep -v '^\[' | tail -3 >&2) \
+      "$t" "$n" "$URI" 10 20000 $m 2> >(grep -v '^\[' | tail -3 >&2) \
       || echo "| $t | $n | run failed or timed out (exit $?) | | | | | | | | |"
     # longest young/mixed pause (the explicit full GCs the client runs to measure the heap are left out)
-    PAUSES="$PAUSES $t/$n: $(grep 'Pause' "$GC_LOG" | grep -v 'Pause Full' | grep -o '[0-9.]*ms$' | tr -d ms | sort -g | tail -1) ms;"
+    PAUSES="$PAUSES $t${m:++$m}/$n: $(grep 'Pause' "$GC_LOG" | grep -v 'Pause Full' | grep -o '[0-9.]*ms$' | tr -d ms | sort -g | tail -1) ms;"
     sleep 2 # let the server settle its closes
+  done
   done
 done
 echo

@@ -13,6 +13,7 @@ import io.github.wspool.SubscriptionListener;
 import io.github.wspool.SubscriptionOptions;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.WebSocketPools;
+import io.github.wspool.core.spi.CompressionOptions;
 import io.github.wspool.strategy.Strategies;
 import java.net.URI;
 import java.time.Duration;
@@ -258,5 +259,22 @@ public final class ReadmeExamples {
                 .build();
         // --- end ---
         return pool;
+    }
+
+    /** README "Compression": permessage-deflate, on with the defaults or tuned. */
+    public static List<WebSocketPool> compressed(URI uri) {
+        // --- README: compression ---
+        WebSocketPool pool = WebSocketPools.builder().endpoint(uri).pooling(true)
+                .compression(true)                       // offer permessage-deflate (off by default)
+                .maxMessageSize(1 << 20)                 // also the most a compressed message may inflate to
+                .build();
+        WebSocketPool lean = WebSocketPools.builder().endpoint(uri).pooling(true)
+                .compression(CompressionOptions.DEFAULT
+                        .withThreshold(256)                  // compress what we send from 256 bytes (default 1 KiB)
+                        .withServerNoContextTakeover(true)   // no inflater kept per idle connection
+                        .withServerMaxWindowBits(12))        // ask the server for a 4 KiB window
+                .build();
+        // --- end ---
+        return List.of(pool, lean);
     }
 }

@@ -31,6 +31,21 @@ class ExamplesTest {
     }
 
     @Test
+    void compressionExamplesNegotiateAndEcho() {
+        try (TestWebSocketServer server = TestWebSocketServer.start().compressing()) {
+            String big = "{\"messageId\":\"z\",\"p\":\"" + "abc".repeat(600) + "\"}";
+            for (WebSocketPool pool : ReadmeExamples.compressed(server.uri("/z"))) {
+                try (pool; PooledConnection c = pool.acquire()) {
+                    assertEquals(big, c.request(big, Duration.ofSeconds(5)).join());
+                }
+            }
+            assertEquals(2, server.handshakeHeaderLog().stream()
+                    .filter(h -> h.getOrDefault("sec-websocket-extensions", "").startsWith("permessage-deflate"))
+                    .count(), server.handshakeHeaderLog().toString());
+        }
+    }
+
+    @Test
     void configuredAndAcquiringExamplesRun() {
         try (TestWebSocketServer a = TestWebSocketServer.start(); TestWebSocketServer b = TestWebSocketServer.start()) {
             try (WebSocketPool pool = ReadmeExamples.configured(a.uri("/feed"), b.uri("/feed"))) {

@@ -25,7 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * the {@link ScaleServer}, holds them with keepalive pings running, runs a bounded echo workload through the pool,
  * closes, and prints one Markdown table row.
  *
- * <p>Usage: {@code ScaleClient <jws|nio> <connections> <ws-uri> [holdSeconds] [echoRequests]}. Memory per connection is
+ * <p>Usage: {@code ScaleClient <jws|nio> <connections> <ws-uri> [holdSeconds] [echoRequests] [plain|deflate]}. With
+ * the last argument, every connection first carries one 2 KiB JSON request and its echo (so that, with
+ * {@code deflate}, i.e. {@code compression(true)} against a server that compresses and keeps its context, each holds
+ * the inflater it needs) before memory is measured; the row's transport reads {@code nio+deflate} or
+ * {@code nio+plain}. Memory per connection is
  * measured as the growth over the JVM's figures just before the pool was built: RSS from {@code /proc/self/status},
  * heap used after a full GC. Threads are the JVM's live threads ({@code ThreadMXBean}), all of them.
  */
@@ -46,6 +50,7 @@ public final class ScaleClient {
         String uri = args[2];
         int holdSeconds = args.length > 3 ? Integer.parseInt(args[3]) : 10;
         int echoRequests = args.length > 4 ? Integer.parseInt(args[4]) : 20_000;
+        String compression = args.length > 5 ? args[5] : null;
 
         int threadsBefore = threads();
         long heapBefore = heapAfterGc();
@@ -76,6 +81,10 @@ public final class ScaleClient {
         } else {
             throw new IllegalArgumentException("transport must be jws or nio, but was " + transport);
         }
+        if (compression != null) {
+            b.compression(compression.equals("deflate"));
+            transport = transport + "+" + compression;
+        }
         long start = System.nanoTime();
         WebSocketPool pool = b.build();
         long deadline = start + TimeUnit.MINUTES.toNanos(4);
@@ -90,6 +99,9 @@ public final class ScaleClient {
         long connectTotal = System.nanoTime() - start;
         int opened = connectNanos.size();
 
+        if (compression != null) {
+            touchEvery(pool, opened);
+        }
         Thread.sleep(TimeUnit.SECONDS.toMillis(holdSeconds)); // held with keepalive pings running
         int threadsHeld = threads();
         long rssHeld = rssBytes();
@@ -112,6 +124,30 @@ public final class ScaleClient {
                 (rssHeld - rssBefore) / 1024.0 / Math.max(1, opened), (heapHeld - heapBefore) / 1024.0 / Math.max(1, opened),
                 pct(ok, 50) / 1e6, pct(ok, 99) / 1e6, failures, closeNanos / 1e9);
         System.exit(0);
+    }
+
+    /** One 2 KiB JSON request and its echo on each of {@code n} connections (all leased at once). */
+    private static void touchEvery(WebSocketPool pool, int n) {
+        StringBuilder quotes = new StringBuilder();
+        for (int i = 0; quotes.length() < 2000; i++) {
+            quotes.append(i == 0 ? "" : ",").append("{\"sym\":\"ACME").append(i % 7).append("\",\"bid\":")
+                    .append(100 + i % 13).append('}');
+        }
+        List<PooledConnection> leases = new ArrayList<>(n);
+        List<java.util.concurrent.CompletableFuture<String>> replies = new ArrayList<>(n);
+        try {
+            for (int i = 0; i < n; i++) {
+                PooledConnection c = pool.acquire();
+                leases.add(c);
+                replies.add(c.request("{\"messageId\":\"touch-" + i + "\",\"quotes\":[" + quotes + "]}",
+                        Duration.ofSeconds(30)));
+            }
+            for (java.util.concurrent.CompletableFuture<String> r : replies) {
+                r.join();
+            }
+        } finally {
+            leases.forEach(PooledConnection::close);
+        }
     }
 
     /** {@code requests} request/reply round trips from 8 threads, each acquire → request → release. */

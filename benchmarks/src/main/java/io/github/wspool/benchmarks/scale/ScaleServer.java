@@ -6,7 +6,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import org.java_websocket.drafts.Draft_6455;
+import org.java_websocket.extensions.IExtension;
+import org.java_websocket.extensions.permessage_deflate.PerMessageDeflateExtension;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,14 +30,18 @@ import org.java_websocket.server.WebSocketServer;
  * 20 ms sweep re-arms any connection with queued frames; an echo caught by the race shows up as up to 20 ms of RTT.
  *
  * <p>Usage: {@code ScaleServer <port-file> [<pkcs12-keystore> <password>]}: binds an ephemeral port on 127.0.0.1, writes
- * it to the file, runs until killed. With a key store it speaks TLS ({@code wss://}) with that key.
+ * it to the file, runs until killed. With a key store it speaks TLS ({@code wss://}) with that key. With the
+ * environment variable {@code SCALE_COMPRESSION=1} it accepts permessage-deflate and keeps its compression context
+ * between messages (so each client connection that receives a compressed message keeps an inflater: the memory a
+ * compressed connection costs at most).
  */
 public final class ScaleServer extends WebSocketServer {
 
     private final CountDownLatch started = new CountDownLatch(1);
 
-    private ScaleServer() {
-        super(new InetSocketAddress("127.0.0.1", 0), 2);
+    private ScaleServer(boolean compression) {
+        super(new InetSocketAddress("127.0.0.1", 0), 2,
+                List.of(compression ? new Draft_6455(new ContextKeepingDeflate()) : new Draft_6455()));
         setReuseAddr(true);
         setConnectionLostTimeout(0);
         setTcpNoDelay(true);
@@ -47,7 +55,7 @@ public final class ScaleServer extends WebSocketServer {
      * @throws Exception if it cannot start
      */
     public static void main(String[] args) throws Exception {
-        ScaleServer server = new ScaleServer();
+        ScaleServer server = new ScaleServer("1".equals(System.getenv("SCALE_COMPRESSION")));
         if (args.length > 2) {
             server.setWebSocketFactory(new DefaultSSLWebSocketServerFactory(tls(Path.of(args[1]), args[2].toCharArray())));
         }
@@ -110,5 +118,25 @@ public final class ScaleServer extends WebSocketServer {
 
     @Override
     public void onError(WebSocket conn, Exception ex) {
+    }
+
+    /**
+     * Java-WebSocket's extension, keeping the server's context between messages and saying so: the library's own
+     * answer always claims {@code server_no_context_takeover}, even when its deflater keeps its context.
+     */
+    static final class ContextKeepingDeflate extends PerMessageDeflateExtension {
+        ContextKeepingDeflate() {
+            setServerNoContextTakeover(false);
+        }
+
+        @Override
+        public String getProvidedExtensionAsServer() {
+            return "permessage-deflate" + (isClientNoContextTakeover() ? "; client_no_context_takeover" : "");
+        }
+
+        @Override
+        public IExtension copyInstance() {
+            return new ContextKeepingDeflate();
+        }
     }
 }
