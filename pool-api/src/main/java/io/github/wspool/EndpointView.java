@@ -65,4 +65,16 @@ public interface EndpointView extends Endpoint {
      * @return the latency estimate
      */
     long latencyNanos();
+
+    /**
+     * Connections to this endpoint's server across the whole fleet: every instance of the application that shares
+     * its state (fleet mode, {@code RedisFleet}), this pool's own {@link #openConnections()} included. The other
+     * instances' part is as fresh as the fleet's last exchange (about a second); this pool's part is live. Without
+     * fleet mode it is {@link #openConnections()}.
+     *
+     * @return the count, at least {@link #openConnections()}
+     */
+    default int fleetConnections() {
+        return openConnections();
+    }
 }

@@ -37,4 +37,20 @@ public interface LoadBalancingStrategy {
      * @return one element of {@code candidates}
      */
     EndpointView select(List<? extends EndpointView> candidates);
+
+    /**
+     * Where a connection opened without a caller waiting for it goes: pre-warming to the minimum, refilling it,
+     * replacing a recycled connection. The candidates are the endpoints that may take another connection now
+     * (healthy, under their caps, not backing off); the same contract as {@link #select(List)}. By default the
+     * strategy's {@link #select(List)}, so a strategy that always picks one endpoint has its connections opened there;
+     * {@code null} leaves the choice to the pool, which spreads connections in proportion to weight (fewest
+     * connections per unit of weight first). The built-in strategies answer {@code null}, except
+     * {@code Strategies.fleetLeastConnections()}, which places by the fleet's counts.
+     *
+     * @param candidates the endpoints that may take a connection now; never empty
+     * @return one of them, or {@code null} for the pool's spread by weight
+     */
+    default EndpointView place(List<? extends EndpointView> candidates) {
+        return select(candidates);
+    }
 }

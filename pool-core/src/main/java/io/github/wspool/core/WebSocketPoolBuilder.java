@@ -1,6 +1,7 @@
 package io.github.wspool.core;
 
 import io.github.wspool.Endpoint;
+import io.github.wspool.EndpointResolver;
 import io.github.wspool.LoadBalancingStrategy;
 import io.github.wspool.PoolListener;
 import io.github.wspool.WebSocketPool;
@@ -8,7 +9,10 @@ import io.github.wspool.core.internal.DefaultWebSocketPool;
 import io.github.wspool.core.internal.PoolSettings;
 import io.github.wspool.core.internal.PoolSettings.EndpointSpec;
 import io.github.wspool.core.internal.endpoint.EndpointUris;
+import io.github.wspool.core.internal.connection.FleetShare;
 import io.github.wspool.core.internal.endpoint.RoutingSettings;
+import io.github.wspool.core.internal.fleet.FleetBackend;
+import io.github.wspool.core.internal.fleet.FleetSettings;
 import io.github.wspool.core.internal.housekeeping.ExpirySettings;
 import io.github.wspool.core.internal.lease.LeaseSettings;
 import io.github.wspool.core.internal.messaging.MessagingSettings;
@@ -146,6 +150,9 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
     private final List<PoolListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.system();
     private boolean registerMbeans;
+    private EndpointResolver endpointResolver;
+    private FleetBackend fleetBackend;
+    private int maxFleetConnectionsPerServer = FleetShare.UNCAPPED;
 
     WebSocketPoolBuilder() {
     }
@@ -465,6 +472,51 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
     }
 
     /**
+     * Endpoints discovered while the pool runs, besides (or instead of) those given with {@link #endpoint(String)}:
+     * DNS, fleet mode's server registry ({@code RedisFleet.servers()}), your own. The pool subscribes when it is built
+     * and reconciles every set the resolver gives: new endpoints join at once, one that vanished is removed through the
+     * drain ({@code PoolControl.removeEndpoint}, no lease dropped), a changed weight applies from the next pick.
+     * Endpoints given to the builder are never touched by the resolver.
+     *
+     * @param resolver the resolver
+     * @return this
+     */
+    public WebSocketPoolBuilder endpointResolver(EndpointResolver resolver) {
+        this.endpointResolver = Objects.requireNonNull(resolver, "endpointResolver must not be null");
+        return this;
+    }
+
+    /**
+     * Caps the connections to one server across the whole fleet (fleet mode: every instance sharing the fleet's state
+     * counts), so that a server that just restarted is not hit by every instance's reconnect at once: an instance
+     * opens a connection there only while the fleet's count, as of the fleet's last exchange, is under the cap. Without
+     * fleet mode it caps this pool's own connections per endpoint. Default: no cap.
+     *
+     * @param max at least 1
+     * @return this
+     */
+    public WebSocketPoolBuilder maxFleetConnectionsPerServer(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("maxFleetConnectionsPerServer must be at least 1, but was " + max);
+        }
+        this.maxFleetConnectionsPerServer = max;
+        return this;
+    }
+
+    /** Joins a fleet (fleet mode); the public form takes {@code RedisFleet}. */
+    WebSocketPoolBuilder fleetBackend(FleetBackend backend) {
+        this.fleetBackend = Objects.requireNonNull(backend, "fleet must not be null");
+        return this;
+    }
+
+    private FleetSettings fleetSettings() {
+        return endpointResolver == null && fleetBackend == null && maxFleetConnectionsPerServer == FleetShare.UNCAPPED
+                ? FleetSettings.NONE
+                : new FleetSettings(endpointResolver, fleetBackend, maxFleetConnectionsPerServer,
+                        FleetSettings.NONE.resolverDrainTimeout());
+    }
+
+    /**
      * Builds the pool and, with {@code pooling(true)}, starts opening {@code minConnections} in the background.
      *
      * @return the running pool
@@ -498,6 +550,6 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
                         affinityExpireAfterAccess),
                 healthSettings(),
                 new ExpirySettings(idleAfter, idleTimeout, maxLifetime, pooling ? minConnections : 0),
-                messaging, sessionSettings(messaging.messageHandler()), registerMbeans);
+                messaging, sessionSettings(messaging.messageHandler()), registerMbeans, fleetSettings());
     }
 }

@@ -49,6 +49,12 @@ final class LeastConnectionsStrategy implements LoadBalancingStrategy {
         return best; // loads changed between the passes: the first minimum is as good an answer
     }
 
+    /** New connections are left to the pool's spread by weight; this strategy is for leases. */
+    @Override
+    public EndpointView place(List<? extends EndpointView> candidates) {
+        return null;
+    }
+
     @Override
     public String toString() {
         return "leastConnections";

@@ -29,6 +29,12 @@ final class RoundRobinStrategy implements LoadBalancingStrategy {
         return candidates.get(Math.floorMod(next.getAndIncrement(), size));
     }
 
+    /** New connections are left to the pool's spread by weight; this strategy is for leases. */
+    @Override
+    public EndpointView place(List<? extends EndpointView> candidates) {
+        return null;
+    }
+
     @Override
     public String toString() {
         return "roundRobin";

@@ -66,6 +66,12 @@ final class SmoothWeightedStrategy implements LoadBalancingStrategy {
         scores.putAll(keep);
     }
 
+    /** New connections are left to the pool's spread by weight; this strategy is for leases. */
+    @Override
+    public EndpointView place(List<? extends EndpointView> candidates) {
+        return null;
+    }
+
     @Override
     public String toString() {
         return "weighted";

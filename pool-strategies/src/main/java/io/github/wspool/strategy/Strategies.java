@@ -34,6 +34,19 @@ public final class Strategies {
     }
 
     /**
+     * The endpoint whose server has the fewest connections per unit of weight across the whole fleet
+     * ({@code EndpointView.fleetConnections()}), for leases and for where new connections open (pre-warm, refill,
+     * replacement). With fleet mode ({@code WebSocketPoolBuilder.fleet(RedisFleet)}) every instance of the application
+     * balances on the same counts, so ten instances do not all pile onto the server a restart emptied; without it, it
+     * balances this pool's own open connections. Ties rotate, from a random start per instance.
+     *
+     * @return a new fleet least-connections strategy
+     */
+    public static LoadBalancingStrategy fleetLeastConnections() {
+        return new FleetLeastConnectionsStrategy(ThreadLocalRandom.current().nextLong(0, Integer.MAX_VALUE));
+    }
+
+    /**
      * Smooth weighted round-robin (nginx): each endpoint gets picks in proportion to its weight, spread out rather
      * than in bursts (weights 5, 1, 1 give {@code a a b a c a a}). Weight changes take effect at once.
      *

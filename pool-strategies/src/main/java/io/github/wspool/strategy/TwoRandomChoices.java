@@ -34,4 +34,10 @@ abstract class TwoRandomChoices implements LoadBalancingStrategy {
         }
         return cmp < 0 ? a : b;
     }
+    /** New connections are left to the pool's spread by weight; this strategy is for leases. */
+    @Override
+    public EndpointView place(List<? extends EndpointView> candidates) {
+        return null;
+    }
+
 }

@@ -23,6 +23,8 @@ import io.github.wspool.core.internal.endpoint.Affinity;
 import io.github.wspool.core.internal.endpoint.EjectionBudget;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
 import io.github.wspool.core.internal.endpoint.EndpointSelector;
+import io.github.wspool.core.internal.fleet.FleetMembership;
+import io.github.wspool.core.internal.fleet.PoolFleetLink;
 import io.github.wspool.core.internal.event.PoolListeners;
 import io.github.wspool.core.internal.health.EndpointChecks;
 import io.github.wspool.core.internal.health.HealthMonitor;
@@ -78,13 +80,17 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     private final Subscriptions subscriptions;
     private final PoolShutdown closer;
     private final PoolControl control;
+    /** The pool's side of fleet mode, or {@code null} without a fleet. */
+    private final PoolFleetLink fleetLink;
+    /** Joins the fleet and binds the endpoint resolver at start, leaves and unbinds at close. */
+    private final FleetMembership membership;
     /** The pool's MXBean with {@code registerMbeans(true)}, else {@code null}. */
     private final PoolMBean mbean;
 
     private DefaultWebSocketPool(PoolSettings settings, PoolScheduler scheduler, LongUnaryOperator backoffJitter) {
         this.settings = settings;
         this.name = settings.name();
-        this.events = new PoolListeners(name, settings.ticker(), settings.listeners());
+        this.events = new PoolListeners(name, settings.ticker(), listeners(settings));
         var ticker = settings.ticker();
         var router = new ConnectionRouter(name, settings.connect().transportOptions().maxMessageSize());
         var recycler = new Recycler(name, events, scheduler, settings.connect().closeTimeout().toNanos(), router);
@@ -121,9 +127,26 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 shutdown, subscriptions, drain));
         this.closer = new PoolShutdown(name, settings, new PoolShutdown.Parts(shutdown, endpoints, leases, recycler,
                 housekeeper, checks, messaging, scheduler, events, connector, subscriptions));
+        this.fleetLink = settings.fleet().backend() == null ? null : new PoolFleetLink(name, endpoints,
+                null, settings.health().pingInterval());
         this.control = new PoolControlView(name, new PoolControlView.Parts(endpoints, leases, settings.connect(),
-                connector, selector, housekeeper, health, subscriptions, events, shutdown, settings.ticker()));
+                connector, selector, housekeeper, health, subscriptions, events, shutdown, settings.ticker(),
+                fleetLink != null ? fleetLink::degradedReason : () -> null));
+        if (fleetLink != null) {
+            fleetLink.control(control);
+        }
+        this.membership = new FleetMembership(name, settings.fleet(), fleetLink, control);
         this.mbean = settings.registerMbeans() ? new PoolMBean(this, leases) : null;
+    }
+
+    /** The builder's listeners, and the resolver's connect-failure hints when endpoints are discovered. */
+    private static List<PoolListener> listeners(PoolSettings settings) {
+        if (settings.fleet().resolver() == null) {
+            return settings.listeners();
+        }
+        List<PoolListener> all = new ArrayList<>(settings.listeners());
+        all.add(FleetMembership.connectFailureHints(settings.fleet().resolver()));
+        return all;
     }
 
     /**
@@ -184,6 +207,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
         connector.refillToMin(settings.ticker().read());
         housekeeper.requestMaintenance();
+        membership.start();
     }
 
     private void requestMaintenance() {
@@ -294,6 +318,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     @Override
     public void close() {
         try {
+            membership.close(); // no more endpoint sets, no more fleet exchange: the pool is leaving
             closer.close();
         } finally {
             if (mbean != null) {

@@ -9,6 +9,7 @@ import io.github.wspool.core.internal.concurrent.TickerClock;
 import io.github.wspool.core.internal.connect.ConnectSettings;
 import io.github.wspool.core.internal.connection.Backoff;
 import io.github.wspool.core.internal.connection.ConnectRate;
+import io.github.wspool.core.internal.connection.EndpointCaps;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.endpoint.EndpointRegistry;
 import io.github.wspool.core.internal.event.PoolEvents;
@@ -37,7 +38,7 @@ final class EndpointFactory implements EndpointRegistry.Factory {
     private final String pool;
     private final ConnectSettings connect;
     private final CircuitBreakerRegistry breakerRegistry;
-    private final EndpointState.Caps caps;
+    private final EndpointCaps caps;
     private final Ticker ticker;
     private final CircuitBreakerConfig breakerConfig;
     private final LongUnaryOperator backoffJitter;
@@ -46,8 +47,9 @@ final class EndpointFactory implements EndpointRegistry.Factory {
     EndpointFactory(PoolSettings settings, LongUnaryOperator backoffJitter, PoolEvents events) {
         this.pool = settings.name();
         this.connect = settings.connect();
-        this.caps = new EndpointState.Caps(connect.maxConnectionsPerEndpoint(),
-                connect.maxConcurrentConnectsPerEndpoint(), settings.lease().maxLeasesPerConnection());
+        this.caps = new EndpointCaps(connect.maxConnectionsPerEndpoint(),
+                connect.maxConcurrentConnectsPerEndpoint(), settings.lease().maxLeasesPerConnection(),
+                settings.fleet().maxFleetConnectionsPerServer());
         this.ticker = settings.ticker();
         this.breakerRegistry = settings.health().breakerRegistry();
         this.breakerConfig = CircuitBreakerConfig.from(settings.health().endpointBreakerConfig())

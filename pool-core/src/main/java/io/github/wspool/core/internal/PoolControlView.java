@@ -35,6 +35,7 @@ import java.util.StringJoiner;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +71,7 @@ final class PoolControlView implements PoolControl {
      */
     record Parts(EndpointRegistry endpoints, LeaseBroker leases, ConnectSettings connect, Connector connector,
                  EndpointSelector selector, Housekeeper housekeeper, HealthMonitor health, Subscriptions subscriptions,
-                 PoolEvents events, Shutdown shutdown, Ticker ticker) {
+                 PoolEvents events, Shutdown shutdown, Ticker ticker, Supplier<String> fleetDegraded) {
     }
 
     private final String pool;
@@ -85,6 +86,7 @@ final class PoolControlView implements PoolControl {
     private final PoolEvents events;
     private final Shutdown shutdown;
     private final Ticker ticker;
+    private final Supplier<String> fleetDegraded;
     /** Serializes reconfigurations: validate, then publish, as one. */
     private final ReentrantLock reconfiguring = new ReentrantLock();
 
@@ -101,6 +103,7 @@ final class PoolControlView implements PoolControl {
         this.events = parts.events();
         this.shutdown = parts.shutdown();
         this.ticker = parts.ticker();
+        this.fleetDegraded = parts.fleetDegraded();
     }
 
     @Override
@@ -362,6 +365,10 @@ final class PoolControlView implements PoolControl {
         OptionalLong timeout = leases.lastAcquireTimeout();
         if (timeout.isPresent() && ticker.read() - timeout.getAsLong() < TIMEOUT_MEMORY_NANOS) {
             degraded.add("an acquire timed out in the last minute (" + leases.pending() + " waiting now)");
+        }
+        String fleet = fleetDegraded.get();
+        if (fleet != null) {
+            degraded.add("fleet mode degraded (running on this instance's state only): " + fleet);
         }
         int recovering = subscriptions.count(SubscriptionState.RECOVERING);
         if (recovering > 0) {

@@ -5,6 +5,7 @@ import io.github.wspool.PoolListener;
 import io.github.wspool.core.Ticker;
 import io.github.wspool.core.internal.connect.ConnectSettings;
 import io.github.wspool.core.internal.endpoint.RoutingSettings;
+import io.github.wspool.core.internal.fleet.FleetSettings;
 import io.github.wspool.core.internal.health.HealthSettings;
 import io.github.wspool.core.internal.housekeeping.ExpirySettings;
 import io.github.wspool.core.internal.lease.LeaseSettings;
@@ -35,11 +36,13 @@ import java.util.Objects;
  * @param messaging       how messages move
  * @param sessions        how subscriptions are spoken and remembered
  * @param registerMbeans  whether the pool registers its {@code WebSocketPoolMXBean} with the platform MBean server
+ * @param fleet           endpoint discovery and fleet membership
  */
 public record PoolSettings(String name, List<EndpointSpec> endpoints, List<PoolListener> listeners, Ticker ticker,
                            Transport transport, Duration shutdownTimeout, LeaseSettings lease, ConnectSettings connect,
                            RoutingSettings routing, HealthSettings health, ExpirySettings expiry,
-                           MessagingSettings messaging, SessionSettings sessions, boolean registerMbeans) {
+                           MessagingSettings messaging, SessionSettings sessions, boolean registerMbeans,
+                           FleetSettings fleet) {
 
     /** Copies the lists and checks the required parts. */
     public PoolSettings {
@@ -48,6 +51,7 @@ public record PoolSettings(String name, List<EndpointSpec> endpoints, List<PoolL
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(sessions, "sessions");
+        Objects.requireNonNull(fleet, "fleet");
         endpoints = List.copyOf(endpoints);
         listeners = List.copyOf(listeners);
     }
@@ -60,7 +64,8 @@ public record PoolSettings(String name, List<EndpointSpec> endpoints, List<PoolL
      */
     public PoolSettings withBargingWindow(long nanos) {
         return new PoolSettings(name, endpoints, listeners, ticker, transport, shutdownTimeout,
-                lease.withBargingWindow(nanos), connect, routing, health, expiry, messaging, sessions, registerMbeans);
+                lease.withBargingWindow(nanos), connect, routing, health, expiry, messaging, sessions, registerMbeans,
+                fleet);
     }
 
     /**

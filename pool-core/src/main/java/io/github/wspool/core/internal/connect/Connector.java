@@ -400,7 +400,7 @@ public final class Connector {
                 continue;
             }
             EndpointState wanted = preferred != null ? preferred : waiters.preferred();
-            EndpointState e = wanted != null && !wanted.isDraining() && !wanted.goingAway() && wanted.mayConnect(now)
+            EndpointState e = wanted != null && !wanted.isDraining() && !wanted.passedOver() && wanted.mayConnect(now)
                     && wanted.hasRoom() ? wanted : selector.forNewConnection(endpoints.snapshot(), now);
             preferred = null;
             if (e == null || !reserveSlot(e)) {

@@ -45,6 +45,7 @@ public final class EndpointState implements EndpointView {
     private final URI uri;
     private volatile int weight;
     private final int maxSlots;
+    private final FleetShare fleet;
     private final int maxConnects;
     private final int shareLimit;
     private final CircuitBreaker breaker;
@@ -93,11 +94,12 @@ public final class EndpointState implements EndpointView {
      * @param transportOptions its connect options
      * @param latencyDecayNanos decay time of the latency estimate
      */
-    public EndpointState(URI uri, int weight, Caps caps, CircuitBreaker breaker, Backoff backoff,
+    public EndpointState(URI uri, int weight, EndpointCaps caps, CircuitBreaker breaker, Backoff backoff,
                          ConnectRate connectRate, TransportOptions transportOptions, long latencyDecayNanos) {
         this.uri = uri;
         this.weight = weight;
         this.maxSlots = caps.maxConnections();
+        this.fleet = new FleetShare(caps.maxFleetConnections());
         this.maxConnects = caps.maxConcurrentConnects();
         this.shareLimit = caps.maxLeasesPerConnection();
         this.breaker = breaker;
@@ -109,15 +111,6 @@ public final class EndpointState implements EndpointView {
         refreshHealth();
     }
 
-    /**
-     * An endpoint's caps.
-     *
-     * @param maxConnections         connections holding a slot at once
-     * @param maxConcurrentConnects  connect attempts in flight at once
-     * @param maxLeasesPerConnection leases sharing one connection (1 = exclusive)
-     */
-    public record Caps(int maxConnections, int maxConcurrentConnects, int maxLeasesPerConnection) {
-    }
 
     /**
      * This endpoint's message counters, shared by its connections.
@@ -251,6 +244,30 @@ public final class EndpointState implements EndpointView {
      */
     public boolean goingAway() {
         return drain.goingAway();
+    }
+
+    /**
+     * Whether picks pass this endpoint over while another healthy one is not passed over: its server is going away,
+     * or the fleet suspects it (other instances saw it fail).
+     *
+     * @return {@code true} if it is to be avoided
+     */
+    public boolean passedOver() {
+        return drain.goingAway() || fleet.suspect();
+    }
+
+    /**
+     * Its place in the fleet: other instances' connections, the fleet's suspicion, the fleet-wide cap.
+     *
+     * @return the share
+     */
+    public FleetShare fleet() {
+        return fleet;
+    }
+
+    @Override
+    public int fleetConnections() {
+        return slots.get() + fleet.others();
     }
 
     /**
@@ -458,7 +475,8 @@ public final class EndpointState implements EndpointView {
      * @return {@code true} if there is room
      */
     public boolean hasRoom() {
-        return slots.get() < maxSlots;
+        int n = slots.get();
+        return n < maxSlots && fleet.allows(n);
     }
 
     /**
@@ -469,7 +487,7 @@ public final class EndpointState implements EndpointView {
     public boolean tryReserve() {
         while (true) {
             int n = slots.get();
-            if (n >= maxSlots) {
+            if (n >= maxSlots || !fleet.allows(n)) {
                 return false;
             }
             if (slots.compareAndSet(n, n + 1)) {

@@ -19,9 +19,13 @@ import java.util.function.BooleanSupplier;
  *   <li><b>Draining servers</b>: an endpoint whose server said it is going away is passed over, for leases and new
  *       connections alike, while another endpoint is healthy and is not going away.</li>
  *   <li><b>For a connection opened in the background</b> (pre-warm, replenishing): among healthy endpoints whose
- *       backoff allows a connect and whose cap has room, the one with the fewest connections per unit of weight,
- *       ties rotating. Connections then spread in proportion to weight, and the strategy's own sequence (smooth
- *       weighted round-robin keeps state) is left to the acquires it is meant for.</li>
+ *       backoff allows a connect and whose caps (its own, the fleet-wide one) have room, the strategy's
+ *       {@link LoadBalancingStrategy#place} choice; when it leaves the choice to the pool (the built-in strategies but
+ *       {@code fleetLeastConnections} do), the one with the fewest connections per unit of weight, ties rotating.
+ *       Connections then spread in proportion to weight, and the strategy's own sequence (smooth weighted round-robin
+ *       keeps state) is left to the acquires it is meant for.</li>
+ *   <li><b>Passed over</b>: an endpoint the fleet suspects (other instances saw its server fail) is avoided like a
+ *       draining one, for leases and new connections, while another healthy endpoint is not passed over.</li>
  * </ul>
  */
 public final class EndpointSelector {
@@ -102,7 +106,7 @@ public final class EndpointSelector {
             if (canServe(e, poolHasRoom, panic, false)) {
                 able++;
             }
-            if (e.goingAway()) {
+            if (e.passedOver()) {
                 goingAway = true;
             } else if (e.healthy()) {
                 settled = true;
@@ -140,10 +144,10 @@ public final class EndpointSelector {
      */
     public EndpointState forHoming(EndpointSet.Snapshot snapshot) {
         boolean panic = panicMode && noneHealthy(snapshot.array());
-        boolean avoid = avoidGoingAway(snapshot.array());
+        boolean avoid = avoidPassedOver(snapshot.array());
         List<EndpointState> usable = new ArrayList<>();
         for (EndpointState e : snapshot.array()) {
-            if ((e.healthy() || (panic && !e.isDraining())) && !(avoid && e.goingAway())) {
+            if ((e.healthy() || (panic && !e.isDraining())) && !(avoid && e.passedOver())) {
                 usable.add(e);
             }
         }
@@ -160,16 +164,18 @@ public final class EndpointSelector {
     public EndpointState forNewConnection(EndpointSet.Snapshot snapshot, long now) {
         EndpointState[] all = snapshot.array();
         boolean panic = panicMode && noneHealthy(all);
-        boolean avoid = avoidGoingAway(all);
+        boolean avoid = avoidPassedOver(all);
+        List<EndpointState> eligible = new ArrayList<>(all.length);
         List<EndpointState> fewest = new ArrayList<>(all.length);
         EndpointState best = null;
         for (EndpointState e : all) {
-            if (!(e.healthy() || (panic && !e.isDraining())) || !e.hasRoom() || (avoid && e.goingAway())) {
+            if (!(e.healthy() || (panic && !e.isDraining())) || !e.hasRoom() || (avoid && e.passedOver())) {
                 continue;
             }
             if (!e.mayConnect(now) && !e.connectsCapped()) {
                 continue; // backing off after failures: place the connection elsewhere
             }
+            eligible.add(e);
             int cmp = best == null ? -1 : compareSlotsPerWeight(e, best);
             if (cmp < 0) {
                 fewest.clear();
@@ -182,7 +188,9 @@ public final class EndpointSelector {
         if (fewest.isEmpty()) {
             return null;
         }
-        EndpointState chosen = fewest.get(Math.floorMod(placementTieBreaker.getAndIncrement(), fewest.size()));
+        EndpointView placed = strategy.place(eligible);
+        EndpointState chosen = placed != null ? picked(placed, eligible)
+                : fewest.get(Math.floorMod(placementTieBreaker.getAndIncrement(), fewest.size()));
         // An endpoint at its cap of concurrent connects is not replaced by another: its share waits for its connects
         // to finish (slow start), rather than spilling onto the others and skewing the spread.
         return chosen.mayConnect(now) ? chosen : null;
@@ -198,18 +206,18 @@ public final class EndpointSelector {
     }
 
     /**
-     * Whether endpoints whose server is going away are to be passed over: some endpoint is going away, and another
-     * is healthy and is not. (When every healthy endpoint is going away they still serve: a drain never makes the pool
-     * refuse work it could do.)
+     * Whether endpoints to be passed over (their server is going away, or the fleet suspects it) are to be passed over
+     * now: some endpoint is, and another is healthy and is not. (When every healthy endpoint is passed over they still
+     * serve: a drain or the fleet's suspicion never makes the pool refuse work it could do.)
      *
      * @param all the endpoints
-     * @return {@code true} if going-away endpoints are to be passed over now
+     * @return {@code true} if passed-over endpoints are to be avoided now
      */
-    public static boolean avoidGoingAway(EndpointState[] all) {
+    public static boolean avoidPassedOver(EndpointState[] all) {
         boolean some = false;
         boolean settled = false;
         for (EndpointState e : all) {
-            if (e.goingAway()) {
+            if (e.passedOver()) {
                 some = true;
             } else if (e.healthy()) {
                 settled = true;
@@ -219,7 +227,7 @@ public final class EndpointSelector {
     }
 
     private static boolean canServe(EndpointState e, boolean poolHasRoom, boolean panic, boolean avoidGoingAway) {
-        if (avoidGoingAway && e.goingAway()) {
+        if (avoidGoingAway && e.passedOver()) {
             return false;
         }
         boolean usable = e.healthy() || (panic && !e.isDraining());

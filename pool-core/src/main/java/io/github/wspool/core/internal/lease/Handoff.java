@@ -406,7 +406,7 @@ final class Handoff {
             recycler.recycleIfAvailable(c, shutdown.begun() ? RecycleReason.SHUTDOWN : RecycleReason.ENDPOINT_REMOVED);
             return false;
         }
-        if (c.endpoint.goingAway() && EndpointSelector.avoidGoingAway(endpoints.array())) {
+        if (c.endpoint.goingAway() && EndpointSelector.avoidPassedOver(endpoints.array())) {
             // its connect started before its server said it is going away, and another endpoint can serve
             recycler.retire(c, RecycleReason.SERVER_DRAIN);
             return false;

@@ -89,7 +89,7 @@ class ConnectionLifecycleTest {
     }
 
     private static EndpointState endpoint() {
-        return new EndpointState(URI.create("ws://127.0.0.1:1/"), 1, new EndpointState.Caps(Integer.MAX_VALUE, 8, 1),
+        return new EndpointState(URI.create("ws://127.0.0.1:1/"), 1, new EndpointCaps(Integer.MAX_VALUE, 8, 1),
                 CircuitBreaker.ofDefaults("t"), new Backoff(1, 1, 2.0, b -> b), null,
                 new TransportOptions(Duration.ofSeconds(1), 1024, Map.of(), "t"), 1);
     }

@@ -31,6 +31,7 @@ import io.github.wspool.core.internal.connection.Backoff;
 import io.github.wspool.core.internal.connection.ConnectRate;
 import io.github.wspool.core.internal.connection.ConnectionHealth;
 import io.github.wspool.core.internal.connection.ConnectionOwner;
+import io.github.wspool.core.internal.connection.EndpointCaps;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.Lease;
 import io.github.wspool.core.internal.connection.ManagedConnection;
@@ -570,7 +571,7 @@ class HealthMonitorTest {
             CircuitBreaker breaker = CircuitBreaker.of("wspool.h." + Endpoint.describe(uri),
                     CircuitBreakerConfig.from(settings.health().endpointBreakerConfig())
                             .clock(new TickerClock(ticker)).build());
-            EndpointState e = new EndpointState(uri, 1, new EndpointState.Caps(connect.maxConnectionsPerEndpoint(),
+            EndpointState e = new EndpointState(uri, 1, new EndpointCaps(connect.maxConnectionsPerEndpoint(),
                     connect.maxConcurrentConnectsPerEndpoint(), 1), breaker,
                     new Backoff(connect.backoffInitial().toNanos(), connect.backoffMax().toNanos(),
                             connect.backoffMultiplier(), bound -> bound),

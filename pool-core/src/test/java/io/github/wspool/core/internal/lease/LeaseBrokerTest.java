@@ -29,6 +29,7 @@ import io.github.wspool.core.internal.connect.ConnectionListener;
 import io.github.wspool.core.internal.connect.Connector;
 import io.github.wspool.core.internal.connection.Backoff;
 import io.github.wspool.core.internal.connection.ConnectionOwner;
+import io.github.wspool.core.internal.connection.EndpointCaps;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.Lease;
 import io.github.wspool.core.internal.connection.ManagedConnection;
@@ -553,7 +554,7 @@ class LeaseBrokerTest {
         }
 
         private static EndpointState endpointState(String path, int cap) {
-            return new EndpointState(URI.create("ws://127.0.0.1:1/" + path), 1, new EndpointState.Caps(cap, 8, 1),
+            return new EndpointState(URI.create("ws://127.0.0.1:1/" + path), 1, new EndpointCaps(cap, 8, 1),
                     CircuitBreaker.ofDefaults(POOL + "." + path), new Backoff(1, 1, 2.0, b -> b), null, options(), 1);
         }
 
