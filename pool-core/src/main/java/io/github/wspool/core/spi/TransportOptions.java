@@ -16,9 +16,9 @@ import java.util.TreeMap;
  * the server's choice of subprotocol with {@link #subprotocolProblem(String)}.
  *
  * @param connectTimeout      bound on what comes before the upgrade request, from the {@code connect} call: the
- *                            header supplier, name resolution and the TCP connect (the pool bounds the whole
- *                            handshake separately); a supplier or resolution still running then fails the connect
- *                            with a {@link LocalConnectException}
+ *                            header supplier, name resolution, the TCP connect and a proxy's answer to
+ *                            {@code CONNECT} (the pool bounds the whole handshake separately); a supplier or
+ *                            resolution still running then fails the connect with a {@link LocalConnectException}
  * @param maxMessageSize      the largest inbound message the transport accepts, in bytes, whether it arrives in one
  *                            frame or assembled from continuation frames; a larger one closes the connection with
  *                            1009 (message too big)
@@ -31,11 +31,14 @@ import java.util.TreeMap;
  *                            empty for none
  * @param subprotocolRequired whether a server that selects none of {@code subprotocols} fails the connect
  * @param tls                 how {@code wss://} connections are secured
+ * @param proxy               whether, and through which HTTP proxy, connections go (the connect timeout bounds the
+ *                            proxy's part too: TCP to the proxy and its answer to {@code CONNECT})
  * @param threadNamePrefix    prefix for any thread the transport starts for this connection
  */
 public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
                                HeaderSupplier headerSupplier, boolean refreshHeaders, List<String> subprotocols,
-                               boolean subprotocolRequired, TlsOptions tls, String threadNamePrefix) {
+                               boolean subprotocolRequired, TlsOptions tls, ProxyOptions proxy,
+                               String threadNamePrefix) {
 
     /**
      * Validates and copies.
@@ -48,12 +51,14 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      * @param subprotocols        not null, no blank entries
      * @param subprotocolRequired see above
      * @param tls                 not null
+     * @param proxy               not null ({@link ProxyOptions#DIRECT} for none)
      * @param threadNamePrefix    not null
      */
     public TransportOptions {
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(threadNamePrefix, "threadNamePrefix");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(proxy, "proxy");
         headers = Map.copyOf(headers);
         subprotocols = List.copyOf(subprotocols);
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
@@ -71,7 +76,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
     }
 
     /**
-     * Options with static headers only: no supplier, no subprotocol, default TLS.
+     * Options with static headers only: no supplier, no subprotocol, default TLS, no proxy.
      *
      * @param connectTimeout   positive
      * @param maxMessageSize   positive
@@ -81,7 +86,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
     public TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
                             String threadNamePrefix) {
         this(connectTimeout, maxMessageSize, headers, null, false, List.of(), false, TlsOptions.DEFAULT,
-                threadNamePrefix);
+                ProxyOptions.DIRECT, threadNamePrefix);
     }
 
     /**
@@ -92,7 +97,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      */
     public TransportOptions withHeaders(Map<String, String> newHeaders) {
         return new TransportOptions(connectTimeout, maxMessageSize, newHeaders, headerSupplier, refreshHeaders,
-                subprotocols, subprotocolRequired, tls, threadNamePrefix);
+                subprotocols, subprotocolRequired, tls, proxy, threadNamePrefix);
     }
 
     /**
@@ -103,7 +108,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      */
     public TransportOptions withRefreshHeaders(boolean refresh) {
         return refresh == refreshHeaders ? this : new TransportOptions(connectTimeout, maxMessageSize, headers,
-                headerSupplier, refresh, subprotocols, subprotocolRequired, tls, threadNamePrefix);
+                headerSupplier, refresh, subprotocols, subprotocolRequired, tls, proxy, threadNamePrefix);
     }
 
     /**
@@ -170,6 +175,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
         return "TransportOptions[connectTimeout=" + connectTimeout + ", maxMessageSize=" + maxMessageSize
                 + ", headers=" + headers.keySet() + ", headerSupplier=" + (headerSupplier != null)
                 + ", refreshHeaders=" + refreshHeaders + ", subprotocols=" + subprotocols + ", subprotocolRequired="
-                + subprotocolRequired + ", tls=" + tls + ", threadNamePrefix=" + threadNamePrefix + "]";
+                + subprotocolRequired + ", tls=" + tls + ", proxy=" + proxy + ", threadNamePrefix="
+                + threadNamePrefix + "]";
     }
 }
