@@ -64,7 +64,8 @@ abstract class ConnectionOptions extends HealthOptions {
     }
 
     /**
-     * Bound on opening one connection: TCP connect plus TLS plus the WebSocket opening handshake.
+     * Bound on opening one connection: TCP connect plus TLS plus the WebSocket opening handshake (through a proxy,
+     * its {@code CONNECT} exchange too).
      *
      * @param timeout positive
      * @return this

@@ -40,8 +40,10 @@ public final class ProxyTunnel {
     private final URI endpoint;
     private final String proxy;
     private final String authority;
-    private final String authorization; // a secret, or null
-    private final byte[] head = new byte[MAX_RESPONSE_BYTES];
+    private String authorization; // a secret, or null; dropped once the request is made
+    private final boolean credentialsGiven;
+    /** The response head so far: grown as needed up to the bound, dropped once it is complete (connections live on). */
+    private byte[] head = new byte[128];
     private int length; // bytes of the response head so far
 
     /**
@@ -56,6 +58,7 @@ public final class ProxyTunnel {
                 + proxy.getPort();
         this.authority = endpoint.getHost() + ":" + AddressResolver.port(endpoint);
         this.authorization = authorization;
+        this.credentialsGiven = authorization != null;
     }
 
     /**
@@ -77,7 +80,8 @@ public final class ProxyTunnel {
     }
 
     /**
-     * The request to send, whole. It carries the credentials: never log it.
+     * The request to send, whole. It carries the credentials: never log it. Made once: the tunnel keeps no
+     * credentials after.
      *
      * @return a new buffer, ready to be written
      */
@@ -86,6 +90,7 @@ public final class ProxyTunnel {
                 .append(authority).append("\r\n");
         if (authorization != null) {
             r.append("Proxy-Authorization: ").append(authorization).append("\r\n");
+            authorization = null;
         }
         return ByteBuffer.wrap(r.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
     }
@@ -117,6 +122,9 @@ public final class ProxyTunnel {
             throw new ProxyConnectException(endpoint, proxy, "proxy " + proxy + " sent a response head longer than "
                     + MAX_RESPONSE_BYTES + " bytes to CONNECT " + authority, 0, null);
         }
+        if (length == head.length) {
+            head = Arrays.copyOf(head, Math.min(MAX_RESPONSE_BYTES, head.length * 2));
+        }
         head[length++] = b;
         boolean end = b == '\n' && (length >= 2 && head[length - 2] == '\n'
                 || length >= 3 && head[length - 2] == '\r' && head[length - 3] == '\n');
@@ -131,7 +139,8 @@ public final class ProxyTunnel {
         }
         String line = new String(head, 0, eol > 0 && head[eol - 1] == '\r' ? eol - 1 : eol,
                 StandardCharsets.ISO_8859_1);
-        Arrays.fill(head, 0, length, (byte) 0);
+        head = new byte[0]; // done with, whatever the answer
+        length = 0;
         Matcher m = STATUS_LINE.matcher(line);
         if (!m.matches()) {
             throw new ProxyConnectException(endpoint, proxy, "proxy " + proxy + " answered CONNECT " + authority
@@ -143,7 +152,7 @@ public final class ProxyTunnel {
         }
         String hint = "";
         if (status == 407) {
-            hint = authorization == null
+            hint = !credentialsGiven
                     ? " (proxy authentication required: give credentials in the proxy URI or with proxyCredentials)"
                     : " (the proxy did not accept the credentials given)";
         }
