@@ -62,7 +62,7 @@ public enum ConnectFailureCause {
      * an HTTP status {@link #HANDSHAKE_REJECTED};
      * then, the first match along the cause chain: {@link UnknownHostException} {@link #DNS}, {@link SSLException}
      * {@link #TLS}, {@link ConnectException} {@link #REFUSED}, {@link SocketTimeoutException} /
-     * {@link TimeoutException} / {@link HttpTimeoutException} {@link #TIMEOUT}, {@link OutOfMemoryError} or "too many
+     * {@link TimeoutException} {@link #TIMEOUT}, {@link OutOfMemoryError} or "too many
      * open files" {@link #LOCAL}; else {@link #OTHER}.
      *
      * @param failure the failure, may be {@code null}
