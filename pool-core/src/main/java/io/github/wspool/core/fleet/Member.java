@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -36,6 +37,7 @@ final class Member {
     private final Keys keys;
     private final RedisFleetOptions options;
     private final Function<URI, String> serverKey;
+    private final Consumer<Map<String, Integer>> totals;
     private final Map<String, Published> published = new HashMap<>();
     private boolean republish = true;
     private volatile Map<URI, Integer> lastOthers = Map.of();
@@ -49,15 +51,17 @@ final class Member {
      * @param keys      the key layout
      * @param options   the fleet's options
      * @param serverKey a server's key for an endpoint URI (its registered id, else the URI)
+     * @param totals    told the fleet-wide count per server key after each exchange
      */
     Member(FleetLink link, String id, String host, Keys keys, RedisFleetOptions options,
-           Function<URI, String> serverKey) {
+           Function<URI, String> serverKey, Consumer<Map<String, Integer>> totals) {
         this.link = link;
         this.id = id;
         this.host = host;
         this.keys = keys;
         this.options = options;
         this.serverKey = serverKey;
+        this.totals = totals;
     }
 
     String id() {
@@ -204,9 +208,11 @@ final class Member {
         }
         long fresh = now - ttl;
         Map<URI, Integer> others = new HashMap<>();
+        Map<String, Integer> totalByServer = new HashMap<>();
         Set<URI> suspects = new HashSet<>();
         for (Map.Entry<URI, String> e : servers.entrySet()) {
             long total = counts.get(e.getKey()).get();
+            totalByServer.put(e.getValue(), (int) total);
             int own = ownByServer.getOrDefault(e.getValue(), 0);
             int theirs = (int) Math.max(0, total - own);
             if (theirs > 0) {
@@ -224,6 +230,7 @@ final class Member {
         }
         link.othersConnections(others);
         link.suspects(suspects);
+        totals.accept(totalByServer);
         lastOthers = Map.copyOf(others);
         lastSuspects = Set.copyOf(suspects);
     }

@@ -94,6 +94,8 @@ public final class RedisFleet implements AutoCloseable {
     private final AtomicBoolean connectPending = new AtomicBoolean();
     private final AtomicLong exchanges = new AtomicLong();
     private final AtomicLong failedExchanges = new AtomicLong();
+    /** Fleet-wide connections per server key as last read (at connect, then by every exchange): joining pools' seed. */
+    private final Map<String, Integer> fleetCounts = new ConcurrentHashMap<>();
     private volatile String degradedReason;
     private volatile long reachableSince;
     private volatile boolean closed;
@@ -149,6 +151,9 @@ public final class RedisFleet implements AutoCloseable {
             redis.open();
             reachableSince = System.currentTimeMillis();
             log.info("fleet connected to Redis at {} ({})", redis.maskedUri(), options);
+            // one bounded read of the registry and of the counts, so that pools joining now start informed
+            fleetCounts.putAll(stats().connectionsPerServer());
+            awaitOnFleetThread(this::refreshRegistry);
         } catch (RuntimeException e) {
             degradedReason = "Redis unreachable at " + redis.maskedUri() + ": " + describe(e);
             log.warn("fleet in degraded mode (each pool runs on its own state): {}; connecting in the background",
@@ -407,10 +412,20 @@ public final class RedisFleet implements AutoCloseable {
         }
         String id = host + "-" + ProcessHandle.current().pid() + "-" + link.poolName() + "-"
                 + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0x1000000));
-        Member m = new Member(link, id, host, keys, options, registry::serverKey);
+        Member m = new Member(link, id, host, keys, options, registry::serverKey, fleetCounts::putAll);
         String reason = degradedReason;
         if (reason != null) {
             m.degraded(reason);
+        } else {
+            // what the fleet knows already (no I/O): the pool's first connections are placed by it
+            Map<URI, Integer> seed = new HashMap<>();
+            for (var e : link.endpoints()) {
+                Integer n = fleetCounts.get(registry.serverKey(e.uri()));
+                if (n != null && n > 0) {
+                    seed.put(e.uri(), n);
+                }
+            }
+            link.othersConnections(seed);
         }
         members.add(m);
         long period = options.exchangePeriod().toMillis();
@@ -613,6 +628,16 @@ public final class RedisFleet implements AutoCloseable {
             exec.execute(task);
         } catch (RejectedExecutionException e) {
             // closing
+        }
+    }
+
+    private void awaitOnFleetThread(Runnable task) {
+        try {
+            exec.submit(task).get(2 * options.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.debug("fleet: a first read did not finish in time", e);
         }
     }
 
