@@ -161,8 +161,11 @@ public final class RedisFleet implements AutoCloseable {
             scheduleConnect();
         }
         long ttl = options.heartbeatTtl().toMillis();
-        tasks.add(exec.scheduleWithFixedDelay(() -> io(r -> registry.heartbeat(r, registry.registrations(), false)),
-                ttl / 3, ttl / 3, TimeUnit.MILLISECONDS));
+        tasks.add(exec.scheduleWithFixedDelay(() -> {
+            if (!registry.registrations().isEmpty()) {
+                io(r -> registry.heartbeat(r, registry.registrations(), false));
+            }
+        }, ttl / 3, ttl / 3, TimeUnit.MILLISECONDS));
         tasks.add(exec.scheduleWithFixedDelay(this::refreshRegistry, 0, ttl, TimeUnit.MILLISECONDS));
         tasks.add(exec.scheduleWithFixedDelay(this::flushSessions, SESSION_FLUSH_MILLIS, SESSION_FLUSH_MILLIS,
                 TimeUnit.MILLISECONDS));
@@ -573,7 +576,11 @@ public final class RedisFleet implements AutoCloseable {
         for (Member m : members) {
             m.recovered();
         }
-        onFleetThread(() -> io(r -> registry.heartbeat(r, registry.registrations(), true)));
+        onFleetThread(() -> {
+            if (!registry.registrations().isEmpty()) {
+                io(r -> registry.heartbeat(r, registry.registrations(), true));
+            }
+        });
         refreshRegistrySoon();
     }
 

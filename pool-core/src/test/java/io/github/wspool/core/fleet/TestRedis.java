@@ -15,6 +15,8 @@ import redis.embedded.RedisServer;
  */
 final class TestRedis implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TestRedis.class);
+
     private final int port;
     private final String[] extra;
     private String password;
@@ -65,7 +67,9 @@ final class TestRedis implements AutoCloseable {
     void startServer() {
         try {
             var b = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                    .setting("save \"\"").setting("appendonly no");
+                    .setting("save \"\"").setting("appendonly no")
+                    .soutListener(line -> LOG.warn("redis-server:{} {}", port, line))
+                    .serrListener(line -> LOG.warn("redis-server:{} {}", port, line));
             for (String s : extra) {
                 b.setting(s);
             }
