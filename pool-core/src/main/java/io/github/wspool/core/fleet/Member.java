@@ -42,6 +42,7 @@ final class Member {
     private boolean republish = true;
     private volatile Map<URI, Integer> lastOthers = Map.of();
     private volatile Set<URI> lastSuspects = Set.of();
+    private volatile Set<URI> covered = Set.of();
     private volatile int lastCommands;
 
     /**
@@ -233,6 +234,31 @@ final class Member {
         totals.accept(totalByServer);
         lastOthers = Map.copyOf(others);
         lastSuspects = Set.copyOf(suspects);
+        covered = Set.copyOf(servers.keySet());
+    }
+
+    /**
+     * Hands the pool the fleet's last known counts for the endpoints its last exchange did not cover (all of them
+     * before the first exchange; one a resolver just added): no I/O, so that connections placed before the next
+     * exchange are placed by the fleet's picture. Endpoints the last exchange covered keep its counts.
+     *
+     * @param known fleet-wide connections per server key, as last read by this fleet
+     */
+    void seed(Map<String, Integer> known) {
+        if (known.isEmpty()) {
+            return;
+        }
+        Map<URI, Integer> others = new HashMap<>(lastOthers);
+        Set<URI> done = covered;
+        for (EndpointSnapshot e : link.endpoints()) {
+            if (!done.contains(e.uri())) {
+                Integer n = known.get(serverKey.apply(e.uri()));
+                if (n != null && n > 0) {
+                    others.put(e.uri(), n); // this pool has none there yet: the whole count is others'
+                }
+            }
+        }
+        link.othersConnections(others);
     }
 
     private static boolean isRecentDown(String report, long fresh) {
@@ -258,6 +284,7 @@ final class Member {
         link.suspects(Set.of());
         lastOthers = Map.of();
         lastSuspects = Set.of();
+        covered = Set.of();
         republish = true;
     }
 

@@ -420,15 +420,7 @@ public final class RedisFleet implements AutoCloseable {
         if (reason != null) {
             m.degraded(reason);
         } else {
-            // what the fleet knows already (no I/O): the pool's first connections are placed by it
-            Map<URI, Integer> seed = new HashMap<>();
-            for (var e : link.endpoints()) {
-                Integer n = fleetCounts.get(registry.serverKey(e.uri()));
-                if (n != null && n > 0) {
-                    seed.put(e.uri(), n);
-                }
-            }
-            link.othersConnections(seed);
+            m.seed(fleetCounts); // what the fleet knows already (no I/O): the first connections are placed by it
         }
         members.add(m);
         long period = options.exchangePeriod().toMillis();
@@ -506,6 +498,15 @@ public final class RedisFleet implements AutoCloseable {
     private void refreshRegistry() {
         refreshPending.set(false);
         io(r -> registry.refresh(r, System.currentTimeMillis(), reachableSince));
+    }
+
+    /** A resolver listener was just given its first set: seed the endpoints it may have added (no I/O). */
+    void resolverDelivered() {
+        if (degradedReason == null) {
+            for (Member m : members) {
+                m.seed(fleetCounts);
+            }
+        }
     }
 
     /** Reads the registry again soon (coalesced). */

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * heart-beats back within that TTL. A server unregistered explicitly (its change message said so) is dropped at once.
  * A set is only ever given after a successful read; while Redis is unreachable the listeners hear nothing.
  *
- * <p>All mutable state except the listener list and the registrations is the fleet thread's.
+ * <p>All mutable state except the listener list, the registrations and the last set is the fleet thread's.
  */
 final class ServerRegistry implements EndpointResolver {
 
@@ -50,7 +50,9 @@ final class ServerRegistry implements EndpointResolver {
     private final Set<String> unregistered = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> missingSince = new HashMap<>();
     private final Set<String> invalid = new HashSet<>();
-    private Map<String, EndpointResolver.Target> known; // null until the first successful read
+    private volatile Map<String, EndpointResolver.Target> known; // null until the first successful read
+    /** Held while a set is given to listeners, so that a subscriber's first set and later ones never cross. */
+    private final Object delivering = new Object();
     private volatile Map<URI, String> idByUri = Map.of();
 
     ServerRegistry(RedisFleet fleet, Keys keys, long ttlMillis) {
@@ -214,10 +216,12 @@ final class ServerRegistry implements EndpointResolver {
         next.forEach((id, t) -> byUri.putIfAbsent(t.uri(), id));
         idByUri = Map.copyOf(byUri);
         if (known == null || !known.equals(next)) {
-            known = next;
-            List<EndpointResolver.Target> set = List.copyOf(next.values());
-            for (EndpointResolver.Listener l : listeners) {
-                deliver(l, set);
+            synchronized (delivering) {
+                known = next;
+                List<EndpointResolver.Target> set = List.copyOf(next.values());
+                for (EndpointResolver.Listener l : listeners) {
+                    deliver(l, set);
+                }
             }
         }
     }
@@ -245,20 +249,25 @@ final class ServerRegistry implements EndpointResolver {
     }
 
     /**
-     * Follows the registry: the current set as soon as it has been read, then every change.
+     * Follows the registry: the current set at once if it has been read (on the caller's thread, so that a pool
+     * subscribing at its start places its first connections over it), then every change on the fleet's thread.
      *
-     * @param listener told each new set, on the fleet's thread
+     * @param listener told each new set
      * @return stops following
      */
     @Override
     public AutoCloseable subscribe(EndpointResolver.Listener listener) {
         java.util.Objects.requireNonNull(listener, "listener");
-        listeners.add(listener);
-        fleet.onFleetThread(() -> {
-            if (known != null && listeners.contains(listener)) {
-                deliver(listener, List.copyOf(known.values()));
+        synchronized (delivering) {
+            listeners.add(listener);
+            Map<String, EndpointResolver.Target> now = known;
+            if (now != null) {
+                deliver(listener, List.copyOf(now.values()));
             }
-        });
+        }
+        if (known != null) {
+            fleet.resolverDelivered();
+        }
         fleet.refreshRegistrySoon();
         return () -> listeners.remove(listener);
     }
