@@ -7,6 +7,9 @@
  * {@code CircuitBreakerConfig} and {@code CircuitBreakerRegistry} the builder takes. The built-in strategies
  * ({@code io.github.wspool.strategy}) are the default but not part of this module's API: an application that names
  * {@code Strategies} requires that module itself.
+ *
+ * <p>Fleet mode ({@code io.github.wspool.core.fleet.RedisFleet}) needs Lettuce ({@code lettuce.core}), which this
+ * module reads only if present: an application that uses fleet mode requires it itself.
  */
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // Resilience4j ships automatic modules
 module io.github.wspool.core {
@@ -19,7 +22,9 @@ module io.github.wspool.core {
     requires org.slf4j;
     requires java.management;
     requires com.fasterxml.jackson.core;
+    requires static lettuce.core; // fleet mode (io.github.wspool.core.fleet) only: an optional dependency
 
     exports io.github.wspool.core;
     exports io.github.wspool.core.spi;
+    exports io.github.wspool.core.fleet;
 }

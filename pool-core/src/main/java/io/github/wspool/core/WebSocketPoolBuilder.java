@@ -11,7 +11,9 @@ import io.github.wspool.core.internal.PoolSettings.EndpointSpec;
 import io.github.wspool.core.internal.endpoint.EndpointUris;
 import io.github.wspool.core.internal.connection.FleetShare;
 import io.github.wspool.core.internal.endpoint.RoutingSettings;
+import io.github.wspool.core.fleet.RedisFleet;
 import io.github.wspool.core.internal.fleet.FleetBackend;
+import io.github.wspool.core.internal.fleet.FleetBackends;
 import io.github.wspool.core.internal.fleet.FleetSettings;
 import io.github.wspool.core.internal.housekeeping.ExpirySettings;
 import io.github.wspool.core.internal.lease.LeaseSettings;
@@ -128,6 +130,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@link #subscribeTimeout(Duration)}</td><td>10 s</td><td>wait for a subscribe's acknowledgement</td></tr>
  *   <tr><td>{@link #drainSignal(Predicate)}</td><td>none (close codes 1001, 1012, 1013 only)</td><td>recognises a
  *       server's drain notice among inbound messages</td></tr>
+ *   <tr><td>{@link #endpointResolver(EndpointResolver)}</td><td>none</td><td>endpoints discovered while the pool
+ *       runs (DNS, {@code RedisFleet.servers()}), reconciled through the drain</td></tr>
+ *   <tr><td>{@link #fleet(RedisFleet)}</td><td>none (this instance only)</td><td>fleet mode: share connections, health
+ *       and stats with every instance through Redis</td></tr>
+ *   <tr><td>{@link #maxFleetConnectionsPerServer(int)}</td><td>unlimited</td><td>connections to one server across the
+ *       fleet</td></tr>
  *   <tr><td>{@link #drainHoldOff(Duration)}</td><td>10 s</td><td>how long a drain notice keeps leases off its
  *       endpoint</td></tr>
  * </table>
@@ -507,6 +515,22 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
         }
         this.maxFleetConnectionsPerServer = max;
         return this;
+    }
+
+    /**
+     * Makes this pool one instance of a fleet (fleet mode, Redis): it publishes its connections, its view of each
+     * server's health and its stats every exchange period, and gets back the other instances' connections per server
+     * ({@code Strategies.fleetLeastConnections()}, {@link #maxFleetConnectionsPerServer(int)}) and the servers a
+     * quorum of them saw fail (passed over while another can serve). The pool never waits on Redis; while Redis is
+     * unreachable it runs on its own state and says so in {@code health()}. Independent of
+     * {@link #endpointResolver(EndpointResolver)}: add {@code endpointResolver(fleet.servers())} to follow the fleet's
+     * server registry too. The pool leaves the fleet when it closes; the fleet itself is the application's to close.
+     *
+     * @param fleet the fleet ({@link RedisFleet#connect(String)})
+     * @return this
+     */
+    public WebSocketPoolBuilder fleet(RedisFleet fleet) {
+        return fleetBackend(FleetBackends.of(Objects.requireNonNull(fleet, "fleet must not be null")));
     }
 
     /** Joins a fleet (fleet mode); the public form takes {@code RedisFleet}. */

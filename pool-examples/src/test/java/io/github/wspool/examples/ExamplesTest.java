@@ -20,6 +20,17 @@ import org.junit.jupiter.api.Timeout;
 class ExamplesTest {
 
     @Test
+    void fleetExampleSpreadsTwoInstancesOverTheRegisteredServers() throws Exception {
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        java.util.Map<String, Integer> perServer = FleetExample.run(new java.io.PrintStream(printed, true,
+                java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(java.util.Set.of("echo-1", "echo-2", "echo-3"), perServer.keySet(), perServer.toString());
+        assertEquals(6, perServer.values().stream().mapToInt(Integer::intValue).sum(), perServer.toString());
+        assertTrue(perServer.values().stream().allMatch(n -> n == 2), "two per server across the fleet: " + perServer);
+        assertTrue(printed.toString(java.nio.charset.StandardCharsets.UTF_8).contains("per server"));
+    }
+
+    @Test
     void quickStartDeliversTheMessage() {
         try (TestWebSocketServer server = TestWebSocketServer.start()) {
             ReadmeExamples.quickStart(server.uri("/feed").toString());

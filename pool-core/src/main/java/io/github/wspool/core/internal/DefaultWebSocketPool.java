@@ -205,9 +205,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
                 throw e;
             }
         }
+        // the fleet first: joining hands the pool the other instances' counts it knows already (no I/O), so that the
+        // first connections are placed by the fleet's picture (fleetLeastConnections), not blind
+        membership.start();
         connector.refillToMin(settings.ticker().read());
         housekeeper.requestMaintenance();
-        membership.start();
     }
 
     private void requestMaintenance() {
