@@ -30,6 +30,8 @@ public final class TestCertificates {
     public static final String LOOPBACK = "loopback";
     /** A certificate for {@code wrong.example} only: right key, wrong host name for a loopback server. */
     public static final String WRONG_HOST = "wrong-host";
+    /** A certificate for the name {@code wspool.test} only (no address): what a server found by DNS would have. */
+    public static final String NAMED = "named";
 
     private TestCertificates() {
     }
@@ -79,6 +81,10 @@ public final class TestCertificates {
             case WRONG_HOST -> {
                 dname = "CN=wrong.example";
                 san = "SAN=dns:wrong.example";
+            }
+            case NAMED -> {
+                dname = "CN=wspool.test";
+                san = "SAN=dns:wspool.test";
             }
             default -> throw new IllegalArgumentException("unknown certificate " + which);
         }

@@ -103,6 +103,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
         this.endpoints = new EndpointRegistry(name, initial, factory, recycler, scheduler, events, affinity, shutdown,
                 this::requestMaintenance);
+        if (settings.fleet().resolver() != null) {
+            endpoints.discoveredFrom(String.valueOf(settings.fleet().resolver()));
+        }
         var budget = new EjectionBudget(endpoints, settings.health().maxEjectionPercent());
         var selector = new EndpointSelector(settings.routing().strategy(), name, settings.routing().panicMode());
         this.connector = new Connector(name, settings.connect(), new Connector.Collaborators(ticker,
@@ -207,6 +210,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
         connector.refillToMin(settings.ticker().read());
         housekeeper.requestMaintenance();
+        if (endpoints.awaitingDiscovery()) {
+            log.info("[{}] no endpoint of its own: waiting for the first endpoint set from {}", name,
+                    endpoints.discoverySource());
+        }
         membership.start();
     }
 

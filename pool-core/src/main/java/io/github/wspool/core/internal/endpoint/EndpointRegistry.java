@@ -59,6 +59,8 @@ public final class EndpointRegistry {
     private final Affinity affinity;
     private final Shutdown shutdown;
     private final Runnable requestMaintenance;
+    /** The resolver endpoints are discovered from, described, or {@code null} without one. */
+    private volatile String discoverySource;
 
     /**
      * @param pool               the pool's name, for logs and messages
@@ -110,6 +112,34 @@ public final class EndpointRegistry {
      */
     public EndpointSet set() {
         return endpoints;
+    }
+
+    /**
+     * Names the resolver the pool's endpoints are discovered from (set once while the pool is built).
+     *
+     * @param source the resolver, as its {@code toString()} describes it
+     */
+    public void discoveredFrom(String source) {
+        this.discoverySource = source;
+    }
+
+    /**
+     * The resolver the pool's endpoints are discovered from.
+     *
+     * @return its description, or {@code null} without one
+     */
+    public String discoverySource() {
+        return discoverySource;
+    }
+
+    /**
+     * Whether the pool has no endpoint at all yet: built with a resolver and no endpoint of its own, before the
+     * resolver's first set. Acquires then wait (within their timeout) instead of failing for want of a healthy one.
+     *
+     * @return {@code true} while the pool waits for its first endpoint
+     */
+    public boolean awaitingDiscovery() {
+        return endpoints.array().length == 0;
     }
 
     /**
