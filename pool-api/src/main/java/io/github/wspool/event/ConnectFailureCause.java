@@ -2,6 +2,7 @@ package io.github.wspool.event;
 
 import io.github.wspool.ConnectionInitializationException;
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.ProxyConnectException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -24,6 +25,11 @@ public enum ConnectFailureCause {
     TLS("tls"),
     /** The server answered the WebSocket upgrade with an HTTP status other than 101 (401, 403, 503, …). */
     HANDSHAKE_REJECTED("handshake-rejected"),
+    /**
+     * The HTTP proxy the connect goes through failed: unreachable, it refused {@code CONNECT} (407, 403, 502, …),
+     * or did not answer it in time ({@link ProxyConnectException}).
+     */
+    PROXY("proxy"),
     /** The endpoint's host name did not resolve. */
     DNS("dns"),
     /** A fault on this side: the header supplier failed, no file descriptors or memory, the connect was aborted. */
@@ -52,10 +58,11 @@ public enum ConnectFailureCause {
 
     /**
      * Classifies a connect failure from its type and cause chain: a {@link ConnectionInitializationException} is
-     * {@link #INITIALIZER}, an {@link EndpointConnectException} with an HTTP status is {@link #HANDSHAKE_REJECTED};
+     * {@link #INITIALIZER}, a {@link ProxyConnectException} {@link #PROXY}, an {@link EndpointConnectException} with
+     * an HTTP status {@link #HANDSHAKE_REJECTED};
      * then, the first match along the cause chain: {@link UnknownHostException} {@link #DNS}, {@link SSLException}
      * {@link #TLS}, {@link ConnectException} {@link #REFUSED}, {@link SocketTimeoutException} /
-     * {@link TimeoutException} / {@link HttpTimeoutException} {@link #TIMEOUT}, {@link OutOfMemoryError} or "too many
+     * {@link TimeoutException} {@link #TIMEOUT}, {@link OutOfMemoryError} or "too many
      * open files" {@link #LOCAL}; else {@link #OTHER}.
      *
      * @param failure the failure, may be {@code null}
@@ -67,6 +74,9 @@ public enum ConnectFailureCause {
         }
         if (failure instanceof ConnectionInitializationException) {
             return INITIALIZER;
+        }
+        if (failure instanceof ProxyConnectException) {
+            return PROXY;
         }
         if (failure instanceof EndpointConnectException ece && ece.statusCode() > 0) {
             return HANDSHAKE_REJECTED;

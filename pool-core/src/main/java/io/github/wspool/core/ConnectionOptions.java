@@ -7,20 +7,25 @@ import io.github.wspool.core.internal.transport.jws.JavaWebSocketTransport;
 import io.github.wspool.core.internal.transport.selector.SelectorTransport;
 import io.github.wspool.core.spi.CompressionOptions;
 import io.github.wspool.core.spi.HttpHeaders;
+import io.github.wspool.core.spi.ProxyOptions;
 import io.github.wspool.core.spi.TlsOptions;
 import io.github.wspool.core.spi.Transport;
 import io.github.wspool.core.spi.TransportOptions;
+import java.net.PasswordAuthentication;
+import java.net.ProxySelector;
+import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
 /**
  * The builder's connection options: the transport, how connects are bounded, paced and retried, and what each
- * opening handshake sends (headers, subprotocols, TLS).
+ * opening handshake sends (headers, subprotocols, TLS, the HTTP proxy it goes through).
  *
  * <p>One group of {@link WebSocketPoolBuilder}'s options, in a file of its own. The groups are stacked
  * ({@code MessageOptions} ← {@code HealthOptions} ← {@code ConnectionOptions} ← {@code WebSocketPoolBuilder}) only so
@@ -43,6 +48,8 @@ abstract class ConnectionOptions extends HealthOptions {
     private SSLContext sslContext;
     private SSLParameters sslParameters;
     private boolean verifyHostname = true;
+    private ProxyOptions proxy = ProxyOptions.system();
+    private Supplier<PasswordAuthentication> proxyCredentials;
     private double connectRatePerEndpoint;
     private double connectRatePerPool;
     private boolean failFastInitialization;
@@ -59,7 +66,8 @@ abstract class ConnectionOptions extends HealthOptions {
     }
 
     /**
-     * Bound on opening one connection: TCP connect plus TLS plus the WebSocket opening handshake.
+     * Bound on opening one connection: TCP connect plus TLS plus the WebSocket opening handshake (through a proxy,
+     * its {@code CONNECT} exchange too).
      *
      * @param timeout positive
      * @return this
@@ -322,6 +330,84 @@ abstract class ConnectionOptions extends HealthOptions {
     }
 
     /**
+     * Connects every endpoint through one HTTP proxy: a TCP connection to the proxy, {@code CONNECT host:port} for
+     * the endpoint (the proxy resolves its name), then TLS for the endpoint's host (its certificate and name are
+     * verified as on a direct connect) and the WebSocket upgrade through the tunnel. The connect timeout bounds the
+     * proxy's part too. A proxy that refuses fails the connect with a {@link io.github.wspool.ProxyConnectException}
+     * quoting its status line (for example {@code 407 Proxy Authentication Required}). Replaces a proxy setting made
+     * before ({@link #proxy(ProxySelector)}, {@link #noProxy()}). Default: the JVM's proxy settings (see
+     * {@link #proxy(ProxySelector)}).
+     *
+     * @param proxy {@code http://[user:password@]host[:port]}, port 80 unless given; the user-info, percent-decoded,
+     *              is sent as Basic credentials unless {@link #proxyCredentials(Supplier)} gives others. Its password
+     *              is a secret: it never appears in logs, messages or {@code toString()}.
+     * @return this
+     * @throws IllegalArgumentException if {@code proxy} is null, not {@code http}, has no host, a path, a query or
+     *                                  a fragment (the message shows the URI with its password masked)
+     */
+    public WebSocketPoolBuilder proxy(URI proxy) {
+        if (proxy == null) {
+            throw new IllegalArgumentException("proxy must be an http://[user:password@]host[:port] URI, but was null"
+                    + " (noProxy() connects directly)");
+        }
+        this.proxy = ProxyOptions.of(proxy);
+        return self();
+    }
+
+    /**
+     * Chooses an HTTP proxy per endpoint with {@code selector}, asked on every connect (on the transport's connecting
+     * thread, within the connect timeout) with {@code http://host:port} for a {@code ws://} endpoint and
+     * {@code https://host:port} for a {@code wss://} one. The first proxy of its answer counts:
+     * {@link java.net.Proxy#NO_PROXY} means a direct connect, an HTTP proxy a connect through it, and a SOCKS proxy
+     * fails the connect (not supported). The default is the JVM's own selector, {@link ProxySelector#getDefault()},
+     * looked up at each connect: {@code -Dhttp.proxyHost}/{@code -Dhttp.proxyPort} for {@code ws://},
+     * {@code -Dhttps.proxyHost}/{@code -Dhttps.proxyPort} for {@code wss://}, {@code -Dhttp.nonProxyHosts} for both
+     * (by default {@code localhost|127.*|[::1]}: loopback always goes direct), as {@code HttpURLConnection} and OkHttp
+     * do. Replaces a proxy setting made before.
+     *
+     * @param selector not null
+     * @return this
+     * @throws IllegalArgumentException if {@code selector} is null
+     */
+    public WebSocketPoolBuilder proxy(ProxySelector selector) {
+        if (selector == null) {
+            throw new IllegalArgumentException("proxy selector must not be null, but was null (noProxy() connects"
+                    + " directly)");
+        }
+        this.proxy = ProxyOptions.selector(selector);
+        return self();
+    }
+
+    /**
+     * Credentials for the proxy, asked for on every connect through a proxy (on the transport's connecting thread,
+     * within the connect timeout, so a supplier may fetch a rotated secret) and sent as
+     * {@code Proxy-Authorization: Basic}; they override a proxy URI's user-info. {@code null} from the supplier means
+     * none. The password is a secret: it never appears in logs, messages or {@code toString()}.
+     *
+     * @param credentials not null
+     * @return this
+     * @throws IllegalArgumentException if {@code credentials} is null
+     */
+    public WebSocketPoolBuilder proxyCredentials(Supplier<PasswordAuthentication> credentials) {
+        if (credentials == null) {
+            throw new IllegalArgumentException("proxyCredentials must not be null, but was null");
+        }
+        this.proxyCredentials = credentials;
+        return self();
+    }
+
+    /**
+     * Connects to every endpoint directly, whatever the JVM's proxy settings say. Replaces a proxy setting made
+     * before.
+     *
+     * @return this
+     */
+    public WebSocketPoolBuilder noProxy() {
+        this.proxy = ProxyOptions.DIRECT;
+        return self();
+    }
+
+    /**
      * Caps how fast new connections are opened, so that a restart (or a whole endpoint coming back) does not open
      * thousands at once: at most {@code perEndpointPerSecond} connects per second to each endpoint and
      * {@code perPoolPerSecond} in all, each allowing a burst of a tenth of a second's worth (at least 1). Connects
@@ -463,7 +549,8 @@ abstract class ConnectionOptions extends HealthOptions {
     ConnectSettings connectSettings(String poolName, boolean pooling, int minConnections, int maxConnections) {
         TransportOptions options = new TransportOptions(connectTimeout, maxMessageSize, headers, headerSupplier, false,
                 subprotocols, subprotocolRequired, new TlsOptions(sslContext, sslParameters, verifyHostname),
-                "wspool-" + poolName, compression);
+                proxyCredentials != null ? proxy.withCredentials(proxyCredentials) : proxy, "wspool-" + poolName,
+                compression);
         return new ConnectSettings(pooling, minConnections, maxConnections, maxConnectionsPerEndpoint,
                 maxConcurrentConnects, maxConcurrentConnectsPerEndpoint, connectRatePerEndpoint, connectRatePerPool,
                 connectTimeout, closeTimeout, backoffInitial, backoffMax, backoffMultiplier, failFastInitialization,

@@ -88,6 +88,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       for {@code wss://}</td></tr>
  *   <tr><td>{@link #dangerouslyDisableHostnameVerification()}</td><td>verification on</td><td>insecure: accept
  *       certificates for other hosts</td></tr>
+ *   <tr><td>{@link #proxy(URI)}, {@link #proxy(java.net.ProxySelector)}, {@link #noProxy()}</td><td>the JVM's
+ *       ({@code ProxySelector.getDefault()}: {@code http.proxyHost}, {@code https.proxyHost},
+ *       {@code http.nonProxyHosts})</td><td>HTTP proxy connections go through ({@code CONNECT}); loopback is direct
+ *       unless {@code http.nonProxyHosts} says otherwise</td></tr>
+ *   <tr><td>{@link #proxyCredentials(java.util.function.Supplier)}</td><td>the proxy URI's user-info, if
+ *       any</td><td>Basic credentials for the proxy, asked for on every connect</td></tr>
  *   <tr><td>{@link #maxConnectRate(double, double)}</td><td>unlimited</td><td>connects per second, per endpoint and
  *       per pool</td></tr>
  *   <tr><td>{@link #failFastInitialization(boolean)}</td><td>{@code false}</td><td>{@code build()} throws if an

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.wspool.PoolException;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
+import io.github.wspool.testkit.ConnectProxy;
 import io.github.wspool.testkit.TestWebSocketServer;
 import io.github.wspool.testkit.TestWebSocketServer.Behavior;
 import java.io.PrintWriter;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A token in a header or in the URI's query never shows up in logs (at any level of the pool's loggers), exception
+ * A token in a header or in the URI's query, or a proxy's credentials, never shows up in logs (at any level of the pool's loggers), exception
  * messages, toString or stats.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -168,6 +169,60 @@ class SecretsNeverLeakTest {
                 + poolThreads);
         for (String secret : new String[] {"SECRET", QUERY_SECRET, HEADER_SECRET, supplied, apiKey, "token="}) {
             assertFalse(poolThreads.toString().contains(secret), "'" + secret + "' leaked:\n" + poolThreads);
+        }
+    }
+
+    /**
+     * Proxy credentials (#22), from the proxy URI and from a supplier, never show up in logs at any level, exception
+     * messages or toString, and neither does their Basic encoding (the {@code Proxy-Authorization} header): not for
+     * a 407 refusing wrong ones, not for a connect that goes through.
+     */
+    @Test
+    void proxyCredentialsStayOutOfLogsMessagesAndToString() {
+        String password = "px-SECRET-77";
+        String wrong = "wrong-SECRET-88";
+        String basic = java.util.Base64.getEncoder().encodeToString(("alice:" + password)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String basicWrong = java.util.Base64.getEncoder().encodeToString(("alice:" + wrong)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        StringBuilder everything = new StringBuilder();
+        String logs;
+        try (TestWebSocketServer server = TestWebSocketServer.start();
+             ConnectProxy proxy = ConnectProxy.start().requireCredentials("alice", password);
+             AllLevelsLogCapture log = new AllLevelsLogCapture()) {
+            WebSocketPool refused = pools().name("secrets-proxy-refused").endpoint(server.uri("/feed")).pooling(true)
+                    .proxy(proxy.uri("alice:" + wrong)).reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(20))
+                    .build();
+            try {
+                PoolException failure = assertThrows(PoolException.class, () -> refused.acquire(Duration.ofSeconds(2)));
+                everything.append(stackTrace(failure)).append(refused).append(refused.stats().describe())
+                        .append(refused.control().endpoints());
+                assertTrue(stackTrace(failure).contains("407"), "the failure is the proxy's refusal: " + failure);
+            } finally {
+                refused.close();
+            }
+            WebSocketPool pool = pools().name("secrets-proxy").endpoint(server.uri("/feed")).pooling(true)
+                    .proxy(proxy.uri("alice:" + wrong)).proxyCredentials(() -> new java.net.PasswordAuthentication(
+                            "alice", password.toCharArray())).build();
+            try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
+                everything.append(c).append(c.endpoint()).append(pool).append(pool.stats().describe())
+                        .append(pool.control().endpoints());
+                c.send("echo me");
+                awaitTraceLogged(log);
+            } finally {
+                pool.close();
+            }
+            // both were sent, so their absence below is meaningful
+            assertTrue(proxy.authorizations().contains("Basic " + basicWrong), "wrong ones sent: "
+                    + proxy.authorizations().size());
+            assertEquals("Basic " + basic, proxy.authorizations().get(proxy.authorizations().size() - 1));
+            logs = log.text();
+        }
+        assertTrue(logs.contains("407"), "the refusal was logged: " + logs);
+        assertTrue(logs.contains(" DEBUG io.github.wspool."), "DEBUG was captured: " + logs);
+        everything.append(logs);
+        for (String secret : new String[] {"SECRET", password, wrong, basic, basicWrong, "Proxy-Authorization"}) {
+            assertFalse(everything.toString().contains(secret), "'" + secret + "' leaked:\n" + everything);
         }
     }
 

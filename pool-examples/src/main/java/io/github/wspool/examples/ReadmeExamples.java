@@ -15,12 +15,14 @@ import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.core.spi.CompressionOptions;
 import io.github.wspool.strategy.Strategies;
+import java.net.PasswordAuthentication;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -241,6 +243,30 @@ public final class ReadmeExamples {
     /** README "Subscriptions": {@link #subscriptions(WebSocketPool, BiConsumer)} printing what it gets. */
     public static Subscription subscriptions(WebSocketPool pool) {
         return subscriptions(pool, (position, payload) -> System.out.println(position + ": " + payload));
+    }
+
+    /**
+     * README "Proxies": every connection through a corporate HTTP proxy, with credentials from a secret store asked
+     * for on every connect. (When the README section is added, put {@code // --- README: proxies ---} and
+     * {@code // --- end ---} around the pool's construction, as in the other examples, so that the README test checks
+     * it.)
+     *
+     * @param endpoint      the server, {@code ws://} or {@code wss://}
+     * @param proxy         the proxy, e.g. {@code http://proxy.corp.example:3128}
+     * @param proxyPassword gives the proxy password, e.g. from a vault
+     * @return the pool (nothing connects until it is used)
+     */
+    public static WebSocketPool proxied(URI endpoint, URI proxy, Supplier<char[]> proxyPassword) {
+        // --- README: proxies ---
+        WebSocketPool pool = WebSocketPools.builder().name("behind-proxy")
+                .endpoint(endpoint)                   // wss://: TLS to the server, inside the tunnel
+                .proxy(proxy)                         // http://proxy.corp.example:3128 (default: the JVM's settings)
+                .proxyCredentials(() -> new PasswordAuthentication("svc-feed", proxyPassword.get()))
+                .connectTimeout(Duration.ofSeconds(5)) // covers the proxy's part too
+                .pooling(true)
+                .build();
+        // --- end ---
+        return pool;
     }
 
     /**

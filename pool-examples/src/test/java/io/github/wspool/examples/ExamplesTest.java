@@ -127,6 +127,20 @@ class ExamplesTest {
     }
 
     @Test
+    void proxyExampleConnectsThroughTheProxyWithTheSuppliedCredentials() throws Exception {
+        try (TestWebSocketServer server = TestWebSocketServer.start();
+             io.github.wspool.testkit.ConnectProxy proxy = io.github.wspool.testkit.ConnectProxy.start()
+                     .requireCredentials("svc-feed", "vault-pw");
+             WebSocketPool pool = ReadmeExamples.proxied(server.uri("/feed"), proxy.uri(), "vault-pw"::toCharArray);
+             PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
+            c.send("through");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> server.receivedTexts().contains("through"));
+            assertEquals(List.of("127.0.0.1:" + server.port()), proxy.authorities());
+        }
+    }
+
+    @Test
     void securityExampleConnectsOverTlsWithARefreshedTokenAndItsSubprotocol() {
         try (TestWebSocketServer server = TestWebSocketServer.startTls(
                 io.github.wspool.testkit.TestCertificates.serverContext(io.github.wspool.testkit.TestCertificates.LOOPBACK))) {

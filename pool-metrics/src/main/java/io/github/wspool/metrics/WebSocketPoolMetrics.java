@@ -66,7 +66,8 @@ import java.util.function.ToDoubleFunction;
  *       {@code outcome} = {@code success} / {@code failure}</td></tr>
  *   <tr><td>{@code wspool.connect.failures}</td><td>counter</td><td>{@code endpoint}, {@code cause}</td><td>failed
  *       connects by {@link ConnectFailureCause}: {@code refused}, {@code timeout}, {@code tls},
- *       {@code handshake-rejected}, {@code dns}, {@code local}, {@code initializer}, {@code other} (every cause
+ *       {@code handshake-rejected}, {@code proxy}, {@code dns}, {@code local}, {@code initializer}, {@code other}
+ *       (every cause
  *       registered at 0 when the endpoint is)</td></tr>
  *   <tr><td>{@code wspool.recycled}</td><td>counter</td><td>{@code reason}</td><td>connections recycled, by reason
  *       ({@code idle}, {@code lifetime}, {@code unhealthy}, {@code peer-closed}, {@code error}, …)</td></tr>

@@ -4,6 +4,7 @@ import io.github.wspool.EndpointView;
 import io.github.wspool.LoadBalancingStrategy;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToIntFunction;
 
 /**
  * The endpoint whose server has the fewest connections per unit of weight across the whole fleet
@@ -16,6 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FleetLeastConnectionsStrategy implements LoadBalancingStrategy {
 
+    private static final ToIntFunction<EndpointView> LOAD = EndpointView::fleetConnections;
+
     private final AtomicLong tieBreaker;
 
     FleetLeastConnectionsStrategy(long start) {
@@ -24,41 +27,13 @@ final class FleetLeastConnectionsStrategy implements LoadBalancingStrategy {
 
     @Override
     public EndpointView select(List<? extends EndpointView> candidates) {
-        int size = candidates.size();
-        EndpointView best = candidates.get(0);
-        int ties = 1;
-        for (int i = 1; i < size; i++) {
-            EndpointView e = candidates.get(i);
-            int cmp = compare(e, best);
-            if (cmp < 0) {
-                best = e;
-                ties = 1;
-            } else if (cmp == 0) {
-                ties++;
-            }
-        }
-        if (ties == 1) {
-            return best;
-        }
-        int n = (int) Math.floorMod(tieBreaker.getAndIncrement(), (long) ties);
-        for (int i = 0; i < size; i++) {
-            EndpointView e = candidates.get(i);
-            if (compare(e, best) == 0 && n-- == 0) {
-                return e;
-            }
-        }
-        return best;
+        return Loads.leastPerWeight(candidates, LOAD, tieBreaker);
     }
 
     /** New connections go where the fleet has fewest: the point of this strategy. */
     @Override
     public EndpointView place(List<? extends EndpointView> candidates) {
         return select(candidates);
-    }
-
-    /** {@code fleetConnections / weight}, by cross-multiplication. */
-    private static int compare(EndpointView a, EndpointView b) {
-        return Long.compare((long) a.fleetConnections() * b.weight(), (long) b.fleetConnections() * a.weight());
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.github.wspool.EndpointView;
 import io.github.wspool.LoadBalancingStrategy;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToIntFunction;
 
 /**
  * The endpoint with the fewest active leases per unit of weight. Ties are broken by rotation (a counter picks the
@@ -14,6 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class LeastConnectionsStrategy implements LoadBalancingStrategy {
 
+    private static final ToIntFunction<EndpointView> LOAD = EndpointView::activeLeases;
+
     private final AtomicLong tieBreaker;
 
     LeastConnectionsStrategy(long start) {
@@ -22,31 +25,7 @@ final class LeastConnectionsStrategy implements LoadBalancingStrategy {
 
     @Override
     public EndpointView select(List<? extends EndpointView> candidates) {
-        int size = candidates.size();
-        EndpointView best = candidates.get(0);
-        int ties = 1;
-        for (int i = 1; i < size; i++) {
-            EndpointView e = candidates.get(i);
-            int cmp = Loads.compareLeasesPerWeight(e, best);
-            if (cmp < 0) {
-                best = e;
-                ties = 1;
-            } else if (cmp == 0) {
-                ties++;
-            }
-        }
-        if (ties == 1) {
-            return best;
-        }
-        // Second pass only on a tie: take the n-th endpoint of the minimum, n rotating.
-        int n = (int) Math.floorMod(tieBreaker.getAndIncrement(), (long) ties);
-        for (int i = 0; i < size; i++) {
-            EndpointView e = candidates.get(i);
-            if (Loads.compareLeasesPerWeight(e, best) == 0 && n-- == 0) {
-                return e;
-            }
-        }
-        return best; // loads changed between the passes: the first minimum is as good an answer
+        return Loads.leastPerWeight(candidates, LOAD, tieBreaker);
     }
 
     /** New connections are left to the pool's spread by weight; this strategy is for leases. */

@@ -15,6 +15,8 @@ final class TestEndpoint implements EndpointView {
     int active;
     int available;
     long latency;
+    /** Other instances' connections (fleet mode); {@link #fleetConnections()} adds {@link #open}. */
+    int fleetOthers;
 
     TestEndpoint(String name) {
         this.name = name;
@@ -56,6 +58,11 @@ final class TestEndpoint implements EndpointView {
     @Override
     public int availableConnections() {
         return available;
+    }
+
+    @Override
+    public int fleetConnections() {
+        return open + fleetOthers;
     }
 
     @Override

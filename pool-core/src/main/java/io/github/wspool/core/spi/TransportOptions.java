@@ -16,9 +16,9 @@ import java.util.TreeMap;
  * the server's choice of subprotocol with {@link #subprotocolProblem(String)}.
  *
  * @param connectTimeout      bound on what comes before the upgrade request, from the {@code connect} call: the
- *                            header supplier, name resolution and the TCP connect (the pool bounds the whole
- *                            handshake separately); a supplier or resolution still running then fails the connect
- *                            with a {@link LocalConnectException}
+ *                            header supplier, name resolution, the TCP connect and a proxy's answer to
+ *                            {@code CONNECT} (the pool bounds the whole handshake separately); a supplier or
+ *                            resolution still running then fails the connect with a {@link LocalConnectException}
  * @param maxMessageSize      the largest inbound message the transport accepts, in bytes, whether it arrives in one
  *                            frame or assembled from continuation frames; a larger one closes the connection with
  *                            1009 (message too big)
@@ -31,13 +31,15 @@ import java.util.TreeMap;
  *                            empty for none
  * @param subprotocolRequired whether a server that selects none of {@code subprotocols} fails the connect
  * @param tls                 how {@code wss://} connections are secured
+ * @param proxy               whether, and through which HTTP proxy, connections go (the connect timeout bounds the
+ *                            proxy's part too: TCP to the proxy and its answer to {@code CONNECT})
  * @param threadNamePrefix    prefix for any thread the transport starts for this connection
  * @param compression         whether to offer permessage-deflate (RFC 7692), and how
  */
 public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
                                HeaderSupplier headerSupplier, boolean refreshHeaders, List<String> subprotocols,
-                               boolean subprotocolRequired, TlsOptions tls, String threadNamePrefix,
-                               CompressionOptions compression) {
+                               boolean subprotocolRequired, TlsOptions tls, ProxyOptions proxy,
+                               String threadNamePrefix, CompressionOptions compression) {
 
     /**
      * Validates and copies.
@@ -50,6 +52,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      * @param subprotocols        not null, no blank entries
      * @param subprotocolRequired see above
      * @param tls                 not null
+     * @param proxy               not null ({@link ProxyOptions#DIRECT} for none)
      * @param threadNamePrefix    not null
      * @param compression         not null ({@link CompressionOptions#OFF} for none)
      */
@@ -58,6 +61,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
         Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(threadNamePrefix, "threadNamePrefix");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(proxy, "proxy");
         headers = Map.copyOf(headers);
         subprotocols = List.copyOf(subprotocols);
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
@@ -75,7 +79,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
     }
 
     /**
-     * Options with static headers only: no supplier, no subprotocol, default TLS.
+     * Options with static headers only: no supplier, no subprotocol, default TLS, no proxy.
      *
      * @param connectTimeout   positive
      * @param maxMessageSize   positive
@@ -85,7 +89,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
     public TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
                             String threadNamePrefix) {
         this(connectTimeout, maxMessageSize, headers, null, false, List.of(), false, TlsOptions.DEFAULT,
-                threadNamePrefix, CompressionOptions.OFF);
+                ProxyOptions.DIRECT, threadNamePrefix, CompressionOptions.OFF);
     }
 
     /**
@@ -99,13 +103,14 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      * @param subprotocols        not null, no blank entries
      * @param subprotocolRequired see above
      * @param tls                 not null
+     * @param proxy               not null
      * @param threadNamePrefix    not null
      */
     public TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
                             HeaderSupplier headerSupplier, boolean refreshHeaders, List<String> subprotocols,
-                            boolean subprotocolRequired, TlsOptions tls, String threadNamePrefix) {
+                            boolean subprotocolRequired, TlsOptions tls, ProxyOptions proxy, String threadNamePrefix) {
         this(connectTimeout, maxMessageSize, headers, headerSupplier, refreshHeaders, subprotocols,
-                subprotocolRequired, tls, threadNamePrefix, CompressionOptions.OFF);
+                subprotocolRequired, tls, proxy, threadNamePrefix, CompressionOptions.OFF);
     }
 
     /**
@@ -116,7 +121,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      */
     public TransportOptions withHeaders(Map<String, String> newHeaders) {
         return new TransportOptions(connectTimeout, maxMessageSize, newHeaders, headerSupplier, refreshHeaders,
-                subprotocols, subprotocolRequired, tls, threadNamePrefix, compression);
+                subprotocols, subprotocolRequired, tls, proxy, threadNamePrefix, compression);
     }
 
     /**
@@ -127,7 +132,8 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      */
     public TransportOptions withRefreshHeaders(boolean refresh) {
         return refresh == refreshHeaders ? this : new TransportOptions(connectTimeout, maxMessageSize, headers,
-                headerSupplier, refresh, subprotocols, subprotocolRequired, tls, threadNamePrefix, compression);
+                headerSupplier, refresh, subprotocols, subprotocolRequired, tls, proxy, threadNamePrefix,
+                compression);
     }
 
     /**
@@ -194,7 +200,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
         return "TransportOptions[connectTimeout=" + connectTimeout + ", maxMessageSize=" + maxMessageSize
                 + ", headers=" + headers.keySet() + ", headerSupplier=" + (headerSupplier != null)
                 + ", refreshHeaders=" + refreshHeaders + ", subprotocols=" + subprotocols + ", subprotocolRequired="
-                + subprotocolRequired + ", tls=" + tls + ", threadNamePrefix=" + threadNamePrefix + ", compression="
-                + compression + "]";
+                + subprotocolRequired + ", tls=" + tls + ", proxy=" + proxy + ", threadNamePrefix="
+                + threadNamePrefix + ", compression=" + compression + "]";
     }
 }

@@ -5,6 +5,7 @@ import io.github.wspool.ConnectionInitializer;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.EndpointConnectException;
 import io.github.wspool.MessageNotSentException;
+import io.github.wspool.ProxyConnectException;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
 import io.github.wspool.core.internal.connection.CloseCodes;
 import io.github.wspool.core.internal.connection.EndpointState;
@@ -460,7 +461,8 @@ final class ConnectAttempt implements TransportListener {
      */
     private boolean retryWithFreshHeaders(EndpointState e, EndpointConnectException failure, long now) {
         int status = failure.statusCode();
-        if ((status != 401 && status != 403) || !connector.settings().refreshHeadersOnAuthFailure()
+        if ((status != 401 && status != 403) || failure instanceof ProxyConnectException // the proxy's, not the server's
+                || !connector.settings().refreshHeadersOnAuthFailure()
                 || e.transportOptions().headerSupplier() == null || refreshedHeaders || connector.closing()) {
             return false;
         }

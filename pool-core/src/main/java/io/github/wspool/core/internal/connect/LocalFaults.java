@@ -41,8 +41,8 @@ final class LocalFaults {
     }
 
     /**
-     * The class of a failed connect, for its event and the {@code wspool.connect.failures} meter: the initializer's
-     * and a rejected upgrade's first, then the pool's own connect deadline ({@code timedOut}: whatever the transport
+     * The class of a failed connect, for its event and the {@code wspool.connect.failures} meter: the initializer's,
+     * a rejected upgrade's and a proxy's first, then the pool's own connect deadline ({@code timedOut}: whatever the transport
      * reported when it was aborted), a name that did not resolve, a fault on this side ({@link #isLocal}), and
      * otherwise the cause chain ({@link ConnectFailureCause#of}).
      *
@@ -52,7 +52,8 @@ final class LocalFaults {
      */
     static ConnectFailureCause cause(Throwable failure, boolean timedOut) {
         ConnectFailureCause byType = ConnectFailureCause.of(failure);
-        if (byType == ConnectFailureCause.INITIALIZER || byType == ConnectFailureCause.HANDSHAKE_REJECTED) {
+        if (byType == ConnectFailureCause.INITIALIZER || byType == ConnectFailureCause.HANDSHAKE_REJECTED
+                || byType == ConnectFailureCause.PROXY) {
             return byType;
         }
         if (timedOut) {

@@ -525,17 +525,6 @@ public final class BoundedDraft extends Draft_6455 {
         return selected == null ? "" : selected.trim();
     }
 
-    /**
-     * Whether the connection's server agreed to permessage-deflate.
-     *
-     * @param connection an open connection's engine
-     * @return {@code true} if messages may be compressed both ways
-     */
-    public static boolean compressed(WebSocket connection) {
-        return connection instanceof WebSocketImpl engine && engine.getDraft() instanceof Draft_6455 draft
-                && draft.getExtension() instanceof PerMessageDeflate;
-    }
-
     // ------------------------------------------------------------------------------------------------ upgrade request
 
     /**

@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.transport;
 
 import io.github.wspool.core.spi.LocalConnectException;
+import io.github.wspool.core.spi.ProxyOptions;
 import io.github.wspool.core.spi.TransportOptions;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -18,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What may block before a connect reaches the network, run time-boxed: the user's header supplier (which may fetch a
- * token) and the host name's resolution. Both transports run it on an
+ * token), the choice of a proxy and its credentials ({@link ProxyOptions}: a selector and a credentials supplier are
+ * the user's code too), and the resolution of the host name to connect to: the endpoint's, or the proxy's (which
+ * resolves the endpoint's itself). Both transports run it on an
  * {@linkplain io.github.wspool.core.internal.concurrent.ElasticExecutor elastic executor}, so a supplier or DNS
  * lookup that hangs holds one thread of its own, never the threads other connects need, and both bound it by the
  * connect timeout, counted from the transport's {@code connect} call (so the timeout bounds everything before the
@@ -32,8 +35,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ConnectPreparation {
 
-    /** The result: the upgrade request's headers and the addresses to try, in order. */
-    public record Prepared(Map<String, String> headers, List<InetSocketAddress> addresses) {
+    /**
+     * The result: the upgrade request's headers, the addresses to try, in order (the proxy's, when there is one),
+     * and the proxy's {@code CONNECT} exchange, or {@code null} for a direct connect.
+     */
+    public record Prepared(Map<String, String> headers, List<InetSocketAddress> addresses, ProxyTunnel tunnel) {
     }
 
     private static final int RUNNING = 0;
@@ -110,13 +116,36 @@ public final class ConnectPreparation {
     private Prepared prepare() throws Exception {
         step = "the header supplier";
         Map<String, String> headers = options.handshakeHeaders(uri);
+        ProxyTunnel tunnel = null;
         String host = uri.getHost();
-        step = "resolving " + host;
-        List<InetSocketAddress> addresses = List.copyOf(resolver.resolve(host, AddressResolver.port(uri)));
-        if (addresses.isEmpty()) {
-            throw new UnknownHostException(host + ": no address");
+        int port = AddressResolver.port(uri);
+        ProxyOptions proxy = options.proxy();
+        if (!proxy.isDirect()) {
+            step = "choosing a proxy";
+            InetSocketAddress through = proxy.proxyFor(uri);
+            if (through != null) { // the proxy resolves the endpoint's name; this side resolves the proxy's
+                step = "the proxy credentials supplier";
+                tunnel = new ProxyTunnel(uri, through, proxy.proxyAuthorization(uri));
+                host = through.getHostString();
+                port = through.getPort();
+            }
         }
-        return new Prepared(headers, addresses);
+        step = "resolving " + (tunnel != null ? "proxy host " : "") + host;
+        List<InetSocketAddress> addresses;
+        try {
+            addresses = List.copyOf(resolver.resolve(host, port));
+        } catch (UnknownHostException e) {
+            if (tunnel == null) {
+                throw e;
+            }
+            UnknownHostException named = new UnknownHostException("proxy " + tunnel.proxy() + ": " + e.getMessage());
+            named.initCause(e);
+            throw named;
+        }
+        if (addresses.isEmpty()) {
+            throw new UnknownHostException((tunnel != null ? "proxy " + tunnel.proxy() : host) + ": no address");
+        }
+        return new Prepared(headers, addresses, tunnel);
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.wspool.ConnectionInitializationException;
 import io.github.wspool.EndpointConnectException;
+import io.github.wspool.ProxyConnectException;
 import io.github.wspool.core.spi.LocalConnectException;
 import io.github.wspool.event.ConnectFailureCause;
 import java.io.IOException;
@@ -41,6 +42,10 @@ class LocalFaultsTest {
         assertEquals(ConnectFailureCause.LOCAL, LocalFaults.cause(failed(new IOException("Too many open files")),
                 false));
         assertEquals(ConnectFailureCause.OTHER, LocalFaults.cause(failed(new IOException("reset")), false));
+        assertEquals(ConnectFailureCause.PROXY, LocalFaults.cause(new ProxyConnectException(URI_, "http://p:3128",
+                "proxy http://p:3128 refused CONNECT", 407, null), false), "a proxy's refusal is not the server's");
+        assertEquals(ConnectFailureCause.PROXY, LocalFaults.cause(new ProxyConnectException(URI_, "http://p:3128",
+                "could not connect to proxy", 0, new ConnectException("refused")), false));
     }
 
     @Test
@@ -51,5 +56,8 @@ class LocalFaultsTest {
         // but an answer that came is what it is
         assertEquals(ConnectFailureCause.HANDSHAKE_REJECTED,
                 LocalFaults.cause(new EndpointConnectException(URI_, "HTTP/1.1 503", 503, null), true));
+        // a proxy that never answered: the proxy's part failed, whichever deadline noticed it
+        assertEquals(ConnectFailureCause.PROXY, LocalFaults.cause(new ProxyConnectException(URI_, "http://p:3128",
+                "connect aborted while waiting for proxy", 0, null), true));
     }
 }

@@ -1,8 +1,10 @@
 package io.github.wspool.core.internal.transport.jws;
 
 import io.github.wspool.core.internal.transport.AddressResolver;
+import io.github.wspool.core.internal.transport.ProxyTunnel;
 import io.github.wspool.core.spi.TlsOptions;
 import java.io.IOException;
+import java.time.Duration;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -28,6 +30,12 @@ import javax.net.ssl.SSLSocket;
  * connect timeout ({@link AddressResolver#attemptNanos}), so the whole TCP connect stays within it. A plain connection
  * gets a {@link HandshakeBoundedSocket}.
  *
+ * <p><b>Through a proxy.</b> The addresses are the proxy's; once one accepts, the {@code CONNECT} exchange
+ * ({@link ProxyTunnel#exchange}) runs on the raw socket, within what is left of the connect timeout, and on a
+ * {@code 2xx} the socket is the endpoint's, TLS and all, as on a direct connect. A failure on the way (no proxy
+ * address accepts, a refusal, no answer in time, an abort meanwhile) is a
+ * {@link io.github.wspool.ProxyConnectException} naming the proxy.
+ *
  * <p><b>TLS.</b> A {@code wss://} connection gets a plain socket with TLS layered on it for the URI's host (SNI and
  * hostname verification name the host, never the address), configured with the pool's {@link TlsOptions} (its
  * parameters, then the library's hostname verification, endpoint identification {@code HTTPS}, unless explicitly
@@ -42,9 +50,11 @@ final class AbortableSocketFactory extends SocketFactory {
     private final URI uri;
     private final TlsOptions tls; // null for ws://
     private final FrameLedger ledger;
+    private final Duration connectTimeout;
     /** Set before the client loop starts, by the connection's thread that then runs it. */
     private List<InetSocketAddress> addresses = List.of();
     private long deadlineNanos;
+    private ProxyTunnel tunnel; // null for a direct connect; set with the addresses
     private final ReentrantLock lock = new ReentrantLock();
     private Socket socket; // guarded by lock: the socket being connected, or the connected one
     private boolean aborted; // guarded by lock
@@ -53,23 +63,28 @@ final class AbortableSocketFactory extends SocketFactory {
      * @param uri the endpoint
      * @param tls    layers TLS on the connected socket for {@code wss://}; {@code null} for {@code ws://}
      * @param ledger told of every frame written to the socket's output
+     * @param connectTimeout for the message of a proxy that does not answer in time
      */
-    AbortableSocketFactory(URI uri, TlsOptions tls, FrameLedger ledger) {
+    AbortableSocketFactory(URI uri, TlsOptions tls, FrameLedger ledger, Duration connectTimeout) {
         this.uri = uri;
         this.tls = tls;
         this.ledger = ledger;
+        this.connectTimeout = connectTimeout;
     }
 
     /**
      * What the connect's preparation resolved, and when the connect must be done with. Called on the connection's
      * thread before it runs the client loop (which calls {@link #createSocket()} on the same thread).
      *
-     * @param resolved      the addresses to try, in order; at least one
-     * @param deadlineNanos the {@link System#nanoTime()} by which TCP must be connected, all addresses together
+     * @param resolved      the addresses to try, in order (the proxy's, with a proxy); at least one
+     * @param deadlineNanos the {@link System#nanoTime()} by which TCP must be connected, all addresses together, and
+     *                      a proxy must have answered {@code CONNECT}
+     * @param through       the proxy's exchange, or {@code null} for a direct connect
      */
-    void prepared(List<InetSocketAddress> resolved, long deadlineNanos) {
+    void prepared(List<InetSocketAddress> resolved, long deadlineNanos, ProxyTunnel through) {
         this.addresses = List.copyOf(resolved);
         this.deadlineNanos = deadlineNanos;
+        this.tunnel = through;
     }
 
     /** Connects to the first address that accepts; throws the last failure (earlier ones suppressed) if none does. */
@@ -101,9 +116,32 @@ final class AbortableSocketFactory extends SocketFactory {
                 failure = suppressing(e, failure);
                 continue;
             }
+            if (tunnel != null) {
+                tunnel(s, tunnel);
+            }
             return tls == null ? s : secure(s, withoutBrackets(host), port);
         }
+        if (tunnel != null) {
+            throw tunnel.unreachable(failure);
+        }
         throw failure;
+    }
+
+    /** The proxy's CONNECT on the connected socket {@code s}, on its raw streams; closes it if that fails. */
+    private void tunnel(Socket s, ProxyTunnel t) throws IOException {
+        try {
+            if (s instanceof HandshakeBoundedSocket bounded) {
+                t.exchange(s, bounded.rawInput(), bounded.rawOutput(), deadlineNanos, connectTimeout);
+            } else {
+                t.exchange(s, s.getInputStream(), s.getOutputStream(), deadlineNanos, connectTimeout);
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(s);
+            if (isAborted()) {
+                throw t.aborted();
+            }
+            throw e;
+        }
     }
 
     /**

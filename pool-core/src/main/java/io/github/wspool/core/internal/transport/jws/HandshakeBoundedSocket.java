@@ -45,6 +45,16 @@ final class HandshakeBoundedSocket extends Socket {
         return new Counting(super.getInputStream());
     }
 
+    /** The socket's own input, neither counted nor bounded: a proxy's answer to CONNECT comes before the handshake. */
+    InputStream rawInput() throws IOException {
+        return super.getInputStream();
+    }
+
+    /** The socket's own output, not reported to the ledger: a proxy's CONNECT request is no frame. */
+    OutputStream rawOutput() throws IOException {
+        return super.getOutputStream();
+    }
+
     @Override
     public OutputStream getOutputStream() throws IOException {
         return new LedgerOutputStream(super.getOutputStream(), ledger);

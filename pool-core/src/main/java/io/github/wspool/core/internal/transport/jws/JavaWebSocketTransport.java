@@ -64,6 +64,9 @@ import org.slf4j.LoggerFactory;
  *       supplier or DNS lookup that hangs fails its connect as a local fault once the timeout passes (or at once
  *       on abort), and its thread is interrupted; the server's subprotocol checked against the requested ones
  *       ({@link BoundedDraft#acceptHandshakeAnswer}).</li>
+ *   <li>Through an HTTP proxy ({@link TransportOptions#proxy()}): the socket factory connects to the proxy and
+ *       runs its {@code CONNECT} exchange ({@link io.github.wspool.core.internal.transport.ProxyTunnel}) within the
+ *       connect timeout, then TLS for the endpoint's host on the tunnel, as on a direct connect.</li>
  *   <li>The upgrade request is queued by the transport, not written by the engine, which would log it at TRACE with
  *       its tokens ({@link BoundedDraft#queueUpgradeRequest}).</li>
  *   <li>A rejected upgrade (for example {@code 401}) becomes an {@link EndpointConnectException} that quotes the
@@ -172,7 +175,7 @@ public final class JavaWebSocketTransport implements Transport {
                 client.finish(-1, String.valueOf(e.getMessage()), false, e);
                 return;
             }
-            client.sockets.prepared(prepared.addresses(), client.preparation.deadlineNanos());
+            client.sockets.prepared(prepared.addresses(), client.preparation.deadlineNanos(), prepared.tunnel());
             client.addHeader("Host", AddressResolver.hostHeader(client.getURI())); // the library's omits 80 and 443
             prepared.headers().forEach(client::addHeader); // a Host header of the pool's own replaces it
             client.run();
@@ -263,7 +266,8 @@ public final class JavaWebSocketTransport implements Transport {
             this.preparation = new ConnectPreparation(uri, options, resolver);
             // TLS is layered, configured and shaken hands on there (not in onSetSSLParameters: the library sees a
             // plain socket, so that the frames it writes are counted before encryption)
-            this.sockets = new AbortableSocketFactory(uri, AddressResolver.secure(uri) ? options.tls() : null, ledger);
+            this.sockets = new AbortableSocketFactory(uri, AddressResolver.secure(uri) ? options.tls() : null, ledger,
+                    options.connectTimeout());
             setSocketFactory(sockets);
         }
 

@@ -5,12 +5,16 @@ import io.github.wspool.EndpointConnectException;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
 import io.github.wspool.core.internal.transport.ConnectPreparation;
+import io.github.wspool.core.internal.transport.ProxyTunnel;
+import io.github.wspool.ProxyConnectException;
 import io.github.wspool.core.spi.LocalConnectException;
 import io.github.wspool.core.spi.TransportOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -33,7 +37,12 @@ import org.slf4j.LoggerFactory;
  *       accepts, each but the last with an equal share of what is left of the connect timeout, so one that never
  *       answers leaves time for the others. The connection owns the channel ({@link SelectorConnection#openChannel});
  *       this class decides which address and for how long.</li>
- *   <li>TLS, if {@code wss://}: {@link TlsSession#begin()}; it calls {@link #upgrade()} once established.</li>
+ *   <li>Through a proxy ({@link ProxyTunnel}): the TCP connect above goes to the proxy's addresses, then the
+ *       {@code CONNECT} request is written and the proxy's answer read, both bounded by the connect timeout (reads
+ *       and writes go to {@link #tunnelReadable}/{@link #tunnelWritable} meanwhile). On {@code 2xx} the connect goes
+ *       on as a direct one does on that channel; bytes the proxy sent after its head go to the layer above.</li>
+ *   <li>TLS, if {@code wss://}: {@link TlsSession#begin}, for the endpoint's host (SNI, host name verification);
+ *       it calls {@link #upgrade()} once established.</li>
  *   <li>The opening handshake: the upgrade request goes to the engine, which writes it like any frame; the response
  *       is bounded ({@link #responseFits}). The engine reports the outcome through the connection's callbacks
  *       ({@code onWebsocketOpen}, or a close).</li>
@@ -57,12 +66,15 @@ final class ConnectPhase {
     // Set by the connector in prepared(), read by the loop after execute() (a happens-before edge).
     private List<InetSocketAddress> addresses;
     private HandshakeImpl1Client handshake;
+    private ProxyTunnel tunnel; // null for a direct connect
 
     // Loop thread only.
     private boolean tcpPending;
     private int nextAddress; // index of the next address to try
     private Exception connectFailure; // the last address's failure, earlier ones suppressed
     private long responseBytes; // bytes given to the engine before the handshake completed
+    private boolean tunnelling; // connected to the proxy, its answer to CONNECT not complete yet
+    private ByteBuffer tunnelRequest; // the CONNECT request's bytes not written yet, or null
 
     ConnectPhase(SelectorConnection connection, SelectorLoop loop, URI uri, TransportOptions options,
                  AddressResolver resolver) {
@@ -82,7 +94,7 @@ final class ConnectPhase {
      * @throws RejectedExecutionException if they are shut down
      */
     void start(Executor connectors) {
-        if (!loop.execute(() -> loop.deadline(preparation.deadlineNanos(), this::preparationTimedOut))) {
+        if (!loop.execute(() -> loop.deadline(preparation.deadlineNanos(), this::deadlinePassed))) {
             throw new RejectedExecutionException("transport closed");
         }
         preparation.start(connectors);
@@ -101,6 +113,17 @@ final class ConnectPhase {
     /** Whether a TCP connect is in progress (OP_CONNECT is what to select on). Loop thread. */
     boolean tcpPending() {
         return tcpPending;
+    }
+
+    /** Whether the proxy's answer to CONNECT is awaited: reads and writes are the tunnel's. Loop thread. */
+    boolean tunnelling() {
+        return tunnelling;
+    }
+
+    /** The failure to report for a connect aborted before it was through the proxy, or {@code null}. Loop thread. */
+    ProxyConnectException abortedAtProxy() {
+        ProxyTunnel t = tunnel;
+        return t != null && (tunnelling || tcpPending) ? t.aborted() : null;
     }
 
     /**
@@ -125,6 +148,7 @@ final class ConnectPhase {
             p.headers().forEach(h::put);
             handshake = h;
             addresses = p.addresses();
+            tunnel = p.tunnel();
             if (AddressResolver.secure(uri)) {
                 connection.useTls(new TlsSession(options.tls().newClientEngine(uri.getHost(),
                         AddressResolver.port(uri)), connection));
@@ -146,13 +170,18 @@ final class ConnectPhase {
 
     /**
      * The connect timeout passed. If the header supplier or DNS is still running, the connect fails now as a local
-     * fault ({@link LocalConnectException}) and the preparing thread is interrupted. Loop thread.
+     * fault ({@link LocalConnectException}) and the preparing thread is interrupted. If the proxy has not accepted the
+     * TCP connect or answered CONNECT yet, the connect fails now, naming the proxy. Loop thread.
      */
-    private void preparationTimedOut() {
+    private void deadlinePassed() {
         LocalConnectException late = preparation.giveUp(false);
         if (late != null && !connection.isFinished()) {
             log.debug("connect to {} failed: {}", Endpoint.describe(uri), late.getMessage());
             connection.finish(-1, late.getMessage(), false, late);
+        } else if (late == null && !connection.isFinished() && tunnel != null && (tunnelling || tcpPending)) {
+            connection.failed(tcpPending ? tunnel.unreachable(new SocketTimeoutException("connect timed out after "
+                    + options.connectTimeout().toMillis() + " ms (connectTimeout)")) : tunnel.timedOut(
+                    options.connectTimeout()));
         }
     }
 
@@ -184,8 +213,9 @@ final class ConnectPhase {
             int left = addresses.size() - nextAddress;
             long remaining = deadline - System.nanoTime();
             if (left == 0 || remaining <= 0) {
-                connection.failed(left == 0 ? connectFailure : withEarlier(new SocketTimeoutException("connect timed"
-                        + " out after trying " + nextAddress + " of " + addresses.size() + " addresses")));
+                Exception last = left == 0 ? connectFailure : withEarlier(new SocketTimeoutException("connect timed"
+                        + " out after trying " + nextAddress + " of " + addresses.size() + " addresses"));
+                connection.failed(tunnel != null ? tunnel.unreachable(last) : last);
                 return;
             }
             InetSocketAddress a = addresses.get(nextAddress++);
@@ -257,12 +287,92 @@ final class ConnectPhase {
     }
 
     private void connected() throws IOException {
+        if (tunnel != null) {
+            tunnelling = true;
+            tunnelRequest = tunnel.request();
+            tunnelWritable();
+        } else {
+            throughToEndpoint(null);
+        }
+    }
+
+    /**
+     * Connected to the endpoint, directly or through the proxy: TLS or the upgrade request.
+     *
+     * @param early bytes that arrived from the endpoint already (after the proxy's answer), or {@code null}
+     */
+    private void throughToEndpoint(ByteBuffer early) throws IOException {
         TlsSession tls = connection.tls();
         if (tls != null) {
             connection.updateInterest();
-            tls.begin(); // the WebSocket handshake starts once TLS is established
+            tls.begin(early); // the WebSocket handshake starts once TLS is established
         } else {
             upgrade();
+            if (early != null && !connection.isFinished()) {
+                connection.decode(early);
+            }
+        }
+    }
+
+    /** The interest while tunnelling: the rest of the request, then the answer. Loop thread. */
+    int tunnelInterest() {
+        return tunnelRequest != null ? SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+    }
+
+    /** Writes what is left of the CONNECT request (OP_WRITE, or at once when connected). Loop thread. */
+    void tunnelWritable() {
+        ByteBuffer request = tunnelRequest;
+        if (request != null) {
+            try {
+                connection.channel().write(request);
+            } catch (IOException e) {
+                connection.failed(tunnel.failed(e));
+                return;
+            }
+            if (!request.hasRemaining()) {
+                java.util.Arrays.fill(request.array(), (byte) 0); // it holds the credentials
+                tunnelRequest = null;
+            }
+        }
+        connection.updateInterest();
+    }
+
+    /**
+     * OP_READ while tunnelling: the proxy's answer, taken up to the end of its head. On {@code 2xx} the connect goes
+     * on; whatever came after the head is the endpoint's, and goes to TLS or the engine. Loop thread.
+     *
+     * @param buffer the loop's shared read buffer
+     */
+    void tunnelReadable(ByteBuffer buffer) {
+        buffer.clear();
+        try {
+            int n = connection.channel().read(buffer);
+            if (n < 0) {
+                connection.failed(tunnel.failed(null));
+                return;
+            }
+            buffer.flip();
+            if (!tunnel.received(buffer)) {
+                return;
+            }
+        } catch (IOException e) {
+            connection.failed(tunnel.failed(e));
+            return;
+        } catch (ProxyConnectException e) {
+            log.debug("connect to {} failed: {}", Endpoint.describe(uri), e.getMessage());
+            connection.failed(e);
+            return;
+        }
+        tunnelling = false;
+        ByteBuffer early = null;
+        if (buffer.hasRemaining()) {
+            early = ByteBuffer.allocate(buffer.remaining());
+            early.put(buffer).flip();
+        }
+        try {
+            throughToEndpoint(early);
+        } catch (IOException | RuntimeException e) {
+            connection.failed(e);
         }
     }
 

@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <h2>Connecting</h2>
- * {@link ConnectPhase} gets the connection open: preparation, TCP over the resolved addresses, TLS, the upgrade
+ * {@link ConnectPhase} gets the connection open: preparation, TCP over the resolved addresses, the proxy's
+ * {@code CONNECT} if there is a proxy (reads and writes are the connect phase's until it answered), TLS, the upgrade
  * request. This class owns the channel it opens ({@link #openChannel}) and the engine that answers the upgrade.
  *
  * <h2>Outcomes of sends</h2>
@@ -200,6 +201,10 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     /** OP_READ fired: one read into the loop's shared buffer, decoded at once (the engine copies what it keeps). */
     void readable(ByteBuffer buffer) {
+        if (connect.tunnelling()) {
+            connect.tunnelReadable(buffer); // the proxy's answer to CONNECT
+            return;
+        }
         try {
             if (tls != null) {
                 tls.readable(buffer);
@@ -242,6 +247,10 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     /** OP_WRITE fired. */
     void writable() {
+        if (connect.tunnelling()) {
+            connect.tunnelWritable(); // the CONNECT request
+            return;
+        }
         writer.flush();
     }
 
@@ -277,6 +286,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         int ops;
         if (connect.tcpPending()) {
             ops = SelectionKey.OP_CONNECT;
+        } else if (connect.tunnelling()) {
+            ops = connect.tunnelInterest();
         } else if (tls != null) {
             ops = tls.interest(readSuspended || failing, writer.wantWrite());
         } else {
@@ -599,7 +610,12 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         if (stillPreparing != null && firstError == null) {
             firstError = stillPreparing; // the header supplier or DNS hung: this side's fault, not the server's
         }
-        if (!loop.execute(this::abortNow)) {
+        if (!loop.execute(() -> {
+            if (firstError == null) {
+                firstError = connect.abortedAtProxy(); // waiting for a proxy: the failure names it
+            }
+            abortNow();
+        })) {
             finish(-1, "transport closed", false, firstError);
         }
     }

@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Workers</b> ({@code wspool-<pool>-nio-worker-N}, {@code max(2, selectors)}, ended after 10 s idle): TLS
  *       delegated tasks, and the pool's open and close callbacks, which may complete user futures.</li>
  *   <li><b>Connectors</b> ({@code wspool-<pool>-nio-connect-N}, ended after 10 s idle): what may block before a
- *       connect reaches its selector: DNS, the upgrade headers (a user's header supplier may fetch a token) and the
- *       TLS engine. Apart from the workers, so that a slow DNS server or supplier delays connects only, never another
+ *       connect reaches its selector: DNS, the upgrade headers (a user's header supplier may fetch a token), a proxy
+ *       selector and proxy credentials supplier, and the TLS engine. Apart from the workers, so that a slow DNS server or supplier delays connects only, never another
  *       connection's open or close. Elastic ({@link ElasticExecutor}: {@value #CONNECTORS} threads for a start,
  *       another whenever all are busy, up to {@link ElasticExecutor#DEFAULT_MAX_THREADS}), so that suppliers or
  *       lookups that hang hold their own threads, never the ones other connects need; and time-boxed

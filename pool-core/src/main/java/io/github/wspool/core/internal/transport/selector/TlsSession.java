@@ -49,10 +49,21 @@ final class TlsSession {
         this.packetSize = engine.getSession().getPacketBufferSize();
     }
 
-    /** TCP is connected: send the ClientHello. */
-    void begin() throws IOException {
+    /**
+     * TCP is connected (through a proxy's tunnel, perhaps): send the ClientHello.
+     *
+     * @param early bytes from the server that arrived already (after a proxy's answer), or {@code null}
+     */
+    void begin(ByteBuffer early) throws IOException {
         engine.beginHandshake();
         step();
+        if (early != null && early.hasRemaining()) {
+            if (taskRunning) {
+                netIn = early; // unwrapped once the task is done
+            } else {
+                unwrapAll(early);
+            }
+        }
     }
 
     /** Advances the handshake as far as it can go without more input, a writable socket or a delegated task. */
