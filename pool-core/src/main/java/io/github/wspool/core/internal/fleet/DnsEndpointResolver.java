@@ -190,7 +190,7 @@ public final class DnsEndpointResolver implements EndpointResolver {
             if (scheduler == null) {
                 return;
             }
-            lastLookupAt = System.nanoTime();
+            lastLookupAt = System.nanoTime(); // again when the name service is actually asked (resolve)
             looked = true;
             next = null; // this one runs now: a hint meanwhile plans the one after it
         }
@@ -232,7 +232,12 @@ public final class DnsEndpointResolver implements EndpointResolver {
         if (worker == null) {
             throw new InterruptedException("stopped");
         }
-        Future<List<InetAddress>> f = worker.submit(() -> names.lookup(host));
+        Future<List<InetAddress>> f = worker.submit(() -> {
+            synchronized (lock) {
+                lastLookupAt = System.nanoTime(); // the minimum interval counts from when the name service is asked
+            }
+            return names.lookup(host);
+        });
         inFlight = f;
         try {
             List<InetAddress> addresses = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
