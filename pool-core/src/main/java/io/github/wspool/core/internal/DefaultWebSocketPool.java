@@ -138,7 +138,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (fleetLink != null) {
             fleetLink.control(control);
         }
-        this.membership = new FleetMembership(name, settings.fleet(), fleetLink, control);
+        this.membership = new FleetMembership(name, settings.fleet(), fleetLink, control,
+                t -> endpoints.add(t.uri(), t.weight(), java.util.Map.of(), t.serverName()));
         this.mbean = settings.registerMbeans() ? new PoolMBean(this, leases) : null;
     }
 
