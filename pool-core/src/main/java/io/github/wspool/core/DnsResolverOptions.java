@@ -115,7 +115,8 @@ public record DnsResolverOptions(Duration refreshInterval, Duration minInterval,
     }
 
     /**
-     * These options with another minimum interval between lookups.
+     * These options with another minimum interval between lookups. (To raise it above the refresh interval, raise the
+     * refresh interval first: each copy is validated whole.)
      *
      * @param interval positive, at most {@link #refreshInterval()}
      * @return a copy
