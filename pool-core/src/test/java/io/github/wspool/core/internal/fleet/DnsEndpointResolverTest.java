@@ -175,10 +175,12 @@ class DnsEndpointResolverTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> sets.received.size() == 1);
             CountDownLatch hang = new CountDownLatch(1);
             names.block = hang;
-            int from = names.lookups();
-            // the hanging lookup times out (300 ms); later refreshes find it still running and do not start another
+            // a lookup hangs in the name service (it stays there past its 300 ms timeout)
+            await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(3)).until(() -> names.running.get() == 1);
+            int hung = names.lookups();
+            // later refreshes (every 100 ms) find it still running and do not start another
             await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3))
-                    .until(() -> names.lookups() == from + 1);
+                    .until(() -> names.lookups() == hung);
             assertEquals(1, names.maxRunning.get());
             names.block = null;
             names.answer.set(List.of("127.0.0.4"));
