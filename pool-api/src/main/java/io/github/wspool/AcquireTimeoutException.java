@@ -46,6 +46,24 @@ public class AcquireTimeoutException extends PoolException {
         this.suspended = suspended;
     }
 
+    /**
+     * For subclasses that say more precisely why nothing was available.
+     *
+     * @param message     the whole message
+     * @param poolName    the pool's name
+     * @param timeout     how long the caller waited
+     * @param stats       the pool's state when the wait ended
+     * @param lastFailure the last connect failure, or {@code null}
+     */
+    protected AcquireTimeoutException(String message, String poolName, Duration timeout, PoolStats stats,
+                                      Throwable lastFailure) {
+        super(message, lastFailure);
+        this.poolName = poolName;
+        this.timeout = timeout;
+        this.stats = stats;
+        this.suspended = false;
+    }
+
     private static String message(String poolName, Duration timeout, PoolStats stats, Throwable lastFailure,
                                   boolean suspended) {
         String msg = "Pool '" + poolName + "': no connection available within " + timeout.toMillis() + " ms ("

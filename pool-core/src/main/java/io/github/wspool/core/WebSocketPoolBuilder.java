@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <caption>Settings and defaults</caption>
  *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>{@link #name(String)}</td><td>{@code wspool-N}</td><td>used in thread names, logs, errors</td></tr>
- *   <tr><td>{@link #endpoint(String)}</td><td>none, at least one required</td><td>{@code ws://} or {@code wss://}
+ *   <tr><td>{@link #endpoint(String)}</td><td>none; at least one, unless an {@link #endpointResolver} gives them</td><td>{@code ws://} or {@code wss://}
  *       server; weight 1 unless given</td></tr>
  *   <tr><td>{@link #pooling(boolean)}</td><td>{@code false}</td><td>keep and reuse connections; {@code false} opens
  *       a fresh connection per acquire and closes it on release</td></tr>
@@ -492,6 +492,15 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
      * drain ({@code PoolControl.removeEndpoint}, no lease dropped), a changed weight applies from the next pick.
      * Endpoints given to the builder are never touched by the resolver.
      *
+     * <p>With a resolver the builder needs no endpoint of its own. Until the resolver's first set arrives such a pool
+     * has no endpoint: acquires wait (within their timeout) and then fail with
+     * {@link io.github.wspool.NoEndpointDiscoveredException}, {@code PoolControl.health()} says {@code DOWN} ("no
+     * endpoint discovered yet"); when the first set arrives the waiting callers are served and
+     * {@code minConnections} are opened. {@code failFastInitialization} checks the builder's endpoints only. The pool
+     * keeps its last endpoint: a set that would remove it leaves it in place until a later set brings another.
+     * Connect failures to the resolver's endpoints are passed to {@link EndpointResolver#connectFailed(java.net.URI)}.
+     * Built-in resolvers: {@link EndpointResolvers}.
+     *
      * @param resolver the resolver
      * @return this
      */
@@ -550,7 +559,8 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
      * Builds the pool and, with {@code pooling(true)}, starts opening {@code minConnections} in the background.
      *
      * @return the running pool
-     * @throws IllegalArgumentException            if no endpoint was given or {@code minConnections > maxConnections}
+     * @throws IllegalArgumentException            if no endpoint and no endpoint resolver was given, or
+     *                                             {@code minConnections > maxConnections}
      * @throws IllegalStateException               with {@code registerMbeans(true)}, if an MBean of the pool's name is
      *                                             registered already (another open pool of the same name); the
      *                                             pool is not started
@@ -563,8 +573,9 @@ public final class WebSocketPoolBuilder extends ConnectionOptions {
 
     /** Checks the settings against each other and freezes them, one record per component. */
     PoolSettings settings() {
-        if (endpoints.isEmpty()) {
-            throw new IllegalArgumentException("at least one endpoint is required: call endpoint(\"ws://host:port/path\")");
+        if (endpoints.isEmpty() && endpointResolver == null) {
+            throw new IllegalArgumentException("at least one endpoint is required: call endpoint(\"ws://host:port/path\")"
+                    + " or endpointResolver(...)");
         }
         if (minConnections > maxConnections) {
             throw new IllegalArgumentException("minConnections (" + minConnections + ") must not exceed maxConnections ("

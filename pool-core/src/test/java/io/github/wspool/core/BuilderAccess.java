@@ -12,4 +12,11 @@ public final class BuilderAccess {
     public static PoolSettings config(WebSocketPoolBuilder builder) {
         return builder.settings();
     }
+
+    /** Makes the builder's pool join {@code backend} (fleet mode's internal hook; the public form takes RedisFleet). */
+    @SuppressWarnings("exports")
+    public static WebSocketPoolBuilder fleetBackend(WebSocketPoolBuilder builder,
+                                                    io.github.wspool.core.internal.fleet.FleetBackend backend) {
+        return builder.fleetBackend(backend);
+    }
 }

@@ -13,7 +13,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.net.Socket;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -30,6 +41,8 @@ public final class TestCertificates {
     public static final String LOOPBACK = "loopback";
     /** A certificate for {@code wrong.example} only: right key, wrong host name for a loopback server. */
     public static final String WRONG_HOST = "wrong-host";
+    /** A certificate for the name {@code wspool.test} only (no address): what a server found by DNS would have. */
+    public static final String NAMED = "named";
 
     private TestCertificates() {
     }
@@ -41,6 +54,64 @@ public final class TestCertificates {
             kmf.init(store(which), PASSWORD);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(kmf.getKeyManagers(), null, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Like {@link #serverContext(String)}, recording the server names (SNI) clients ask for in {@code sniSeen}.
+     *
+     * @param which   the certificate
+     * @param sniSeen receives each handshake's requested host names
+     * @return the context
+     */
+    public static SSLContext serverContext(String which, List<String> sniSeen) {
+        try {
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(store(which), PASSWORD);
+            X509KeyManager keys = (X509KeyManager) kmf.getKeyManagers()[0];
+            X509ExtendedKeyManager recording = new X509ExtendedKeyManager() {
+                @Override
+                public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+                    if (socket instanceof SSLSocket ssl && ssl.getHandshakeSession() instanceof ExtendedSSLSession h) {
+                        for (SNIServerName n : h.getRequestedServerNames()) {
+                            if (n instanceof SNIHostName host) {
+                                sniSeen.add(host.getAsciiName());
+                            }
+                        }
+                    }
+                    return keys.chooseServerAlias(keyType, issuers, socket);
+                }
+
+                @Override
+                public String[] getClientAliases(String keyType, Principal[] issuers) {
+                    return keys.getClientAliases(keyType, issuers);
+                }
+
+                @Override
+                public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+                    return keys.chooseClientAlias(keyType, issuers, socket);
+                }
+
+                @Override
+                public String[] getServerAliases(String keyType, Principal[] issuers) {
+                    return keys.getServerAliases(keyType, issuers);
+                }
+
+                @Override
+                public X509Certificate[] getCertificateChain(String alias) {
+                    return keys.getCertificateChain(alias);
+                }
+
+                @Override
+                public PrivateKey getPrivateKey(String alias) {
+                    return keys.getPrivateKey(alias);
+                }
+            };
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new KeyManager[] {recording}, null, null);
             return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
@@ -79,6 +150,10 @@ public final class TestCertificates {
             case WRONG_HOST -> {
                 dname = "CN=wrong.example";
                 san = "SAN=dns:wrong.example";
+            }
+            case NAMED -> {
+                dname = "CN=wspool.test";
+                san = "SAN=dns:wspool.test";
             }
             default -> throw new IllegalArgumentException("unknown certificate " + which);
         }

@@ -130,8 +130,8 @@ public final class TestWebSocketServer implements AutoCloseable {
     private final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
     private final AtomicReference<Map<String, String>> lastHeaders = new AtomicReference<>(Map.of());
 
-    private TestWebSocketServer(Behavior behavior, int receiveBufferBytes, SSLContext tlsContext, String host)
-            throws IOException {
+    private TestWebSocketServer(Behavior behavior, int receiveBufferBytes, SSLContext tlsContext, String host,
+                                int bindPort) throws IOException {
         this.behavior = Objects.requireNonNull(behavior, "behavior");
         this.host = host;
         this.tls = tlsContext != null;
@@ -140,7 +140,7 @@ public final class TestWebSocketServer implements AutoCloseable {
         if (receiveBufferBytes > 0) {
             serverSocket.setReceiveBufferSize(receiveBufferBytes); // inherited by accepted sockets
         }
-        serverSocket.bind(new InetSocketAddress(InetAddress.getByName(host), 0), 128);
+        serverSocket.bind(new InetSocketAddress(InetAddress.getByName(host), bindPort), 128);
         port = serverSocket.getLocalPort();
         acceptor = newThread(this::acceptLoop, "accept");
     }
@@ -204,10 +204,33 @@ public final class TestWebSocketServer implements AutoCloseable {
         return start(behavior, receiveBufferBytes, tlsContext, HOST);
     }
 
+    /**
+     * Starts an echoing server on a given loopback address and port (Linux routes all of {@code 127/8} to the
+     * loopback interface: several servers on {@code 127.0.0.1}, {@code 127.0.0.2}, ... can share one port, as the
+     * addresses of one DNS name would); returns once it listens.
+     *
+     * @param host an address literal, e.g. {@code 127.0.0.2} or {@code ::1}
+     * @param port the port, 0 for any
+     * @throws UncheckedIOException if it cannot bind there
+     */
+    public static TestWebSocketServer startOn(String host, int port) {
+        return start(Behavior.ECHO, 0, null, host, port);
+    }
+
+    /** Like {@link #startOn(String, int)}, over TLS with the certificate of {@code serverContext}. */
+    public static TestWebSocketServer startTlsOn(SSLContext serverContext, String host, int port) {
+        return start(Behavior.ECHO, 0, Objects.requireNonNull(serverContext, "serverContext"), host, port);
+    }
+
     private static TestWebSocketServer start(Behavior behavior, int receiveBufferBytes, SSLContext tlsContext,
                                              String host) {
+        return start(behavior, receiveBufferBytes, tlsContext, host, 0);
+    }
+
+    private static TestWebSocketServer start(Behavior behavior, int receiveBufferBytes, SSLContext tlsContext,
+                                             String host, int port) {
         try {
-            TestWebSocketServer server = new TestWebSocketServer(behavior, receiveBufferBytes, tlsContext, host);
+            TestWebSocketServer server = new TestWebSocketServer(behavior, receiveBufferBytes, tlsContext, host, port);
             server.acceptor.start(); // already bound: early connects wait in the backlog
             return server;
         } catch (IOException e) {

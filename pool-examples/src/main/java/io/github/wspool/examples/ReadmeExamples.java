@@ -12,6 +12,8 @@ import io.github.wspool.Subscription;
 import io.github.wspool.SubscriptionListener;
 import io.github.wspool.SubscriptionOptions;
 import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.DnsResolverOptions;
+import io.github.wspool.core.EndpointResolvers;
 import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.core.spi.CompressionOptions;
 import io.github.wspool.strategy.Strategies;
@@ -302,5 +304,29 @@ public final class ReadmeExamples {
                 .build();
         // --- end ---
         return List.of(pool, lean);
+    }
+
+    /**
+     * README "Endpoint discovery": every address of a DNS name is an endpoint, followed while the pool runs. The
+     * snippet's markers read {@code README-PENDING} until README.md shows it (then {@code README}, so that
+     * {@code ReadmeSnippetsTest} checks it).
+     *
+     * @param template   e.g. {@code wss://feed.internal:8443/feed}
+     * @param dnsOptions {@link DnsResolverOptions#defaults()} (tests swap the name service)
+     * @return the pool
+     */
+    public static WebSocketPool discovered(URI template, DnsResolverOptions dnsOptions) {
+        // --- README-PENDING: endpoint discovery ---
+        WebSocketPool pool = WebSocketPools.builder().name("feed")
+                // every A/AAAA record of the template's host is an endpoint wss://<address>:8443/feed; the host name
+                // still goes in the Host header, the TLS server name and the certificate check
+                .endpointResolver(EndpointResolvers.dns(template,        // wss://feed.internal:8443/feed
+                        dnsOptions.withRefreshInterval(Duration.ofSeconds(30)) // new addresses join, gone ones drain
+                                .withMinInterval(Duration.ofSeconds(5))))      // connect failures look again, <= 1/5 s
+                .pooling(true).minConnections(4)                         // no endpoint(...) of its own needed
+                .acquireTimeout(Duration.ofSeconds(5))                   // until the first lookup answers, acquires wait
+                .build();
+        // --- end ---
+        return pool;
     }
 }

@@ -267,4 +267,23 @@ class ExamplesTest {
                 "a clean log:\n" + log);
         assertTrue(log.contains("[demo] closed in"), "the log was captured:\n" + log);
     }
+
+    @Test
+    void discoveryExampleFollowsTheNamesAddressesAndSendsTheNameAsHost() throws Exception {
+        try (TestWebSocketServer server = TestWebSocketServer.start()) {
+            java.net.URI template = java.net.URI.create("ws://feed.test:" + server.port() + "/feed");
+            io.github.wspool.core.DnsResolverOptions options = io.github.wspool.core.DnsResolverOptions.defaults()
+                    .withNameService(host -> List.of(java.net.InetAddress.getByName("127.0.0.1")));
+            try (WebSocketPool pool = ReadmeExamples.discovered(template, options)) {
+                try (PooledConnection c = pool.acquire()) {
+                    assertEquals(java.net.URI.create("ws://127.0.0.1:" + server.port() + "/feed"), c.endpoint().uri());
+                    c.send("discovered");
+                }
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                        .until(() -> server.receivedTexts().contains("discovered"));
+                assertEquals("feed.test:" + server.port(), server.lastHandshakeHeaders().get("host"));
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().total() == 4);
+            }
+        }
+    }
 }

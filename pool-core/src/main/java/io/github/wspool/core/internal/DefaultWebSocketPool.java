@@ -103,6 +103,9 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         }
         this.endpoints = new EndpointRegistry(name, initial, factory, recycler, scheduler, events, affinity, shutdown,
                 this::requestMaintenance);
+        if (settings.fleet().resolver() != null) {
+            endpoints.discoveredFrom(String.valueOf(settings.fleet().resolver()));
+        }
         var budget = new EjectionBudget(endpoints, settings.health().maxEjectionPercent());
         var selector = new EndpointSelector(settings.routing().strategy(), name, settings.routing().panicMode());
         this.connector = new Connector(name, settings.connect(), new Connector.Collaborators(ticker,
@@ -135,7 +138,8 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         if (fleetLink != null) {
             fleetLink.control(control);
         }
-        this.membership = new FleetMembership(name, settings.fleet(), fleetLink, control);
+        this.membership = new FleetMembership(name, settings.fleet(), fleetLink, control,
+                t -> endpoints.add(t.uri(), t.weight(), java.util.Map.of(), t.serverName()));
         this.mbean = settings.registerMbeans() ? new PoolMBean(this, leases) : null;
     }
 
@@ -210,6 +214,10 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         membership.start();
         connector.refillToMin(settings.ticker().read());
         housekeeper.requestMaintenance();
+        if (endpoints.awaitingDiscovery()) {
+            log.info("[{}] no endpoint of its own: waiting for the first endpoint set from {}", name,
+                    endpoints.discoverySource());
+        }
     }
 
     private void requestMaintenance() {

@@ -60,6 +60,11 @@ final class EndpointFactory implements EndpointRegistry.Factory {
 
     @Override
     public EndpointState create(URI uri, int weight, Map<String, String> headers) {
+        return create(uri, weight, headers, null);
+    }
+
+    @Override
+    public EndpointState create(URI uri, int weight, Map<String, String> headers, String serverName) {
         Backoff backoff = new Backoff(connect.backoffInitial().toNanos(), connect.backoffMax().toNanos(),
                 connect.backoffMultiplier(), backoffJitter);
         String breakerName = "wspool." + pool + "." + Endpoint.describe(uri);
@@ -67,7 +72,8 @@ final class EndpointFactory implements EndpointRegistry.Factory {
                 ? breakerRegistry.circuitBreaker(breakerName, breakerConfig)
                 : CircuitBreaker.of(breakerName, breakerConfig);
         EndpointState e = new EndpointState(uri, weight, caps, breaker, backoff,
-                ConnectRate.of(connect.connectRatePerEndpoint()), optionsFor(headers), LATENCY_DECAY_NANOS);
+                ConnectRate.of(connect.connectRatePerEndpoint()), optionsFor(headers).withServerName(serverName),
+                LATENCY_DECAY_NANOS);
         breaker.getEventPublisher().onStateTransition(t -> {
             e.refreshHealth();
             String from = t.getStateTransition().getFromState().name().toLowerCase(Locale.ROOT);

@@ -348,7 +348,10 @@ final class PoolControlView implements PoolControl {
                         + ")");
             }
         }
-        if (healthy == 0) {
+        String source = endpoints.discoverySource();
+        if (all.isEmpty() && source != null) {
+            down.add("no endpoint discovered yet from " + source);
+        } else if (healthy == 0) {
             down.add("no healthy endpoint (" + all.size() + " configured)");
         }
         if (connect.pooling()) {

@@ -35,11 +35,15 @@ import java.util.TreeMap;
  *                            proxy's part too: TCP to the proxy and its answer to {@code CONNECT})
  * @param threadNamePrefix    prefix for any thread the transport starts for this connection
  * @param compression         whether to offer permessage-deflate (RFC 7692), and how
+ * @param serverName          the name the endpoint's server is known by when its URI's host is one of the addresses
+ *                            that name resolved to (DNS discovery), else {@code null}: sent in the {@code Host}
+ *                            header and, over {@code wss://}, the TLS server name (SNI) and the name the server's
+ *                            certificate is verified against; the connect still goes to the URI's host
  */
 public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
                                HeaderSupplier headerSupplier, boolean refreshHeaders, List<String> subprotocols,
                                boolean subprotocolRequired, TlsOptions tls, ProxyOptions proxy,
-                               String threadNamePrefix, CompressionOptions compression) {
+                               String threadNamePrefix, CompressionOptions compression, String serverName) {
 
     /**
      * Validates and copies.
@@ -55,8 +59,12 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      * @param proxy               not null ({@link ProxyOptions#DIRECT} for none)
      * @param threadNamePrefix    not null
      * @param compression         not null ({@link CompressionOptions#OFF} for none)
+     * @param serverName          may be null, not blank
      */
     public TransportOptions {
+        if (serverName != null && serverName.isBlank()) {
+            throw new IllegalArgumentException("serverName must not be blank (null for none)");
+        }
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(threadNamePrefix, "threadNamePrefix");
@@ -76,6 +84,29 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
                         + subprotocols);
             }
         }
+    }
+
+    /**
+     * Options without a separate server name (the URI's host is the server's name).
+     *
+     * @param connectTimeout      positive
+     * @param maxMessageSize      positive
+     * @param headers             not null
+     * @param headerSupplier      may be null
+     * @param refreshHeaders      see above
+     * @param subprotocols        not null, no blank entries
+     * @param subprotocolRequired see above
+     * @param tls                 not null
+     * @param proxy               not null
+     * @param threadNamePrefix    not null
+     * @param compression         not null
+     */
+    public TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
+                            HeaderSupplier headerSupplier, boolean refreshHeaders, List<String> subprotocols,
+                            boolean subprotocolRequired, TlsOptions tls, ProxyOptions proxy, String threadNamePrefix,
+                            CompressionOptions compression) {
+        this(connectTimeout, maxMessageSize, headers, headerSupplier, refreshHeaders, subprotocols,
+                subprotocolRequired, tls, proxy, threadNamePrefix, compression, null);
     }
 
     /**
@@ -121,7 +152,35 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
      */
     public TransportOptions withHeaders(Map<String, String> newHeaders) {
         return new TransportOptions(connectTimeout, maxMessageSize, newHeaders, headerSupplier, refreshHeaders,
-                subprotocols, subprotocolRequired, tls, proxy, threadNamePrefix, compression);
+                subprotocols, subprotocolRequired, tls, proxy, threadNamePrefix, compression, serverName);
+    }
+
+    /**
+     * These options with another server name (DNS discovery: the name an address-literal endpoint was found by).
+     *
+     * @param name the server's name, or {@code null} for the URI's host
+     * @return a copy, or this if unchanged
+     */
+    public TransportOptions withServerName(String name) {
+        return Objects.equals(name, serverName) ? this : new TransportOptions(connectTimeout, maxMessageSize,
+                headers, headerSupplier, refreshHeaders, subprotocols, subprotocolRequired, tls, proxy,
+                threadNamePrefix, compression, name);
+    }
+
+    /**
+     * The name the server of {@code uri} is known by: {@link #serverName()} if set, else the URI's host (an IPv6
+     * literal without its brackets). What TLS sends as the server name and verifies the certificate against.
+     *
+     * @param uri the endpoint being connected to
+     * @return the name
+     */
+    public String serverNameFor(URI uri) {
+        if (serverName != null) {
+            return serverName;
+        }
+        String host = uri.getHost();
+        return host != null && host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1)
+                : host;
     }
 
     /**
@@ -133,7 +192,7 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
     public TransportOptions withRefreshHeaders(boolean refresh) {
         return refresh == refreshHeaders ? this : new TransportOptions(connectTimeout, maxMessageSize, headers,
                 headerSupplier, refresh, subprotocols, subprotocolRequired, tls, proxy, threadNamePrefix,
-                compression);
+                compression, serverName);
     }
 
     /**

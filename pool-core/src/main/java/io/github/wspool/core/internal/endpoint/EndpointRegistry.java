@@ -48,6 +48,22 @@ public final class EndpointRegistry {
          * @return the state
          */
         EndpointState create(URI uri, int weight, Map<String, String> headers);
+
+        /**
+         * A new endpoint's state, for an endpoint known by another name than its URI's host (DNS discovery).
+         *
+         * @param uri        validated
+         * @param weight     at least 1
+         * @param headers    its own upgrade headers, validated
+         * @param serverName the server's name for the {@code Host} header and TLS, or {@code null} for the URI's host
+         * @return the state
+         */
+        default EndpointState create(URI uri, int weight, Map<String, String> headers, String serverName) {
+            if (serverName != null) {
+                throw new UnsupportedOperationException("this factory makes endpoints without a server name");
+            }
+            return create(uri, weight, headers);
+        }
     }
 
     private final String pool;
@@ -59,6 +75,8 @@ public final class EndpointRegistry {
     private final Affinity affinity;
     private final Shutdown shutdown;
     private final Runnable requestMaintenance;
+    /** The resolver endpoints are discovered from, described, or {@code null} without one. */
+    private volatile String discoverySource;
 
     /**
      * @param pool               the pool's name, for logs and messages
@@ -113,6 +131,34 @@ public final class EndpointRegistry {
     }
 
     /**
+     * Names the resolver the pool's endpoints are discovered from (set once while the pool is built).
+     *
+     * @param source the resolver, as its {@code toString()} describes it
+     */
+    public void discoveredFrom(String source) {
+        this.discoverySource = source;
+    }
+
+    /**
+     * The resolver the pool's endpoints are discovered from.
+     *
+     * @return its description, or {@code null} without one
+     */
+    public String discoverySource() {
+        return discoverySource;
+    }
+
+    /**
+     * Whether the pool has no endpoint at all yet: built with a resolver and no endpoint of its own, before the
+     * resolver's first set. Acquires then wait (within their timeout) instead of failing for want of a healthy one.
+     *
+     * @return {@code true} while the pool waits for its first endpoint
+     */
+    public boolean awaitingDiscovery() {
+        return endpoints.array().length == 0;
+    }
+
+    /**
      * The pool's only endpoint.
      *
      * @return it, or {@code null} when the pool has several
@@ -133,6 +179,21 @@ public final class EndpointRegistry {
      * @throws PoolClosedException      if the pool is closed
      */
     public void add(URI uri, int weight, Map<String, String> headers) {
+        add(uri, weight, headers, null);
+    }
+
+    /**
+     * Adds an endpoint at runtime, known by another name than its URI's host (DNS discovery); it can serve at once.
+     *
+     * @param uri        a {@code ws://} or {@code wss://} URI not already in the pool
+     * @param weight     at least 1
+     * @param headers    its own upgrade headers
+     * @param serverName the server's name ({@code Host} header, TLS server name and certificate check), or
+     *                   {@code null} for the URI's host
+     * @throws IllegalArgumentException if the URI, weight or a header is invalid, or the URI is already present
+     * @throws PoolClosedException      if the pool is closed
+     */
+    public void add(URI uri, int weight, Map<String, String> headers, String serverName) {
         EndpointUris.requireWebSocketUri(uri);
         EndpointUris.requireWeight(uri, weight);
         Objects.requireNonNull(headers, "endpoint headers must not be null (use an empty map)");
@@ -145,7 +206,7 @@ public final class EndpointRegistry {
         if (shutdown.begun()) {
             throw new PoolClosedException(pool);
         }
-        EndpointState e = factory.create(uri, weight, headers);
+        EndpointState e = factory.create(uri, weight, headers, serverName);
         if (!endpoints.add(e)) {
             throw new IllegalArgumentException("pool '" + pool + "' already has endpoint '" + Endpoint.describe(uri)
                     + "'");

@@ -90,6 +90,9 @@ public final class EndpointSelector {
      */
     public EndpointState forLease(EndpointSet.Snapshot snapshot, BooleanSupplier poolRoom) {
         EndpointState[] all = snapshot.array();
+        if (all.length == 0) {
+            return null; // no endpoint discovered yet: the caller waits for the first
+        }
         if (all.length == 1) {
             // no availability scan here: the caller's take scans once, and waits if nothing is free
             EndpointState only = all[0];

@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.lease;
 
 import io.github.wspool.AcquireTimeoutException;
+import io.github.wspool.NoEndpointDiscoveredException;
 import io.github.wspool.NoHealthyEndpointException;
 import io.github.wspool.PoolException;
 import io.github.wspool.PoolStats;
@@ -86,6 +87,10 @@ final class AcquireFailures {
 
     /** An acquire waited {@code timeout} for a connection (of {@code required}'s endpoint, if not {@code null}). */
     AcquireTimeoutException timedOut(Duration timeout, EndpointState required) {
+        String source = endpoints.discoverySource();
+        if (source != null && endpoints.awaitingDiscovery()) {
+            return new NoEndpointDiscoveredException(pool, timeout, stats(), source);
+        }
         return new AcquireTimeoutException(pool, timeout, stats(), recentConnectFailure(required));
     }
 

@@ -498,6 +498,9 @@ public final class LeaseBroker {
      */
     private EndpointState chooseForLease(long start) {
         EndpointSet.Snapshot snapshot = endpoints.snapshot();
+        if (snapshot.array().length == 0) {
+            return null; // no endpoint discovered yet: wait for the resolver's first set, within the timeout
+        }
         EndpointState chosen = selector.forLease(snapshot, poolHasRoom);
         // (a pick that is known to be down, kept in rotation by the ejection budget, is still tried while another
         // endpoint can serve: that is how it is found again when it comes back)
@@ -514,6 +517,10 @@ public final class LeaseBroker {
             return home;
         }
         EndpointSet.Snapshot snapshot = endpoints.snapshot();
+        if (snapshot.array().length == 0) {
+            // no endpoint discovered yet: wait unpinned for the first connection; the key is homed on its next acquire
+            return null;
+        }
         EndpointState chosen = selector.forLease(snapshot, poolHasRoom);
         if (chosen == null) {
             chosen = selector.forHoming(snapshot);
@@ -599,8 +606,8 @@ public final class LeaseBroker {
     /** When the last usable endpoint went unhealthy, waiting callers get the failure now, not at their timeout. */
     public void failWaitersIfNoEndpointUsable() {
         EndpointSet.Snapshot snapshot = endpoints.snapshot();
-        if (selector.anyUsable(snapshot)) {
-            return;
+        if (snapshot.array().length == 0 || selector.anyUsable(snapshot)) {
+            return; // (no endpoint yet: waiters wait for the resolver's first set)
         }
         NoHealthyEndpointException failure = failures.noHealthyEndpoint(snapshot);
         waiters.forEach(w -> {

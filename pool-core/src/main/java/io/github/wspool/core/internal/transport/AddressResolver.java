@@ -74,9 +74,23 @@ public interface AddressResolver {
      * @return the header's value
      */
     static String hostHeader(URI uri) {
+        return hostHeader(uri, null);
+    }
+
+    /**
+     * The {@code Host} header for an endpoint known by another name than its URI's host (DNS discovery: the URI
+     * names one of the addresses {@code serverName} resolved to): the name, and the URI's port unless it is the
+     * scheme's default.
+     *
+     * @param uri        the endpoint
+     * @param serverName the server's name, or {@code null} for the URI's host
+     * @return the header's value
+     */
+    static String hostHeader(URI uri, String serverName) {
+        String host = serverName != null ? serverName : uri.getHost();
         int port = port(uri);
         int defaultPort = secure(uri) ? WebSocketImpl.DEFAULT_WSS_PORT : WebSocketImpl.DEFAULT_PORT;
-        return port == defaultPort ? uri.getHost() : uri.getHost() + ":" + port;
+        return port == defaultPort ? host : host + ":" + port;
     }
 
     /**

@@ -36,8 +36,8 @@ import javax.net.ssl.SSLSocket;
  * address accepts, a refusal, no answer in time, an abort meanwhile) is a
  * {@link io.github.wspool.ProxyConnectException} naming the proxy.
  *
- * <p><b>TLS.</b> A {@code wss://} connection gets a plain socket with TLS layered on it for the URI's host (SNI and
- * hostname verification name the host, never the address), configured with the pool's {@link TlsOptions} (its
+ * <p><b>TLS.</b> A {@code wss://} connection gets a plain socket with TLS layered on it for the URI's host, or the
+ * server name DNS discovery found the address by (SNI and hostname verification name it, never the address), configured with the pool's {@link TlsOptions} (its
  * parameters, then the library's hostname verification, endpoint identification {@code HTTPS}, unless explicitly
  * turned off), and its handshake completed here, on the client's own thread, before the library starts its reader
  * and writer (left to them, both race into the handshake, and when the reader loses it reports a bare close without
@@ -51,6 +51,8 @@ final class AbortableSocketFactory extends SocketFactory {
     private final TlsOptions tls; // null for ws://
     private final FrameLedger ledger;
     private final Duration connectTimeout;
+    /** The name TLS sends (SNI) and verifies the certificate against: the server's name, or the URI's host. */
+    private final String serverName;
     /** Set before the client loop starts, by the connection's thread that then runs it. */
     private List<InetSocketAddress> addresses = List.of();
     private long deadlineNanos;
@@ -64,9 +66,12 @@ final class AbortableSocketFactory extends SocketFactory {
      * @param tls    layers TLS on the connected socket for {@code wss://}; {@code null} for {@code ws://}
      * @param ledger told of every frame written to the socket's output
      * @param connectTimeout for the message of a proxy that does not answer in time
+     * @param serverName the server's name for TLS (the URI's host, or the name DNS discovery found it by)
      */
-    AbortableSocketFactory(URI uri, TlsOptions tls, FrameLedger ledger, Duration connectTimeout) {
+    AbortableSocketFactory(URI uri, TlsOptions tls, FrameLedger ledger, Duration connectTimeout,
+                           String serverName) {
         this.uri = uri;
+        this.serverName = serverName;
         this.tls = tls;
         this.ledger = ledger;
         this.connectTimeout = connectTimeout;
@@ -119,7 +124,7 @@ final class AbortableSocketFactory extends SocketFactory {
             if (tunnel != null) {
                 tunnel(s, tunnel);
             }
-            return tls == null ? s : secure(s, withoutBrackets(host), port);
+            return tls == null ? s : secure(s, serverName != null ? serverName : withoutBrackets(host), port);
         }
         if (tunnel != null) {
             throw tunnel.unreachable(failure);

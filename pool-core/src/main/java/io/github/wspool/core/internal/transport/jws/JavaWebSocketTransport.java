@@ -176,7 +176,8 @@ public final class JavaWebSocketTransport implements Transport {
                 return;
             }
             client.sockets.prepared(prepared.addresses(), client.preparation.deadlineNanos(), prepared.tunnel());
-            client.addHeader("Host", AddressResolver.hostHeader(client.getURI())); // the library's omits 80 and 443
+            // the library's omits 80 and 443; and an endpoint found by DNS names its server, not its address
+            client.addHeader("Host", AddressResolver.hostHeader(client.getURI(), client.options.serverName()));
             prepared.headers().forEach(client::addHeader); // a Host header of the pool's own replaces it
             client.run();
         } catch (RuntimeException | Error e) {
@@ -267,7 +268,7 @@ public final class JavaWebSocketTransport implements Transport {
             // TLS is layered, configured and shaken hands on there (not in onSetSSLParameters: the library sees a
             // plain socket, so that the frames it writes are counted before encryption)
             this.sockets = new AbortableSocketFactory(uri, AddressResolver.secure(uri) ? options.tls() : null, ledger,
-                    options.connectTimeout());
+                    options.connectTimeout(), options.serverNameFor(uri));
             setSocketFactory(sockets);
         }
 

@@ -144,13 +144,13 @@ final class ConnectPhase {
             HandshakeImpl1Client h = new HandshakeImpl1Client();
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
             h.setResourceDescriptor(uri.getRawQuery() != null ? path + '?' + uri.getRawQuery() : path);
-            h.put("Host", AddressResolver.hostHeader(uri));
+            h.put("Host", AddressResolver.hostHeader(uri, options.serverName()));
             p.headers().forEach(h::put);
             handshake = h;
             addresses = p.addresses();
             tunnel = p.tunnel();
             if (AddressResolver.secure(uri)) {
-                connection.useTls(new TlsSession(options.tls().newClientEngine(uri.getHost(),
+                connection.useTls(new TlsSession(options.tls().newClientEngine(options.serverNameFor(uri),
                         AddressResolver.port(uri)), connection));
             }
         } catch (EndpointConnectException e) {
