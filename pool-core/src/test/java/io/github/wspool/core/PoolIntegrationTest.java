@@ -411,6 +411,29 @@ class PoolIntegrationTest {
         }
     }
 
+    /**
+     * A connection that dies right after its handshake is a failed connect: its endpoint backs off. A caller that
+     * arrives during that backoff, in a pool with nothing else to do (no minimum, no connect in flight), is served when
+     * the backoff ends, not when its acquire times out.
+     */
+    @Test
+    void aCallerArrivingDuringABackoffIsServedWhenTheBackoffEnds() {
+        pool = builder("backoff-wakeup").pooling(true).reconnectBackoff(Duration.ofMillis(800), Duration.ofMillis(800))
+                .acquireTimeout(Duration.ofSeconds(4)).build();
+        String first;
+        try (PooledConnection c = pool.acquire()) {
+            first = c.id();
+        }
+        server.dropAllConnections(); // dies within 2 s of its handshake: a failed connect, the endpoint backs off
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.stats().total() == 0);
+        long start = System.nanoTime();
+        try (PooledConnection fresh = pool.acquire()) {
+            assertNotEquals(first, fresh.id());
+        }
+        long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(waitedMs < 3_000, "served after the backoff (at most 800 ms), not near the 4 s timeout: " + waitedMs);
+    }
+
     @Test
     void aLeasedConnectionClosedByTheServerFailsSendsAndIsRecycledOnRelease() {
         pool = builder("leased-close").pooling(true).build();

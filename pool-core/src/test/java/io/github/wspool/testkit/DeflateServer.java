@@ -35,7 +35,7 @@ import java.util.zip.Inflater;
  * and is counted). Text messages are commands:
  * <ul>
  *   <li>{@code bomb:N}: answers with one compressed frame that inflates to N bytes ({@code N} zeros deflate to about
- *       N/1000 bytes);</li>
+ *       N/1000 bytes), and says how long the frame was ({@link #lastBombBytes()});</li>
  *   <li>{@code frag:<json>}: answers with the JSON compressed and cut into three frames, a ping between the first and
  *       the second;</li>
  *   <li>{@code corrupt}: answers with a frame marked compressed whose payload is not deflate data;</li>
@@ -56,11 +56,13 @@ public final class DeflateServer implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final List<String> offers = new CopyOnWriteArrayList<>();
     private final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
+    private final List<String> closeReasons = new CopyOnWriteArrayList<>();
     private final AtomicInteger compressedIn = new AtomicInteger();
     private final AtomicInteger plainIn = new AtomicInteger();
     private final AtomicInteger badClientMessages = new AtomicInteger();
     private final AtomicInteger opened = new AtomicInteger();
     private volatile boolean closed;
+    private volatile int lastBombBytes;
 
     private DeflateServer(String answer) throws IOException {
         this.answer = answer;
@@ -101,6 +103,11 @@ public final class DeflateServer implements AutoCloseable {
         return List.copyOf(closeCodes);
     }
 
+    /** Close reasons the clients sent, in the order of {@link #closeCodes()}. */
+    public List<String> closeReasons() {
+        return List.copyOf(closeReasons);
+    }
+
     /** Client messages that arrived compressed (RSV1). */
     public int compressedIn() {
         return compressedIn.get();
@@ -114,6 +121,11 @@ public final class DeflateServer implements AutoCloseable {
     /** Compressed client messages that did not inflate on their own (context kept despite the promise). */
     public int badClientMessages() {
         return badClientMessages.get();
+    }
+
+    /** The compressed size of the last bomb sent. */
+    public int lastBombBytes() {
+        return lastBombBytes;
     }
 
     /** Upgrades completed. */
@@ -186,6 +198,8 @@ public final class DeflateServer implements AutoCloseable {
                 }
                 int op = b0 & 0x0f;
                 if (op == 8) {
+                    closeReasons.add(payload.length > 2
+                            ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "");
                     closeCodes.add(payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005);
                     writeFrame(out, 0x88, payload.length >= 2 ? new byte[] {payload[0], payload[1]} : new byte[0]);
                     return;
@@ -238,8 +252,10 @@ public final class DeflateServer implements AutoCloseable {
             int size = Integer.parseInt(text.substring(5));
             Deflater fresh = new Deflater(Deflater.BEST_COMPRESSION, true);
             fresh.setInput(new byte[size]);
-            writeFrame(out, 0xC1, compress(fresh));
+            byte[] z = compress(fresh);
             fresh.end();
+            lastBombBytes = z.length;
+            writeFrame(out, 0xC1, z);
         } else if (text.startsWith("frag:")) {
             byte[] z = compress(deflater, text.substring(5).getBytes(StandardCharsets.UTF_8));
             int a = z.length / 3;

@@ -85,6 +85,8 @@ public final class Connector {
     private final ConnectRate poolConnectRate;
     /** Whether a wake-up is scheduled for connects a rate limit held back. */
     private final AtomicBoolean rateWakeupScheduled = new AtomicBoolean();
+    /** Whether a wakeup for demand held back by an endpoint's backoff is scheduled ({@link #wakeAfterBackoff}). */
+    private final AtomicBoolean backoffWakeupScheduled = new AtomicBoolean();
 
     /** The size bounds and the pool-wide slots taken against them; shedding the surplus of a lowered maximum. */
     private final Sizing sizing;
@@ -405,6 +407,9 @@ public final class Connector {
             preferred = null;
             if (e == null || !reserveSlot(e)) {
                 connecting.decrementAndGet();
+                if (e == null) {
+                    wakeAfterBackoff(now); // a backoff may be what refused: nobody else comes back for this demand
+                }
                 // A slot freed meanwhile may have seen this claim and left the demand to it: now that the claim is
                 // released, look once more if there is room. Only once, and not when the cap on connects in flight
                 // is what refused: a connect settling wakes demand again (onOpen, or maintenance after a failure).
@@ -416,6 +421,33 @@ public final class Connector {
             }
             start(e, null, true);
         }
+    }
+
+    /**
+     * Demand was refused because no endpoint may connect now: if an endpoint's backoff is what holds it back, comes
+     * back for the demand when the earliest backoff ends. Without this a caller arriving during a backoff, in a pool
+     * with nothing else to do (no minimum to refill, no connect in flight), would wait for its timeout: nothing else
+     * wakes the demand. One wakeup at a time; each pass that is refused again schedules the next.
+     */
+    private void wakeAfterBackoff(long now) {
+        long retryAt = 0;
+        boolean found = false;
+        for (EndpointState e : endpoints.array()) {
+            long until = e.backoffUntil();
+            if (until - now > 0 && (!found || until - retryAt < 0)) {
+                retryAt = until;
+                found = true;
+            }
+        }
+        if (!found || shutdown.begun() || !backoffWakeupScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        scheduler.schedule(() -> {
+            backoffWakeupScheduled.set(false);
+            if (!shutdown.begun()) {
+                openForDemand(null);
+            }
+        }, retryAt - now);
     }
 
     /**
