@@ -433,8 +433,8 @@ public final class Connector {
         long retryAt = 0;
         boolean found = false;
         for (EndpointState e : endpoints.array()) {
-            long until = e.backoffUntil();
-            if (until - now > 0 && (!found || until - retryAt < 0)) {
+            long until = e.backoffUntil(); // Long.MAX_VALUE: not backing off
+            if (until != Long.MAX_VALUE && until - now > 0 && (!found || until - retryAt < 0)) {
                 retryAt = until;
                 found = true;
             }

@@ -270,7 +270,7 @@ class ConnectorTest {
         f.transport.failConnects(null);
         f.ticker.advance(Duration.ofNanos(e.backoffUntil() - f.ticker.read()));
         f.waiting.set(1);
-        f.connector.openForDemand(null);
+        f.scheduler.runDue(); // the demand the backoff refused comes back by itself when the backoff ends
         ManagedConnection released = f.listener.ready.get(0);
         f.ticker.advance(Duration.ofMillis(10));
         assertTrue(f.recycler.recycleIfAvailable(released, RecycleReason.NOT_POOLED)); // as a release without pooling
@@ -442,7 +442,7 @@ class ConnectorTest {
         assertEquals(List.of(), f.listener.closed);
 
         f.ticker.advance(Duration.ofMillis(100));
-        f.connector.openForDemand(null);
+        f.scheduler.runDue(); // the demand the backoff held back comes back by itself when the backoff ends
         assertEquals(2, f.attempts());
         f.transport.openPending();
         assertEquals(1, f.scheduler.pendingTasks(), "a connect that opened in time leaves no deadline behind, only"
