@@ -84,7 +84,6 @@ public final class FleetExample {
                 fleets.add(fleet);
                 pools.add(WebSocketPools.builder()
                         .name("app")
-                        .endpoint(servers.get(0).uri()) // a bootstrap endpoint (the registry has it too)
                         .fleet(fleet)
                         .endpointResolver(fleet.servers())
                         .strategy(Strategies.fleetLeastConnections())

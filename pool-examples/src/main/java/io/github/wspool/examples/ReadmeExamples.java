@@ -15,6 +15,8 @@ import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.DnsResolverOptions;
 import io.github.wspool.core.EndpointResolvers;
 import io.github.wspool.core.WebSocketPools;
+import io.github.wspool.core.fleet.FleetStats;
+import io.github.wspool.core.fleet.RedisFleet;
 import io.github.wspool.core.spi.CompressionOptions;
 import io.github.wspool.strategy.Strategies;
 import java.net.PasswordAuthentication;
@@ -307,16 +309,14 @@ public final class ReadmeExamples {
     }
 
     /**
-     * README "Endpoint discovery": every address of a DNS name is an endpoint, followed while the pool runs. The
-     * snippet's markers read {@code README-PENDING} until README.md shows it (then {@code README}, so that
-     * {@code ReadmeSnippetsTest} checks it).
+     * README "Endpoint discovery": every address of a DNS name is an endpoint, followed while the pool runs.
      *
      * @param template   e.g. {@code wss://feed.internal:8443/feed}
      * @param dnsOptions {@link DnsResolverOptions#defaults()} (tests swap the name service)
      * @return the pool
      */
     public static WebSocketPool discovered(URI template, DnsResolverOptions dnsOptions) {
-        // --- README-PENDING: endpoint discovery ---
+        // --- README: endpoint discovery ---
         WebSocketPool pool = WebSocketPools.builder().name("feed")
                 // every A/AAAA record of the template's host is an endpoint wss://<address>:8443/feed; the host name
                 // still goes in the Host header, the TLS server name and the certificate check
@@ -328,5 +328,43 @@ public final class ReadmeExamples {
                 .build();
         // --- end ---
         return pool;
+    }
+
+    /**
+     * What {@link #fleetMode} built, for the caller to close.
+     *
+     * @param fleet        the fleet
+     * @param registration the server's registration
+     * @param pool         the pool
+     * @param stats        the fleet's stats right after the build
+     */
+    public record FleetParts(RedisFleet fleet, AutoCloseable registration, WebSocketPool pool, FleetStats stats) {
+    }
+
+    /**
+     * README "Fleet mode": a pool that is one instance of a fleet sharing its state through Redis, following the
+     * fleet's server registry.
+     *
+     * @param redisUri  e.g. {@code redis://redis.internal:6379}
+     * @param serverUrl the WebSocket server to register
+     * @return what was built
+     * @throws Exception if the registration cannot be closed after a failure
+     */
+    public static FleetParts fleetMode(String redisUri, URI serverUrl) throws Exception {
+        // --- README: fleet mode ---
+        RedisFleet fleet = RedisFleet.connect(redisUri);      // redis://, rediss://, redis-sentinel://h:p,h:p/0#master
+        // on the server side (or by a deploy tool): register and heart-beat; close() the handle to unregister
+        AutoCloseable registration = fleet.registerServer("ws-1", serverUrl, 1);
+
+        WebSocketPool pool = WebSocketPools.builder().name("quotes")
+                .fleet(fleet)                                 // share connections, health and stats
+                .endpointResolver(fleet.servers())            // follow the server registry: no endpoint(...) needed
+                .strategy(Strategies.fleetLeastConnections()) // by the fleet's counts, for leases and new connections
+                .sessionStore(fleet.sessionStore("client-42")) // subscription positions survive a restart
+                .pooling(true).minConnections(4)
+                .build();
+        FleetStats stats = fleet.stats();                     // live instances, connections per server
+        // --- end ---
+        return new FleetParts(fleet, registration, pool, stats);
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import redis.embedded.RedisServer;
 
 /** The README's examples and the demo run against real loopback servers. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -28,6 +29,32 @@ class ExamplesTest {
         assertEquals(6, perServer.values().stream().mapToInt(Integer::intValue).sum(), perServer.toString());
         assertTrue(perServer.values().stream().allMatch(n -> n == 2), "two per server across the fleet: " + perServer);
         assertTrue(printed.toString(java.nio.charset.StandardCharsets.UTF_8).contains("per server"));
+    }
+
+    @Test
+    void fleetModeSnippetRegistersFollowsTheRegistryAndCountsTheFleet() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        RedisServer redisServer = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+                .setting("save \"\"").setting("appendonly no").build();
+        redisServer.start();
+        try (TestWebSocketServer server = TestWebSocketServer.start()) {
+            ReadmeExamples.FleetParts parts = ReadmeExamples.fleetMode("redis://127.0.0.1:" + port, server.uri("/q"));
+            try {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                        .until(() -> parts.pool().stats().idle() == 4 && parts.fleet().stats().totalConnections() == 4);
+                assertEquals(4, server.openConnections(), "the registered server got the pool's minimum");
+                assertEquals(java.util.Map.of("ws-1", 4), parts.fleet().stats().connectionsPerServer());
+            } finally {
+                parts.pool().close();
+                parts.registration().close();
+                parts.fleet().close();
+            }
+        } finally {
+            redisServer.stop();
+        }
     }
 
     @Test

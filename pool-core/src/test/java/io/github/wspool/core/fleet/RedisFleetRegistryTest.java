@@ -110,7 +110,8 @@ class RedisFleetRegistryTest {
                 .endpoint(a.uri("/other")).fleet(fleet).pooling(true).minConnections(2)
                 .sessionStore(fleet.sessionStore("client-1")).build());
         fleet.sessionStore("client-1").save("ttl", "ch", 5);
-        await().atMost(Duration.ofSeconds(5)).until(() -> fleet.stats().totalConnections() >= 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> fleet.stats().totalConnections() >= 2
+                && redis.commands().exists("wspool:client:client-1:sessions") == 1); // positions are written behind
         List<String> keys = redis.commands().keys("*");
         assertTrue(keys.contains("wspool:servers"), "written: " + keys);
         assertTrue(keys.stream().anyMatch(k -> k.startsWith("wspool:conn:")), "written: " + keys);
