@@ -10,6 +10,7 @@ import io.github.wspool.PoolException;
 import io.github.wspool.PoolReconfiguration;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.fleet.FleetStats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -54,14 +55,17 @@ final class AdminRoutes implements AdminHttp.Handler {
     private final Supplier<String> scrape;
     private final Consumer<PoolReconfiguration> reconfigurer;
     private final Predicate<String> recycler;
+    private final Supplier<FleetStats> fleetStats;
 
     /**
      * @param scrape       the Prometheus text, or {@code null} ({@code /metrics} then answers 404)
      * @param reconfigurer applies {@code POST /api/v1/pool/config}
      * @param recycler     serves {@code DELETE /api/v1/connections/{id}}
+     * @param fleetStats   the fleet's stats for {@code GET /api/v1/fleet}, or {@code null} (the route then answers 404)
      */
     AdminRoutes(WebSocketPool pool, AdminHttp http, ConnectionTracker tracker, EventHub events,
-                Supplier<String> scrape, Consumer<PoolReconfiguration> reconfigurer, Predicate<String> recycler) {
+                Supplier<String> scrape, Consumer<PoolReconfiguration> reconfigurer, Predicate<String> recycler,
+                Supplier<FleetStats> fleetStats) {
         this.pool = pool;
         this.http = http;
         this.tracker = tracker;
@@ -69,6 +73,7 @@ final class AdminRoutes implements AdminHttp.Handler {
         this.scrape = scrape;
         this.reconfigurer = reconfigurer;
         this.recycler = recycler;
+        this.fleetStats = fleetStats;
     }
 
     @Override
@@ -117,6 +122,14 @@ final class AdminRoutes implements AdminHttp.Handler {
                 AdminHttp.allow(method, "GET");
                 metrics(ex);
             }
+            case "/api/v1/fleet" -> {
+                AdminHttp.allow(method, "GET");
+                if (fleetStats == null) {
+                    throw new AdminException(404, "no fleet: this pool's admin server was built without"
+                            + " PoolAdminServer.builder(pool).fleet(fleet)");
+                }
+                http.send(ex, 200, AdminSnapshots.fleet(fleetStats.get()));
+            }
             default -> {
                 if (path.startsWith(CONNECTIONS + "/") && path.length() > CONNECTIONS.length() + 1
                         && path.indexOf('/', CONNECTIONS.length() + 1) < 0) {
@@ -130,7 +143,7 @@ final class AdminRoutes implements AdminHttp.Handler {
                     }
                 } else {
                     throw new AdminException(404, "no such route; the API is under /api/v1/ (pool/stats, pool/health,"
-                            + " pool/config, connections, events), the dashboard at /, Prometheus at /metrics");
+                            + " pool/config, connections, events, fleet), the dashboard at /, Prometheus at /metrics");
                 }
             }
         }

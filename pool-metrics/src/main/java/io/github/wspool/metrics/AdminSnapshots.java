@@ -9,12 +9,14 @@ import io.github.wspool.PoolHealth;
 import io.github.wspool.PoolStats;
 import io.github.wspool.SubscriptionState;
 import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.fleet.FleetStats;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The admin API's documents, as maps and lists that jackson-jr writes (insertion-ordered, so the JSON reads in a
@@ -163,5 +165,35 @@ final class AdminSnapshots {
 
     static double millis(Duration d) {
         return d == null ? 0.0 : Math.round(d.toNanos() / 1e3) / 1e3;
+    }
+
+    /**
+     * The fleet's stats as JSON-ready maps.
+     *
+     * @param stats what the fleet read from Redis
+     * @return {@code degraded}, {@code liveInstances}, {@code totalConnections}, {@code activeConnections},
+     *         {@code connectionsPerServer}, {@code instances}
+     */
+    static Map<String, Object> fleet(FleetStats stats) {
+        List<Map<String, Object>> instances = new ArrayList<>(stats.instances().size());
+        for (FleetStats.Instance i : stats.instances()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", i.id());
+            m.put("pool", i.pool());
+            m.put("host", i.host());
+            m.put("connections", i.connections());
+            m.put("active", i.active());
+            m.put("connectionsPerServer", new TreeMap<>(i.connectionsPerServer()));
+            m.put("updatedAt", Instant.ofEpochMilli(i.updatedAtMillis()).toString());
+            instances.add(m);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("degraded", stats.degraded());
+        out.put("liveInstances", stats.liveInstances());
+        out.put("totalConnections", stats.totalConnections());
+        out.put("activeConnections", stats.activeConnections());
+        out.put("connectionsPerServer", new TreeMap<>(stats.connectionsPerServer()));
+        out.put("instances", instances);
+        return out;
     }
 }

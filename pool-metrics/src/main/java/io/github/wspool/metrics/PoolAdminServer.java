@@ -3,6 +3,8 @@ package io.github.wspool.metrics;
 import com.sun.net.httpserver.HttpServer;
 import io.github.wspool.PoolReconfiguration;
 import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.fleet.FleetStats;
+import io.github.wspool.core.fleet.RedisFleet;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -111,7 +113,8 @@ public final class PoolAdminServer implements AutoCloseable {
         workers.allowCoreThreadTimeOut(true);
         this.sampler = Executors.newSingleThreadScheduledExecutor(threads(prefix + "-events"));
         this.events = new EventHub(pool, tracker, http.compactJson(), b.eventInterval, b.maxEventStreams);
-        AdminRoutes routes = new AdminRoutes(pool, http, tracker, events, b.scrape, reconfigurer, recycler);
+        AdminRoutes routes = new AdminRoutes(pool, http, tracker, events, b.scrape, reconfigurer, recycler,
+                b.fleetStats);
         HttpServer s = null;
         try {
             s = HttpServer.create(new InetSocketAddress(b.bindAddress, b.port), 64);
@@ -225,6 +228,7 @@ public final class PoolAdminServer implements AutoCloseable {
         private Predicate<String> recycler;
         private Duration eventInterval = Duration.ofMillis(250);
         private int maxEventStreams = 8;
+        private Supplier<FleetStats> fleetStats;
 
         private Builder(WebSocketPool pool) {
             this.pool = Objects.requireNonNull(pool, "pool must not be null");
@@ -368,6 +372,20 @@ public final class PoolAdminServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxEventStreams must be 1 to 256, but was " + max);
             }
             this.maxEventStreams = max;
+            return this;
+        }
+
+        /**
+         * Serves the fleet's stats at {@code GET /api/v1/fleet} (fleet mode): live instances, connections per server,
+         * totals, read from Redis on each request (bounded by the fleet's command timeout; {@code "degraded": true}
+         * when Redis cannot be read). Without it the route answers 404.
+         *
+         * @param fleet the fleet the pool joined
+         * @return this
+         */
+        public Builder fleet(RedisFleet fleet) {
+            Objects.requireNonNull(fleet, "fleet must not be null");
+            this.fleetStats = fleet::stats;
             return this;
         }
 
