@@ -31,7 +31,8 @@ import java.util.List;
 public interface PeerPool {
 
     /** Every implementation's name, in the order the benchmarks list them. */
-    List<String> NAMES = List.of("wspool", "wspool-3ep", "concurrentbag", "commons-pool2", "stormpot", "abq");
+    List<String> NAMES = List.of("wspool", "wspool-3ep", "wspool-fleet", "concurrentbag", "commons-pool2", "stormpot",
+            "abq");
 
     /**
      * A new, not yet set up adapter.
@@ -44,6 +45,7 @@ public interface PeerPool {
         return switch (name) {
             case "wspool" -> new WspoolPeer(1);
             case "wspool-3ep" -> new WspoolPeer(3);
+            case "wspool-fleet" -> new WspoolFleetPeer();
             case "concurrentbag" -> new ConcurrentBagPeer();
             case "commons-pool2" -> new CommonsPool2Peer();
             case "stormpot" -> new StormpotPeer();

@@ -45,7 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PoolOverheadBenchmark {
 
     /** The pool under test, a {@link PeerPool} name. */
-    @Param({"wspool", "wspool-3ep", "concurrentbag", "commons-pool2", "stormpot", "abq"})
+    @Param({"wspool", "wspool-3ep", "wspool-fleet", "concurrentbag", "commons-pool2", "stormpot", "abq"})
     public String impl;
 
     /** Objects (connections) in the pool, all pre-filled. */
