@@ -83,6 +83,43 @@ class RedisFleetRegistryTest {
         assertTrue(endpoints(pool).contains(b.uri()), "the builder's endpoint stays");
     }
 
+    /**
+     * Redis restarts empty (no persistence): every registration is gone at once. A server whose registration heartbeats
+     * back within its TTL is never drained; one whose process died meanwhile is drained, but only a whole TTL after
+     * Redis was back (its registration had its chance to come back).
+     */
+    @Test
+    void aRedisThatComesBackEmptyDrainsNobodyWhoseRegistrationComesBack() throws Exception {
+        TestRedis redis = closing(TestRedis.start());
+        TestWebSocketServer alive = closing(TestWebSocketServer.start());
+        TestWebSocketServer dead = closing(TestWebSocketServer.start());
+        RedisFleet aliveSide = closing(RedisFleet.connect(redis.uri(), fast()));
+        RedisFleet deadSide = RedisFleet.connect(redis.uri(), fast());
+        RedisFleet clientSide = closing(RedisFleet.connect(redis.uri(), fast()));
+        aliveSide.registerServer("alive", alive.uri(), 1);
+        deadSide.registerServer("dead", dead.uri(), 1);
+        WebSocketPool pool = closing(WebSocketPools.builder().name("empty-redis")
+                .endpointResolver(clientSide.servers()).pooling(true).minConnections(2).build());
+        await().atMost(Duration.ofSeconds(3)).until(() -> endpoints(pool).equals(Set.of(alive.uri(), dead.uri())));
+
+        redis.stopServer();
+        deadSide.crash(); // its server's process is gone while Redis is down: no heartbeat will come back
+        await().atMost(Duration.ofSeconds(5)).until(clientSide::degraded);
+        redis.startServer(); // same port, empty: no registration survived
+        await().atMost(Duration.ofSeconds(10)).until(() -> !clientSide.degraded());
+        long backAt = System.nanoTime();
+        // within the TTL: nobody drained, and the living server's registration heart-beats back
+        await().during(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(3))
+                .until(() -> endpoints(pool).contains(alive.uri()) && endpoints(pool).contains(dead.uri()));
+        assertEquals(1, redis.commands().exists("wspool:server:alive"), "the living server registered again");
+        await().atMost(Duration.ofSeconds(6)).until(() -> !endpoints(pool).contains(dead.uri()));
+        long drainedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - backAt);
+        assertTrue(drainedAfterMs >= 1_400, "the dead one only after a whole TTL (1.5 s) from Redis's return: "
+                + drainedAfterMs + " ms");
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                .until(() -> endpoints(pool).contains(alive.uri()));
+    }
+
     @Test
     void anUnregisteredServerIsDrainedAtOnce() throws Exception {
         TestRedis redis = closing(TestRedis.start());
