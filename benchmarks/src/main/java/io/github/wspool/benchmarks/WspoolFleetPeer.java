@@ -1,15 +1,10 @@
 package io.github.wspool.benchmarks;
 
-import io.github.wspool.PooledConnection;
-import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.WebSocketPoolBuilder;
-import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.core.fleet.RedisFleet;
-import io.github.wspool.core.spi.InMemoryTransport;
 import io.github.wspool.strategy.Strategies;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import redis.embedded.RedisServer;
 
@@ -19,14 +14,22 @@ import redis.embedded.RedisServer;
  * period (1 s), with {@code fleetLeastConnections()} as the strategy. Against {@code wspool}, it shows what fleet mode
  * costs on the acquire/release path: by design nothing, since no Redis round trip is on it.
  */
-final class WspoolFleetPeer implements PeerPool {
+final class WspoolFleetPeer extends WspoolPeer {
 
     private RedisServer redis;
     private RedisFleet fleet;
-    private WebSocketPool pool;
+
+    WspoolFleetPeer() {
+        super(1);
+    }
 
     @Override
-    public void setUp(int poolSize) throws IOException {
+    WebSocketPoolBuilder configure(WebSocketPoolBuilder b) {
+        return b.fleet(fleet).strategy(Strategies.fleetLeastConnections());
+    }
+
+    @Override
+    public void setUp(int poolSize) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -35,36 +38,20 @@ final class WspoolFleetPeer implements PeerPool {
                 .setting("appendonly no").build();
         redis.start();
         fleet = RedisFleet.connect("redis://127.0.0.1:" + port);
-        WebSocketPoolBuilder b = WebSocketPools.builder().name("bench-fleet").pooling(true)
-                .minConnections(poolSize).maxConnections(poolSize).acquireTimeout(Duration.ofSeconds(30))
-                .healthCheckInterval(Duration.ZERO).transport(new InMemoryTransport())
-                .endpoint("ws://endpoint-0.bench:80/").fleet(fleet).strategy(Strategies.fleetLeastConnections());
-        pool = b.build();
+        super.setUp(poolSize);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (pool.stats().idle() < poolSize || fleet.stats().totalConnections() < poolSize) {
+        while (fleet.stats().totalConnections() < poolSize) { // the fleet's exchange is running
             if (System.nanoTime() > deadline) {
                 tearDown();
-                throw new IllegalStateException("fleet pool did not pre-warm and publish: " + pool.stats());
+                throw new IllegalStateException("the fleet did not publish the pool's connections: " + pool().stats());
             }
             Thread.onSpinWait();
         }
     }
 
     @Override
-    public Object borrow() {
-        return pool.acquire();
-    }
-
-    @Override
-    public void release(Object lease) {
-        ((PooledConnection) lease).close();
-    }
-
-    @Override
-    public void tearDown() throws IOException {
-        if (pool != null) {
-            pool.close();
-        }
+    public void tearDown() throws Exception {
+        super.tearDown();
         if (fleet != null) {
             fleet.close();
         }

@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** wspool on the in-memory transport (no I/O), 1 or more endpoints, no keepalive traffic. */
-final class WspoolPeer implements PeerPool {
+class WspoolPeer implements PeerPool {
 
     private final int endpoints;
     private WebSocketPool pool;
@@ -18,11 +18,27 @@ final class WspoolPeer implements PeerPool {
         this.endpoints = endpoints;
     }
 
+    /** More settings for the pool, by a subclass (the fleet's). */
+    WebSocketPoolBuilder configure(WebSocketPoolBuilder b) {
+        return b;
+    }
+
+    /** The pool, once set up. */
+    WebSocketPool pool() {
+        return pool;
+    }
+
     /**
      * A pooling wspool of exactly {@code poolSize} connections spread over {@code endpoints} in-memory endpoints,
      * health checks off, returned once every connection is available.
      */
     static WebSocketPool prewarmedPool(String name, int endpoints, int poolSize) {
+        return prewarmedPool(name, endpoints, poolSize, b -> b);
+    }
+
+    /** {@link #prewarmedPool(String, int, int)} with more settings. */
+    static WebSocketPool prewarmedPool(String name, int endpoints, int poolSize,
+                                       java.util.function.UnaryOperator<WebSocketPoolBuilder> more) {
         WebSocketPoolBuilder b = WebSocketPools.builder().name(name).pooling(true)
                 .minConnections(poolSize).maxConnections(poolSize)
                 .acquireTimeout(Duration.ofSeconds(30))
@@ -31,7 +47,7 @@ final class WspoolPeer implements PeerPool {
         for (int i = 0; i < endpoints; i++) {
             b.endpoint("ws://endpoint-" + i + ".bench:80/");
         }
-        WebSocketPool pool = b.build();
+        WebSocketPool pool = more.apply(b).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (pool.stats().idle() < poolSize) {
             if (System.nanoTime() > deadline) {
@@ -44,8 +60,9 @@ final class WspoolPeer implements PeerPool {
     }
 
     @Override
-    public void setUp(int poolSize) {
-        pool = prewarmedPool(endpoints == 1 ? "bench" : "bench-" + endpoints + "ep", endpoints, poolSize);
+    public void setUp(int poolSize) throws Exception {
+        pool = prewarmedPool(endpoints == 1 ? "bench" : "bench-" + endpoints + "ep", endpoints, poolSize,
+                this::configure);
     }
 
     @Override
@@ -59,7 +76,7 @@ final class WspoolPeer implements PeerPool {
     }
 
     @Override
-    public void tearDown() {
+    public void tearDown() throws Exception {
         pool.close();
     }
 }

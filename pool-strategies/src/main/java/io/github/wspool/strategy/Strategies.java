@@ -30,7 +30,7 @@ public final class Strategies {
      * @return a new least-connections strategy
      */
     public static LoadBalancingStrategy leastConnections() {
-        return new LeastConnectionsStrategy(ThreadLocalRandom.current().nextLong(0, Integer.MAX_VALUE));
+        return LeastLoadStrategy.leastConnections(ThreadLocalRandom.current().nextLong(0, Integer.MAX_VALUE));
     }
 
     /**
@@ -43,7 +43,7 @@ public final class Strategies {
      * @return a new fleet least-connections strategy
      */
     public static LoadBalancingStrategy fleetLeastConnections() {
-        return new FleetLeastConnectionsStrategy(ThreadLocalRandom.current().nextLong(0, Integer.MAX_VALUE));
+        return LeastLoadStrategy.fleetLeastConnections(ThreadLocalRandom.current().nextLong(0, Integer.MAX_VALUE));
     }
 
     /**

@@ -130,7 +130,7 @@ class LoadAwareStrategiesTest {
     @Test
     void leastConnectionsRotationSurvivesCounterNearIntMax() {
         List<TestEndpoint> e = TestEndpoint.named("a", "b", "c");
-        LoadBalancingStrategy s = new LeastConnectionsStrategy(Integer.MAX_VALUE - 2L);
+        LoadBalancingStrategy s = LeastLoadStrategy.leastConnections(Integer.MAX_VALUE - 2L);
         assertEquals(Map.of("a", 100, "b", 100, "c", 100), distribution(s, e, 300));
     }
 

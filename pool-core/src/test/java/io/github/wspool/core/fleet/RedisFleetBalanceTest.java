@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,29 +28,16 @@ import org.junit.jupiter.api.Timeout;
  * the skew.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class RedisFleetBalanceTest {
+class RedisFleetBalanceTest extends ClosingTest {
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
     private TestRedis redis;
     private final List<TestWebSocketServer> servers = new ArrayList<>();
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.add(c);
-        return c;
-    }
 
     @BeforeEach
     void setUp() {
         redis = closing(TestRedis.start());
         for (int i = 0; i < 3; i++) {
             servers.add(closing(TestWebSocketServer.start()));
-        }
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
         }
     }
 

@@ -13,11 +13,8 @@ import io.github.wspool.event.ConnectEvent;
 import io.github.wspool.testkit.TestWebSocketServer;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,21 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * once the first instance sees it recover.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class RedisFleetHealthTest {
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+class RedisFleetHealthTest extends ClosingTest {
 
     private static EndpointSnapshot endpoint(WebSocketPool pool, URI uri) {
         return pool.control().endpoints().stream().filter(e -> e.uri().equals(uri)).findFirst().orElseThrow();

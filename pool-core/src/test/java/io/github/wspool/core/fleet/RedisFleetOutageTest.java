@@ -18,7 +18,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,21 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * within a few seconds.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class RedisFleetOutageTest {
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+class RedisFleetOutageTest extends ClosingTest {
 
     private static boolean saysDegraded(WebSocketPool pool) {
         return pool.control().health().reasons().stream().anyMatch(r -> r.contains("fleet mode degraded"));

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,21 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * leaves behind after a clean close all have a TTL.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class RedisFleetRegistryTest {
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+class RedisFleetRegistryTest extends ClosingTest {
 
     static RedisFleetOptions fast() {
         return RedisFleetOptions.defaults().heartbeatTtl(Duration.ofMillis(1500))

@@ -12,10 +12,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.embedded.RedisSentinel;
@@ -27,21 +24,7 @@ import redis.embedded.RedisServer;
  * again against the new master and its counts are right.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class RedisFleetSentinelTest {
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+class RedisFleetSentinelTest extends ClosingTest {
 
     @Test
     void thePoolsFollowAFailover() throws Exception {

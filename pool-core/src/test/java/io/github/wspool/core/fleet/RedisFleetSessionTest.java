@@ -23,7 +23,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,21 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * saw every position once, in order. And a store whose Redis is down loads nothing rather than failing.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class RedisFleetSessionTest {
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
+class RedisFleetSessionTest extends ClosingTest {
 
     private static final class Recorder implements SubscriptionListener {
         final List<Long> positions = new CopyOnWriteArrayList<>();

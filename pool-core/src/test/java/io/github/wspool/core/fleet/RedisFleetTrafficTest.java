@@ -7,12 +7,9 @@ import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.testkit.TestWebSocketServer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.Logger;
@@ -24,22 +21,9 @@ import org.slf4j.LoggerFactory;
  * per connection plus a dozen, in one flush.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class RedisFleetTrafficTest {
+class RedisFleetTrafficTest extends ClosingTest {
 
     private static final Logger log = LoggerFactory.getLogger(RedisFleetTrafficTest.class);
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    private <T extends AutoCloseable> T closing(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
 
     private static long stat(String info, String name) {
         Matcher m = Pattern.compile(name + ":(\\d+)").matcher(info);
