@@ -149,6 +149,31 @@ class RedisFleetRegistryTest extends ClosingTest {
         assertEquals("5", redis.commands().hget(left.get(0), "ttl/ch"));
     }
 
+    /** Threads of Lettuce (its event loops, timer) and of the fleet, by name. */
+    private static Set<Thread> fleetThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("wspool-fleet") || t.getName().startsWith("lettuce"))
+                .collect(Collectors.toSet());
+    }
+
+    @Test
+    void closingTheFleetEndsEveryThreadItStarted() throws Exception {
+        TestRedis redis = closing(TestRedis.start());
+        TestWebSocketServer a = closing(TestWebSocketServer.start());
+        Set<Thread> before = fleetThreads();
+        RedisFleet fleet = RedisFleet.connect(redis.uri(), fast());
+        fleet.registerServer("a", a.uri(), 1);
+        WebSocketPool pool = WebSocketPools.builder().name("threads").endpointResolver(fleet.servers()).fleet(fleet)
+                .pooling(true).minConnections(1).build();
+        await().atMost(Duration.ofSeconds(5)).until(() -> fleet.stats().totalConnections() == 1);
+        Set<Thread> started = fleetThreads();
+        started.removeAll(before);
+        assertFalse(started.isEmpty(), "the fleet runs threads of its own while open");
+        pool.close();
+        fleet.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> started.stream().noneMatch(Thread::isAlive));
+    }
+
     @Test
     void aMalformedUriIsRejectedWithItsPasswordMasked() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
