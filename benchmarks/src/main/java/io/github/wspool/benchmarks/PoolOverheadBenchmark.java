@@ -36,12 +36,18 @@ import org.openjdk.jmh.annotations.Warmup;
  * java -jar benchmarks/target/benchmarks.jar 'PoolOverheadBenchmark.acquireReleaseLatency'  # percentiles only
  * </pre>
  *
+ * <p>Three forks by default, and read per fork ({@code Report forks}: each cell's median fork and its range): a
+ * fork can settle in a state the next one does not (which objects share a cache line after the first collection,
+ * which paths the JIT compiled in), so that a 2-thread cell ran at a third of its speed in some forks and not in
+ * others, for ConcurrentBag (its entries were 16-byte cells, four to a line; now padded) and for wspool (two
+ * connections' state words on one line; now padded). One fork's ratio could then read anywhere from 0.3× to 1.4×.
+ *
  * The cost of wspool's metrics on the same op is {@link MetricsOverheadBenchmark}.
  */
 @State(Scope.Benchmark)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(3)
 public class PoolOverheadBenchmark {
 
     /** The pool under test, a {@link PeerPool} name. */

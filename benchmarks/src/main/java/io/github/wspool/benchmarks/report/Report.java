@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.github.wspool.benchmarks.report.Report ratios results.json
+ * java -cp benchmarks/target/benchmarks.jar io.github.wspool.benchmarks.report.Report forks results.json
  * java -cp benchmarks/target/benchmarks.jar io.github.wspool.benchmarks.report.Report chart results.json out.svg
  * </pre>
  *
@@ -39,11 +40,22 @@ public final class Report {
     private Report() {
     }
 
+    /**
+     * {@code ratios <jmh.json>}, {@code forks <jmh.json>} (see {@link Forks}) or {@code chart <jmh.json> <out.svg>}.
+     *
+     * @param args the command and its files
+     * @throws IOException if a file cannot be read or written
+     */
     public static void main(String[] args) throws IOException {
-        if (args.length < 2 || !(args[0].equals("ratios") || args[0].equals("chart"))
+        if (args.length < 2 || !(args[0].equals("ratios") || args[0].equals("chart") || args[0].equals("forks"))
                 || (args[0].equals("chart") && args.length < 3)) {
-            System.err.println("usage: Report ratios <jmh.json> | Report chart <jmh.json> <out.svg>");
+            System.err.println("usage: Report ratios <jmh.json> | Report forks <jmh.json> | Report chart <jmh.json>"
+                    + " <out.svg>");
             System.exit(2);
+            return;
+        }
+        if (args[0].equals("forks")) {
+            System.out.print(Forks.table(Forks.parse(Files.readString(Path.of(args[1]), StandardCharsets.UTF_8))));
             return;
         }
         List<Result> results = Result.parse(Files.readString(Path.of(args[1]), StandardCharsets.UTF_8));

@@ -355,6 +355,11 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     }
 
     @Override
+    public boolean observesTransitions() {
+        return events.listening() || log.isDebugEnabled();
+    }
+
+    @Override
     public void onTransition(ManagedConnection c, ConnectionState from, ConnectionState to) {
         if (log.isDebugEnabled()) {
             log.debug("[{}] {} {} -> {}", name, c.id, from, to);

@@ -19,6 +19,18 @@ public interface ConnectionOwner {
     void onTransition(ManagedConnection connection, ConnectionState from, ConnectionState to);
 
     /**
+     * Whether {@link #onTransition} has anything to do right now (a listener, a DEBUG log). The acquire/release moves
+     * ask this <i>before</i> their compare-and-set and skip {@code onTransition} when it is {@code false}: reads after
+     * a locked instruction wait for it, reads before it overlap with the read of the state word. A listener added or
+     * a log level raised while such a move is under way sees the moves that start afterwards.
+     *
+     * @return {@code true} if transitions are to be reported
+     */
+    default boolean observesTransitions() {
+        return true;
+    }
+
+    /**
      * Code asked for a transition the lifecycle table forbids: a bug in the pool.
      *
      * @param connection the connection

@@ -158,9 +158,14 @@ public final class ConnectionTimes {
         return expiredReason;
     }
 
-    /** Records a use for the housekeeper: a plain store with release semantics (no fence), no clock read. */
+    /**
+     * Records a use for the housekeeper: no clock read, and a store (with release semantics, no fence) only when the
+     * flag is down, once per housekeeping sweep at most: the other releases only read it, so the line stays shared.
+     */
     public void markUsed() {
-        USED.setRelease(this, true);
+        if (!(boolean) USED.getOpaque(this)) {
+            USED.setRelease(this, true);
+        }
     }
 
     /**

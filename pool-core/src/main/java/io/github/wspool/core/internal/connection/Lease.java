@@ -62,7 +62,10 @@ public final class Lease implements PooledConnection, Holder {
     public Lease(ManagedConnection connection, long acquiredAt, int token) {
         this.connection = connection;
         this.acquiredAt = acquiredAt;
-        this.token = token;
+        // A plain store, not a volatile one: a volatile store is followed by a full fence (a third one per acquire +
+        // release, wherever the lease is not scalar-replaced). The lease reaches its holder on this thread or through
+        // the waiter's future, both of which order this store before the holder's reads.
+        TOKEN.set(this, token);
     }
 
     /**

@@ -33,9 +33,8 @@ import java.lang.invoke.VarHandle;
  * The acquire/release fast path reads no clock: a release only raises the used flag of its {@link ConnectionTimes},
  * where the housekeeper keeps the connection's timestamps and expiry mark (see there).
  */
-public final class ManagedConnection implements Channel {
+public final class ManagedConnection extends StateWordPadAfter implements Channel {
 
-    private static final VarHandle WORD;
     private static final VarHandle LEASES;
     private static final ConnectionState[] STATES = ConnectionState.values();
     private static final int READY = ConnectionState.READY.ordinal();
@@ -55,7 +54,6 @@ public final class ManagedConnection implements Channel {
         }
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            WORD = lookup.findVarHandle(ManagedConnection.class, "word", long.class);
             LEASES = lookup.findVarHandle(ManagedConnection.class, "leases", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -71,12 +69,7 @@ public final class ManagedConnection implements Channel {
     private final ChannelState messaging = new ChannelState();
     private final ConnectionTimes times;
 
-    /**
-     * The {@link ConnectionState} by ordinal (bits 0-7) and the number of holdings so far (bits 8-63). Numbers, not
-     * the enum reference: a compare-and-set of a reference field pays the garbage collector's write barriers (G1:
-     * card marking with a StoreLoad fence for an old connection pointing at the enum constants).
-     */
-    private volatile long word = ConnectionState.INITIALIZING.ordinal();
+    // The state word, `word` (WORD), is inherited: see PaddedStateWord for its layout.
     /** Leases held right now, counted only when connections are shared ({@code maxLeasesPerConnection > 1}). */
     private volatile int leases;
 
@@ -370,13 +363,30 @@ public final class ManagedConnection implements Channel {
      * @return whether this call took the connection
      */
     public boolean lease() {
+        return leaseToken() >= 0;
+    }
+
+    /**
+     * {@link #lease()}, returning the new holding's {@linkplain #token() token}: what the fast path makes its lease
+     * with, without reading the state word again after the CAS.
+     *
+     * @return the token, or -1 if this call did not take the connection
+     */
+    public int leaseToken() {
         long w = word;
         int s = stateOf(w);
-        if ((s != READY && s != IDLE) || !WORD.compareAndSet(this, w, with(w + ONE_HOLDING, ACTIVE))) {
-            return false;
+        if (s != READY && s != IDLE) {
+            return -1;
         }
-        owner.onTransition(this, STATES[s], ConnectionState.ACTIVE);
-        return true;
+        boolean observed = owner.observesTransitions(); // before the CAS (see ConnectionOwner.observesTransitions)
+        long next = with(w + ONE_HOLDING, ACTIVE);
+        if (!WORD.compareAndSet(this, w, next)) {
+            return -1;
+        }
+        if (observed) {
+            owner.onTransition(this, STATES[s], ConnectionState.ACTIVE);
+        }
+        return tokenOf(next);
     }
 
     /**
@@ -387,13 +397,16 @@ public final class ManagedConnection implements Channel {
      *         the holding is over (a second release of the same lease)
      */
     public boolean release(int token) {
+        boolean observed = owner.observesTransitions(); // before the CAS (see ConnectionOwner.observesTransitions)
         while (true) {
             long w = word;
             if (stateOf(w) != ACTIVE || tokenOf(w) != token) {
                 return false;
             }
             if (WORD.compareAndSet(this, w, with(w, READY))) {
-                owner.onTransition(this, ConnectionState.ACTIVE, ConnectionState.READY);
+                if (observed) {
+                    owner.onTransition(this, ConnectionState.ACTIVE, ConnectionState.READY);
+                }
                 return true;
             }
         }

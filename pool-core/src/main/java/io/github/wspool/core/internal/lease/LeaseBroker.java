@@ -110,7 +110,7 @@ public final class LeaseBroker {
         this.leaks = new LeakDetector(pool, scheduler, settings.leakDetectionThreshold().toNanos());
         this.leakDetection = leaks.enabled();
         this.handoff = new Handoff(settings, waiters, endpoints, recycler, events, ticker, shutdown,
-                leaks, recent, poolHasRoom, connector.sizing()::shedOnRelease);
+                leaks, recent, poolHasRoom, connector.sizing());
         this.failures = new AcquireFailures(pool, ticker, events, endpoints, this::pending);
         this.suspension = new Suspension(pool, ticker, scheduler, failures);
     }
@@ -227,12 +227,15 @@ public final class LeaseBroker {
      */
     public PooledConnection acquire() {
         CompletableFuture<Void> gate = suspension.gate();
-        AcquireTimeout t = acquireTimeout;
-        if (gate != null) {
-            return acquireAfterResume(gate, null, t.nanos(), t.shown());
+        if (gate == null) {
+            Lease recentLease = leaseRecent();
+            if (recentLease != null) {
+                return recentLease; // the fast path reads no timeout: it does not wait
+            }
         }
-        Lease recentLease = leaseRecent();
-        return recentLease != null ? recentLease : acquireNanos(null, t.nanos(), t.shown());
+        AcquireTimeout t = acquireTimeout;
+        return gate != null ? acquireAfterResume(gate, null, t.nanos(), t.shown())
+                : acquireNanos(null, t.nanos(), t.shown());
     }
 
     /**
@@ -297,14 +300,15 @@ public final class LeaseBroker {
         if (endpointSet.sole() != e || !e.healthy()) {
             return null;
         }
-        if (!c.lease()) {
-            return null;
-        }
+        // Everything the lease needs is read before the take's CAS: reads after a locked instruction wait for it.
+        // A connection found closed is left to the general path, which takes it and recycles it. (Open before the
+        // CAS and closed after it is no different from closed a moment after the take: its release recycles it.)
         if (!c.isOpen()) {
-            recycler.retireDead(c);
             return null;
         }
-        return handoff.lease(c, timed() ? ticker.read() : Lease.UNTIMED);
+        long start = timed() ? ticker.read() : Lease.UNTIMED;
+        int token = c.leaseToken();
+        return token < 0 ? null : handoff.lease(c, start, token);
     }
 
     private PooledConnection acquireNanos(String affinityKey, long timeoutNanos, Duration timeout) {

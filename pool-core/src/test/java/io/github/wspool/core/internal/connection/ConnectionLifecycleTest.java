@@ -67,6 +67,12 @@ class ConnectionLifecycleTest {
     private static final class RecordingOwner implements ConnectionOwner {
         final List<String> legal = new ArrayList<>();
         final List<String> illegal = new ArrayList<>();
+        boolean observing = true;
+
+        @Override
+        public boolean observesTransitions() {
+            return observing;
+        }
 
         @Override
         public void onTransition(ManagedConnection c, ConnectionState from, ConnectionState to) {
@@ -152,6 +158,61 @@ class ConnectionLifecycleTest {
         assertFalse(c.transition(READY, ACTIVE), "CAS must fail: the connection is IDLE, not READY");
         assertEquals(IDLE, c.state());
         assertEquals(List.of(), owner.illegal, "a lost race is not a bug");
+    }
+
+    @Test
+    void theLeaseCycleMovesReportToTheOwnerOnlyWhileItObservesAndTokensCountHoldings() {
+        RecordingOwner owner = new RecordingOwner();
+        ManagedConnection c = connectionIn(READY, owner);
+        int first = c.leaseToken();
+        assertTrue(first >= 0);
+        assertEquals(first, c.token(), "the token returned is the holding's");
+        assertEquals(-1, c.leaseToken(), "ACTIVE: not taken twice");
+        assertTrue(c.release(first));
+        assertEquals(List.of("READY->ACTIVE", "ACTIVE->READY"), owner.legal);
+
+        owner.observing = false; // no listener, no DEBUG log: the moves skip the owner
+        int second = c.leaseToken();
+        assertEquals(first + 1, second, "one holding more");
+        assertFalse(c.release(first), "a finished holding's token moves nothing");
+        assertTrue(c.release(second));
+        assertEquals(READY, c.state());
+        assertTrue(c.markIdle());
+        assertTrue(c.lease(), "IDLE is taken too");
+        assertEquals(List.of("READY->ACTIVE", "ACTIVE->READY", "READY->IDLE"), owner.legal,
+                "only the move outside the lease cycle was reported");
+        assertEquals(List.of(), owner.illegal);
+    }
+
+    @Test
+    void aPoolObservesTransitionsWhileSomeoneListensOrDebugIsOn() {
+        FakeTicker ticker = new FakeTicker();
+        DefaultWebSocketPool pool = DefaultWebSocketPool.start(BuilderAccess.config(WebSocketPools.builder()
+                .name("observed").endpoint("ws://127.0.0.1:1/").ticker(ticker).transport(new InMemoryTransport())),
+                new ManualScheduler(ticker), b -> b);
+        try {
+            boolean debug = org.slf4j.LoggerFactory.getLogger(DefaultWebSocketPool.class).isDebugEnabled();
+            assertEquals(debug, pool.observesTransitions(), "nobody listens: only a DEBUG log would observe");
+            io.github.wspool.PoolListener listener = new io.github.wspool.PoolListener() { };
+            pool.addListener(listener);
+            assertTrue(pool.observesTransitions());
+            pool.removeListener(listener);
+            assertEquals(debug, pool.observesTransitions());
+        } finally {
+            pool.close();
+        }
+    }
+
+    @Test
+    void theUsedFlagIsRaisedByAReleaseAndTakenOncePerSweep() {
+        ConnectionTimes times = new ConnectionTimes(0);
+        assertFalse(times.takeUsed());
+        times.markUsed();
+        times.markUsed(); // already up: nothing written
+        assertTrue(times.takeUsed());
+        assertFalse(times.takeUsed(), "taken by the sweep");
+        times.markUsed();
+        assertTrue(times.takeUsed(), "raised again by the next release");
     }
 
     @Test
