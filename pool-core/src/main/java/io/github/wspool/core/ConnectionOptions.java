@@ -550,7 +550,7 @@ abstract class ConnectionOptions extends HealthOptions {
         TransportOptions options = new TransportOptions(connectTimeout, maxMessageSize, headers, headerSupplier, false,
                 subprotocols, subprotocolRequired, new TlsOptions(sslContext, sslParameters, verifyHostname),
                 proxyCredentials != null ? proxy.withCredentials(proxyCredentials) : proxy, "wspool-" + poolName,
-                compression);
+                compression, null);
         return new ConnectSettings(pooling, minConnections, maxConnections, maxConnectionsPerEndpoint,
                 maxConcurrentConnects, maxConcurrentConnectsPerEndpoint, connectRatePerEndpoint, connectRatePerPool,
                 connectTimeout, closeTimeout, backoffInitial, backoffMax, backoffMultiplier, failFastInitialization,

@@ -16,6 +16,7 @@ import io.github.wspool.event.EndpointHealthEvent;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.selector.SelectorTransport;
 import io.github.wspool.core.spi.LocalConnectException;
+import io.github.wspool.core.spi.CompressionOptions;
 import io.github.wspool.core.spi.ProxyOptions;
 import io.github.wspool.core.spi.TlsOptions;
 import io.github.wspool.core.spi.Transport;
@@ -96,7 +97,7 @@ class HangingConnectPreparationTest {
 
     private static TransportOptions options(HeaderSupplier supplier) {
         return new TransportOptions(CONNECT_TIMEOUT, 1 << 20, Map.of(), supplier, false, List.of(), false,
-                TlsOptions.DEFAULT, ProxyOptions.DIRECT, "hang-prep");
+                TlsOptions.DEFAULT, ProxyOptions.DIRECT, "hang-prep", CompressionOptions.OFF, null);
     }
 
     private static void assertFailsLocally(RecordingTransportListener r, String what) {

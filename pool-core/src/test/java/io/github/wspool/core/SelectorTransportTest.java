@@ -9,6 +9,7 @@ import io.github.wspool.HeaderSupplier;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.internal.transport.selector.SelectorTransport;
+import io.github.wspool.core.spi.CompressionOptions;
 import io.github.wspool.core.spi.ProxyOptions;
 import io.github.wspool.core.spi.TlsOptions;
 import io.github.wspool.core.spi.Transport;
@@ -296,7 +297,7 @@ class SelectorTransportTest {
                 return Map.of();
             };
             options = new TransportOptions(Duration.ofSeconds(30), 1 << 20, Map.of(), tokens, false, List.of(), false,
-                    TlsOptions.DEFAULT, ProxyOptions.DIRECT, threadNamePrefix);
+                    TlsOptions.DEFAULT, ProxyOptions.DIRECT, threadNamePrefix, CompressionOptions.OFF, null);
         }
 
         /** Starts {@code n} connects to {@code /slow}, in order. */

@@ -12,9 +12,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -46,7 +43,6 @@ import java.util.zip.Inflater;
  */
 public final class DeflateServer implements AutoCloseable {
 
-    private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final byte[] TAIL = {0, 0, (byte) 0xff, (byte) 0xff};
 
     private final ServerSocket server;
@@ -167,8 +163,7 @@ public final class DeflateServer implements AutoCloseable {
                 }
             }
             offers.add(offer);
-            String accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
-                    .digest((key + GUID).getBytes(StandardCharsets.US_ASCII)));
+            String accept = HostileServer.acceptKey(key);
             String response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Accept: " + accept + "\r\n"
                     + (answer != null && !offer.isEmpty() ? "Sec-WebSocket-Extensions: " + answer + "\r\n" : "")
@@ -240,7 +235,7 @@ public final class DeflateServer implements AutoCloseable {
             }
         } catch (EOFException | java.net.SocketException e) {
             // client gone
-        } catch (IOException | NoSuchAlgorithmException e) {
+        } catch (IOException e) {
             // test server: the connection ends
         } finally {
             sockets.remove(s);

@@ -575,15 +575,24 @@ public final class HostileServer implements AutoCloseable {
     }
 
     private static byte[] upgradeResponse(String key) {
-        String accept;
+        return ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: " + acceptKey(key) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * The {@code Sec-WebSocket-Accept} answer to a client's {@code Sec-WebSocket-Key} (RFC 6455 4.2.2), for the test
+     * kit's hand-written servers.
+     *
+     * @param key the client's key
+     * @return the answer
+     */
+    static String acceptKey(String key) {
         try {
-            accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
+            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
                     .digest((key + GUID).getBytes(StandardCharsets.US_ASCII)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        return ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     private static void drain(InputStream in) throws IOException {

@@ -14,8 +14,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
@@ -48,8 +49,11 @@ class PoolAdminDashboardBrowserTest {
 
         TestWebSocketServer a = TestWebSocketServer.start();
         TestWebSocketServer b = TestWebSocketServer.start();
-        AtomicBoolean traffic = new AtomicBoolean(true);
-        Thread app = null;
+        ScheduledExecutorService app = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dashboard-test-app");
+            t.setDaemon(true);
+            return t;
+        });
         try (WebSocketPool pool = WebSocketPools.builder().name("dash").endpoint(a.uri("/feed"))
                 .endpoint(b.uri("/feed"), 2).pooling(true).minConnections(2).maxConnections(6)
                 .strategy(Strategies.roundRobin()).ejectAfterConnectFailures(1).maxEjectionPercent(100)
@@ -58,17 +62,14 @@ class PoolAdminDashboardBrowserTest {
              PoolAdminServer admin = PoolAdminServer.builder(pool).start();
              Chromium browser = Chromium.launch(binary.get(), 1280, 1100)) {
             // an application keeps acquiring, as one does
-            app = new Thread(() -> {
-                while (traffic.get()) {
-                    try (PooledConnection c = pool.acquire(Duration.ofMillis(200))) {
-                        c.send("tick");
-                    } catch (RuntimeException e) {
-                        // a failed acquire while the endpoint dies: the dashboard shows it
-                    }
-                    sleep(20); // the application's own pace (about 50 acquires a second), not a wait
+            // the application's own pace: an acquire every 20 ms (about 50 a second)
+            app.scheduleWithFixedDelay(() -> {
+                try (PooledConnection c = pool.acquire(Duration.ofMillis(200))) {
+                    c.send("tick");
+                } catch (RuntimeException e) {
+                    // a failed acquire while the endpoint dies: the dashboard shows it
                 }
-            }, "dashboard-test-app");
-            app.start();
+            }, 0, 20, TimeUnit.MILLISECONDS);
 
             browser.navigate(admin.uri());
             String bUri = b.uri("/feed").toString();
@@ -103,10 +104,8 @@ class PoolAdminDashboardBrowserTest {
             waitFor(browser, TRAFFIC_SHOWN, "true", Duration.ofSeconds(10));
             browser.screenshot(Path.of("target", "dashboard-traffic-unhealthy-endpoint.png"));
         } finally {
-            traffic.set(false);
-            if (app != null) {
-                app.join(5000);
-            }
+            app.shutdownNow();
+            assertTrue(app.awaitTermination(5, TimeUnit.SECONDS), "the application's loop ended");
             b.stop();
             a.stop();
         }
@@ -133,13 +132,5 @@ class PoolAdminDashboardBrowserTest {
     private static void waitForChartPoints(Chromium browser, int points) {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
                 .until(() -> chartPoints(browser) >= points);
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -13,6 +13,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -38,6 +39,11 @@ final class RedisConnections {
     private final RedisClient client;
     private final String channel;
     private final Consumer<String> onMessage;
+    /**
+     * Held while connections are opened or closed (network I/O): a lock, not a monitor, so that a virtual thread
+     * waiting on Redis under it does not pin its carrier.
+     */
+    private final ReentrantLock lifecycle = new ReentrantLock();
     private volatile StatefulRedisConnection<String, String> pipelined;
     private volatile StatefulRedisConnection<String, String> direct;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
@@ -104,7 +110,16 @@ final class RedisConnections {
      *
      * @throws RuntimeException if Redis cannot be reached (the connections opened so far stay)
      */
-    synchronized void open() {
+    void open() {
+        lifecycle.lock();
+        try {
+            openLocked();
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    private void openLocked() {
         if (pipelined == null) {
             StatefulRedisConnection<String, String> c = client.connect();
             c.setAutoFlushCommands(false);
@@ -175,8 +190,13 @@ final class RedisConnections {
      * Closes the connections so that the next {@link #open()} connects anew (through Sentinel, to the current master):
      * after a failover left them on a read-only replica.
      */
-    synchronized void reopen() {
-        closeConnections();
+    void reopen() {
+        lifecycle.lock();
+        try {
+            closeConnections();
+        } finally {
+            lifecycle.unlock();
+        }
     }
 
     private void closeConnections() {
@@ -195,8 +215,13 @@ final class RedisConnections {
     }
 
     /** Closes the connections, the client and its threads. */
-    synchronized void close() {
-        closeConnections();
+    void close() {
+        lifecycle.lock();
+        try {
+            closeConnections();
+        } finally {
+            lifecycle.unlock();
+        }
         try {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         } catch (RuntimeException e) {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +52,11 @@ final class ServerRegistry implements EndpointResolver {
     private final Map<String, Long> missingSince = new HashMap<>();
     private final Set<String> invalid = new HashSet<>();
     private volatile Map<String, EndpointResolver.Target> known; // null until the first successful read
-    /** Held while a set is given to listeners, so that a subscriber's first set and later ones never cross. */
-    private final Object delivering = new Object();
+    /**
+     * Held while a set is given to listeners, so that a subscriber's first set and later ones never cross. A lock, not
+     * a monitor: the listeners (a pool reconciling) take locks of their own under it.
+     */
+    private final ReentrantLock delivering = new ReentrantLock();
     private volatile Map<URI, String> idByUri = Map.of();
 
     ServerRegistry(RedisFleet fleet, Keys keys, long ttlMillis) {
@@ -216,12 +220,15 @@ final class ServerRegistry implements EndpointResolver {
         next.forEach((id, t) -> byUri.putIfAbsent(t.uri(), id));
         idByUri = Map.copyOf(byUri);
         if (known == null || !known.equals(next)) {
-            synchronized (delivering) {
+            delivering.lock();
+            try {
                 known = next;
                 List<EndpointResolver.Target> set = List.copyOf(next.values());
                 for (EndpointResolver.Listener l : listeners) {
                     deliver(l, set);
                 }
+            } finally {
+                delivering.unlock();
             }
         }
     }
@@ -258,12 +265,15 @@ final class ServerRegistry implements EndpointResolver {
     @Override
     public AutoCloseable subscribe(EndpointResolver.Listener listener) {
         java.util.Objects.requireNonNull(listener, "listener");
-        synchronized (delivering) {
+        delivering.lock();
+        try {
             listeners.add(listener);
             Map<String, EndpointResolver.Target> now = known;
             if (now != null) {
                 deliver(listener, List.copyOf(now.values()));
             }
+        } finally {
+            delivering.unlock();
         }
         if (known != null) {
             fleet.resolverDelivered();

@@ -86,28 +86,6 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
         }
     }
 
-    /**
-     * Options without a separate server name (the URI's host is the server's name).
-     *
-     * @param connectTimeout      positive
-     * @param maxMessageSize      positive
-     * @param headers             not null
-     * @param headerSupplier      may be null
-     * @param refreshHeaders      see above
-     * @param subprotocols        not null, no blank entries
-     * @param subprotocolRequired see above
-     * @param tls                 not null
-     * @param proxy               not null
-     * @param threadNamePrefix    not null
-     * @param compression         not null
-     */
-    public TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
-                            HeaderSupplier headerSupplier, boolean refreshHeaders, List<String> subprotocols,
-                            boolean subprotocolRequired, TlsOptions tls, ProxyOptions proxy, String threadNamePrefix,
-                            CompressionOptions compression) {
-        this(connectTimeout, maxMessageSize, headers, headerSupplier, refreshHeaders, subprotocols,
-                subprotocolRequired, tls, proxy, threadNamePrefix, compression, null);
-    }
 
     /**
      * Options with static headers only: no supplier, no subprotocol, default TLS, no proxy.
@@ -120,29 +98,9 @@ public record TransportOptions(Duration connectTimeout, int maxMessageSize, Map<
     public TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
                             String threadNamePrefix) {
         this(connectTimeout, maxMessageSize, headers, null, false, List.of(), false, TlsOptions.DEFAULT,
-                ProxyOptions.DIRECT, threadNamePrefix, CompressionOptions.OFF);
+                ProxyOptions.DIRECT, threadNamePrefix, CompressionOptions.OFF, null);
     }
 
-    /**
-     * Options without compression.
-     *
-     * @param connectTimeout      positive
-     * @param maxMessageSize      positive
-     * @param headers             not null
-     * @param headerSupplier      may be null
-     * @param refreshHeaders      see above
-     * @param subprotocols        not null, no blank entries
-     * @param subprotocolRequired see above
-     * @param tls                 not null
-     * @param proxy               not null
-     * @param threadNamePrefix    not null
-     */
-    public TransportOptions(Duration connectTimeout, int maxMessageSize, Map<String, String> headers,
-                            HeaderSupplier headerSupplier, boolean refreshHeaders, List<String> subprotocols,
-                            boolean subprotocolRequired, TlsOptions tls, ProxyOptions proxy, String threadNamePrefix) {
-        this(connectTimeout, maxMessageSize, headers, headerSupplier, refreshHeaders, subprotocols,
-                subprotocolRequired, tls, proxy, threadNamePrefix, CompressionOptions.OFF);
-    }
 
     /**
      * These options with other static headers.

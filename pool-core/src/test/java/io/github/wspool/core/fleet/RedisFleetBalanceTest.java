@@ -47,7 +47,9 @@ class RedisFleetBalanceTest extends ClosingTest {
             if (i > 0) {
                 RedisFleet previous = fleets.get(i - 1);
                 await().atMost(Duration.ofSeconds(5)).until(() -> previous.exchanges() >= 2); // it has published
-                Thread.sleep(1_000); // ~1 s apart, as instances of a rolling start would be
+                long published = previous.exchanges();
+                // then ~1 s apart, as instances of a rolling start would be: four more of its 250 ms exchanges
+                await().atMost(Duration.ofSeconds(10)).until(() -> previous.exchanges() >= published + 4);
             }
             RedisFleet fleet = closing(RedisFleet.connect(redis.uri(), RedisFleetRegistryTest.fast()));
             fleets.add(fleet);

@@ -169,8 +169,6 @@ public final class EndpointSelector {
         boolean panic = panicMode && noneHealthy(all);
         boolean avoid = avoidPassedOver(all);
         List<EndpointState> eligible = new ArrayList<>(all.length);
-        List<EndpointState> fewest = new ArrayList<>(all.length);
-        EndpointState best = null;
         for (EndpointState e : all) {
             if (!(e.healthy() || (panic && !e.isDraining())) || !e.hasRoom() || (avoid && e.passedOver())) {
                 continue;
@@ -179,24 +177,40 @@ public final class EndpointSelector {
                 continue; // backing off after failures: place the connection elsewhere
             }
             eligible.add(e);
-            int cmp = best == null ? -1 : compareSlotsPerWeight(e, best);
-            if (cmp < 0) {
-                fewest.clear();
-                best = e;
-            }
-            if (cmp <= 0) {
-                fewest.add(e);
-            }
         }
-        if (fewest.isEmpty()) {
+        if (eligible.isEmpty()) {
             return null;
         }
         EndpointView placed = strategy.place(eligible);
-        EndpointState chosen = placed != null ? picked(placed, eligible)
-                : fewest.get(Math.floorMod(placementTieBreaker.getAndIncrement(), fewest.size()));
+        EndpointState chosen = placed != null ? picked(placed, eligible) : fewestPerWeight(eligible);
         // An endpoint at its cap of concurrent connects is not replaced by another: its share waits for its connects
         // to finish (slow start), rather than spilling onto the others and skewing the spread.
         return chosen.mayConnect(now) ? chosen : null;
+    }
+
+    /** The pool's own spread: the fewest connections per unit of weight, ties rotating. */
+    private EndpointState fewestPerWeight(List<EndpointState> eligible) {
+        EndpointState best = eligible.get(0);
+        int ties = 1;
+        for (int i = 1; i < eligible.size(); i++) {
+            int cmp = compareSlotsPerWeight(eligible.get(i), best);
+            if (cmp < 0) {
+                best = eligible.get(i);
+                ties = 1;
+            } else if (cmp == 0) {
+                ties++;
+            }
+        }
+        if (ties == 1) {
+            return best;
+        }
+        int n = Math.floorMod(placementTieBreaker.getAndIncrement(), ties);
+        for (EndpointState e : eligible) {
+            if (compareSlotsPerWeight(e, best) == 0 && n-- == 0) {
+                return e;
+            }
+        }
+        return best; // counts moved between the passes: the first minimum will do
     }
 
     private static boolean noneHealthy(EndpointState[] all) {

@@ -54,8 +54,13 @@ public final class FleetMembership implements AutoCloseable {
     /** Adds a discovered endpoint to the pool (with its server name). */
     private final Adder adder;
     private volatile boolean closed;
-    private AutoCloseable subscription; // guarded by this
-    private AutoCloseable fleetHandle; // guarded by this
+    /**
+     * Held by {@link #start()} and {@link #close()}: a lock, not a monitor, since a resolver may deliver its first set
+     * (and so take {@link #reconciling}) inside {@code subscribe}, and leaving the fleet may wait on its store.
+     */
+    private final ReentrantLock lifecycle = new ReentrantLock();
+    private AutoCloseable subscription; // guarded by lifecycle
+    private AutoCloseable fleetHandle; // guarded by lifecycle
 
     /**
      * @param pool     the pool's name
@@ -117,7 +122,16 @@ public final class FleetMembership implements AutoCloseable {
     }
 
     /** Joins the fleet and subscribes to the resolver; neither blocks on a remote store. */
-    public synchronized void start() {
+    public void start() {
+        lifecycle.lock();
+        try {
+            startLocked();
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    private void startLocked() {
         if (closed) {
             return;
         }
@@ -270,17 +284,22 @@ public final class FleetMembership implements AutoCloseable {
 
     /** Stops following the resolver and leaves the fleet. */
     @Override
-    public synchronized void close() {
-        reconciling.lock(); // a set being applied now finishes first; none is applied after
+    public void close() {
+        lifecycle.lock();
         try {
-            closed = true;
+            reconciling.lock(); // a set being applied now finishes first; none is applied after
+            try {
+                closed = true;
+            } finally {
+                reconciling.unlock();
+            }
+            closeQuietly(subscription, "endpoint resolver subscription");
+            closeQuietly(fleetHandle, "fleet membership");
+            subscription = null;
+            fleetHandle = null;
         } finally {
-            reconciling.unlock();
+            lifecycle.unlock();
         }
-        closeQuietly(subscription, "endpoint resolver subscription");
-        closeQuietly(fleetHandle, "fleet membership");
-        subscription = null;
-        fleetHandle = null;
     }
 
     private void closeQuietly(AutoCloseable c, String what) {

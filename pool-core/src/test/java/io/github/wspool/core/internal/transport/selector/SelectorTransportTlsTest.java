@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.wspool.core.spi.CompressionOptions;
 import io.github.wspool.core.spi.ProxyOptions;
 import io.github.wspool.core.spi.TlsOptions;
 import io.github.wspool.core.spi.TransportConnection;
@@ -124,7 +125,8 @@ class SelectorTransportTlsTest {
             RecordingTransportListener r = new RecordingTransportListener();
             transport.connect(URI.create("wss://127.0.0.1:" + sniffer.port() + "/"), new TransportOptions(
                     Duration.ofSeconds(5), 1 << 20, Map.of(), null, false, List.of(), false,
-                    new TlsOptions(clientContext(keys), tls12, true), ProxyOptions.DIRECT, "wspool-tls-test"), r);
+                    new TlsOptions(clientContext(keys), tls12, true), ProxyOptions.DIRECT, "wspool-tls-test",
+                    CompressionOptions.OFF, null), r);
             await().atMost(Duration.ofSeconds(10)).until(() -> r.opened.get() != null || r.closedCode.get() != null);
             assertNotNull(r.opened.get(), "opened, not closed with " + r.error.get());
             r.opened.get().sendText("before the close");
@@ -141,7 +143,8 @@ class SelectorTransportTlsTest {
 
     private static TransportOptions options(SSLContext client) {
         return new TransportOptions(Duration.ofSeconds(5), 1 << 20, Map.of(), null, false, List.of(), false,
-                new TlsOptions(client, null, true), ProxyOptions.DIRECT, "wspool-tls-test");
+                new TlsOptions(client, null, true), ProxyOptions.DIRECT, "wspool-tls-test", CompressionOptions.OFF,
+                null);
     }
 
     /** A fresh EC key pair and self-signed certificate with the given subject alternative name, from keytool. */
