@@ -568,7 +568,24 @@ class HostileServerTest {
         MASKED_FRAME(1002, HostileServer.maskedFrame(0x81, "masked".getBytes(StandardCharsets.US_ASCII),
                 new byte[] {1, 2, 3, 4})),
         /** A text message that is not UTF-8. */
-        INVALID_UTF8(1007, HostileServer.frame(0x81, new byte[] {(byte) 0xC3, 0x28}));
+        INVALID_UTF8(1007, HostileServer.frame(0x81, new byte[] {(byte) 0xC3, 0x28})),
+        /** An overlong encoding of NUL (Java's "modified UTF-8"), not UTF-8. */
+        OVERLONG_UTF8(1007, HostileServer.frame(0x81, new byte[] {'a', (byte) 0xC0, (byte) 0x80})),
+        /** A surrogate code point (CESU-8), not UTF-8. */
+        SURROGATE_UTF8(1007, HostileServer.frame(0x81, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80})),
+        /** A code point past U+10FFFF. */
+        BEYOND_UNICODE_UTF8(1007, HostileServer.frame(0x81,
+                new byte[] {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80})),
+        /** A message that ends inside a character. */
+        TRUNCATED_UTF8(1007, HostileServer.frame(0x81, new byte[] {'a', (byte) 0xE2, (byte) 0x82})),
+        /** A fragmented text message whose assembled bytes are not UTF-8. */
+        INVALID_UTF8_ACROSS_FRAGMENTS(1007, HostileServer.concat(
+                HostileServer.frame(0x01, new byte[] {'a', (byte) 0xE2}),
+                HostileServer.frame(0x80, new byte[] {0x28, 'b'}))),
+        /** A whole text message begun while a fragmented one is unfinished. */
+        MESSAGE_INSIDE_A_FRAGMENTED_ONE(1002, HostileServer.concat(
+                HostileServer.frame(0x01, "begun".getBytes(StandardCharsets.US_ASCII)),
+                HostileServer.text("whole")));
 
         final int closeCode;
         final byte[] frame;
@@ -616,6 +633,30 @@ class HostileServerTest {
                 pool.close();
             }
             baseline.assertRestored(name, server);
+        }
+    }
+
+    @Test
+    void validTextIsDeliveredWhateverItsCharactersAndHowItIsFragmented() {
+        String replacement = "a\uFFFDb"; // a legitimate U+FFFD, not a decoding error
+        String astral = "\uD83D\uDE00 smile"; // a 4-byte character
+        byte[] euro = "\u20ACuro".getBytes(StandardCharsets.UTF_8); // the 3-byte euro sign split over two fragments
+        HostileServer.Script script = head -> HostileServer.concat(HostileServer.upgrade(head),
+                HostileServer.text(replacement), HostileServer.text(astral), HostileServer.text(""),
+                HostileServer.frame(0x01, java.util.Arrays.copyOfRange(euro, 0, 2)),
+                HostileServer.frame(0x89, new byte[0]), // a ping between the fragments
+                HostileServer.frame(0x80, java.util.Arrays.copyOfRange(euro, 2, euro.length)),
+                HostileServer.text("last"));
+        try (HostileServer server = HostileServer.start(script)) {
+            List<String> received = new CopyOnWriteArrayList<>();
+            WebSocketPool pool = builder("valid-text", server).minConnections(1)
+                    .onMessage((InboundMessage m) -> received.add(m.asText())).build();
+            try {
+                await().atMost(FAIL_BOUND).until(() -> received.contains("last"));
+                assertEquals(List.of(replacement, astral, "", "\u20ACuro", "last"), received);
+            } finally {
+                pool.close();
+            }
         }
     }
 

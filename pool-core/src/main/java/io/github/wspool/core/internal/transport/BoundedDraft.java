@@ -18,15 +18,19 @@ import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.enums.Opcode;
+import org.java_websocket.enums.Role;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.exceptions.InvalidFrameException;
 import org.java_websocket.exceptions.LimitExceededException;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.FramedataImpl1;
+import org.java_websocket.framing.TextFrame;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.protocols.IProtocol;
 import org.java_websocket.protocols.Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Java-WebSocket's RFC 6455 draft with the inbound message size bounded for whole messages, not only frames, frames
@@ -61,6 +65,8 @@ import org.java_websocket.protocols.Protocol;
  */
 public final class BoundedDraft extends Draft_6455 {
 
+    private static final Logger log = LoggerFactory.getLogger(BoundedDraft.class);
+
     /**
      * The most bytes a server may send before its opening-handshake response is complete (a real one is well under
      * 8 KiB). Java-WebSocket's engine buffers an incomplete response without bound, copying it whole on every read;
@@ -84,6 +90,8 @@ public final class BoundedDraft extends Draft_6455 {
     private boolean compressedMessage;
     /** What the compressed message being read has inflated to so far; the reading thread only. */
     private long inflatedBytes;
+    /** Whether a fragmented message is being translated (its first frame seen, not its last); the reading thread only. */
+    private boolean translatingFragments;
     private long fragmentedBytes; // bytes of the fragmented message being assembled; touched by the reading thread only
     /** The first bytes of a frame still arriving (write mode), or {@code null}; the reading thread only. */
     private ByteBuffer partial;
@@ -158,14 +166,36 @@ public final class BoundedDraft extends Draft_6455 {
         captureCallback = null;
     }
 
+    /**
+     * A frame as the library encodes it, except a client's, masked by {@link FrameCodec#encodeMasked} (eight bytes
+     * at a time, a key from {@code ThreadLocalRandom}) instead of byte by byte with a shared {@code SecureRandom}.
+     */
     @Override
     public ByteBuffer createBinaryFrame(Framedata framedata) {
-        ByteBuffer frame = super.createBinaryFrame(framedata);
+        ByteBuffer frame;
+        if (getRole() == Role.CLIENT) {
+            getExtension().encodeFrame(framedata);
+            frame = FrameCodec.encodeMasked(framedata);
+        } else {
+            frame = super.createBinaryFrame(framedata);
+        }
         if (capturing == Thread.currentThread()) { // only this thread can have set it to itself
             capturing = null;
             frameSink.frameCreated(frame, captureCallback);
         }
         return frame;
+    }
+
+    /**
+     * A text message's frame, as the library makes it but without checking that the bytes {@link String#getBytes}
+     * just encoded are UTF-8 (they are: an unpaired surrogate is encoded as {@code '?'}), a pass over every message.
+     */
+    @Override
+    public List<Framedata> createFrames(String text, boolean mask) {
+        TextFrame frame = new TextFrame();
+        frame.setPayload(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        frame.setTransferemasked(mask);
+        return Collections.singletonList(frame);
     }
 
     /**
@@ -277,10 +307,10 @@ public final class BoundedDraft extends Draft_6455 {
     }
 
     /**
-     * Translates the complete frames from {@code buffer}'s position to {@code end} with the library. If one of them
-     * breaks the protocol, translates them one by one, so that the frames before it are kept, followed by a
-     * {@link Refusal}. With permessage-deflate negotiated they are translated one by one anyway, each inflated in turn
-     * ({@link #inflateRest}): the inflater's stream follows the frames' order.
+     * Translates the complete frames from {@code buffer}'s position to {@code end}, one by one: here
+     * ({@link #translateOne}), or with permessage-deflate negotiated by the library, each inflated in turn
+     * ({@link #inflateRest}: the inflater's stream follows the frames' order). A frame that breaks the protocol is
+     * followed by a {@link Refusal}, and nothing after it is translated.
      *
      * @return {@code false} if a frame was refused (nothing after it may be read)
      */
@@ -291,16 +321,20 @@ public final class BoundedDraft extends Draft_6455 {
         }
         int limit = buffer.limit();
         buffer.limit(end);
-        InvalidDataException batchRefused = null;
         try {
             if (!(getExtension() instanceof PerMessageDeflate)) {
-                try {
-                    frames.addAll(super.translateFrame(buffer));
-                    return true;
-                } catch (InvalidDataException e) {
-                    batchRefused = e;
-                    buffer.position(start);
+                while (buffer.position() < end) {
+                    int at = buffer.position();
+                    int size = (int) frameSize(buffer, at, end - at); // complete, and checked when it was found
+                    try {
+                        frames.add(translateOne(buffer, at, size));
+                    } catch (InvalidDataException refused) {
+                        frames.add(new Refusal(refused));
+                        return false;
+                    }
+                    buffer.position(at + size);
                 }
+                return true;
             }
             while (buffer.position() < end) {
                 buffer.limit(end);
@@ -314,14 +348,46 @@ public final class BoundedDraft extends Draft_6455 {
                     return false;
                 }
             }
-            if (batchRefused != null) {
-                frames.add(new Refusal(batchRefused)); // not reached: the library refused the batch, so one of them
-                return false;
-            }
             return true;
         } finally {
             buffer.limit(limit);
         }
+    }
+
+    /**
+     * Translates one complete frame, its header already checked by {@link #frameSize}, as {@code Draft_6455} would
+     * without an extension, but for text: a whole unfragmented text message is decoded at once from the bytes read
+     * ({@link FrameCodec.DecodedText}), and a text frame that starts a fragmented message is not checked for UTF-8
+     * on its own (a character may straddle two fragments): the library checks the assembled message, strictly.
+     */
+    private Framedata translateOne(ByteBuffer buffer, int at, int size) throws InvalidDataException {
+        int b0 = buffer.get(at) & 0xff;
+        boolean fin = (b0 & 0x80) != 0;
+        int opcode = b0 & 0x0f;
+        int header = headerLength(buffer, at, size);
+        int length = size - header;
+        boolean fragmentsBefore = translatingFragments;
+        if (opcode == 0 && fin) {
+            translatingFragments = false;
+        } else if ((opcode == 1 || opcode == 2) && !fin) {
+            translatingFragments = true;
+        }
+        if (opcode == 1 && fin && (b0 & 0x70) == 0 && !fragmentsBefore) {
+            return new FrameCodec.DecodedText(FrameCodec.utf8(buffer, at + header, length));
+        }
+        ByteBuffer payload = ByteBuffer.allocate(length);
+        payload.put(0, buffer, at + header, length);
+        FramedataImpl1 frame = FramedataImpl1.get(FrameCodec.opcode(opcode));
+        frame.setFin(fin);
+        frame.setRSV1((b0 & 0x40) != 0);
+        frame.setRSV2((b0 & 0x20) != 0);
+        frame.setRSV3((b0 & 0x10) != 0);
+        frame.setPayload(payload);
+        getExtension().isFrameValid(frame); // none negotiated: reserved bits must be clear
+        if (opcode != 1) {
+            frame.isValid();
+        }
+        return frame;
     }
 
     /**
@@ -446,6 +512,15 @@ public final class BoundedDraft extends Draft_6455 {
         if (frame instanceof Refusal refusal) {
             throw refusal.cause;
         }
+        if (frame instanceof FrameCodec.DecodedText decoded) {
+            try {
+                webSocketImpl.getWebSocketListener().onWebsocketMessage(webSocketImpl, decoded.text);
+            } catch (RuntimeException e) { // as the library treats a listener's exception
+                log.error("Runtime exception during onWebsocketMessage", e);
+                webSocketImpl.getWebSocketListener().onWebsocketError(webSocketImpl, e);
+            }
+            return;
+        }
         Opcode op = frame.getOpcode();
         if (op == Opcode.CONTINUOUS || (!frame.isFin() && (op == Opcode.TEXT || op == Opcode.BINARY))) {
             long total = (op == Opcode.CONTINUOUS ? fragmentedBytes : 0) + frame.getPayloadData().remaining();
@@ -566,6 +641,7 @@ public final class BoundedDraft extends Draft_6455 {
     @Override
     public void reset() {
         fragmentedBytes = 0;
+        translatingFragments = false;
         compressedMessage = false;
         inflatedBytes = 0;
         partial = null;
