@@ -65,7 +65,12 @@ public final class Correlators {
 
         @Override
         public String correlationId(String text) {
-            return new Scanner(text, field).find();
+            Scanner scanner = SCANNERS.get(); // one per thread: a reply is correlated on a selector thread, allocating
+            try {                             // nothing but the id (the scanner is too big to be scalar-replaced)
+                return scanner.reset(text, field).find();
+            } finally {
+                scanner.s = null; // keeps no message alive
+            }
         }
 
         @Override
@@ -88,16 +93,20 @@ public final class Correlators {
     }
 
     /** A single-pass scanner; every method returns -1 (or null) on malformed input instead of throwing. */
+    private static final ThreadLocal<Scanner> SCANNERS = ThreadLocal.withInitial(Scanner::new);
+
     private static final class Scanner {
         private static final String[] LITERALS = {"true", "false", "null"};
 
-        private final String s;
-        private final String field;
+        private String s;
+        private String field;
         private int i;
 
-        Scanner(String s, String field) {
-            this.s = s;
-            this.field = field;
+        Scanner reset(String text, String name) {
+            this.s = text;
+            this.field = name;
+            this.i = 0;
+            return this;
         }
 
         String find() {

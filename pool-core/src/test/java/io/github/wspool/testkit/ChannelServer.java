@@ -172,7 +172,7 @@ public final class ChannelServer implements AutoCloseable {
     private final List<Map<String, String>> subscribes = new CopyOnWriteArrayList<>();
     private final List<String> closes = new CopyOnWriteArrayList<>();
     private final AtomicInteger opened = new AtomicInteger();
-    private final java.util.concurrent.ScheduledExecutorService nudger;
+    private final WriteDemandKicker kicker;
     private final AtomicInteger echoed = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
     private final Set<String> echoedIds = ConcurrentHashMap.newKeySet();
@@ -185,11 +185,6 @@ public final class ChannelServer implements AutoCloseable {
         server.setReuseAddr(true);
         server.setConnectionLostTimeout(0);
         server.start();
-        nudger = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "channel-server-" + port + "-nudge");
-            t.setDaemon(true);
-            return t;
-        });
         try {
             if (!server.started.await(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("channel server did not start on port " + port);
@@ -201,20 +196,7 @@ public final class ChannelServer implements AutoCloseable {
         if (server.failure != null) {
             throw new IllegalStateException("channel server failed to start on port " + port, server.failure);
         }
-        nudger.scheduleWithFixedDelay(this::nudgeWrites, 10, 10, TimeUnit.MILLISECONDS);
-    }
-
-    /** Works around the lost write demand (see the class comment): run every 10 ms until closed. */
-    private void nudgeWrites() {
-        for (WebSocket c : server.getConnections()) {
-            if (c.hasBufferedData()) {
-                try {
-                    server.onWriteDemand(c);
-                } catch (RuntimeException gone) {
-                    // closed meanwhile
-                }
-            }
-        }
+        kicker = WriteDemandKicker.watch(server); // the lost write demand (see the class comment)
     }
 
     /** Starts a server of {@code farm} on a free loopback port. */
@@ -311,7 +293,7 @@ public final class ChannelServer implements AutoCloseable {
 
     @Override
     public void close() {
-        nudger.shutdownNow();
+        kicker.close();
         try {
             server.stop(2000);
         } catch (InterruptedException e) {

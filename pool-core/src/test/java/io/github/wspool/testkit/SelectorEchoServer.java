@@ -22,8 +22,10 @@ public final class SelectorEchoServer extends WebSocketServer implements AutoClo
 
     private final CountDownLatch started = new CountDownLatch(1);
     private final AtomicInteger open = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
 
     private final boolean secure;
+    private volatile WriteDemandKicker kicker;
 
     private SelectorEchoServer(SSLContext tls) {
         super(new InetSocketAddress("127.0.0.1", 0), 1);
@@ -75,8 +77,18 @@ public final class SelectorEchoServer extends WebSocketServer implements AutoClo
         return open.get();
     }
 
+    /**
+     * Text messages received (and echoed) so far, over all connections.
+     *
+     * @return the count
+     */
+    public long textMessagesReceived() {
+        return received.get();
+    }
+
     @Override
     public void onStart() {
+        kicker = WriteDemandKicker.watch(this);
         started.countDown();
     }
 
@@ -92,6 +104,7 @@ public final class SelectorEchoServer extends WebSocketServer implements AutoClo
 
     @Override
     public void onMessage(WebSocket conn, String message) {
+        received.incrementAndGet();
         conn.send(message);
     }
 
@@ -108,6 +121,10 @@ public final class SelectorEchoServer extends WebSocketServer implements AutoClo
     /** Stops the server and joins its threads (bounded). */
     @Override
     public void close() {
+        WriteDemandKicker k = kicker;
+        if (k != null) {
+            k.close();
+        }
         try {
             stop(2000);
         } catch (InterruptedException e) {

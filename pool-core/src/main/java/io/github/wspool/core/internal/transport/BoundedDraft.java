@@ -90,6 +90,13 @@ public final class BoundedDraft extends Draft_6455 {
     private boolean compressedMessage;
     /** What the compressed message being read has inflated to so far; the reading thread only. */
     private long inflatedBytes;
+    /** The frames of the last read, handed to the engine; reused (the reading thread only). */
+    private final ArrayList<Framedata> translated = new ArrayList<>();
+    /** Decoded text messages reused from read to read, and how many the current read has used. */
+    private FrameCodec.DecodedText[] textFrames = new FrameCodec.DecodedText[0];
+    private int decodedTexts;
+    /** How many frames of {@link #translated} the engine has processed. */
+    private int processedFrames;
     /** Whether a fragmented message is being translated (its first frame seen, not its last); the reading thread only. */
     private boolean translatingFragments;
     private long fragmentedBytes; // bytes of the fragmented message being assembled; touched by the reading thread only
@@ -233,7 +240,10 @@ public final class BoundedDraft extends Draft_6455 {
      */
     @Override
     public List<Framedata> translateFrame(ByteBuffer buffer) throws InvalidDataException {
-        List<Framedata> frames = new ArrayList<>();
+        ArrayList<Framedata> frames = translated; // reused: the engine processes the list before it reads again
+        frames.clear();
+        processedFrames = 0;
+        decodedTexts = 0;
         ByteBuffer held = partial; // one read and one write of the field: a concurrent reset() cannot break this
         long heldSize = partialSize;
         if (held != null) {
@@ -373,7 +383,7 @@ public final class BoundedDraft extends Draft_6455 {
             translatingFragments = true;
         }
         if (opcode == 1 && fin && (b0 & 0x70) == 0 && !fragmentsBefore) {
-            return new FrameCodec.DecodedText(FrameCodec.utf8(buffer, at + header, length));
+            return decodedText(FrameCodec.utf8(buffer, at + header, length));
         }
         ByteBuffer payload = ByteBuffer.allocate(length);
         payload.put(0, buffer, at + header, length);
@@ -513,8 +523,11 @@ public final class BoundedDraft extends Draft_6455 {
             throw refusal.cause;
         }
         if (frame instanceof FrameCodec.DecodedText decoded) {
+            String text = decoded.text;
+            decoded.text = null;
+            letGo();
             try {
-                webSocketImpl.getWebSocketListener().onWebsocketMessage(webSocketImpl, decoded.text);
+                webSocketImpl.getWebSocketListener().onWebsocketMessage(webSocketImpl, text);
             } catch (RuntimeException e) { // as the library treats a listener's exception
                 log.error("Runtime exception during onWebsocketMessage", e);
                 webSocketImpl.getWebSocketListener().onWebsocketError(webSocketImpl, e);
@@ -531,7 +544,34 @@ public final class BoundedDraft extends Draft_6455 {
             }
             fragmentedBytes = frame.isFin() ? 0 : total;
         }
+        letGo();
         super.processFrame(webSocketImpl, frame);
+    }
+
+    /**
+     * The reused translation list lets go of each frame as the engine processes it (in the list's order), so that a
+     * connection that goes quiet keeps no message alive until its next read. Only {@code set}: the engine is
+     * iterating the list, which must not change size meanwhile.
+     */
+    private void letGo() {
+        if (processedFrames < translated.size()) {
+            translated.set(processedFrames++, null);
+        }
+    }
+
+    /** A {@link FrameCodec.DecodedText} for this batch, reused from earlier batches (the engine keeps none). */
+    private FrameCodec.DecodedText decodedText(String text) {
+        if (decodedTexts == textFrames.length) {
+            textFrames = java.util.Arrays.copyOf(textFrames, Math.max(2, textFrames.length * 2));
+        }
+        FrameCodec.DecodedText t = textFrames[decodedTexts];
+        if (t == null) {
+            t = new FrameCodec.DecodedText();
+            textFrames[decodedTexts] = t;
+        }
+        decodedTexts++;
+        t.text = text;
+        return t;
     }
 
     /**

@@ -41,11 +41,8 @@ final class FrameCodec {
      * looking at opcodes see it as one; its payload is left empty (the bytes were decoded straight from the read).
      */
     static final class DecodedText extends TextFrame {
-        final String text;
-
-        DecodedText(String text) {
-            this.text = text;
-        }
+        /** The message; cleared once delivered (the draft reuses these frames from read to read). */
+        String text;
 
         @Override
         public void isValid() {
@@ -54,7 +51,8 @@ final class FrameCodec {
 
         @Override
         public String toString() {
-            return "DecodedText[" + text.length() + " chars]"; // never the content: messages may carry secrets
+            String t = text;
+            return "DecodedText[" + (t == null ? "delivered" : t.length() + " chars") + "]"; // never the content
         }
     }
 

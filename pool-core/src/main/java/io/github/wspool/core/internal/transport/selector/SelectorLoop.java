@@ -7,6 +7,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Iterator;
 import java.util.PriorityQueue;
+import java.util.function.Consumer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -154,9 +155,11 @@ final class SelectorLoop implements Runnable {
                 wakeupPending.set(false); // before running tasks: a task queued after this wakes the next select
                 runTasks();
                 long timeout = selectTimeoutMillis();
-                int ready = tasks.isEmpty() ? selector.select(timeout) : selector.selectNow();
-                if (ready > 0) {
-                    processSelected();
+                // the action forms: no selected-key set to fill and iterate (a set node and an iterator per wakeup)
+                if (tasks.isEmpty()) {
+                    selector.select(processKey, timeout);
+                } else {
+                    selector.selectNow(processKey);
                 }
                 expireDeadlines();
             }
@@ -187,31 +190,29 @@ final class SelectorLoop implements Runnable {
         return Math.max(1, Math.min(MAX_SELECT_MILLIS, millis));
     }
 
-    private void processSelected() {
-        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-        while (it.hasNext()) {
-            SelectionKey key = it.next();
-            it.remove();
-            SelectorConnection c = (SelectorConnection) key.attachment();
-            try {
-                if (!key.isValid()) {
-                    continue;
-                }
-                int ready = key.readyOps();
-                if ((ready & SelectionKey.OP_CONNECT) != 0) {
-                    c.connectPhase().connectable();
-                }
-                if (key.isValid() && (ready & SelectionKey.OP_WRITE) != 0) {
-                    c.writable();
-                }
-                if (key.isValid() && (ready & SelectionKey.OP_READ) != 0) {
-                    c.readable(readBuffer);
-                }
-            } catch (CancelledKeyException e) {
-                // closed meanwhile: its close was reported where it was cancelled
-            } catch (IOException | RuntimeException e) {
-                c.failed(e);
+    /** {@link #process}, bound once. */
+    private final Consumer<SelectionKey> processKey = this::process;
+
+    private void process(SelectionKey key) {
+        SelectorConnection c = (SelectorConnection) key.attachment();
+        try {
+            if (!key.isValid()) {
+                return;
             }
+            int ready = key.readyOps();
+            if ((ready & SelectionKey.OP_CONNECT) != 0) {
+                c.connectPhase().connectable();
+            }
+            if (key.isValid() && (ready & SelectionKey.OP_WRITE) != 0) {
+                c.writable();
+            }
+            if (key.isValid() && (ready & SelectionKey.OP_READ) != 0) {
+                c.readable(readBuffer);
+            }
+        } catch (CancelledKeyException e) {
+            // closed meanwhile: its close was reported where it was cancelled
+        } catch (IOException | RuntimeException e) {
+            c.failed(e);
         }
     }
 
