@@ -2,7 +2,7 @@
 # Echo run (#21, "Messages"): wspool against raw Java-WebSocket clients and a Netty WebSocket client, message by
 # message, on the same loopback Netty echo server (its own JVM, 127.0.0.1 only) and the same number of connections.
 # Usage: benchmarks/echo.sh [out-dir]   build first: mvn -B -o -q -DskipTests package -pl pool-api,pool-strategies,pool-core,pool-metrics,benchmarks
-#        WARMUP=2 MEASURE=2 (seconds, per scenario; 3 measured rounds, the median is reported)
+#        WARMUP=3 MEASURE=2 (seconds, per scenario; 3 measured rounds, the median is reported)
 #        CLIENTS="wspool jws netty"   COUNTS="100 1000"   CLIENT_JVM_ARGS="..." (extra options for the client JVMs)
 # Scenarios (see EchoLoad): at 100 connections latency:2 closed:8 closed:64 chains:64 closed:512, at 1,000
 # latency:2 closed:8 closed:64. One client JVM per client kind and connection count; ~4-5 minutes in all.
@@ -24,14 +24,14 @@ for _ in $(seq 100); do [ -s "$PORT_FILE" ] && break; sleep 0.1; done
 URI="ws://127.0.0.1:$(cat "$PORT_FILE")/"
 {
   echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) cores, $(java -version 2>&1 | head -1), server pid $SERVER at $URI"
-  echo "# WARMUP=${WARMUP:-2} MEASURE=${MEASURE:-2} CLIENT_JVM_ARGS=${CLIENT_JVM_ARGS:-}"
+  echo "# WARMUP=${WARMUP:-3} MEASURE=${MEASURE:-2} CLIENT_JVM_ARGS=${CLIENT_JVM_ARGS:-}"
 } | tee -a "$OUT/raw.txt"
 for n in ${COUNTS:-100 1000}; do
   if [ "$n" -le 100 ]; then SCENARIOS=(latency:2 closed:8 closed:64 chains:64 closed:512); else SCENARIOS=(latency:2 closed:8 closed:64); fi
   for client in ${CLIENTS:-wspool jws netty}; do
     # shellcheck disable=SC2086 # CLIENT_JVM_ARGS is a list of options
     timeout 300 java -Xmx1g -Xss512k "${NETTY_QUIET[@]}" ${CLIENT_JVM_ARGS:-} -Decho.serverPid="$SERVER" \
-      -Decho.warmupSeconds="${WARMUP:-2}" -Decho.measureSeconds="${MEASURE:-2}" \
+      -Decho.warmupSeconds="${WARMUP:-3}" -Decho.measureSeconds="${MEASURE:-2}" \
       -cp "$JAR" io.github.wspool.benchmarks.echo.EchoLoad "$client" "$n" "$URI" "${SCENARIOS[@]}" 2>&1 \
       | grep -v '^\[' | tee -a "$OUT/raw.txt" || echo "# $client $n: run failed or timed out" | tee -a "$OUT/raw.txt"
     sleep 1 # let the server settle its closes

@@ -35,9 +35,11 @@ import java.util.concurrent.locks.LockSupport;
  * release) and kept in plain {@code long[]}s, sorted for the percentiles. Client CPU is the JVM's process CPU time
  * ({@code OperatingSystemMXBean.getProcessCpuTime()}, every thread, GC and JIT included) over the round divided by
  * the messages of the round; with the system property {@code echo.serverPid} the server's CPU (from
- * {@code /proc/<pid>/stat}, 10 ms ticks) is reported the same way.
+ * {@code /proc/<pid>/stat}, 10 ms ticks) is reported the same way. Context switches per message (voluntary and
+ * involuntary, summed over the process's threads from {@code /proc/<pid>/task/<tid>/status}) show how many thread
+ * hand-offs each client spends on a message.
  *
- * <p>System properties: {@code echo.warmupSeconds} (2), {@code echo.measureSeconds} (2),
+ * <p>System properties: {@code echo.warmupSeconds} (3), {@code echo.measureSeconds} (2),
  * {@code echo.nettyEventLoops} (2).
  */
 public final class EchoLoad {
@@ -49,7 +51,7 @@ public final class EchoLoad {
     private final EchoTarget target;
     private final String client;
     private final int connections;
-    private final long warmupMillis = (long) (Double.parseDouble(System.getProperty("echo.warmupSeconds", "2")) * 1000);
+    private final long warmupMillis = (long) (Double.parseDouble(System.getProperty("echo.warmupSeconds", "3")) * 1000);
     private final long measureMillis = (long) (Double.parseDouble(System.getProperty("echo.measureSeconds", "2")) * 1000);
     private final long serverPid = Long.getLong("echo.serverPid", -1);
 
@@ -115,6 +117,8 @@ public final class EchoLoad {
         Thread.sleep(warmupMillis);
         double[][] perRound = new double[ROUNDS][];
         for (int r = 0; r < ROUNDS; r++) {
+            long ctx0 = contextSwitches("self");
+            long srvCtx0 = serverPid < 0 ? -1 : contextSwitches(Long.toString(serverPid));
             long c0 = completed.sum();
             long cpu0 = cpuNanos();
             long srv0 = serverCpuNanos();
@@ -126,8 +130,11 @@ public final class EchoLoad {
             long cpu1 = cpuNanos();
             long srv1 = serverCpuNanos();
             long msgs = completed.sum() - c0;
+            long ctx = contextSwitches("self") - ctx0;
+            long srvCtx = serverPid < 0 ? -1 : contextSwitches(Long.toString(serverPid)) - srvCtx0;
             perRound[r] = new double[] {msgs / ((t1 - t0) / 1e9), (cpu1 - cpu0) / 1e3 / Math.max(1, msgs),
-                    srv0 < 0 ? Double.NaN : (srv1 - srv0) / 1e3 / Math.max(1, msgs), 0, 0, 0};
+                    srv0 < 0 ? Double.NaN : (srv1 - srv0) / 1e3 / Math.max(1, msgs), 0, 0, 0,
+                    ctx / (double) Math.max(1, msgs), srvCtx < 0 ? Double.NaN : srvCtx / (double) Math.max(1, msgs)};
         }
         running = false;
         stop.run();
@@ -138,13 +145,15 @@ public final class EchoLoad {
             perRound[r][4] = pct(rtts, 99) / 1e3;
             perRound[r][5] = pct(rtts, 99.9) / 1e3;
             System.out.printf(Locale.ROOT, "# %s %d %s round %d: %.0f msgs/s, p50 %.1f / p99 %.1f / p99.9 %.1f µs"
-                            + " (%d samples), client CPU %.2f µs/msg, server CPU %.2f µs/msg%n", client, connections,
+                            + " (%d samples), client CPU %.2f µs/msg, server CPU %.2f µs/msg, context switches per msg"
+                            + " client %.2f, server %.2f%n", client, connections,
                     scenario, r + 1, perRound[r][0], perRound[r][3], perRound[r][4], perRound[r][5], rtts.length,
-                    perRound[r][1], perRound[r][2]);
+                    perRound[r][1], perRound[r][2], perRound[r][6], perRound[r][7]);
         }
-        System.out.printf(Locale.ROOT, "RESULT\t%s\t%d\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f\t%d%n", client, connections,
-                scenario, median(perRound, 0), median(perRound, 3), median(perRound, 4), median(perRound, 5),
-                median(perRound, 1), median(perRound, 2), failures.sum());
+        System.out.printf(Locale.ROOT, "RESULT\t%s\t%d\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f\t%d\t%.2f\t%.2f%n", client,
+                connections, scenario, median(perRound, 0), median(perRound, 3), median(perRound, 4),
+                median(perRound, 5), median(perRound, 1), median(perRound, 2), failures.sum(), median(perRound, 6),
+                median(perRound, 7));
         System.out.flush();
     }
 
@@ -272,6 +281,28 @@ public final class EchoLoad {
         String stat = Files.readString(Path.of("/proc/" + serverPid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // fields 14 and 15, 100 ticks/s
+    }
+
+    /**
+     * Voluntary plus involuntary context switches of every thread of a process, from {@code /proc/<pid>/task/*}
+     * (threads that ended meanwhile are not counted).
+     */
+    private static long contextSwitches(String pid) throws IOException {
+        long sum = 0;
+        try (var tasks = Files.newDirectoryStream(Path.of("/proc", pid, "task"))) {
+            for (Path task : tasks) {
+                try {
+                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.contains("ctxt_switches:")) {
+                            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (IOException e) {
+                    // the thread ended while we read
+                }
+            }
+        }
+        return sum;
     }
 
     private static double median(double[][] rows, int col) {

@@ -12,8 +12,9 @@ import java.util.Map;
 /**
  * Turns the {@code RESULT} lines of {@link EchoLoad} (read from standard input, other lines ignored) into the echo
  * run's Markdown table: one row per scenario, connection count and client (wspool, then raw Java-WebSocket, then
- * Netty), and on the rows of the two baselines the ratios {@code wspool ÷ this} for messages/s, p99 and client CPU per
- * message. Below it, the light-load latency budget (wspool p99 ≤ 100 µs) is checked.
+ * Netty) with throughput, round-trip percentiles, CPU and context switches per message of both JVMs, and on the rows
+ * of the two baselines the ratios {@code wspool ÷ this} for messages/s, p99 and client CPU per message. Below it, the
+ * light-load latency budget (wspool p99 ≤ 100 µs) is checked.
  */
 public final class EchoTable {
 
@@ -49,9 +50,9 @@ public final class EchoTable {
             return c != 0 ? c : Integer.compare(Integer.parseInt(x[2]), Integer.parseInt(y[2]));
         });
         System.out.println("| scenario | conns | client | msgs/s | RTT p50 / p99 / p99.9 (µs) | client CPU µs/msg"
-                + " | server CPU µs/msg | wspool ÷ this: msgs/s | wspool ÷ this: p99 | wspool ÷ this: CPU/msg"
-                + " | failures |");
-        System.out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + " | server CPU µs/msg | context switches/msg client, server | wspool ÷ this: msgs/s | wspool ÷ this: p99"
+                + " | wspool ÷ this: CPU/msg | failures |");
+        System.out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         List<String> budget = new ArrayList<>();
         for (String key : keys) {
             Map<String, String[]> byClient = rows.get(key);
@@ -62,8 +63,9 @@ public final class EchoTable {
                     continue;
                 }
                 boolean base = !client.equals("wspool") && w != null;
-                System.out.printf(Locale.ROOT, "| %s | %,d | %s | %,.0f | %s / %s / %s | %s | %s | %s | %s | %s | %s |%n",
+                System.out.printf(Locale.ROOT, "| %s | %,d | %s | %,.0f | %s / %s / %s | %s | %s | %s, %s | %s | %s | %s | %s |%n",
                         label(f[3]), Integer.parseInt(f[2]), name(client), d(f[4]), f[5], f[6], f[7], f[8], f[9],
+                        f.length > 12 ? f[11] : "", f.length > 12 ? f[12] : "",
                         base ? ratio(d(w[4]), d(f[4])) : "", base ? ratio(d(w[6]), d(f[6])) : "",
                         base ? ratio(d(w[8]), d(f[8])) : "", f[10]);
             }
