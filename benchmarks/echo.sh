@@ -4,6 +4,9 @@
 # Usage: benchmarks/echo.sh [out-dir]   build first: mvn -B -o -q -DskipTests package -pl pool-api,pool-strategies,pool-core,pool-metrics,benchmarks
 #        WARMUP=3 MEASURE=2 (seconds, per scenario; 3 measured rounds, the median is reported)
 #        CLIENTS="wspool jws netty"   COUNTS="100 1000"   CLIENT_JVM_ARGS="..." (extra options for the client JVMs)
+#        SCENARIOS="closed:512" (the same scenarios at every count instead of the defaults below)
+#        CLIENT_JVM_ARGS=-Decho.queue=fair|lifo: the baselines hand out connections FIFO with waiters in order (as
+#            wspool serves waiters), or LIFO (hot connections reused, like wspool's last-released-first); default fifo
 # Scenarios (see EchoLoad): at 100 connections latency:2 closed:8 closed:64 chains:64 closed:512, at 1,000
 # latency:2 closed:8 closed:64. One client JVM per client kind and connection count; ~4-5 minutes in all.
 # Writes raw.txt (every round) and table.md to out-dir (default: a temporary directory) and prints the table.
@@ -27,12 +30,13 @@ URI="ws://127.0.0.1:$(cat "$PORT_FILE")/"
   echo "# WARMUP=${WARMUP:-3} MEASURE=${MEASURE:-2} CLIENT_JVM_ARGS=${CLIENT_JVM_ARGS:-}"
 } | tee -a "$OUT/raw.txt"
 for n in ${COUNTS:-100 1000}; do
-  if [ "$n" -le 100 ]; then SCENARIOS=(latency:2 closed:8 closed:64 chains:64 closed:512); else SCENARIOS=(latency:2 closed:8 closed:64); fi
+  if [ -n "${SCENARIOS:-}" ]; then read -r -a RUN <<< "$SCENARIOS"
+  elif [ "$n" -le 100 ]; then RUN=(latency:2 closed:8 closed:64 chains:64 closed:512); else RUN=(latency:2 closed:8 closed:64); fi
   for client in ${CLIENTS:-wspool jws netty}; do
     # shellcheck disable=SC2086 # CLIENT_JVM_ARGS is a list of options
     timeout 300 java -Xmx1g -Xss512k "${NETTY_QUIET[@]}" ${CLIENT_JVM_ARGS:-} -Decho.serverPid="$SERVER" \
       -Decho.warmupSeconds="${WARMUP:-3}" -Decho.measureSeconds="${MEASURE:-2}" \
-      -cp "$JAR" io.github.wspool.benchmarks.echo.EchoLoad "$client" "$n" "$URI" "${SCENARIOS[@]}" 2>&1 \
+      -cp "$JAR" io.github.wspool.benchmarks.echo.EchoLoad "$client" "$n" "$URI" "${RUN[@]}" 2>&1 \
       | grep -v '^\[' | tee -a "$OUT/raw.txt" || echo "# $client $n: run failed or timed out" | tee -a "$OUT/raw.txt"
     sleep 1 # let the server settle its closes
   done

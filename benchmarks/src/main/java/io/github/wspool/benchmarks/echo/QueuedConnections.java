@@ -2,15 +2,27 @@ package io.github.wspool.benchmarks.echo;
 
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The minimal pool the raw baselines run behind, so that they do what the wspool side does (take a connection, one
- * message on it, give it back) with as little machinery as possible: an {@link ArrayBlockingQueue} of idle
- * connections, {@code take()} to lease (a thread waits when all are leased, as wspool's waiters do), {@code add()} to
- * give back. Each connection carries at most one message at a time, so its echo is correlated by position: the next
+ * message on it, give it back) with as little machinery as possible: a blocking queue of idle connections,
+ * {@code take()} to lease (a thread waits when all are leased, as wspool's waiters do), {@code add()} to
+ * give back. The system property {@code echo.queue} picks the order:
+ * <ul>
+ *   <li>{@code fifo} (the default): connections are handed out in the order they came back, so the load rotates over
+ *       all of them; the queue is not fair to waiters (a thread that just gave a connection back may take one again
+ *       before the longest waiter);</li>
+ *   <li>{@code fair}: the same, with waiters served in order, as wspool serves its waiters;</li>
+ *   <li>{@code lifo}: a {@link LinkedBlockingDeque} used as a stack, so the connection given back last goes out first
+ *       and a few threads keep reusing a few hot connections, close to what wspool's per-thread "last released
+ *       connection first" hand-out does; not fair to waiters either.</li>
+ * </ul>
+ * Each connection carries at most one message at a time, so its echo is correlated by position: the next
  * text to arrive on that connection must equal the message in flight ({@link InFlight}), which is checked.
  *
  * <p>The asynchronous form ({@link #echoAsync}) takes with {@code poll()} and fails when no connection is idle; the
@@ -37,12 +49,33 @@ final class QueuedConnections<C extends QueuedConnections.Connection> implements
 
     private static final long TIMEOUT_MS = 10_000;
 
-    private final ArrayBlockingQueue<C> idle;
+    private final BlockingQueue<C> idle;
+    private final LinkedBlockingDeque<C> stack;
     private final List<C> all;
 
     QueuedConnections(List<C> connections) {
         this.all = List.copyOf(connections);
-        this.idle = new ArrayBlockingQueue<>(connections.size(), false, connections);
+        String order = System.getProperty("echo.queue", "fifo");
+        switch (order) {
+            case "fifo", "fair" -> {
+                idle = new ArrayBlockingQueue<>(connections.size(), order.equals("fair"), connections);
+                stack = null;
+            }
+            case "lifo" -> {
+                stack = new LinkedBlockingDeque<>(connections);
+                idle = stack;
+            }
+            default -> throw new IllegalArgumentException("echo.queue must be fifo, fair or lifo, but was " + order);
+        }
+    }
+
+    /** Gives {@code c} back: to the tail of the queue, or the top of the stack. */
+    private void giveBack(C c) {
+        if (stack != null) {
+            stack.addFirst(c);
+        } else {
+            idle.add(c);
+        }
     }
 
     @Override
@@ -51,7 +84,7 @@ final class QueuedConnections<C extends QueuedConnections.Connection> implements
         try {
             EchoTarget.checked(message, c.roundTrip(message).get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
         } finally {
-            idle.add(c);
+            giveBack(c);
         }
     }
 
@@ -65,11 +98,11 @@ final class QueuedConnections<C extends QueuedConnections.Connection> implements
         try {
             reply = c.roundTrip(message);
         } catch (RuntimeException e) {
-            idle.add(c);
+            giveBack(c);
             return CompletableFuture.failedFuture(e);
         }
         return reply.handle((r, e) -> {
-            idle.add(c);
+            giveBack(c);
             if (e != null) {
                 throw e instanceof CompletionException ce ? ce : new CompletionException(e);
             }
