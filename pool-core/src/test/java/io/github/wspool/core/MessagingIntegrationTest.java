@@ -41,6 +41,11 @@ class MessagingIntegrationTest {
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
+    /** Where a reply's stages run by default: the pool's completion threads (off the shared selector). */
+    String defaultCompletionThread() {
+        return "reply-";
+    }
+
     /** A builder on the transport under test: the default here, the thread-per-connection one in a subclass. */
     WebSocketPoolBuilder pools() {
         return WebSocketPools.builder();
@@ -60,6 +65,42 @@ class MessagingIntegrationTest {
 
     private static String request(String id) {
         return "{\"type\":\"subscribe\",\"channel\":\"quotes\",\"messageId\":\"" + id + "\"}";
+    }
+
+    @Test
+    void aReplysStagesRunOnTheCompletionExecutorTheApplicationChose() throws Exception {
+        TestWebSocketServer server = track(TestWebSocketServer.start());
+        java.util.concurrent.ExecutorService mine = Executors.newSingleThreadExecutor(r -> new Thread(r, "app-done"));
+        try {
+            java.util.Map<String, java.util.concurrent.Executor> choices = new java.util.LinkedHashMap<>();
+            choices.put("default", null);
+            choices.put("direct", Runnable::run);
+            choices.put("mine", mine);
+            java.util.Map<String, String> ranOn = new java.util.LinkedHashMap<>();
+            for (var choice : choices.entrySet()) {
+                WebSocketPoolBuilder b = pools().name("it-done-" + choice.getKey()).endpoint(server.uri())
+                        .pooling(true).maxConnections(1);
+                if (choice.getValue() != null) {
+                    b.completionExecutor(choice.getValue());
+                }
+                WebSocketPool pool = track(b.build());
+                try (PooledConnection c = pool.acquire()) {
+                    CompletableFuture<String> reply = c.request(request("done-" + choice.getKey()), WAIT);
+                    // a stage derived before the reply can arrive (the server answers after the request is read)
+                    ranOn.put(choice.getKey(), reply.thenApply(r -> Thread.currentThread().getName())
+                            .get(10, TimeUnit.SECONDS));
+                }
+            }
+            String prefix = "wspool-it-done-";
+            assertTrue(ranOn.get("default").startsWith(prefix + "default-" + defaultCompletionThread()),
+                    ranOn.toString());
+            assertTrue(ranOn.get("mine").equals("app-done"), ranOn.toString());
+            String direct = ranOn.get("direct");
+            assertTrue(direct.startsWith(prefix + "direct-") && !direct.contains("-reply-"),
+                    "completed where the reply was read, no hop: " + ranOn);
+        } finally {
+            mine.shutdownNow();
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.wspool.benchmarks.echo;
 
 import io.github.wspool.PooledConnection;
 import io.github.wspool.WebSocketPool;
+import io.github.wspool.core.WebSocketPoolBuilder;
 import io.github.wspool.core.WebSocketPools;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -33,12 +34,15 @@ final class WspoolTarget implements EchoTarget {
      * @throws InterruptedException if interrupted while waiting
      */
     static WspoolTarget open(String uri, int n) throws InterruptedException {
-        WebSocketPool pool = WebSocketPools.builder().name("echo").endpoint(uri).pooling(true)
+        WebSocketPoolBuilder b = WebSocketPools.builder().name("echo").endpoint(uri).pooling(true)
                 .minConnections(n).maxConnections(n).maxConcurrentConnects(64, 64)
                 .connectTimeout(Duration.ofSeconds(30)).acquireTimeout(Duration.ofSeconds(30))
                 .healthCheckInterval(Duration.ZERO).idleTimeout(Duration.ZERO).maxLifetime(Duration.ZERO)
-                .shutdownTimeout(Duration.ofSeconds(2)).closeTimeout(Duration.ofSeconds(2))
-                .build();
+                .shutdownTimeout(Duration.ofSeconds(2)).closeTimeout(Duration.ofSeconds(2));
+        if ("direct".equals(System.getProperty("echo.completion"))) {
+            b.completionExecutor(Runnable::run); // -Decho.completion=direct: stages run where the reply is read
+        }
+        WebSocketPool pool = b.build();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (pool.stats().idle() < n) {
             if (System.nanoTime() > deadline) {

@@ -99,6 +99,8 @@ public final class Messaging {
     private final ExecutorService ownedExecutor;
     /** Completes request futures whose stages may run user code, off every thread that must not wait for them. */
     private final ExecutorService completions;
+    /** The application's {@code completionExecutor}, used instead of {@link #completions} when given. */
+    private final Executor userCompletions;
     /** Threads of the pool's own executor, joined on close so that none outlives the pool. */
     private final java.util.Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final Sending sending;
@@ -124,11 +126,12 @@ public final class Messaging {
             this.ownedExecutor = defaultExecutor(pool, threads);
             executor = ownedExecutor;
         }
+        this.userCompletions = settings.completionExecutor();
         this.completions = ElasticExecutor.create(1, ElasticExecutor.DEFAULT_MAX_THREADS, IDLE_SECONDS,
                 "wspool-" + pool + "-reply-", threads);
         this.sending = new Sending(pool, settings, ticker, host, events, this::completeOffThread);
         this.requests = new Requests(pool, settings.correlator(), ticker, scheduler, host, events, sending,
-                this::completeOffThread);
+                this::completeOffThread, userCompletions != null);
         this.inbound = new InboundRouting(pool, settings, executor, host, events, requests);
     }
 
@@ -246,6 +249,10 @@ public final class Messaging {
      */
     void completeOffThread(Runnable completion) {
         try {
+            if (userCompletions != null) {
+                userCompletions.execute(completion); // Runnable::run: here, on the I/O thread (the user's choice)
+                return;
+            }
             completions.execute(completion);
         } catch (RejectedExecutionException e) {
             completion.run();

@@ -54,6 +54,7 @@ final class Requests {
     private final Sending sending;
     /** Completes futures whose stages may run the caller's code, off the thread at hand. */
     private final Executor offThread;
+    private final boolean chosenExecutor;
     /** Ids (connection id + request id) of requests abandoned recently, whose replies are dropped if they come. */
     private final Cache<String, Boolean> abandoned;
 
@@ -66,9 +67,12 @@ final class Requests {
      * @param events     where request outcomes and late replies are reported
      * @param sending    sends the requests
      * @param offThread  the pool's completion threads ({@link Messaging#completeOffThread})
+     * @param chosen     whether the application chose where futures complete ({@code completionExecutor}): then a
+     *                   reply read on a connection's own thread is completed there too, not on that thread
      */
     Requests(String pool, MessageCorrelator correlator, Ticker ticker, PoolScheduler scheduler, Messaging.Host host,
-             PoolEvents events, Sending sending, Executor offThread) {
+             PoolEvents events, Sending sending, Executor offThread, boolean chosen) {
+        this.chosenExecutor = chosen;
         this.pool = pool;
         this.correlator = correlator;
         this.ticker = ticker;
@@ -301,7 +305,7 @@ final class Requests {
             // that blocks (or sends and waits for buffer room that only this thread can make) stalls every
             // connection of that selector. Unless completing it only wakes a caller blocked in join/get: that is
             // done here, without the hop. Else on the completion threads, not behind the handlers.
-            if (t != null && t.sharesIoThread()) {
+            if ((t != null && t.sharesIoThread()) || chosenExecutor) {
                 if (!p.reply(reply, true)) {
                     offThread.execute(() -> p.reply(reply, false));
                 }

@@ -534,7 +534,7 @@ class LeaseBrokerTest {
                     endpoints, selector, recycler, shutdown, this, new EjectionBudget(endpoints, 50)), this, this::waiting,
                     () -> { });
             messaging = new Messaging(POOL, new MessagingSettings(null, Runnable::run, Correlators.messageId(),
-                    1 << 20, Duration.ZERO, 1 << 20), ticker, scheduler, this, events);
+                    1 << 20, Duration.ZERO, 1 << 20, null), ticker, scheduler, this, events);
             broker = new LeaseBroker(POOL, new LeaseSettings(true, 1, 100, o.acquireTimeout, o.leakThreshold,
                     o.windowNanos), new LeaseBroker.Collaborators(ticker, scheduler, events, shutdown, endpoints,
                     selector, affinity, connector, messaging, recycler));
