@@ -1,12 +1,17 @@
 package io.github.wspool.benchmarks.scale;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.CountDownLatch;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.extensions.IExtension;
@@ -30,7 +35,9 @@ import org.java_websocket.server.WebSocketServer;
  * 20 ms sweep re-arms any connection with queued frames; an echo caught by the race shows up as up to 20 ms of RTT.
  *
  * <p>Usage: {@code ScaleServer <port-file> [<pkcs12-keystore> <password>]}: binds an ephemeral port on 127.0.0.1, writes
- * it to the file, runs until killed. With a key store it speaks TLS ({@code wss://}) with that key. With the
+ * it to the file, runs until killed. Every 100 ms it writes the closes it has seen by close code to
+ * {@code <port-file>.closes} (the client checks that each of its connections sent its close frame). With a key store
+ * it speaks TLS ({@code wss://}) with that key. With the
  * environment variable {@code SCALE_COMPRESSION=1} it accepts permessage-deflate and keeps its compression context
  * between messages (so each client connection that receives a compressed message keeps an inflater: the memory a
  * compressed connection costs at most).
@@ -38,6 +45,8 @@ import org.java_websocket.server.WebSocketServer;
 public final class ScaleServer extends WebSocketServer {
 
     private final CountDownLatch started = new CountDownLatch(1);
+    /** Closes seen, by close code (1001: the client's close frame arrived; 1006: the TCP connection just ended). */
+    private final Map<Integer, LongAdder> closes = new ConcurrentSkipListMap<>();
 
     private ScaleServer(boolean compression) {
         super(new InetSocketAddress("127.0.0.1", 0), 2,
@@ -65,6 +74,8 @@ public final class ScaleServer extends WebSocketServer {
         }
         ScheduledExecutorService sweep = Executors.newSingleThreadScheduledExecutor();
         sweep.scheduleWithFixedDelay(server::rearmLostWrites, 20, 20, TimeUnit.MILLISECONDS);
+        Path stats = Path.of(args[0] + ".closes");
+        sweep.scheduleWithFixedDelay(() -> server.writeCloses(stats), 100, 100, TimeUnit.MILLISECONDS);
         Files.writeString(Path.of(args[0]), Integer.toString(server.getPort()));
         Thread.currentThread().join();
     }
@@ -104,6 +115,20 @@ public final class ScaleServer extends WebSocketServer {
 
     @Override
     public void onClose(WebSocket conn, int code, String reason, boolean remote) {
+        closes.computeIfAbsent(code, c -> new LongAdder()).increment();
+    }
+
+    /** Writes the close counts, {@code code=count} per line, for the client to check its closes against. */
+    private void writeCloses(Path file) {
+        StringBuilder b = new StringBuilder();
+        closes.forEach((code, n) -> b.append(code).append('=').append(n.sum()).append('\n'));
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, b);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // the next sweep tries again
+        }
     }
 
     @Override
