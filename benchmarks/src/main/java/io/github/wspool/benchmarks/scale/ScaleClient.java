@@ -128,8 +128,13 @@ public final class ScaleClient {
 
         phases[4] = uptimeMillis();
         long closeStart = System.nanoTime();
+        Thread timeline = closeTimeline(pool, serverCloses, closesBefore, closeStart);
         pool.close();
         long closeNanos = System.nanoTime() - closeStart;
+        if (timeline != null) {
+            timeline.interrupt();
+            timeline.join();
+        }
         phases[5] = uptimeMillis();
         int socketsLeft = openSockets() - socketsBefore;
         String serverSaw = closesSeen(serverCloses, closesBefore, opened);
@@ -160,6 +165,66 @@ public final class ScaleClient {
         System.exit(0);
     }
 
+    /**
+     * With {@code scale.diag}: every 100 ms of the close, the connections the pool still holds and the closes the
+     * server has seen, on stderr (where the time of a slow close goes).
+     */
+    private static Thread closeTimeline(WebSocketPool pool, Path serverCloses, Map<Integer, Long> before, long start) {
+        if (System.getProperty("scale.diag") == null) {
+            return null;
+        }
+        long cpu0 = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+        Map<String, Long> threads0 = threadCpu();
+        Thread t = new Thread(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Map<Integer, Long> now = serverCloses(serverCloses);
+                    long seen = now.entrySet().stream().filter(e -> e.getKey() >= 0).mapToLong(Map.Entry::getValue)
+                            .sum() - before.entrySet().stream().filter(e -> e.getKey() >= 0)
+                            .mapToLong(Map.Entry::getValue).sum();
+                    long serverCpu = now.getOrDefault(-1, 0L) - before.getOrDefault(-1, 0L);
+                    long clientCpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory
+                            .getOperatingSystemMXBean()).getProcessCpuTime() - cpu0;
+                    Map<String, Long> byThread = threadCpu();
+                    StringBuilder split = new StringBuilder();
+                    long javaThreads = 0;
+                    for (Map.Entry<String, Long> e : byThread.entrySet()) {
+                        long d = e.getValue() - threads0.getOrDefault(e.getKey(), 0L);
+                        javaThreads += d;
+                        if (d >= 5_000_000) {
+                            split.append(' ').append(e.getKey()).append('=').append(d / 1_000_000);
+                        }
+                    }
+                    System.err.printf(Locale.ROOT, "close +%4d ms: pool holds %6d, server saw %6d closes;"
+                                    + " CPU since close began: client %4d ms (JVM's own threads %d;%s), server %4d ms%n",
+                            (System.nanoTime() - start) / 1_000_000, pool.stats().total(), seen, clientCpu / 1_000_000,
+                            (clientCpu - javaThreads) / 1_000_000, split, serverCpu / 1_000_000);
+                    Thread.sleep(100);
+                }
+            } catch (InterruptedException | IOException | RuntimeException e) {
+                // done
+            }
+        }, "close-timeline");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** CPU time of the JVM's Java threads by name (digits folded: one entry per kind of thread). */
+    private static Map<String, Long> threadCpu() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<String, Long> m = new TreeMap<>();
+        for (long id : mx.getAllThreadIds()) {
+            java.lang.management.ThreadInfo info = mx.getThreadInfo(id);
+            long cpu = mx.getThreadCpuTime(id);
+            if (info != null && cpu > 0) {
+                m.merge(info.getThreadName().replaceAll("[0-9]+$", "N").replace("wspool-scale-", ""), cpu, Long::sum);
+            }
+        }
+        return m;
+    }
+
     private static String ms(double millis) {
         return millis < 0 ? "–" : String.format(Locale.ROOT, "%.1f", millis);
     }
@@ -176,7 +241,9 @@ public final class ScaleClient {
         }
         for (String line : Files.readAllLines(file)) {
             String[] kv = line.split("=");
-            if (kv.length == 2) {
+            if (kv.length == 2 && kv[0].equals("cpu")) {
+                m.put(-1, Long.parseLong(kv[1])); // the server's CPU time (ns), under a key no close code has
+            } else if (kv.length == 2) {
                 m.put(Integer.parseInt(kv[0]), Long.parseLong(kv[1]));
             }
         }
@@ -197,6 +264,9 @@ public final class ScaleClient {
             delta.clear();
             long total = 0;
             for (Map.Entry<Integer, Long> e : serverCloses(file).entrySet()) {
+                if (e.getKey() < 0) {
+                    continue;
+                }
                 long d = e.getValue() - before.getOrDefault(e.getKey(), 0L);
                 if (d > 0) {
                     delta.put(e.getKey(), d);
@@ -211,7 +281,7 @@ public final class ScaleClient {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%,d/%,d close frames",
                 delta.getOrDefault(1001, 0L), expected));
         delta.forEach((code, d) -> {
-            if (code != 1001) {
+            if (code != 1001 && code >= 0) {
                 s.append(String.format(Locale.ROOT, ", %,d × %d", d, code));
             }
         });
