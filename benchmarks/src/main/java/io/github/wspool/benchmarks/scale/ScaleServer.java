@@ -103,7 +103,8 @@ public final class ScaleServer extends WebSocketServer {
     }
 
     private void rearmLostWrites(Collection<WebSocket> connections) {
-        for (WebSocket c : connections) {
+        // a copy: a connection still holding data is added again below, and a live iterator could meet it again
+        for (WebSocket c : connections.toArray(new WebSocket[0])) {
             written.remove(c); // before the look: a frame queued after it is either seen now or adds c again
             if (c.hasBufferedData()) {
                 written.add(c);
