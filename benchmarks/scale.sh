@@ -42,6 +42,7 @@ trap 'kill $SERVER 2>/dev/null; rm -f "$PORT_FILE" "$PORT_FILE.closes" "$TSV"' E
 for _ in $(seq 100); do [ -s "$PORT_FILE" ] && break; sleep 0.1; done
 URI="$SCHEME://127.0.0.1:$(cat "$PORT_FILE")/"
 echo "client JVM options: -Xmx2g -Xss512k ${CLIENT_JVM_ARGS:-}"
+echo "machine at start: load average $(cut -d' ' -f1-3 /proc/loadavg), CPU pressure $(head -1 /proc/pressure/cpu 2>/dev/null || echo n/a)"
 echo
 echo "| transport ($SCHEME) | connections | opened | connect total | connect p50 / mean / p99 | JVM threads (+ over baseline) | RSS / conn | heap live / conn | heap committed / conn | echo RTT p50 / p99 | echo failures | close | closed cleanly (server saw) | longest GC pause ramp / hold / echo / close (ms) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -60,6 +61,7 @@ for n in ${COUNTS[*]}; do
   done
 done
 echo
+echo "machine at end: load average $(cut -d' ' -f1-3 /proc/loadavg), CPU pressure $(head -1 /proc/pressure/cpu 2>/dev/null || echo n/a)"
 echo "GC pauses: from the client's GC log (/tmp/wspool-scale-gc-*.log), by phase; the full GCs the client runs itself"
 echo "to measure the heap are left out. Heap committed / conn: the heap the JVM had committed at hold, over the baseline."
 if [ "$(echo ${COUNTS[*]} | wc -w)" -gt 1 ]; then
