@@ -34,6 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code nio+plain}. Memory per connection is
  * measured as the growth over the JVM's figures just before the pool was built: RSS from {@code /proc/self/status},
  * heap used after a full GC. Threads are the JVM's live threads ({@code ThreadMXBean}), all of them.
+ *
+ * <p>System properties ({@code benchmarks/scale.sh} sets the first three): {@code scale.gclog}, the client's own GC
+ * log, read at the end for the longest pause of each phase ({@link GcPauses}); {@code scale.serverCloses}, the
+ * {@link ScaleServer}'s close counts, to check that every connection's close frame arrived; {@code scale.tsv}, a file
+ * to append one tab-separated line of figures to (the script's growth table); {@code scale.diag}, a directory for
+ * NMT, class histogram and heap figures at hold, plus a close timeline on stderr.
  */
 public final class ScaleClient {
 
