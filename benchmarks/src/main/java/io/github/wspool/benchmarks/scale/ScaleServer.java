@@ -1,15 +1,24 @@
 package io.github.wspool.benchmarks.scale;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.CountDownLatch;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.extensions.IExtension;
+import org.java_websocket.framing.Framedata;
 import org.java_websocket.extensions.permessage_deflate.PerMessageDeflateExtension;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,9 +37,14 @@ import org.java_websocket.server.WebSocketServer;
  * <p>Java-WebSocket 1.6.0's server can lose a write: its selector clears OP_WRITE after draining a connection's queue
  * without re-checking it, so a frame queued by a decoder at that instant waits for the connection's next write. A
  * 20 ms sweep re-arms any connection with queued frames; an echo caught by the race shows up as up to 20 ms of RTT.
+ * The sweep looks only at connections that were written to since it last found them drained (an echo, a pong, the
+ * upgrade answer, a close frame), plus every connection once a second: a sweep over all 19,000 connections 50 times
+ * a second was most of this server's CPU while the client's connections were held and closed.
  *
  * <p>Usage: {@code ScaleServer <port-file> [<pkcs12-keystore> <password>]}: binds an ephemeral port on 127.0.0.1, writes
- * it to the file, runs until killed. With a key store it speaks TLS ({@code wss://}) with that key. With the
+ * it to the file, runs until killed. Every 100 ms it writes the closes it has seen by close code to
+ * {@code <port-file>.closes} (the client checks that each of its connections sent its close frame). With a key store
+ * it speaks TLS ({@code wss://}) with that key. With the
  * environment variable {@code SCALE_COMPRESSION=1} it accepts permessage-deflate and keeps its compression context
  * between messages (so each client connection that receives a compressed message keeps an inflater: the memory a
  * compressed connection costs at most).
@@ -38,6 +52,10 @@ import org.java_websocket.server.WebSocketServer;
 public final class ScaleServer extends WebSocketServer {
 
     private final CountDownLatch started = new CountDownLatch(1);
+    /** Connections written to since the sweep last found their queue empty. */
+    private final Set<WebSocket> written = ConcurrentHashMap.newKeySet();
+    /** Closes seen, by close code (1001: the client's close frame arrived; 1006: the TCP connection just ended). */
+    private final Map<Integer, LongAdder> closes = new ConcurrentSkipListMap<>();
 
     private ScaleServer(boolean compression) {
         super(new InetSocketAddress("127.0.0.1", 0), 2,
@@ -64,7 +82,10 @@ public final class ScaleServer extends WebSocketServer {
             throw new IllegalStateException("server did not start");
         }
         ScheduledExecutorService sweep = Executors.newSingleThreadScheduledExecutor();
-        sweep.scheduleWithFixedDelay(server::rearmLostWrites, 20, 20, TimeUnit.MILLISECONDS);
+        sweep.scheduleWithFixedDelay(() -> server.rearmLostWrites(server.written), 20, 20, TimeUnit.MILLISECONDS);
+        sweep.scheduleWithFixedDelay(() -> server.rearmLostWrites(server.getConnections()), 1, 1, TimeUnit.SECONDS);
+        Path stats = Path.of(args[0] + ".closes");
+        sweep.scheduleWithFixedDelay(() -> server.writeCloses(stats), 100, 100, TimeUnit.MILLISECONDS);
         Files.writeString(Path.of(args[0]), Integer.toString(server.getPort()));
         Thread.currentThread().join();
     }
@@ -81,9 +102,12 @@ public final class ScaleServer extends WebSocketServer {
         return ctx;
     }
 
-    private void rearmLostWrites() {
-        for (WebSocket c : getConnections()) {
+    private void rearmLostWrites(Collection<WebSocket> connections) {
+        // a copy: a connection still holding data is added again below, and a live iterator could meet it again
+        for (WebSocket c : connections.toArray(new WebSocket[0])) {
+            written.remove(c); // before the look: a frame queued after it is either seen now or adds c again
             if (c.hasBufferedData()) {
+                written.add(c);
                 try {
                     onWriteDemand(c);
                 } catch (RuntimeException e) {
@@ -100,20 +124,51 @@ public final class ScaleServer extends WebSocketServer {
 
     @Override
     public void onOpen(WebSocket conn, ClientHandshake handshake) {
+        written.add(conn); // the upgrade answer is queued
+    }
+
+    @Override
+    public void onClosing(WebSocket conn, int code, String reason, boolean remote) {
+        written.add(conn); // the close frame is queued
+    }
+
+    @Override
+    public void onWebsocketPing(WebSocket conn, Framedata f) {
+        super.onWebsocketPing(conn, f); // queues the pong
+        written.add(conn);
     }
 
     @Override
     public void onClose(WebSocket conn, int code, String reason, boolean remote) {
+        written.remove(conn);
+        closes.computeIfAbsent(code, c -> new LongAdder()).increment();
+    }
+
+    /** Writes the close counts, {@code code=count} per line, for the client to check its closes against. */
+    private void writeCloses(Path file) {
+        StringBuilder b = new StringBuilder();
+        closes.forEach((code, n) -> b.append(code).append('=').append(n.sum()).append('\n'));
+        b.append("cpu=").append(((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime()).append('\n');
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, b);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // the next sweep tries again
+        }
     }
 
     @Override
     public void onMessage(WebSocket conn, String message) {
         conn.send(message);
+        written.add(conn);
     }
 
     @Override
     public void onMessage(WebSocket conn, ByteBuffer message) {
         conn.send(message);
+        written.add(conn);
     }
 
     @Override

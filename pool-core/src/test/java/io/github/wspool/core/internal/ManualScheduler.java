@@ -87,6 +87,16 @@ public final class ManualScheduler implements PoolScheduler {
         }
     }
 
+    /** Nanoseconds from the ticker's now until the earliest pending task is due, or {@code Long.MAX_VALUE} for none. */
+    public long nextDueIn() {
+        lock.lock();
+        try {
+            return tasks.stream().mapToLong(t -> t.due - ticker.read()).min().orElse(Long.MAX_VALUE);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public int pendingTasks() {
         lock.lock();
         try {

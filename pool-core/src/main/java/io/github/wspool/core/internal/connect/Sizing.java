@@ -188,6 +188,9 @@ public final class Sizing {
      * @return how many were closed
      */
     public int shedSurplus() {
+        if (slots.get() - shedding.get() <= limits.max()) {
+            return 0; // the usual case: no surplus, no need to look at (or copy) any endpoint's connections
+        }
         int shed = 0;
         for (EndpointState e : endpoints.array()) {
             for (ManagedConnection c : e.connections()) {

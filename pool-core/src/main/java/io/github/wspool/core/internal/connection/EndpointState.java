@@ -5,7 +5,6 @@ import io.github.resilience4j.circuitbreaker.IllegalStateTransitionException;
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.EndpointView;
-import io.github.wspool.core.internal.concurrent.CopyOnWrite;
 import io.github.wspool.core.internal.messaging.Traffic;
 import io.github.wspool.core.spi.TransportOptions;
 import java.net.URI;
@@ -21,8 +20,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * health and its latency estimate. Strategies see it as an {@link EndpointView}. The marks of its leaving (being
  * removed, its server going away) are kept apart, in its {@link EndpointDrain}.
  *
- * <p>The connection array is copy-on-write (changed under {@link #lock} when a connection is created or finally
- * closed, read without a lock by every acquire), so the hot path is a lock-free scan plus one CAS.
+ * <p>The connection array is a shared snapshot ({@link ConnectionArray}: changed when a connection is created or
+ * finally closed, read without a lock by every acquire), so the hot path is a lock-free scan plus one CAS.
  *
  * <p>Health: an endpoint is unhealthy while it is being removed (draining), while its HTTP health check fails, or
  * while its Resilience4j circuit breaker is not closed. The breaker records connect outcomes (it opens on the
@@ -37,7 +36,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class EndpointState implements EndpointView {
 
-    private static final ManagedConnection[] NONE = new ManagedConnection[0];
     /** Lower-case breaker state names, computed once: gauges read them without allocating. */
     private static final String[] STATE_NAMES = Arrays.stream(CircuitBreaker.State.values())
             .map(s -> s.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
@@ -55,7 +53,8 @@ public final class EndpointState implements EndpointView {
     private final TransportOptions transportOptions;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private volatile ManagedConnection[] connections = NONE; // replaced under lock
+    /** Opening, open and closing connections: an exact array per read, changed without copying. */
+    private final ConnectionArray connections = new ConnectionArray();
     /** Connections holding a slot: opening, open or closing. */
     private final AtomicInteger slots = new AtomicInteger();
     /** Connect attempts in flight. */
@@ -350,7 +349,7 @@ public final class EndpointState implements EndpointView {
     public int activeLeases() {
         boolean shared = shareLimit > 1;
         int n = 0;
-        for (ManagedConnection c : connections) {
+        for (ManagedConnection c : connections.get()) {
             ConnectionState s = c.state();
             if (s == ConnectionState.ACTIVE || s == ConnectionState.UNHEALTHY) {
                 n += shared ? c.leases() : 1;
@@ -362,7 +361,7 @@ public final class EndpointState implements EndpointView {
     @Override
     public int availableConnections() {
         int n = 0;
-        for (ManagedConnection c : connections) {
+        for (ManagedConnection c : connections.get()) {
             if (c.state().isAvailable()) {
                 n++;
             }
@@ -391,12 +390,13 @@ public final class EndpointState implements EndpointView {
     }
 
     /**
-     * The endpoint's connections (opening, open or closing), copy-on-write: iterate freely.
+     * The endpoint's connections (opening, open or closing), in the order they were added: an array nobody changes,
+     * iterate freely.
      *
      * @return the current array
      */
     public ManagedConnection[] connections() {
-        return connections;
+        return connections.get();
     }
 
     /**
@@ -405,7 +405,7 @@ public final class EndpointState implements EndpointView {
      * @return the connection, or {@code null} if none
      */
     public ManagedConnection takeAvailable() {
-        for (ManagedConnection c : connections) {
+        for (ManagedConnection c : connections.get()) {
             if (c.lease()) {
                 return c;
             }
@@ -420,7 +420,7 @@ public final class EndpointState implements EndpointView {
      */
     public boolean hasAvailable() {
         int limit = shareLimit;
-        for (ManagedConnection c : connections) {
+        for (ManagedConnection c : connections.get()) {
             ConnectionState s = c.state();
             if (s.isAvailable() || (limit > 1 && s == ConnectionState.ACTIVE && c.leases() >= 1
                     && c.leases() < limit)) {
@@ -436,12 +436,7 @@ public final class EndpointState implements EndpointView {
      * @param c the connection
      */
     public void add(ManagedConnection c) {
-        lock.lock();
-        try {
-            connections = CopyOnWrite.with(connections, c);
-        } finally {
-            lock.unlock();
-        }
+        connections.add(c);
     }
 
     /**
@@ -450,12 +445,7 @@ public final class EndpointState implements EndpointView {
      * @param c the connection
      */
     public void remove(ManagedConnection c) {
-        lock.lock();
-        try {
-            connections = CopyOnWrite.without(connections, c, NONE);
-        } finally {
-            lock.unlock();
-        }
+        connections.remove(c);
     }
 
     // ------------------------------------------------------------------------------------------------ slots

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.java_websocket.exceptions.InvalidDataException;
-import org.java_websocket.handshake.HandshakeImpl1Client;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,13 +58,15 @@ final class ConnectPhase {
     private final URI uri;
     private final TransportOptions options;
     /** Header supplier and DNS, time-boxed by the connect timeout, on a connector thread. */
-    private final ConnectPreparation preparation;
+    /** Until the connection is open ({@link #opened()}); then {@code null}. */
+    private volatile ConnectPreparation preparation;
     /** nanoTime by which TCP must be connected, all addresses together (the preparation's deadline too). */
     private final long deadline;
 
     // Set by the connector in prepared(), read by the loop after execute() (a happens-before edge).
     private List<InetSocketAddress> addresses;
-    private HandshakeImpl1Client handshake;
+    private UpgradeRequest handshake; // until it is sent
+    private UpgradeRequest sent; // from then until the connection is open
     private ProxyTunnel tunnel; // null for a direct connect
 
     // Loop thread only.
@@ -94,7 +95,7 @@ final class ConnectPhase {
      * @throws RejectedExecutionException if they are shut down
      */
     void start(Executor connectors) {
-        if (!loop.execute(() -> loop.deadline(preparation.deadlineNanos(), this::deadlinePassed))) {
+        if (!loop.execute(() -> loop.deadline(deadline, this::deadlinePassed))) {
             throw new RejectedExecutionException("transport closed");
         }
         preparation.start(connectors);
@@ -107,7 +108,23 @@ final class ConnectPhase {
      * @return the local fault to report if the header supplier or DNS was still running, else {@code null}
      */
     LocalConnectException giveUp() {
-        return preparation.giveUp(true);
+        ConnectPreparation p = preparation;
+        return p == null ? null : p.giveUp(true);
+    }
+
+    /**
+     * The connection is open: lets go of what only the connect needed (the preparation and its result, the
+     * addresses, the proxy tunnel, the upgrade request's fields), about 700 bytes of every open connection. Loop
+     * thread.
+     */
+    void opened() {
+        preparation = null;
+        addresses = null;
+        tunnel = null;
+        if (sent != null) {
+            sent.release();
+            sent = null;
+        }
     }
 
     /** Whether a TCP connect is in progress (OP_CONNECT is what to select on). Loop thread. */
@@ -141,7 +158,7 @@ final class ConnectPhase {
         }
         try {
             ConnectPreparation.Prepared p = preparation.result();
-            HandshakeImpl1Client h = new HandshakeImpl1Client();
+            UpgradeRequest h = new UpgradeRequest();
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
             h.setResourceDescriptor(uri.getRawQuery() != null ? path + '?' + uri.getRawQuery() : path);
             h.put("Host", AddressResolver.hostHeader(uri, options.serverName()));
@@ -174,7 +191,11 @@ final class ConnectPhase {
      * TCP connect or answered CONNECT yet, the connect fails now, naming the proxy. Loop thread.
      */
     private void deadlinePassed() {
-        LocalConnectException late = preparation.giveUp(false);
+        ConnectPreparation p = preparation;
+        if (p == null) {
+            return; // open: the connect is long over
+        }
+        LocalConnectException late = p.giveUp(false);
         if (late != null && !connection.isFinished()) {
             log.debug("connect to {} failed: {}", Endpoint.describe(uri), late.getMessage());
             connection.finish(-1, late.getMessage(), false, late);
@@ -384,6 +405,7 @@ final class ConnectPhase {
             connection.failed(e);
             return;
         }
+        sent = handshake;
         handshake = null;
         connection.updateInterest();
     }

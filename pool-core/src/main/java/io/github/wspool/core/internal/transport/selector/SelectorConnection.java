@@ -114,6 +114,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private int interest;
     private boolean opened;
     private boolean closeRequested; // the pool's close(): the closing handshake, not a failure
+    private boolean inputEnded; // a read returned end of stream: nothing unread is left to discard
 
     SelectorConnection(SelectorTransport transport, SelectorLoop loop, URI uri, TransportOptions options,
                        TransportListener listener, CallbackSequence callbacks, AddressResolver resolver) {
@@ -213,6 +214,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             buffer.clear();
             int n = channel.read(buffer);
             if (n < 0) {
+                inputEnded = true;
                 endOfStream();
             } else if (n > 0) {
                 buffer.flip();
@@ -238,7 +240,12 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         }
     }
 
-    /** The server closed its side of the TCP connection. */
+    /** A read of the socket returned end of stream (TLS: before its last records are decrypted). Loop thread. */
+    void inputEnded() {
+        inputEnded = true;
+    }
+
+    /** The server closed its side of the TCP connection (or, over TLS, sent close_notify). */
     void endOfStream() {
         if (!finished.get()) {
             engine.eot();
@@ -370,8 +377,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
      * a wait; bytes arriving after it still cause a reset. Loop thread (or the loop is gone).
      */
     private void discardUnreadInput(SocketChannel ch) {
-        if (connect.tcpPending() || !ch.isConnected() || !(loop.inLoop() || loop.isStopped())) {
-            return;
+        if (inputEnded || connect.tcpPending() || !ch.isConnected() || !(loop.inLoop() || loop.isStopped())) {
+            return; // the usual close: the server's FIN was read already, a read would only return -1 again
         }
         ByteBuffer scratch = loop.discardBuffer();
         try {
@@ -421,6 +428,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         }
         subprotocol = accepted;
         opened = true;
+        connect.opened(); // what only the connect needed goes
         directWrites = tls == null; // connected and upgraded; the channel field is published by this volatile write
         if (aborted) {
             abortNow();

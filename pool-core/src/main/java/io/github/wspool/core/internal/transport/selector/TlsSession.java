@@ -139,6 +139,9 @@ final class TlsSession {
             netIn = null;
         }
         int n = connection.channel().read(scratch);
+        if (n < 0) {
+            connection.inputEnded();
+        }
         scratch.flip();
         unwrapAll(scratch);
         if (n < 0) {
