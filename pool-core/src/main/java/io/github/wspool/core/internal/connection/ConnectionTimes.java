@@ -52,11 +52,16 @@ public final class ConnectionTimes {
     /** When it opened (the ticker's time), for a lifetime changed at runtime; {@link #NOT_OPENED} until then. */
     private volatile long openedAt = NOT_OPENED;
 
+    /** Whose times these are: an expiry also sets its "recycle on release" bit. */
+    private final ManagedConnection connection;
+
     /**
-     * @param now the ticker's time, the connection's first "last used"
+     * @param now        the ticker's time, the connection's first "last used"
+     * @param connection whose times these are
      */
-    ConnectionTimes(long now) {
+    ConnectionTimes(long now, ManagedConnection connection) {
         this.lastUsedAt = now;
+        this.connection = connection;
     }
 
     /**
@@ -146,6 +151,7 @@ public final class ConnectionTimes {
         }
         expiredReason = reason; // before the flag: whoever reads the flag set reads the reason
         expired = true;
+        connection.flagRecycle(); // after both: the release that fails its fast CAS on the bit reads them
         return true;
     }
 

@@ -51,6 +51,8 @@ public final class Housekeeper {
     private volatile long maxLifetimeNanos;
     private final AtomicBoolean wakeupScheduled = new AtomicBoolean();
     private volatile PoolScheduler.Cancellable nextPass;
+    /** Run at the start of every pass: refreshes what is derived from state nobody reports changes of (a log level). */
+    private volatile Runnable everyPass = () -> { };
 
     /**
      * @param settings  the expiry settings
@@ -231,6 +233,16 @@ public final class Housekeeper {
         nextPass = scheduler.schedule(this::run, delay);
     }
 
+    /**
+     * What to run at the start of every pass (the lease broker's fast-path word, which caches whether the pool's DEBUG
+     * log is on: a log level changed at runtime is seen within a pass).
+     *
+     * @param r the hook (one per pool: the last one set wins)
+     */
+    public void everyPass(Runnable r) {
+        everyPass = r;
+    }
+
     /** Cancels the next pass (the pool is closing). */
     public void stop() {
         PoolScheduler.Cancellable next = nextPass;
@@ -249,6 +261,7 @@ public final class Housekeeper {
         if (shutdown.begun()) {
             return MAX_DELAY;
         }
+        everyPass.run();
         long next = now + MAX_DELAY;
         connector.sizing().shedSurplus(); // above a lowered maxConnections: available connections first
         int open = connector.slots();

@@ -205,7 +205,7 @@ class ConnectionLifecycleTest {
 
     @Test
     void theUsedFlagIsRaisedByAReleaseAndTakenOncePerSweep() {
-        ConnectionTimes times = new ConnectionTimes(0);
+        ConnectionTimes times = new ConnectionTimes(0, null); // (no expiry here: no connection to flag)
         assertFalse(times.takeUsed());
         times.markUsed();
         times.markUsed(); // already up: nothing written
