@@ -30,8 +30,9 @@ import java.lang.invoke.VarHandle;
  * a lease would have to outlive 2^31 later holdings of its connection to be mistaken for a current one.
  *
  * <h2>Time</h2>
- * The acquire/release fast path reads no clock: a release only raises the used flag of its {@link ConnectionTimes},
- * where the housekeeper keeps the connection's timestamps and expiry mark (see there).
+ * The acquire/release fast path reads no clock and records nothing for the housekeeper: it reads the use off the
+ * holdings counted in the state word ({@link #useMark()}), and keeps the connection's timestamps and expiry mark in
+ * its {@link ConnectionTimes} (see there).
  */
 public final class ManagedConnection extends StateWordPadAfter implements Channel {
 
@@ -469,6 +470,29 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
         long w = word;
         return (w & (STATE_MASK | RECYCLE)) == ACTIVE && tokenOf(w) == token
                 && WORD.compareAndSet(this, w, with(w, READY));
+    }
+
+    /**
+     * The connection's use as the housekeeper tracks it, from one read of the state word: the holdings so far (every
+     * take and hand-over starts one) and whether one is current, {@code holdings << 1 | held}. Compared by
+     * {@link #usedSince}: the release path records nothing for the housekeeper.
+     *
+     * @return the mark
+     */
+    long useMark() {
+        long w = word;
+        return ((w >>> 8) << 1) | (stateOf(w) == ACTIVE ? 1 : 0);
+    }
+
+    /**
+     * Whether a connection was in use between two {@link #useMark() marks}: taken meanwhile, or held at the first.
+     *
+     * @param before the earlier mark
+     * @param after  the later mark
+     * @return {@code true} if used
+     */
+    static boolean usedSince(long before, long after) {
+        return (before >>> 1) != (after >>> 1) || (before & 1) != 0;
     }
 
     /**

@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * refill. The scheduler runs it; anything that creates work sooner (a slot freed, a connect failed, a connection
  * opened) asks for a pass with {@link #requestMaintenance()}.
  *
- * <p>Releases do not read the clock: a connection released since the last pass has its used flag up, and this pass
- * takes the flag and counts {@code now} as its last use. So idle time is measured from the first pass after the last
+ * <p>Releases do not read the clock (nor write anything for this pass): a connection taken since the last pass, or
+ * held at it, has been in use ({@code ConnectionTimes.takeUsed()}, from the holdings its state word counts), and this
+ * pass counts {@code now} as its last use. So idle time is measured from the first pass after the last
  * use: never early, and late by at most the time between two passes (at most 5 s). A connection past its lifetime is
  * marked expired here, so that the release of a leased one recycles it without a clock read; the pass is scheduled
  * for the earliest lifetime end, leased connections included.

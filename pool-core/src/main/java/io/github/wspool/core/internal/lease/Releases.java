@@ -9,7 +9,7 @@ import io.github.wspool.core.internal.messaging.Messaging;
 
 /**
  * The release of a lease, exactly once however many times and from however many threads it is called: the lease is
- * marked released, its messaging detached, the use recorded, and the connection passed on by the {@link Handoff}.
+ * marked released, its messaging detached, and the connection passed on by the {@link Handoff}.
  * Apart from {@link LeaseBroker} because it is the other half of the hot path and has a fast and a general form.
  *
  * <p><b>Fast</b> (the {@link FastPath} word is zero: an exclusive lease, nobody observing, pooling, not closing, not
@@ -60,7 +60,6 @@ final class Releases {
             lease.markReleased(); // no CAS: the first move on the connection expects the token, and succeeds once
             messaging.released(lease); // before the connection moves: nothing of this holder's may reach the next one
             ManagedConnection c = lease.connection;
-            c.times().markUsed();
             if (!handoff.releaseFast(c, token)) {
                 handoff.dropShare(c, token); // something to look at: the general decision (nothing has moved yet)
                 shutdown.progress();
@@ -89,8 +88,8 @@ final class Releases {
             lease.markReleased(); // no CAS: the first move on the connection expects the token, and succeeds once
         }
         messaging.released(lease); // before the connection moves: nothing of this holder's may reach the next one
-        // No clock read unless someone looks at the time: the housekeeper timestamps the use (markUsed) and marks
-        // expiry on its sweeps instead.
+        // No clock read unless someone looks at the time: the housekeeper timestamps the use (from the holdings the
+        // take counted, ConnectionTimes.takeUsed) and marks expiry on its sweeps instead.
         if (timed) {
             long now = ticker.read();
             if (leakDetection) {
@@ -98,7 +97,6 @@ final class Releases {
             }
             events.released(c.id, c.endpoint, lease.acquiredAt == Lease.UNTIMED ? 0 : now - lease.acquiredAt);
         }
-        c.times().markUsed();
         handoff.dropShare(c, token);
         shutdown.progress();
     }
