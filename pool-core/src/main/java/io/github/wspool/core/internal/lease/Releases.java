@@ -58,7 +58,9 @@ final class Releases {
                 return;
             }
             lease.markReleased(); // no CAS: the first move on the connection expects the token, and succeeds once
-            messaging.released(lease); // before the connection moves: nothing of this holder's may reach the next one
+            if (lease.usedMessaging()) {
+                messaging.released(lease); // before the connection moves: nothing of this holder's may reach the next
+            }
             ManagedConnection c = lease.connection;
             if (!handoff.releaseFast(c, token)) {
                 handoff.dropShare(c, token); // something to look at: the general decision (nothing has moved yet)
