@@ -384,6 +384,32 @@ class MessagingTest {
     }
 
     @Test
+    void onTheFastPathToo_releasingCancelsRequestsAndDetachesTheHandler() throws Exception {
+        // No listener (the other tests here have one): acquire and release take the fast path, whose release skips
+        // the messaging detach only for a lease that never used messaging.
+        WebSocketPool pool = build(WebSocketPools.builder().name("fast-cancel").endpoint("ws://127.0.0.1:1/feed")
+                .pooling(true).transport(transport).maxConnections(1));
+        PooledConnection first = pool.acquire();
+        InMemoryTransport.Connection conn = onlyConnection();
+        CompletableFuture<String> pendingReply = first.request(msg("f1"), WAIT);
+        first.close();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> pendingReply.get(1, TimeUnit.SECONDS));
+        assertInstanceOf(RequestCancelledException.class, e.getCause());
+
+        List<String> firstGot = new CopyOnWriteArrayList<>();
+        try (PooledConnection again = pool.acquire()) {
+            again.onMessage(m -> firstGot.add(m.text()));
+        }
+        List<String> nextGot = new CopyOnWriteArrayList<>();
+        try (PooledConnection next = pool.acquire()) {
+            next.onMessage(m -> nextGot.add(m.text()));
+            conn.receive("for-next");
+            await().atMost(WAIT).until(() -> nextGot.contains("for-next"));
+        }
+        assertEquals(List.of(), firstGot, "a released lease's handler was detached");
+    }
+
+    @Test
     void pendingRequestsFailPromptlyWhenTheConnectionDies() {
         WebSocketPool pool = build(builder("dies").maxConnections(1));
         try (PooledConnection c = pool.acquire()) {

@@ -116,6 +116,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.messaging = new Messaging(name, settings.messaging(), ticker, scheduler, health, events);
         this.leases = new LeaseBroker(name, settings.lease(), new LeaseBroker.Collaborators(ticker, scheduler, events,
                 shutdown, endpoints, selector, affinity, connector, messaging, recycler));
+        leases.observeTransitionsWhen(this::observesTransitions); // the fast path's word caches it (listeners, DEBUG)
         this.subscriptions = new Subscriptions(name, settings.sessions(),
                 key -> (key == null ? leases.acquireAsync() : leases.acquireAsync(key)).thenApply(lease -> {
                     leases.exemptFromLeakDetection(lease); // held for the subscriptions' life on purpose
@@ -124,6 +125,7 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
         this.checks = new EndpointChecks(name, settings.health(), health, shutdown, this::requestMaintenance);
         this.housekeeper = new Housekeeper(settings.expiry(), ticker, scheduler, shutdown,
                 new Housekeeper.Parts(endpoints, recycler, connector, health, checks));
+        housekeeper.everyPass(leases::refreshFastPath); // a DEBUG level set at runtime is seen within a pass
         var drain = new ServerDrain(name, settings.sessions().drainSignal(),
                 settings.sessions().drainHoldOff().toNanos(), ticker, scheduler, recycler, connector, shutdown);
         router.bind(new ConnectionRouter.Parts(messaging, health, housekeeper, leases, connector, endpoints, recycler,
@@ -313,11 +315,13 @@ public final class DefaultWebSocketPool implements WebSocketPool, ConnectionOwne
     @Override
     public void addListener(PoolListener listener) {
         events.add(Objects.requireNonNull(listener, "listener"));
+        leases.refreshFastPath();
     }
 
     @Override
     public void removeListener(PoolListener listener) {
         events.remove(listener);
+        leases.refreshFastPath();
     }
 
     @Override

@@ -20,6 +20,8 @@ public final class Shutdown {
     private final AtomicBoolean claimed = new AtomicBoolean();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition progress = lock.newCondition();
+    /** Told once closing has begun (the lease broker's fast-path word); set while the pool is wired. */
+    private volatile Runnable onBegin = () -> { };
 
     /**
      * Whether closing has begun.
@@ -40,7 +42,17 @@ public final class Shutdown {
             return false;
         }
         begun = true;
+        onBegin.run();
         return true;
+    }
+
+    /**
+     * What to run on the thread that begins closing, right after {@link #begun()} turns {@code true}.
+     *
+     * @param r the hook (one per pool: the last one set wins)
+     */
+    public void onBegin(Runnable r) {
+        onBegin = r;
     }
 
     /** Wakes a closing thread waiting in {@link #await}; does nothing while the pool is open. */

@@ -34,6 +34,8 @@ public final class Sizing {
      * (see {@link #shedOnRelease()}); a freed slot takes one off, so surplus counts as {@code slots - shedding - max}.
      */
     private final AtomicInteger shedding = new AtomicInteger();
+    /** Run after a resize and a freed slot ({@link #onChange}). */
+    private volatile Runnable onChange = () -> { };
 
     /**
      * @param limits    the configured bounds
@@ -100,7 +102,27 @@ public final class Sizing {
     public Limits resize(int min, int max) {
         Limits before = limits;
         limits = new Limits(min, max);
+        onChange.run();
         return before;
+    }
+
+    /**
+     * Whether more connections hold slots than {@code maxConnections} allows (after a lowered maximum).
+     *
+     * @return {@code true} if above the maximum
+     */
+    public boolean overMax() {
+        return slots.get() > limits.max();
+    }
+
+    /**
+     * What to run after the maximum changed or a slot was freed, so that whoever caches {@link #overMax()} (the lease
+     * broker's fast-path word) refreshes it.
+     *
+     * @param r the hook (one per pool: the last one set wins)
+     */
+    public void onChange(Runnable r) {
+        onChange = r;
     }
 
     // ------------------------------------------------------------------------------------------------ slots
@@ -151,6 +173,7 @@ public final class Sizing {
         if (shedding.get() > 0) {
             shedding.updateAndGet(n -> Math.max(0, n - 1)); // one surplus connection fewer to shed, whichever closed
         }
+        onChange.run();
     }
 
     // ------------------------------------------------------------------------------------------------ surplus

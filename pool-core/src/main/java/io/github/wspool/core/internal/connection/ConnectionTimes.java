@@ -1,8 +1,6 @@
 package io.github.wspool.core.internal.connection;
 
 import io.github.wspool.event.RecycleReason;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * What the housekeeper keeps about one connection: when it opened, when it was last seen in use, when its lifetime
@@ -12,9 +10,9 @@ import java.lang.invoke.VarHandle;
  * monitor's. Reached through the connection's final field ({@link ManagedConnection#times()}).
  *
  * <h2>Time</h2>
- * The acquire/release fast path reads no clock. A release only raises {@link #markUsed() the used flag}; the
- * housekeeper, which reads the clock once per sweep anyway, turns a raised flag into {@link #lastUsedAt()} = the
- * sweep's time, and marks a connection {@link #expired() expired} once its lifetime has passed, so that the release of a
+ * The acquire/release fast path reads no clock and writes nothing here: every take already counts a holding in the
+ * connection's state word, so the housekeeper, which reads the clock once per sweep anyway, compares that count with
+ * the one it saw last ({@link #takeUsed()}) and turns a use into {@link #lastUsedAt()} = the sweep's time, and marks a connection {@link #expired() expired} once its lifetime has passed, so that the release of a
  * leased one recycles it without looking at the time. Both are therefore as precise as the sweeps: idle time counts
  * from the first sweep after the last use (never early, at most one sweep interval late), and a leased connection
  * past its lifetime is recycled on the first release after a sweep saw it expired. Timestamps are written by the
@@ -25,19 +23,11 @@ public final class ConnectionTimes {
     /** {@link #openedAt()} of a connection that has not opened yet. */
     public static final long NOT_OPENED = Long.MIN_VALUE;
 
-    private static final VarHandle USED;
-
-    static {
-        try {
-            USED = MethodHandles.lookup().findVarHandle(ConnectionTimes.class, "used", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** Released since the housekeeper last looked: written with release semantics on the fast path, no fence. */
-    @SuppressWarnings("unused") // accessed through USED
-    private boolean used;
+    /**
+     * The connection's {@linkplain ManagedConnection#useMark() use mark} when the housekeeper last looked (its own
+     * field: nothing on the acquire/release path writes here).
+     */
+    private volatile long seenUse;
     /** When the lifetime ends ({@code maxLifetime} minus jitter after the open); set by the housekeeper. */
     private volatile long expiresAt = Long.MAX_VALUE;
     /**
@@ -52,11 +42,16 @@ public final class ConnectionTimes {
     /** When it opened (the ticker's time), for a lifetime changed at runtime; {@link #NOT_OPENED} until then. */
     private volatile long openedAt = NOT_OPENED;
 
+    /** Whose times these are: an expiry also sets its "recycle on release" bit. */
+    private final ManagedConnection connection;
+
     /**
-     * @param now the ticker's time, the connection's first "last used"
+     * @param now        the ticker's time, the connection's first "last used"
+     * @param connection whose times these are
      */
-    ConnectionTimes(long now) {
+    ConnectionTimes(long now, ManagedConnection connection) {
         this.lastUsedAt = now;
+        this.connection = connection;
     }
 
     /**
@@ -146,6 +141,7 @@ public final class ConnectionTimes {
         }
         expiredReason = reason; // before the flag: whoever reads the flag set reads the reason
         expired = true;
+        connection.flagRecycle(); // after both: the release that fails its fast CAS on the bit reads them
         return true;
     }
 
@@ -159,21 +155,16 @@ public final class ConnectionTimes {
     }
 
     /**
-     * Records a use for the housekeeper: no clock read, and a store (with release semantics, no fence) only when the
-     * flag is down, once per housekeeping sweep at most: the other releases only read it, so the line stays shared.
-     */
-    public void markUsed() {
-        if (!(boolean) USED.getOpaque(this)) {
-            USED.setRelease(this, true);
-        }
-    }
-
-    /**
-     * The housekeeper takes the used flag.
+     * The housekeeper's look at the use since its last look: whether the connection was taken (a new holding) or was
+     * held at the last look (so released since, or still held). Once per sweep; the release path does nothing for
+     * it (it used to raise a flag here on every release: one more cache line and load on the fast path).
      *
-     * @return whether the connection was released since the last call
+     * @return whether the connection was in use at some point since the last call
      */
     public boolean takeUsed() {
-        return (boolean) USED.getAcquire(this) && (boolean) USED.getAndSet(this, false);
+        long now = connection.useMark();
+        long seen = seenUse;
+        seenUse = now;
+        return ManagedConnection.usedSince(seen, now);
     }
 }

@@ -30,8 +30,9 @@ import java.lang.invoke.VarHandle;
  * a lease would have to outlive 2^31 later holdings of its connection to be mistaken for a current one.
  *
  * <h2>Time</h2>
- * The acquire/release fast path reads no clock: a release only raises the used flag of its {@link ConnectionTimes},
- * where the housekeeper keeps the connection's timestamps and expiry mark (see there).
+ * The acquire/release fast path reads no clock and records nothing for the housekeeper: it reads the use off the
+ * holdings counted in the state word ({@link #useMark()}), and keeps the connection's timestamps and expiry mark in
+ * its {@link ConnectionTimes} (see there).
  */
 public final class ManagedConnection extends StateWordPadAfter implements Channel {
 
@@ -40,8 +41,14 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
     private static final int READY = ConnectionState.READY.ordinal();
     private static final int IDLE = ConnectionState.IDLE.ordinal();
     private static final int ACTIVE = ConnectionState.ACTIVE.ordinal();
-    /** The state word: bits 0-7 the state's ordinal, bits 8-63 the holding count. */
-    private static final long STATE_MASK = 0xFF;
+    /** The state word: bits 0-3 the state's ordinal, bit 4 {@link #RECYCLE}, bits 8-63 the holding count. */
+    private static final long STATE_MASK = 0x0F;
+    /**
+     * "Recycle on release" (invalidated, transport finished, expired): set once, never cleared, kept by every move.
+     * The fast path's take and release expect it clear, so the release's one CAS also answers "anything to look
+     * at?", and only a failed CAS reads the reasons ({@link #flagRecycle()}).
+     */
+    private static final long RECYCLE = 0x10;
     private static final long ONE_HOLDING = 1L << 8;
     private static final int TOKEN_MASK = 0x7FFF_FFFF;
 
@@ -105,7 +112,7 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
         this.id = id;
         this.endpoint = endpoint;
         this.owner = owner;
-        this.times = new ConnectionTimes(now);
+        this.times = new ConnectionTimes(now, this);
     }
 
     ConnectionOwner owner() {
@@ -193,6 +200,7 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
     /** The transport reported the connection finished. */
     public void transportFinished() {
         transportFinished = true;
+        flagRecycle(); // after the flag: a release that fails its fast CAS on the bit reads the reason
     }
 
     /** The connection died before it had proved itself; its endpoint counted it as a failed connect. */
@@ -433,6 +441,90 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
     }
 
     /**
+     * The fast path's take: READY or IDLE → ACTIVE, only if the connection is not flagged for recycling, and without
+     * reporting the move: the caller read, before this call, that nobody observes transitions (the broker's fast-path
+     * word). One read of the word, one CAS, no retry (a lost race sends the caller to the general path).
+     *
+     * @return the new holding's token, or -1 if this call did not take the connection
+     */
+    public int takeUnobserved() {
+        long w = word;
+        int s = stateOf(w);
+        if ((s != READY && s != IDLE) || (w & RECYCLE) != 0) {
+            return -1;
+        }
+        long next = with(w + ONE_HOLDING, ACTIVE);
+        return WORD.compareAndSet(this, w, next) ? tokenOf(next) : -1;
+    }
+
+    /**
+     * The fast path's release: ACTIVE → READY at the end of the holding {@code token}, only if the connection is not
+     * flagged for recycling, without reporting the move (as {@link #takeUnobserved()}). {@code false} if anything
+     * needs looking at (flagged, broken, a second release, a racing flag): the caller then decides as a release
+     * always did, and nothing has moved.
+     *
+     * @param token the holding's token
+     * @return whether this call made the connection READY
+     */
+    public boolean releaseUnobserved(int token) {
+        long w = word;
+        return (w & (STATE_MASK | RECYCLE)) == ACTIVE && tokenOf(w) == token
+                && WORD.compareAndSet(this, w, with(w, READY));
+    }
+
+    /**
+     * The connection's use as the housekeeper tracks it, from one read of the state word: the holdings so far (every
+     * take and hand-over starts one) and whether one is current, {@code holdings << 1 | held}. Compared by
+     * {@link #usedSince}: the release path records nothing for the housekeeper.
+     *
+     * @return the mark
+     */
+    long useMark() {
+        long w = word;
+        return ((w >>> 8) << 1) | (stateOf(w) == ACTIVE ? 1 : 0);
+    }
+
+    /**
+     * Whether a connection was in use between two {@link #useMark() marks}: taken meanwhile, or held at the first.
+     *
+     * @param before the earlier mark
+     * @param after  the later mark
+     * @return {@code true} if used
+     */
+    static boolean usedSince(long before, long after) {
+        return (before >>> 1) != (after >>> 1) || (before & 1) != 0;
+    }
+
+    /**
+     * Sets the "recycle on release" bit (after the reason's own flag is written): the fast path's take skips the
+     * connection and its release's CAS fails, so the general path looks at the reasons. A CAS loop, off the fast
+     * path (invalidate, transport closed, expiry).
+     */
+    void flagRecycle() {
+        WORD.getAndBitwiseOr(this, RECYCLE);
+    }
+
+    /**
+     * Whether the connection is flagged for recycling on release.
+     *
+     * @return {@code true} once invalidated, finished or expired
+     */
+    public boolean flaggedForRecycle() {
+        return (word & RECYCLE) != 0;
+    }
+
+    /**
+     * Whether a transport is attached and says it is open: {@link #isOpen()} without the finished flag, which the
+     * fast path's take covers with the recycle bit.
+     *
+     * @return {@code true} if open
+     */
+    public boolean transportOpen() {
+        TransportConnection t = transport;
+        return t != null && t.isOpen();
+    }
+
+    /**
      * Unused for {@code idleAfter}: READY → IDLE.
      *
      * @return whether this call made the move
@@ -582,6 +674,7 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
     /** Marks the connection not to be reused: its release recycles it. */
     public void invalidate() {
         invalidated = true;
+        flagRecycle();
     }
 
     /**

@@ -29,7 +29,8 @@ abstract class PaddedStateWord extends StateWordPadBefore {
     }
 
     /**
-     * The {@link ConnectionState} by ordinal (bits 0-7) and the number of holdings so far (bits 8-63). Numbers, not
+     * The {@link ConnectionState} by ordinal (bits 0-3), the "recycle on release" flag (bit 4, see
+     * {@code ManagedConnection.flagRecycle}) and the number of holdings so far (bits 8-63). Numbers, not
      * the enum reference: a compare-and-set of a reference field pays the garbage collector's write barriers (G1:
      * card marking with a StoreLoad fence for an old connection pointing at the enum constants).
      */

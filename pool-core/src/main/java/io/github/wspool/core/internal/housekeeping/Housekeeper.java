@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * refill. The scheduler runs it; anything that creates work sooner (a slot freed, a connect failed, a connection
  * opened) asks for a pass with {@link #requestMaintenance()}.
  *
- * <p>Releases do not read the clock: a connection released since the last pass has its used flag up, and this pass
- * takes the flag and counts {@code now} as its last use. So idle time is measured from the first pass after the last
+ * <p>Releases do not read the clock (nor write anything for this pass): a connection taken since the last pass, or
+ * held at it, has been in use ({@code ConnectionTimes.takeUsed()}, from the holdings its state word counts), and this
+ * pass counts {@code now} as its last use. So idle time is measured from the first pass after the last
  * use: never early, and late by at most the time between two passes (at most 5 s). A connection past its lifetime is
  * marked expired here, so that the release of a leased one recycles it without a clock read; the pass is scheduled
  * for the earliest lifetime end, leased connections included.
@@ -59,6 +60,8 @@ public final class Housekeeper {
     private volatile int visited;
     /** The ticker's time at the last pass: with {@link #visited}, when the next may start. */
     private volatile long lastPassAt;
+    /** Run at the start of every pass: refreshes what is derived from state nobody reports changes of (a log level). */
+    private volatile Runnable everyPass = () -> { };
 
     /**
      * @param settings  the expiry settings
@@ -259,6 +262,16 @@ public final class Housekeeper {
         nextPass = scheduler.schedule(this::run, Math.max(delay, spacingNanos(visited)));
     }
 
+    /**
+     * What to run at the start of every pass (the lease broker's fast-path word, which caches whether the pool's DEBUG
+     * log is on: a log level changed at runtime is seen within a pass).
+     *
+     * @param r the hook (one per pool: the last one set wins)
+     */
+    public void everyPass(Runnable r) {
+        everyPass = r;
+    }
+
     /** Cancels the next pass (the pool is closing). */
     public void stop() {
         PoolScheduler.Cancellable next = nextPass;
@@ -277,6 +290,7 @@ public final class Housekeeper {
         if (shutdown.begun()) {
             return MAX_DELAY;
         }
+        everyPass.run();
         long next = now + MAX_DELAY;
         connector.sizing().shedSurplus(); // above a lowered maxConnections: available connections first
         int open = connector.slots();

@@ -304,6 +304,30 @@ final class Handoff {
     }
 
     /**
+     * The fast path's release of an exclusive lease ({@link Releases}): READY by one CAS, when nobody waits, the
+     * endpoint is healthy, and the connection is neither flagged for recycling nor moved by anyone else. Reads the
+     * waiter count and the endpoint's health before the CAS; the pool-wide reasons (closing, not pooling, shedding) are
+     * the caller's {@link FastPath} word. After READY it closes the handoff race exactly as {@link #offer} does.
+     *
+     * @return whether the release is done; {@code false} if nothing moved and the caller is to decide in full
+     *         ({@link #dropShare})
+     */
+    boolean releaseFast(ManagedConnection c, int token) {
+        if (pending.get() != 0 || !c.endpoint.healthy() || !c.releaseUnobserved(token)) {
+            return false;
+        }
+        // READY. A waiter that queued meanwhile may have scanned before it: look again (see the class comment).
+        if (pending.get() != 0 && waiters.hasWaiterFor(c.endpoint, true) && c.lease()) {
+            if (offer(c, c.token(), true)) {
+                recent.put(c);
+            }
+            return true;
+        }
+        recent.put(c); // available again: this thread tries it first on its next acquire
+        return true;
+    }
+
+    /**
      * Decides what happens to a connection whose last lease (of the holding {@code token}) ended: passed on, made
      * READY, or recycled. Every move here expects the token, so a second release of the same lease changes nothing.
      */

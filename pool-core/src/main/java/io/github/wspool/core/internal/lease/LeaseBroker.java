@@ -78,6 +78,10 @@ public final class LeaseBroker {
     private final AcquireFailures failures;
     /** The operator's suspension: the gate acquires started meanwhile wait on. */
     private final Suspension suspension;
+    /** Whether acquire and release may take the fast path: one read instead of a check per reason. */
+    private final FastPath fast;
+    /** Lease releases, fast and general. */
+    private final Releases releases;
 
     /**
      * @param pool          the pool's name, for messages
@@ -113,6 +117,26 @@ public final class LeaseBroker {
                 leaks, recent, poolHasRoom, connector.sizing());
         this.failures = new AcquireFailures(pool, ticker, events, endpoints, this::pending);
         this.suspension = new Suspension(pool, ticker, scheduler, failures);
+        this.fast = new FastPath(!threadAffine || leakDetection, suspension::suspended, shutdown::begun,
+                events::listening, connector.sizing()::overMax);
+        shutdown.onBegin(fast::refresh);
+        connector.sizing().onChange(fast::refresh);
+        this.releases = new Releases(multiplexed, fast, handoff, messaging, events, ticker, leaks, shutdown);
+    }
+
+    /**
+     * Says what observes lease-cycle transitions besides listeners (the pool's DEBUG log): while it answers
+     * {@code true}, acquire and release take the general path, which reports them.
+     *
+     * @param observed whether transitions are observed (listeners included)
+     */
+    public void observeTransitionsWhen(java.util.function.BooleanSupplier observed) {
+        fast.observedWhen(observed);
+    }
+
+    /** Recomputes the fast-path word: after a listener was added or removed, and on every housekeeping pass. */
+    public void refreshFastPath() {
+        fast.refresh();
     }
 
     /**
@@ -177,7 +201,9 @@ public final class LeaseBroker {
      * @return whether this call suspended it (it was not suspended)
      */
     public boolean suspend() {
-        return suspension.suspend();
+        boolean suspended = suspension.suspend();
+        fast.refresh();
+        return suspended;
     }
 
     /**
@@ -186,7 +212,9 @@ public final class LeaseBroker {
      * @return whether this call resumed it (it was suspended)
      */
     public boolean resume() {
-        return suspension.resume();
+        boolean resumed = suspension.resume();
+        fast.refresh();
+        return resumed;
     }
 
     /**
@@ -226,13 +254,13 @@ public final class LeaseBroker {
      * @return a lease
      */
     public PooledConnection acquire() {
-        CompletableFuture<Void> gate = suspension.gate();
-        if (gate == null) {
+        if (fast.open()) {
             Lease recentLease = leaseRecent();
             if (recentLease != null) {
                 return recentLease; // the fast path reads no timeout: it does not wait
             }
         }
+        CompletableFuture<Void> gate = suspension.gate();
         AcquireTimeout t = acquireTimeout;
         return gate != null ? acquireAfterResume(gate, null, t.nanos(), t.shown())
                 : acquireNanos(null, t.nanos(), t.shown());
@@ -246,12 +274,14 @@ public final class LeaseBroker {
      */
     public PooledConnection acquire(Duration timeout) {
         long nanos = timeoutNanos(timeout);
-        CompletableFuture<Void> gate = suspension.gate();
-        if (gate != null) {
-            return acquireAfterResume(gate, null, nanos, timeout);
+        if (fast.open()) {
+            Lease recentLease = leaseRecent();
+            if (recentLease != null) {
+                return recentLease;
+            }
         }
-        Lease recentLease = leaseRecent();
-        return recentLease != null ? recentLease : acquireNanos(null, nanos, timeout);
+        CompletableFuture<Void> gate = suspension.gate();
+        return gate != null ? acquireAfterResume(gate, null, nanos, timeout) : acquireNanos(null, nanos, timeout);
     }
 
     /**
@@ -283,32 +313,27 @@ public final class LeaseBroker {
     }
 
     /**
-     * The fast path of an acquire without affinity key: the connection this thread released last, when the pool has
-     * a single endpoint (so there is no strategy choice to make), which is healthy, and the connection is available.
-     * {@code null} when anything calls for the general path, which tries the same connection again among the rest.
-     * Small on purpose, so that the JIT inlines it into the caller.
+     * The fast path of an acquire without affinity key, taken while the {@link FastPath} word is zero (thread-affine,
+     * no leak detection, not suspended, not closing, nobody observing): the connection this thread released last,
+     * when the pool has a single endpoint (no strategy choice to make), which is healthy, and the connection is open,
+     * not flagged for recycling, and available. {@code null} when anything calls for the general path, which tries
+     * the same connection again among the rest. Everything is read before the take's CAS (reads after a locked
+     * instruction wait for it); the lease is made here and only here, untimed and unwatched (the word says nobody
+     * looks). Small on purpose, so that the JIT inlines it into the caller.
      */
     private Lease leaseRecent() {
-        if (!threadAffine) {
-            return null;
-        }
         ManagedConnection c = recent.get();
-        if (c == null || shutdown.begun()) {
+        if (c == null) {
             return null;
         }
         EndpointState e = c.endpoint;
-        if (endpointSet.sole() != e || !e.healthy()) {
-            return null;
-        }
-        // Everything the lease needs is read before the take's CAS: reads after a locked instruction wait for it.
         // A connection found closed is left to the general path, which takes it and recycles it. (Open before the
         // CAS and closed after it is no different from closed a moment after the take: its release recycles it.)
-        if (!c.isOpen()) {
+        if (endpointSet.sole() != e || !e.healthy() || !c.transportOpen()) {
             return null;
         }
-        long start = timed() ? ticker.read() : Lease.UNTIMED;
-        int token = c.leaseToken();
-        return token < 0 ? null : handoff.lease(c, start, token);
+        int token = c.takeUnobserved();
+        return token < 0 ? null : new Lease(c, Lease.UNTIMED, token);
     }
 
     private PooledConnection acquireNanos(String affinityKey, long timeoutNanos, Duration timeout) {
@@ -624,6 +649,7 @@ public final class LeaseBroker {
     /** The pool is closing: every waiting caller fails with {@link PoolClosedException}. */
     public void failWaitersOnClose() {
         suspension.resume(); // callers waiting for a suspended pool go on, and find it closed
+        fast.refresh();
         Waiter w;
         while ((w = waiters.poll()) != null) {
             w.completeExceptionally(new PoolClosedException(pool));
@@ -638,36 +664,7 @@ public final class LeaseBroker {
      * @param lease the lease
      */
     public void release(Lease lease) {
-        ManagedConnection c = lease.connection;
-        boolean timed = timed();
-        int token;
-        if (multiplexed || timed) {
-            // exactly-once right here: shares of one connection are told apart only by their leases, and events and
-            // leak bookkeeping happen before the release reaches the connection
-            token = lease.claim();
-            if (token < 0) {
-                return;
-            }
-        } else {
-            token = lease.token();
-            if (token < 0) {
-                return;
-            }
-            lease.markReleased(); // no CAS: the first move on the connection expects the token, and succeeds once
-        }
-        messaging.released(lease); // before the connection moves: nothing of this holder's may reach the next one
-        // No clock read unless someone looks at the time: the housekeeper timestamps the use (markUsed) and marks
-        // expiry on its sweeps instead.
-        if (timed) {
-            long now = ticker.read();
-            if (leaks.enabled()) {
-                leaks.released(lease, now);
-            }
-            events.released(c.id, c.endpoint, lease.acquiredAt == Lease.UNTIMED ? 0 : now - lease.acquiredAt);
-        }
-        c.times().markUsed();
-        handoff.dropShare(c, token);
-        shutdown.progress();
+        releases.release(lease);
     }
 
     /**

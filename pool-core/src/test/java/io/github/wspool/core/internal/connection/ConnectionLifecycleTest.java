@@ -204,15 +204,58 @@ class ConnectionLifecycleTest {
     }
 
     @Test
-    void theUsedFlagIsRaisedByAReleaseAndTakenOncePerSweep() {
-        ConnectionTimes times = new ConnectionTimes(0);
-        assertFalse(times.takeUsed());
-        times.markUsed();
-        times.markUsed(); // already up: nothing written
+    void aSweepSeesAUseFromTheHoldingsWithoutAnythingWrittenOnRelease() {
+        RecordingOwner owner = new RecordingOwner();
+        ManagedConnection c = connectionIn(READY, owner);
+        ConnectionTimes times = c.times();
+        assertFalse(times.takeUsed(), "never taken");
+        int token = c.takeUnobserved();
+        assertTrue(token >= 0);
+        assertTrue(c.releaseUnobserved(token));
+        assertTrue(times.takeUsed(), "taken and released since the last sweep");
+        assertFalse(times.takeUsed(), "nothing since");
+        int held = c.takeUnobserved();
+        assertTrue(times.takeUsed(), "taken since the last sweep, still held");
+        assertTrue(times.takeUsed(), "held at the last sweep: in use since");
+        assertTrue(c.releaseUnobserved(held));
+        assertTrue(times.takeUsed(), "held at the last sweep, released since");
+        assertFalse(times.takeUsed(), "READY at both sweeps, not taken in between");
+        assertTrue(c.markIdle());
+        assertFalse(times.takeUsed(), "aged into IDLE by the housekeeper: no use");
+        int handed = c.leaseToken();
+        assertTrue(c.handOn(handed) > handed, "handed on to a waiter");
         assertTrue(times.takeUsed());
-        assertFalse(times.takeUsed(), "taken by the sweep");
-        times.markUsed();
-        assertTrue(times.takeUsed(), "raised again by the next release");
+    }
+
+    @Test
+    void theRecycleBitMakesTheFastMovesFailAndSurvivesEveryMove() {
+        RecordingOwner owner = new RecordingOwner();
+        ManagedConnection c = connectionIn(READY, owner);
+        int token = c.takeUnobserved();
+        assertTrue(token >= 0);
+        assertEquals(List.of(), owner.legal, "the fast moves report nothing: the caller saw nobody observing");
+        assertFalse(c.releaseUnobserved(token + 1), "another holding's token");
+        c.invalidate();
+        assertTrue(c.flaggedForRecycle());
+        assertFalse(c.releaseUnobserved(token), "flagged: the fast release leaves it to the general decision");
+        assertEquals(ACTIVE, c.state(), "nothing moved");
+        assertTrue(c.isActive(token), "the holding still lasts: the general release expects it");
+        assertTrue(c.release(token), "the general move ignores the bit, and keeps it");
+        assertEquals(READY, c.state());
+        assertTrue(c.flaggedForRecycle());
+        assertEquals(-1, c.takeUnobserved(), "the fast take skips a flagged connection");
+        assertTrue(c.lease(), "the general take does not (it checks and recycles itself)");
+
+        ManagedConnection expired = connectionIn(READY, new RecordingOwner());
+        assertTrue(expired.times().markExpired());
+        assertTrue(expired.flaggedForRecycle(), "an expiry flags it");
+        ManagedConnection finished = connectionIn(READY, new RecordingOwner());
+        finished.transportFinished();
+        assertTrue(finished.flaggedForRecycle(), "a finished transport flags it");
+        ManagedConnection plain = connectionIn(READY, new RecordingOwner());
+        int p = plain.takeUnobserved();
+        assertTrue(plain.releaseUnobserved(p));
+        assertFalse(plain.releaseUnobserved(p), "a second release of the same holding changes nothing");
     }
 
     @Test
