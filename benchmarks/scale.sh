@@ -7,6 +7,7 @@
 #        COMPRESSION=1 TRANSPORTS=nio benchmarks/scale.sh 10000   each transport twice, compression off and on, against
 #            a server that compresses and keeps its context; every connection carries one 2 KiB message first
 #        SERVER_JVM_ARGS="..." extra JVM options for the server JVM
+#        SERVER_KIND=netty benchmarks/scale.sh 19000   against the Netty echo server of echo.sh instead (plain ws:// only)
 # Prints a Markdown table (one row per transport and count) and, for more than one count, the growth table: each
 # figure at N over the same figure at the first count (e.g. benchmarks/scale.sh 1000 5000 10000 19000).
 # The client JVM runs with -Xmx2g -Xss512k, a GC log, and CLIENT_JVM_ARGS; the line "client JVM options" says which.
@@ -35,7 +36,16 @@ fi
 MODES=("")
 if [ "${COMPRESSION:-0}" = 1 ]; then MODES=(plain deflate); fi
 # shellcheck disable=SC2086 # SERVER_JVM_ARGS is a list of options
-SCALE_COMPRESSION="${COMPRESSION:-0}" java -Xmx3g ${SERVER_JVM_ARGS:-} -cp "$JAR" io.github.wspool.benchmarks.scale.ScaleServer "$PORT_FILE" "${SERVER_TLS[@]}" &
+if [ "${SERVER_KIND:-jws}" = netty ]; then
+  # the Netty echo server of benchmarks/echo.sh (2 event loops): a server cheaper than Java-WebSocket's single selector
+  # thread, so that the client's own ramp and close are what is timed; no TLS, no compression, no close-frame counts
+  if [ "${TLS:-0}" = 1 ] || [ "${COMPRESSION:-0}" = 1 ]; then echo "SERVER_KIND=netty serves plain ws:// only" >&2; exit 2; fi
+  # shellcheck disable=SC2086
+  java -Xmx3g ${SERVER_JVM_ARGS:-} -cp "$JAR" io.github.wspool.benchmarks.echo.NettyEchoServer "$PORT_FILE" 2 &
+else
+  # shellcheck disable=SC2086
+  SCALE_COMPRESSION="${COMPRESSION:-0}" java -Xmx3g ${SERVER_JVM_ARGS:-} -cp "$JAR" io.github.wspool.benchmarks.scale.ScaleServer "$PORT_FILE" "${SERVER_TLS[@]}" &
+fi
 SERVER=$!
 TSV=$(mktemp)
 trap 'kill $SERVER 2>/dev/null; rm -f "$PORT_FILE" "$PORT_FILE.closes" "$TSV"' EXIT

@@ -155,6 +155,9 @@ class ServerDrainTest {
         held.close();
         a.closeAll(1012);
         await().atMost(Duration.ofSeconds(10)).until(() -> a.openConnections() == 0);
+        // and the pool has read both closes (the server's count drops when it has sent them, a moment earlier)
+        await().atMost(Duration.ofSeconds(10)).until(() -> pool.control().endpoints().stream()
+                .filter(e -> e.uri().equals(a.uri())).allMatch(e -> e.open() == 0));
         for (int i = 0; i < 10; i++) {
             try (PooledConnection c = pool.acquire(Duration.ofSeconds(5))) {
                 assertEquals(b.uri(), c.endpoint().uri(), "no lease on the restarting server during the hold-off");

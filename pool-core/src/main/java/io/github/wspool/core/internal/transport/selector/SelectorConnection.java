@@ -589,7 +589,11 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
             try {
                 PingFrame frame = new PingFrame();
                 frame.setPayload(payload.duplicate());
-                engine.sendFrame(frame);
+                // straight to the socket when nothing is queued ({@link FrameWriter#tryWriteControl}: no node in
+                // the engine's long-lived queue per ping), else behind the queued frames as usual
+                if (!directWrites || !writer.tryWriteControl(draft.createBinaryFrame(frame))) {
+                    engine.sendFrame(frame);
+                }
             } catch (RuntimeException e) {
                 log.debug("ping on {} not sent: the connection is closing", Endpoint.describe(uri), e);
             }
