@@ -70,6 +70,18 @@ class MessagingIntegrationTest {
     @Test
     void aReplysStagesRunOnTheCompletionExecutorTheApplicationChose() throws Exception {
         TestWebSocketServer server = track(TestWebSocketServer.start());
+        // the server answers only once the test has derived its stage: else a reply arriving first completes the
+        // future before the stage exists, and the stage runs on the test's own thread
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> answer =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        server.responder((peer, text) -> {
+            try {
+                answer.get().await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            peer.send(text);
+        });
         java.util.concurrent.ExecutorService mine = Executors.newSingleThreadExecutor(r -> new Thread(r, "app-done"));
         try {
             java.util.Map<String, java.util.concurrent.Executor> choices = new java.util.LinkedHashMap<>();
@@ -85,10 +97,12 @@ class MessagingIntegrationTest {
                 }
                 WebSocketPool pool = track(b.build());
                 try (PooledConnection c = pool.acquire()) {
+                    java.util.concurrent.CountDownLatch derived = new java.util.concurrent.CountDownLatch(1);
+                    answer.set(derived);
                     CompletableFuture<String> reply = c.request(request("done-" + choice.getKey()), WAIT);
-                    // a stage derived before the reply can arrive (the server answers after the request is read)
-                    ranOn.put(choice.getKey(), reply.thenApply(r -> Thread.currentThread().getName())
-                            .get(10, TimeUnit.SECONDS));
+                    CompletableFuture<String> stage = reply.thenApply(r -> Thread.currentThread().getName());
+                    derived.countDown();
+                    ranOn.put(choice.getKey(), stage.get(10, TimeUnit.SECONDS));
                 }
             }
             String prefix = "wspool-it-done-";
