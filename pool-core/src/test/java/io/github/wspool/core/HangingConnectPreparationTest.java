@@ -181,12 +181,15 @@ class HangingConnectPreparationTest {
         await().atMost(Duration.ofSeconds(20)).alias("a connect to the hung endpoint failed, the minimum was met")
                 .until(() -> pool.stats().total() == 2 && connects.stream().anyMatch(e -> !e.succeeded()
                         && e.endpoint().uri().getPath().equals(hungPath)));
+        // every failure is this side's own (a LocalConnectException); the ones that ran out of time name the supplier
+        // (a connect the pool no longer needed may be aborted in an earlier step, e.g. while choosing a proxy)
+        List<String> failures = new java.util.ArrayList<>();
         for (ConnectEvent e : connects) {
             if (!e.succeeded()) {
-                LocalConnectException f = assertInstanceOf(LocalConnectException.class, e.failure());
-                assertTrue(f.getMessage().contains("the header supplier"), f.getMessage());
+                failures.add(assertInstanceOf(LocalConnectException.class, e.failure()).getMessage());
             }
         }
+        assertTrue(failures.stream().anyMatch(m -> m.contains("the header supplier")), failures.toString());
         EndpointSnapshot hung = pool.stats().endpoints().stream()
                 .filter(e -> e.uri().getPath().equals(hungPath)).findFirst().orElseThrow();
         assertTrue(hung.healthy(), "a hanging supplier is this side's fault: not ejected " + hung);
