@@ -56,9 +56,7 @@ public final class Housekeeper {
     private volatile long maxLifetimeNanos;
     private final AtomicBoolean wakeupScheduled = new AtomicBoolean();
     private volatile PoolScheduler.Cancellable nextPass;
-    /** Connections the last pass looked at (written by the pass). */
-    private volatile int visited;
-    /** The ticker's time at the last pass: with {@link #visited}, when the next may start. */
+    /** The ticker's time at the last pass: with the pool's connection count, when the next may start. */
     private volatile long lastPassAt;
     /** Run at the start of every pass: refreshes what is derived from state nobody reports changes of (a log level). */
     private volatile Runnable everyPass = () -> { };
@@ -224,11 +222,11 @@ public final class Housekeeper {
 
     /**
      * Runs a pass soon, once, however many times it is asked before it runs. In a large pool "soon" is after the
-     * spacing the last pass asked for ({@link #spacingNanos(int)}); otherwise at once.
+     * spacing a pass over its connections asks for ({@link #spacingNanos(int)}); otherwise at once.
      */
     public void requestMaintenance() {
         if (!shutdown.begun() && wakeupScheduled.compareAndSet(false, true)) {
-            long spacing = spacingNanos(visited);
+            long spacing = spacingNanos(connector.slots());
             scheduler.schedule(this::run, spacing == 0 ? 0 : Math.max(0, lastPassAt + spacing - ticker.read()));
         }
     }
@@ -242,7 +240,7 @@ public final class Housekeeper {
      * running back to back (up to 1,000 passes a second while 19,000 connections ramp up or ping). Pings, idle marks
      * and refills are that much later at most.
      *
-     * @param connections the connections the last pass looked at
+     * @param connections the connections a pass looks at (the pool's slots: opening, open and closing ones)
      * @return nanoseconds, zero for a small pool
      */
     static long spacingNanos(int connections) {
@@ -259,7 +257,7 @@ public final class Housekeeper {
         if (previous != null) {
             previous.cancel();
         }
-        nextPass = scheduler.schedule(this::run, Math.max(delay, spacingNanos(visited)));
+        nextPass = scheduler.schedule(this::run, Math.max(delay, spacingNanos(connector.slots())));
     }
 
     /**
@@ -295,15 +293,12 @@ public final class Housekeeper {
         connector.sizing().shedSurplus(); // above a lowered maxConnections: available connections first
         int open = connector.slots();
         int min = connector.sizing().keepOpen();
-        int looked = 0;
         for (EndpointState e : endpoints.array()) {
             e.refreshHealth(); // event-driven anyway; this bounds the damage of a lost update to one pass
-            ManagedConnection[] connections = e.connections();
-            looked += connections.length;
-            for (ManagedConnection c : connections) {
+            for (ManagedConnection c : e.connections()) {
                 ConnectionTimes times = c.times();
                 if (times.takeUsed()) {
-                    times.lastUsedAt(now); // released since the last pass
+                    times.lastUsedAt(now); // in use since the last pass
                 }
                 ConnectionState s = c.state();
                 if (inService(s)) {
@@ -344,7 +339,6 @@ public final class Housekeeper {
             next = Math.min(next, health.probeEjected(e, now));
         }
         next = Math.min(next, connector.refill(now));
-        visited = looked;
         lastPassAt = now;
         return Math.max(MIN_DELAY, Math.min(MAX_DELAY, next - now));
     }

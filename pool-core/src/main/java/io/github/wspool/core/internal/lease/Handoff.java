@@ -247,12 +247,7 @@ final class Handoff {
      * time it started is the lease's start too (one clock read fewer per acquire).
      */
     Lease lease(ManagedConnection c, long start) {
-        return lease(c, start, c.token());
-    }
-
-    /** {@link #lease(ManagedConnection, long)} with the holding's token the take returned (no second read). */
-    Lease lease(ManagedConnection c, long start, int token) {
-        Lease lease = new Lease(c, start, token);
+        Lease lease = new Lease(c, start, c.token());
         acquired(c, start, start);
         if (leakDetection) {
             leaks.watch(lease);
@@ -317,8 +312,9 @@ final class Handoff {
             return false;
         }
         // READY. A waiter that queued meanwhile may have scanned before it: look again (see the class comment).
-        if (pending.get() != 0 && waiters.hasWaiterFor(c.endpoint, true) && c.lease()) {
-            if (offer(c, c.token(), true)) {
+        int again;
+        if (pending.get() != 0 && waiters.hasWaiterFor(c.endpoint, true) && (again = c.leaseToken()) >= 0) {
+            if (offer(c, again, true)) {
                 recent.put(c);
             }
             return true;
@@ -417,10 +413,9 @@ final class Handoff {
                 recycler.recycleIfBroken(c, token);
                 return false;
             }
-            if (pending.get() == 0 || !waiters.hasWaiterFor(c.endpoint, barge) || !c.lease()) {
+            if (pending.get() == 0 || !waiters.hasWaiterFor(c.endpoint, barge) || (token = c.leaseToken()) < 0) {
                 return true;
             }
-            token = c.token();
             // a (due) waiter arrived between the search and READY, and we took the connection back: hand it over
         }
     }
@@ -442,8 +437,9 @@ final class Handoff {
             recycler.retire(c, RecycleReason.SERVER_DRAIN);
             return false;
         }
-        if (waiters.hasWaiterFor(c.endpoint, false) && c.lease()) {
-            offer(c, c.token(), false); // opened for waiters: theirs, no barging; READY again or not, no matter
+        int token;
+        if (waiters.hasWaiterFor(c.endpoint, false) && (token = c.leaseToken()) >= 0) {
+            offer(c, token, false); // opened for waiters: theirs, no barging; READY again or not, no matter
             return true;
         }
         return pooling || !recycler.recycleIfAvailable(c, RecycleReason.NOT_POOLED);

@@ -119,10 +119,11 @@ final class FrameWriter {
      * GC has to scan; at 19,000 connections pinging every few seconds those cards were most of a young pause. A rest
      * the socket does not take is written before anything else ({@link #pendingControl}).
      *
-     * @param frame the encoded frame
+     * @param encode encodes the frame; called only when it can be written here (a frame that goes through the
+     *               engine instead is encoded there, once)
      * @return whether it was taken; {@code false}: the caller sends it through the engine as usual
      */
-    boolean tryWriteControl(ByteBuffer frame) {
+    boolean tryWriteControl(java.util.function.Supplier<ByteBuffer> encode) {
         if (!WRITING.compareAndSet(this, 0, 1)) {
             return false;
         }
@@ -131,6 +132,7 @@ final class FrameWriter {
             if (pendingControl != null || !queue.isEmpty()) {
                 return false; // frames before it: they go first, whole
             }
+            ByteBuffer frame = encode.get();
             connection.channel().write(frame);
             if (frame.hasRemaining()) {
                 pendingControl = frame;

@@ -591,7 +591,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
                 frame.setPayload(payload.duplicate());
                 // straight to the socket when nothing is queued ({@link FrameWriter#tryWriteControl}: no node in
                 // the engine's long-lived queue per ping), else behind the queued frames as usual
-                if (!directWrites || !writer.tryWriteControl(draft.createBinaryFrame(frame))) {
+                if (!directWrites || !writer.tryWriteControl(() -> draft.createBinaryFrame(frame))) {
                     engine.sendFrame(frame);
                 }
             } catch (RuntimeException e) {

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.Iterator;
 import java.util.PriorityQueue;
 import java.util.function.Consumer;
 import java.util.concurrent.ConcurrentLinkedQueue;
