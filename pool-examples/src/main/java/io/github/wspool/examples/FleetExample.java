@@ -111,14 +111,17 @@ public final class FleetExample {
 
     private static void awaitRegistered(RedisFleet registrar, int servers) throws Exception {
         java.util.concurrent.CountDownLatch all = new java.util.concurrent.CountDownLatch(1);
-        try (AutoCloseable following = registrar.servers().subscribe(set -> {
+        AutoCloseable following = registrar.servers().subscribe(set -> {
             if (set.size() == servers) {
                 all.countDown();
             }
-        })) {
+        });
+        try {
             if (!all.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
                 throw new IOException("the " + servers + " servers did not show in the registry within 10 s");
             }
+        } finally {
+            following.close();
         }
     }
 
