@@ -6,14 +6,11 @@ import io.github.wspool.SessionStore;
 import io.github.wspool.core.internal.fleet.FleetBackend;
 import io.github.wspool.core.internal.fleet.FleetBackends;
 import io.github.wspool.core.internal.fleet.FleetLink;
-import io.lettuce.core.ScoredValue;
-import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,6 +96,8 @@ public final class RedisFleet implements AutoCloseable {
     private volatile String degradedReason;
     private volatile long reachableSince;
     private volatile boolean closed;
+    /** The fleet's one thread (replaced if it ever died): waiting on it from itself would wait for nothing. */
+    private volatile Thread fleetThread;
     private long connectBackoffMillis = 100; // fleet thread
 
     private RedisFleet(String redisUri, RedisFleetOptions options) {
@@ -111,6 +110,7 @@ public final class RedisFleet implements AutoCloseable {
         this.exec = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "wspool-fleet-" + n);
             t.setDaemon(true);
+            fleetThread = t;
             return t;
         });
         exec.setRemoveOnCancelPolicy(true);
@@ -177,13 +177,15 @@ public final class RedisFleet implements AutoCloseable {
      * Registers a WebSocket server in the fleet's registry: the registration helper for the server side (or for a
      * deployment tool). The record ({@code server:{id}}: url, weight, heartbeat) lives one heartbeat TTL and is renewed
      * every third of it on the fleet's thread; pools following {@link #servers()} add the server at once (a change
-     * message) and drop it once it no longer heart-beats for a whole TTL. Written in the background: a Redis that is
-     * down gets it when it is back.
+     * message) and drop it once it no longer heart-beats for a whole TTL. Returns once the record is in Redis (so a
+     * fleet connected next, in any process, starts with this server), within about twice the command timeout; while
+     * Redis is down it returns at once and the record is written when Redis is back.
      *
      * @param serverId a stable id, unique in the fleet, not blank
      * @param url      the server's {@code ws://} or {@code wss://} URI
      * @param weight   at least 1
-     * @return unregisters (deletes the record and announces it; pools drain the server); closing twice is harmless.
+     * @return unregisters (deletes the record and announces it, returning once Redis has it, as registering does;
+     *         pools drain the server); closing twice is harmless.
      *         {@link #close()} unregisters every registration still open.
      * @throws IllegalArgumentException if an argument is invalid
      * @throws IllegalStateException    if the fleet is closed
@@ -199,13 +201,13 @@ public final class RedisFleet implements AutoCloseable {
         }
         ServerRegistry.Registration r = new ServerRegistry.Registration(serverId, url, weight);
         registry.register(r);
-        onFleetThread(() -> io(c -> registry.heartbeat(c, List.of(r), true)));
+        writtenOnReturn("registering server " + serverId, c -> registry.heartbeat(c, List.of(r), true));
         log.info("fleet server {} registered: {} (weight {})", serverId, Endpoint.describe(url), weight);
         AtomicBoolean done = new AtomicBoolean();
         return () -> {
             if (done.compareAndSet(false, true) && registry.unregister(r)) {
+                writtenOnReturn("unregistering server " + serverId, c -> registry.remove(c, r));
                 log.info("fleet server {} unregistered", serverId);
-                onFleetThread(() -> io(c -> registry.remove(c, r)));
             }
         };
     }
@@ -249,42 +251,8 @@ public final class RedisFleet implements AutoCloseable {
         if (!redis.opened()) {
             return new FleetStats(true, List.of(), Map.of(), 0, 0);
         }
-        long timeout = options.commandTimeout().toMillis();
         try {
-            RedisAsyncCommands<String, String> a = redis.direct();
-            long now = System.currentTimeMillis();
-            List<ScoredValue<String>> live = a.zrangeWithScores(keys.instances(), 0, -1)
-                    .get(timeout, TimeUnit.MILLISECONDS);
-            Map<String, RedisFuture<Map<String, String>>> reads = new LinkedHashMap<>();
-            for (ScoredValue<String> v : live) {
-                if (v.getScore() > now) {
-                    reads.put(v.getValue(), a.hgetall(keys.stats(v.getValue())));
-                }
-            }
-            List<FleetStats.Instance> instances = new ArrayList<>();
-            Map<String, Integer> perServer = new HashMap<>();
-            int total = 0;
-            int active = 0;
-            for (Map.Entry<String, RedisFuture<Map<String, String>>> e : reads.entrySet()) {
-                Map<String, String> h = e.getValue().get(timeout, TimeUnit.MILLISECONDS);
-                if (h.isEmpty()) {
-                    continue; // left meanwhile
-                }
-                Map<String, Integer> servers = new HashMap<>();
-                h.forEach((k, v) -> {
-                    if (k.startsWith("s:")) {
-                        servers.put(k.substring(2), parseInt(v));
-                    }
-                });
-                FleetStats.Instance i = new FleetStats.Instance(e.getKey(), h.getOrDefault("pool", ""),
-                        h.getOrDefault("host", ""), parseInt(h.get("connections")), parseInt(h.get("active")),
-                        servers, parseLong(h.get("updated")));
-                instances.add(i);
-                total += i.connections();
-                active += i.active();
-                servers.forEach((s, n) -> perServer.merge(s, n, Integer::sum));
-            }
-            return new FleetStats(false, instances, perServer, total, active);
+            return StatsReader.read(redis.direct(), keys, options.commandTimeout().toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new FleetStats(true, List.of(), Map.of(), 0, 0);
@@ -639,6 +607,35 @@ public final class RedisFleet implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a registry write on the fleet's thread and waits for it, so that it is in Redis when the caller goes on
+     * (an instance connecting next reads it at start): at most about twice the command timeout, and not at all while
+     * degraded or on the fleet's own thread (inline there). A write that failed or did not finish in time is not
+     * retried here: the registration heartbeat writes the record again within a third of its TTL, and an unregistered
+     * record expires within its TTL.
+     */
+    private void writtenOnReturn(String what, Io work) {
+        if (Thread.currentThread() == fleetThread) {
+            io(work);
+            return;
+        }
+        if (closed || degradedReason != null) {
+            onFleetThread(() -> io(work)); // Redis is down: the reconnect writes every registration anew
+            return;
+        }
+        try {
+            Future<Boolean> written = exec.submit(() -> io(work));
+            if (!written.get(2 * options.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("fleet: {} did not reach Redis now; the fleet writes it again when Redis answers", what);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("fleet: {} did not reach Redis within {} ms; it is written in the background", what,
+                    2 * options.commandTimeout().toMillis());
+        }
+    }
+
     private void awaitOnFleetThread(Runnable task) {
         try {
             exec.submit(task).get(2 * options.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -658,22 +655,6 @@ public final class RedisFleet implements AutoCloseable {
     private static String describe(Throwable e) {
         String m = e.getMessage();
         return RedisConnections.mask(e.getClass().getSimpleName() + (m != null ? ": " + m : ""));
-    }
-
-    private static int parseInt(String s) {
-        try {
-            return s == null ? 0 : Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    private static long parseLong(String s) {
-        try {
-            return s == null ? 0 : Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     private static String hostName() {

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -120,6 +121,43 @@ class RedisFleetRegistryTest extends ClosingTest {
         ra.close();
         await().atMost(Duration.ofSeconds(3)).until(() -> endpoints(pool).equals(Set.of(b.uri())));
         ra.close(); // twice: harmless
+    }
+
+    /**
+     * {@code registerServer} returns once the record is in Redis, and closing the registration once it is gone: a read
+     * right after each finds it so, even though the fleet's thread was busy at the call (the write waits its turn,
+     * and the caller waits for the write). A fleet connected right after starts with the server.
+     */
+    @Test
+    void aRegistrationIsInRedisWhenRegisterServerReturnsAndGoneWhenItsCloseReturns() throws Exception {
+        TestRedis redis = closing(TestRedis.start());
+        TestWebSocketServer a = closing(TestWebSocketServer.start());
+        RedisFleet fleet = closing(RedisFleet.connect(redis.uri(), fast()));
+        String key = new Keys(fast().keyPrefix()).server("a");
+        CountDownLatch never = new CountDownLatch(1);
+        fleet.onFleetThread(() -> awaitQuietly(never, 300)); // the fleet's thread busy for 300 ms
+
+        AutoCloseable registration = fleet.registerServer("a", a.uri(), 1);
+        assertEquals(a.uri().toString(), fleet.direct().hget(key, "url").get(1, TimeUnit.SECONDS),
+                "the record is in Redis when registerServer returns");
+        RedisFleet next = closing(RedisFleet.connect(redis.uri(), fast()));
+        List<Set<URI>> firstSets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        closing(next.servers().subscribe(targets -> firstSets.add(targets.stream()
+                .map(io.github.wspool.EndpointResolver.Target::uri).collect(Collectors.toSet()))));
+        assertEquals(Set.of(a.uri()), firstSets.get(0), "a fleet connected next starts with the server");
+
+        fleet.onFleetThread(() -> awaitQuietly(never, 300));
+        registration.close();
+        assertEquals(0L, fleet.direct().exists(key).get(1, TimeUnit.SECONDS),
+                "the record is gone when the registration's close returns");
+    }
+
+    private static void awaitQuietly(CountDownLatch latch, long millis) {
+        try {
+            latch.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
