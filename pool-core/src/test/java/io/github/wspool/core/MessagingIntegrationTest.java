@@ -117,6 +117,63 @@ class MessagingIntegrationTest {
         }
     }
 
+    /**
+     * A caller's stage that blocks holds its completion thread, never the other replies: another request's stage runs
+     * while the first still blocks (the completion lane starts another thread after about a millisecond of no
+     * progress), on the pool's completion threads.
+     */
+    @Test
+    void aStageThatBlocksDoesNotHoldAnotherRequestsReply() throws Exception {
+        TestWebSocketServer server = track(TestWebSocketServer.start());
+        // each "other" request is answered once its stage exists (else the reply could complete it first and the
+        // stage would run on the test's thread, never on the pool's)
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> answer =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        server.responder((peer, text) -> {
+            if (text.contains("other-")) {
+                try {
+                    answer.get().await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            peer.send(text);
+        });
+        WebSocketPool pool = track(pools().name("it-blocked-stage").endpoint(server.uri()).pooling(true)
+                .maxConnections(2).build());
+        java.util.concurrent.CountDownLatch blocking = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (PooledConnection a = pool.acquire(); PooledConnection b = pool.acquire()) {
+            try {
+                CompletableFuture<String> stuck = a.request(request("stuck"), WAIT).thenApply(r -> {
+                    blocking.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return r;
+                });
+                assertTrue(blocking.await(10, TimeUnit.SECONDS), "the first stage is blocking");
+                for (int i = 0; i < 20; i++) {
+                    java.util.concurrent.CountDownLatch derived = new java.util.concurrent.CountDownLatch(1);
+                    answer.set(derived);
+                    CompletableFuture<String> stage = b.request(request("other-" + i), WAIT)
+                            .thenApply(r -> Thread.currentThread().getName());
+                    derived.countDown();
+                    String ranOn = stage.get(10, TimeUnit.SECONDS);
+                    assertTrue(ranOn.startsWith("wspool-it-blocked-stage-" + defaultCompletionThread()), ranOn);
+                }
+                assertEquals(1, release.getCount(), "all while the first stage still blocks");
+                assertTrue(!stuck.isDone());
+                release.countDown();
+                stuck.get(10, TimeUnit.SECONDS);
+            } finally {
+                release.countDown();
+            }
+        }
+    }
+
     @Test
     void manyInFlightRequestsOnSharedConnectionsGetTheirOwnRepliesOutOfOrder() throws Exception {
         TestWebSocketServer server = track(TestWebSocketServer.start());
