@@ -50,7 +50,7 @@ public final class Messaging {
      * How long completions may wait behind a completion thread stuck in a caller's stage before another thread takes
      * them ({@link CompletionLane}).
      */
-    private static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     /** What the messaging layer reports to the pool: the outcomes that count for a connection's health. */
     public interface Host {
