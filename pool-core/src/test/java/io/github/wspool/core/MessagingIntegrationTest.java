@@ -67,21 +67,34 @@ class MessagingIntegrationTest {
         return "{\"type\":\"subscribe\",\"channel\":\"quotes\",\"messageId\":\"" + id + "\"}";
     }
 
+    /**
+     * Makes the server echo the messages {@code held} picks only once the latch set in the returned reference counts
+     * down (the others at once).
+     */
+    private static java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> answerWhenReleased(
+            TestWebSocketServer server, java.util.function.Predicate<String> held) {
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> answer =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        server.responder((peer, text) -> {
+            if (held.test(text)) {
+                try {
+                    answer.get().await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            peer.send(text);
+        });
+        return answer;
+    }
+
     @Test
     void aReplysStagesRunOnTheCompletionExecutorTheApplicationChose() throws Exception {
         TestWebSocketServer server = track(TestWebSocketServer.start());
         // the server answers only once the test has derived its stage: else a reply arriving first completes the
         // future before the stage exists, and the stage runs on the test's own thread
         java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> answer =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        server.responder((peer, text) -> {
-            try {
-                answer.get().await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            peer.send(text);
-        });
+                answerWhenReleased(server, text -> true);
         java.util.concurrent.ExecutorService mine = Executors.newSingleThreadExecutor(r -> new Thread(r, "app-done"));
         try {
             java.util.Map<String, java.util.concurrent.Executor> choices = new java.util.LinkedHashMap<>();
@@ -119,8 +132,8 @@ class MessagingIntegrationTest {
 
     /**
      * A caller's stage that blocks holds its completion thread, never the other replies: another request's stage runs
-     * while the first still blocks (the completion lane starts another thread after about a millisecond of no
-     * progress), on the pool's completion threads.
+     * while the first still blocks (the completion lane starts another thread after 5 ms without progress),
+     * on the pool's completion threads.
      */
     @Test
     void aStageThatBlocksDoesNotHoldAnotherRequestsReply() throws Exception {
@@ -128,17 +141,7 @@ class MessagingIntegrationTest {
         // each "other" request is answered once its stage exists (else the reply could complete it first and the
         // stage would run on the test's thread, never on the pool's)
         java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> answer =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        server.responder((peer, text) -> {
-            if (text.contains("other-")) {
-                try {
-                    answer.get().await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            peer.send(text);
-        });
+                answerWhenReleased(server, text -> text.contains("other-"));
         WebSocketPool pool = track(pools().name("it-blocked-stage").endpoint(server.uri()).pooling(true)
                 .maxConnections(2).build());
         java.util.concurrent.CountDownLatch blocking = new java.util.concurrent.CountDownLatch(1);
