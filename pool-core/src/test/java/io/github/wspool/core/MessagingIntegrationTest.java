@@ -158,7 +158,7 @@ class MessagingIntegrationTest {
                     return r;
                 });
                 assertTrue(blocking.await(10, TimeUnit.SECONDS), "the first stage is blocking");
-                for (int i = 0; i < 20; i++) {
+                for (int i = 0; i < 5; i++) {
                     java.util.concurrent.CountDownLatch derived = new java.util.concurrent.CountDownLatch(1);
                     answer.set(derived);
                     CompletableFuture<String> stage = b.request(request("other-" + i), WAIT)
