@@ -103,8 +103,12 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     /** The address being connected to, then the connected one (for the engine; any thread). */
     private volatile InetSocketAddress address;
 
-    /** Preparation, TCP, TLS, the upgrade request: until the engine reports the connection open. */
-    private final ConnectPhase connect;
+    /**
+     * Preparation, TCP, TLS, the upgrade request: until the engine reports the connection open; then
+     * {@link ConnectPhase#OPEN}, shared (set on the loop; a racing reader elsewhere sees either, and both answer
+     * "nothing pending, nothing to give up" once open).
+     */
+    private ConnectPhase connect;
     /** Set by the connect phase on the connector thread, read by the loop after execute() (a happens-before edge). */
     private TlsSession tls;
 
@@ -428,7 +432,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         }
         subprotocol = accepted;
         opened = true;
-        connect.opened(); // what only the connect needed goes
+        connect.opened(); // what only the connect needed goes, its deadline included
+        connect = ConnectPhase.OPEN;
         directWrites = tls == null; // connected and upgraded; the channel field is published by this volatile write
         if (aborted) {
             abortNow();
