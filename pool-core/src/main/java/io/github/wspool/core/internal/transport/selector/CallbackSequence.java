@@ -1,10 +1,12 @@
 package io.github.wspool.core.internal.transport.selector;
 
 import io.github.wspool.core.internal.concurrent.Fatal;
+import io.github.wspool.core.internal.concurrent.VarHandles;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +24,13 @@ import org.slf4j.LoggerFactory;
 final class CallbackSequence implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(CallbackSequence.class);
+    private static final VarHandle PENDING = VarHandles.field(MethodHandles.lookup(), CallbackSequence.class,
+            "pending", int.class);
 
     private final Executor executor;
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
-    /** Callbacks queued or running on the executor. */
-    private final AtomicInteger pending = new AtomicInteger();
+    /** Callbacks queued or running on the executor (changed through PENDING: no AtomicInteger per connection). */
+    private volatile int pending;
 
     CallbackSequence(Executor executor) {
         this.executor = executor;
@@ -34,7 +38,7 @@ final class CallbackSequence implements Runnable {
 
     /** Runs {@code callback} now if nothing is queued before it, else behind what is. Producer thread only. */
     void inline(Runnable callback) {
-        if (pending.get() == 0) {
+        if (pending == 0) {
             guarded(callback);
         } else {
             offload(callback);
@@ -44,7 +48,7 @@ final class CallbackSequence implements Runnable {
     /** Runs {@code callback} on the executor after everything queued before it. Producer thread only. */
     void offload(Runnable callback) {
         queue.add(callback);
-        if (pending.getAndIncrement() == 0) {
+        if ((int) PENDING.getAndAdd(this, 1) == 0) {
             try {
                 executor.execute(this);
             } catch (RejectedExecutionException e) {
@@ -62,13 +66,13 @@ final class CallbackSequence implements Runnable {
                     guarded(next);
                 } catch (VirtualMachineError e) {
                     // counted as done, and the rest rescheduled: an Error never wedges this connection's callbacks
-                    if (pending.decrementAndGet() > 0) {
+                    if ((int) PENDING.getAndAdd(this, -1) - 1 > 0) {
                         reschedule();
                     }
                     throw e;
                 }
             }
-        } while (pending.decrementAndGet() > 0);
+        } while ((int) PENDING.getAndAdd(this, -1) - 1 > 0);
     }
 
     private void reschedule() {
