@@ -561,6 +561,9 @@ public final class BoundedDraft extends Draft_6455 {
      * @return an {@link EndpointConnectException} for a refused upgrade, else {@code error}
      */
     public static Throwable upgradeRejection(URI uri, String reason, Throwable error) {
+        if (!reason.contains("Invalid status code received: ")) {
+            return error; // every ordinary close: no matcher made for it
+        }
         Matcher m = REJECTED_STATUS.matcher(reason);
         if (m.find()) {
             return new EndpointConnectException(uri, "server rejected the WebSocket upgrade with " + m.group(2).trim(),

@@ -20,6 +20,11 @@ import org.slf4j.LoggerFactory;
  * <p>Only one thread produces (the connection's selector thread, or the single thread that fails a connection
  * that never reached a selector), so "nothing pending" seen by the producer stays true while it runs a callback
  * inline: only the producer starts executor work.
+ *
+ * <p>The queue exists only while something is offloaded: the producer makes a new one when it offloads with nothing
+ * pending and lets it go when it next finds nothing pending (the executor is done with it then: its last act is the
+ * decrement to zero). An open connection, whose callbacks run inline, keeps no queue; and a close offloads into a
+ * new (young) queue instead of linking a node from an old one, which the garbage collector would have to scan.
  */
 final class CallbackSequence implements Runnable {
 
@@ -28,7 +33,8 @@ final class CallbackSequence implements Runnable {
             "pending", int.class);
 
     private final Executor executor;
-    private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+    /** The offloaded callbacks, or {@code null} while none is pending. Written by the producer only. */
+    private volatile ConcurrentLinkedQueue<Runnable> queue;
     /** Callbacks queued or running on the executor (changed through PENDING: no AtomicInteger per connection). */
     private volatile int pending;
 
@@ -39,6 +45,9 @@ final class CallbackSequence implements Runnable {
     /** Runs {@code callback} now if nothing is queued before it, else behind what is. Producer thread only. */
     void inline(Runnable callback) {
         if (pending == 0) {
+            if (queue != null) {
+                queue = null; // the executor is done with it
+            }
             guarded(callback);
         } else {
             offload(callback);
@@ -47,7 +56,12 @@ final class CallbackSequence implements Runnable {
 
     /** Runs {@code callback} on the executor after everything queued before it. Producer thread only. */
     void offload(Runnable callback) {
-        queue.add(callback);
+        ConcurrentLinkedQueue<Runnable> q = queue;
+        if (q == null || pending == 0) {
+            q = new ConcurrentLinkedQueue<>(); // nothing pending: the executor no longer reads the old one
+            queue = q;
+        }
+        q.add(callback);
         if ((int) PENDING.getAndAdd(this, 1) == 0) {
             try {
                 executor.execute(this);
@@ -55,6 +69,11 @@ final class CallbackSequence implements Runnable {
                 run(); // the transport is shutting down: deliver here rather than lose the close
             }
         }
+    }
+
+    /** Whether a queue is kept (tests). */
+    boolean holdsQueue() {
+        return queue != null;
     }
 
     @Override
