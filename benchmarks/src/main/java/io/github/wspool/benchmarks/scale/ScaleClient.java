@@ -160,6 +160,9 @@ public final class ScaleClient {
                 pct(ok, 50) / 1e6, pct(ok, 99) / 1e6, failures, closeNanos / 1e9,
                 serverSaw + ", " + socketsLeft + " sockets left",
                 ms(pauses[0]), ms(pauses[1]), ms(pauses[3]), ms(pauses[5]));
+        // the phases' bounds in JVM uptime, for reading the client's GC log by phase (e.g. its phase breakdown)
+        System.err.printf(Locale.ROOT, "phases (JVM uptime, ms): build %d, all open %d, hold measured %d, echo %d-%d,"
+                + " close %d-%d%n", phases[0], phases[1], phases[2], echoStart, phases[3], phases[4], phases[5]);
         String tsv = System.getProperty("scale.tsv");
         if (tsv != null) { // one line per run, for the growth table the script prints
             Files.writeString(Path.of(tsv), String.format(Locale.ROOT, "%s\t%d\t%d\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f"
