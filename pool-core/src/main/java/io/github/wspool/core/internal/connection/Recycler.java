@@ -172,13 +172,15 @@ public final class Recycler {
      *
      * @param c      the connection
      * @param reason why
+     * @return whether this call recycled it (started its close)
      */
-    public void recycleIfOpen(ManagedConnection c, RecycleReason reason) {
+    public boolean recycleIfOpen(ManagedConnection c, RecycleReason reason) {
         if (c.recycleIfOpen()) {
             recycle(c, reason);
-        } else {
-            c.abortConnect();
+            return true;
         }
+        c.abortConnect();
+        return false;
     }
 
     /**
