@@ -74,7 +74,7 @@ public final class Recycler {
      * @param reason why
      */
     public void recycle(ManagedConnection c, RecycleReason reason) {
-        c.recycledFor(reason); // before the close: the connect's verdict on a young connection reads it
+        Closing closing = c.recycledFor(reason); // before the close: the connect's verdict on a young one reads it
         if (log.isDebugEnabled()) {
             log.debug("[{}] {} recycling: {}", pool, c.id, reason.tagValue());
         }
@@ -91,7 +91,7 @@ public final class Recycler {
                     t.abort();
                 }
                 if (!c.finished()) {
-                    scheduler.schedule(() -> abortIfUnanswered(c, t), closeTimeoutNanos);
+                    closing.timer(scheduler.schedule(() -> abortIfUnanswered(c, t), closeTimeoutNanos));
                 }
             }
         }
