@@ -32,7 +32,7 @@ class ClosePacerTest {
     }
 
     @Test
-    void goesOnAsSoonAsHalfHaveFinished() throws Exception {
+    void goesOnAsSoonAsAQuarterHaveFinished() throws Exception {
         Shutdown shutdown = new Shutdown();
         shutdown.begin();
         AtomicInteger finished = new AtomicInteger();
@@ -41,7 +41,7 @@ class ClosePacerTest {
             pacer.started();
         }
         Thread closer = new Thread(() -> {
-            finished.addAndGet(ClosePacer.IN_FLIGHT / 2);
+            finished.addAndGet(ClosePacer.IN_FLIGHT / 4);
             shutdown.progress();
         });
         long t0 = System.nanoTime();
@@ -50,6 +50,6 @@ class ClosePacerTest {
         closer.join();
         long waited = System.nanoTime() - t0;
         assertTrue(waited < TimeUnit.SECONDS.toNanos(1), "woken by the finished closes: " + waited + " ns");
-        assertTrue(finished.get() == ClosePacer.IN_FLIGHT / 2);
+        assertTrue(finished.get() == ClosePacer.IN_FLIGHT / 4);
     }
 }
