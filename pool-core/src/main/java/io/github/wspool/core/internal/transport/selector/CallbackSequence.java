@@ -21,10 +21,12 @@ import org.slf4j.LoggerFactory;
  * that never reached a selector), so "nothing pending" seen by the producer stays true while it runs a callback
  * inline: only the producer starts executor work.
  *
- * <p>The queue exists only while something is offloaded: the producer makes a new one when it offloads with nothing
- * pending and lets it go when it next finds nothing pending (the executor is done with it then: its last act is the
- * decrement to zero). An open connection, whose callbacks run inline, keeps no queue; and a close offloads into a
- * new (young) queue instead of linking a node from an old one, which the garbage collector would have to scan.
+ * <p>A queue exists only while callbacks wait behind an offloaded one. A callback offloaded with nothing pending
+ * goes to the executor inside its own task, without a queue (the open, the close); only a callback that arrives while
+ * one is queued or running needs the queue, which the producer makes then and lets go of once it finds nothing
+ * pending (the executor is done with it then: its last act is the decrement to zero). So an open connection keeps
+ * no queue, and its close writes nothing into the connection's long-lived objects here (a reference stored into an
+ * old object is a card the next young pause has to scan, for each of 19,000 closing connections).
  */
 final class CallbackSequence implements Runnable {
 
@@ -56,18 +58,31 @@ final class CallbackSequence implements Runnable {
 
     /** Runs {@code callback} on the executor after everything queued before it. Producer thread only. */
     void offload(Runnable callback) {
+        if (pending == 0) {
+            // nothing queued or running (the executor's last act was the decrement to zero): this one goes alone
+            if (queue != null) {
+                queue = null;
+            }
+            pending = 1;
+            submit(() -> drain(callback));
+            return;
+        }
         ConcurrentLinkedQueue<Runnable> q = queue;
-        if (q == null || pending == 0) {
-            q = new ConcurrentLinkedQueue<>(); // nothing pending: the executor no longer reads the old one
+        if (q == null) {
+            q = new ConcurrentLinkedQueue<>(); // published before the increment below, which the executor reads
             queue = q;
         }
         q.add(callback);
         if ((int) PENDING.getAndAdd(this, 1) == 0) {
-            try {
-                executor.execute(this);
-            } catch (RejectedExecutionException e) {
-                run(); // the transport is shutting down: deliver here rather than lose the close
-            }
+            submit(this); // the executor finished meanwhile: a new drain takes it from the queue
+        }
+    }
+
+    private void submit(Runnable drain) {
+        try {
+            executor.execute(drain);
+        } catch (RejectedExecutionException e) {
+            drain.run(); // the transport is shutting down: deliver here rather than lose the close
         }
     }
 
@@ -78,8 +93,16 @@ final class CallbackSequence implements Runnable {
 
     @Override
     public void run() {
+        drain(null);
+    }
+
+    /** Runs {@code first} (if any), then the queued callbacks, until nothing is pending. Executor thread. */
+    private void drain(Runnable first) {
+        Runnable next = first;
         do {
-            Runnable next = queue.poll();
+            if (next == null) {
+                next = queue.poll();
+            }
             if (next != null) {
                 try {
                     guarded(next);
@@ -90,6 +113,7 @@ final class CallbackSequence implements Runnable {
                     }
                     throw e;
                 }
+                next = null;
             }
         } while ((int) PENDING.getAndAdd(this, -1) - 1 > 0);
     }

@@ -41,19 +41,28 @@ class CallbackSequenceTest {
         assertFalse(callbacks.holdsQueue(), "no queue before anything is offloaded");
 
         callbacks.offload(() -> ran.add("open"));
+        assertFalse(callbacks.holdsQueue(), "a lone offloaded callback travels in its own task");
         callbacks.inline(() -> ran.add("message")); // behind the open
         assertEquals(List.of("pong"), ran);
-        assertTrue(callbacks.holdsQueue());
+        assertTrue(callbacks.holdsQueue(), "one waits behind it");
         executor.runAll();
         assertEquals(List.of("pong", "open", "message"), ran);
 
         callbacks.inline(() -> ran.add("pong 2"));
         assertFalse(callbacks.holdsQueue(), "let go once the executor is done with it");
 
-        callbacks.offload(() -> ran.add("close"));
         callbacks.offload(() -> ran.add("undelivered"));
+        callbacks.offload(() -> ran.add("close"));
         assertEquals(1, executor.tasks.size(), "one executor task for both");
         executor.runAll();
-        assertEquals(List.of("pong", "open", "message", "pong 2", "close", "undelivered"), ran);
+        assertEquals(List.of("pong", "open", "message", "pong 2", "undelivered", "close"), ran);
+
+        // the executor is done with the first before the second is offloaded: each goes alone, in order
+        callbacks.offload(() -> ran.add("a"));
+        executor.runAll();
+        callbacks.offload(() -> ran.add("b"));
+        assertFalse(callbacks.holdsQueue());
+        executor.runAll();
+        assertEquals(List.of("pong", "open", "message", "pong 2", "undelivered", "close", "a", "b"), ran);
     }
 }
