@@ -46,12 +46,15 @@ public enum RecycleReason {
     /** The pool is closing. */
     SHUTDOWN;
 
+    /** {@link #tagValue()}, made once: it is also every recycled connection's close reason. */
+    private final String tag = name().toLowerCase(Locale.ROOT).replace('_', '-');
+
     /**
      * The lower-case, hyphenated form used in metric tags and logs, e.g. {@code peer-closed}.
      *
      * @return the tag value
      */
     public String tagValue() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return tag;
     }
 }

@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * log, read at the end for the longest pause of each phase ({@link GcPauses}); {@code scale.serverCloses}, the
  * {@link ScaleServer}'s close counts, to check that every connection's close frame arrived; {@code scale.tsv}, a file
  * to append one tab-separated line of figures to (the script's growth table); {@code scale.diag}, a directory for
- * NMT, class histogram and heap figures at hold, plus a close timeline on stderr.
+ * NMT, class histogram and heap figures at hold, plus a close timeline on stderr; with it, {@code scale.closeHistoMillis}
+ * (ms) writes a class histogram of what is live that long into the close (a full GC: the close is slower then).
  */
 public final class ScaleClient {
 
@@ -163,6 +164,9 @@ public final class ScaleClient {
                 pct(ok, 50) / 1e6, pct(ok, 99) / 1e6, failures, closeNanos / 1e9,
                 serverSaw + ", " + socketsLeft + " sockets left",
                 ms(pauses[0]), ms(pauses[1]), ms(pauses[3]), ms(pauses[5]));
+        // the phases' bounds in JVM uptime, for reading the client's GC log by phase (e.g. its phase breakdown)
+        System.err.printf(Locale.ROOT, "phases (JVM uptime, ms): build %d, all open %d, hold measured %d, echo %d-%d,"
+                + " close %d-%d%n", phases[0], phases[1], phases[2], echoStart, phases[3], phases[4], phases[5]);
         String tsv = System.getProperty("scale.tsv");
         if (tsv != null) { // one line per run, for the growth table the script prints
             Files.writeString(Path.of(tsv), String.format(Locale.ROOT, "%s\t%d\t%d\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f"
@@ -186,9 +190,19 @@ public final class ScaleClient {
         long cpu0 = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
         Map<String, Long> threads0 = threadCpu();
+        long histoAt = Long.getLong("scale.closeHistoMillis", -1);
         Thread t = new Thread(() -> {
+            boolean histoTaken = histoAt < 0;
             try {
                 while (!Thread.currentThread().isInterrupted()) {
+                    if (!histoTaken && System.nanoTime() - start >= histoAt * 1_000_000) {
+                        histoTaken = true; // what the close holds live at that moment (a full GC: slows the close)
+                        Files.writeString(Path.of(System.getProperty("scale.diag"), "close-histo-" + histoAt + "ms.txt"),
+                                String.valueOf(ManagementFactory.getPlatformMBeanServer().invoke(
+                                        new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                                        "gcClassHistogram", new Object[] {new String[0]},
+                                        new String[] {String[].class.getName()})));
+                    }
                     Map<Integer, Long> now = serverCloses(serverCloses);
                     long seen = now.entrySet().stream().filter(e -> e.getKey() >= 0).mapToLong(Map.Entry::getValue)
                             .sum() - before.entrySet().stream().filter(e -> e.getKey() >= 0)
@@ -212,7 +226,8 @@ public final class ScaleClient {
                             (clientCpu - javaThreads) / 1_000_000, split, serverCpu / 1_000_000);
                     Thread.sleep(100);
                 }
-            } catch (InterruptedException | IOException | RuntimeException e) {
+            } catch (InterruptedException | IOException | RuntimeException
+                     | javax.management.JMException e) {
                 // done
             }
         }, "close-timeline");

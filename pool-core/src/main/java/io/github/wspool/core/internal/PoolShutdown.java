@@ -81,8 +81,13 @@ final class PoolShutdown {
         parts.housekeeper().stop();
         parts.leases().failWaitersOnClose();
         parts.subscriptions().close(); // their carriers are the pool's own leases: not waited for
+        Connector connector = parts.connector();
+        ClosePacer idle = new ClosePacer(parts.shutdown(), () -> -connector.slots());
         endpoints.forEachConnection(c -> {
-            if (!recycler.recycleIfAvailable(c, RecycleReason.SHUTDOWN)) {
+            idle.beforeNext(); // a bounded number of closes in flight: see ClosePacer
+            if (recycler.recycleIfAvailable(c, RecycleReason.SHUTDOWN)) {
+                idle.started();
+            } else {
                 c.abortConnect();
             }
         });
@@ -91,8 +96,13 @@ final class PoolShutdown {
             log.warn("[{}] {} lease(s) not released within shutdownTimeout {} ms; closing them anyway", pool,
                     endpoints.activeLeases(), TimeUnit.NANOSECONDS.toMillis(shutdownNanos));
         }
-        endpoints.forEachConnection(c -> recycler.recycleIfOpen(c, RecycleReason.SHUTDOWN));
-        Connector connector = parts.connector();
+        ClosePacer rest = new ClosePacer(parts.shutdown(), () -> -connector.slots());
+        endpoints.forEachConnection(c -> {
+            rest.beforeNext();
+            if (recycler.recycleIfOpen(c, RecycleReason.SHUTDOWN)) {
+                rest.started();
+            }
+        });
         long closeNanos = settings.connect().closeTimeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(200);
         if (!parts.shutdown().await(() -> connector.slots() == 0, closeNanos)) {
             endpoints.forEachConnection(c -> {

@@ -7,6 +7,7 @@ import io.github.wspool.EndpointConnectException;
 import io.github.wspool.MessageNotSentException;
 import io.github.wspool.ProxyConnectException;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
+import io.github.wspool.core.internal.concurrent.VarHandles;
 import io.github.wspool.core.internal.connection.CloseCodes;
 import io.github.wspool.core.internal.connection.EndpointState;
 import io.github.wspool.core.internal.connection.ManagedConnection;
@@ -14,10 +15,11 @@ import io.github.wspool.core.spi.HttpHeaders;
 import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.event.RecycleReason;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +60,10 @@ import org.slf4j.LoggerFactory;
 final class ConnectAttempt implements TransportListener {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectAttempt.class);
+    private static final VarHandle SETTLED = VarHandles.field(MethodHandles.lookup(), ConnectAttempt.class, "settled",
+            int.class);
+    private static final VarHandle JUDGED = VarHandles.field(MethodHandles.lookup(), ConnectAttempt.class, "judged",
+            int.class);
     /** How long a connection must stay open for its connect to count as a success (see the class comment). */
     static final long MIN_LIFETIME_NANOS = Connector.MIN_CONNECTION_LIFETIME.toNanos();
 
@@ -68,9 +74,10 @@ final class ConnectAttempt implements TransportListener {
     private final CompletableFuture<ManagedConnection> opened;
     /** Whether this connect asked the header supplier for fresh credentials (a retry after 401/403). */
     private final boolean refreshedHeaders;
-    private final AtomicBoolean settled = new AtomicBoolean();
+    /** 1 once the attempt settled (opened, failed or timed out); CAS through SETTLED, no AtomicBoolean per connection. */
+    private volatile int settled;
     /** Set once the open connection's verdict is in: proved itself, or died too young (see the class comment). */
-    private final AtomicBoolean judged = new AtomicBoolean();
+    private volatile int judged;
     /** When the handshake completed (the ticker's time); written before the attempt settles as opened. */
     private volatile long openedAt;
     /** The end of the minimum lifetime, while it is pending. */
@@ -104,7 +111,7 @@ final class ConnectAttempt implements TransportListener {
         }
         PoolScheduler.Cancellable d = scheduler.schedule(this::deadlinePassed, connectTimeoutNanos);
         deadline = d;
-        if (settled.get() || handshakeDone) {
+        if (settled != 0 || handshakeDone) {
             d.cancel(); // settled (or the handshake completed) while the deadline was being armed
         }
     }
@@ -122,7 +129,7 @@ final class ConnectAttempt implements TransportListener {
      * would open a second connection for the same waiter.
      */
     private boolean settle() {
-        if (!settled.compareAndSet(false, true)) {
+        if (!SETTLED.compareAndSet(this, 0, 1)) {
             return false;
         }
         PoolScheduler.Cancellable d = deadline;
@@ -155,7 +162,7 @@ final class ConnectAttempt implements TransportListener {
 
     /** The handshake completed: the initializer runs before the attempt settles (see the class comment). */
     private void initialize(TransportConnection connection, ConnectionInitializer initializer) {
-        if (settled.get()) {
+        if (settled != 0) {
             return; // closed or aborted meanwhile: reported as a failed connect already
         }
         handshakeDone = true;
@@ -200,7 +207,7 @@ final class ConnectAttempt implements TransportListener {
         if (!settle()) {
             return; // the connection closed first: onClosed reported the failed connect
         }
-        judged.set(true); // never opened: no verdict at its close
+        judged = 1; // never opened: no verdict at its close
         connector.demandServed(false);
         failed(-1, "", failure);
     }
@@ -238,7 +245,7 @@ final class ConnectAttempt implements TransportListener {
     private void startProbation() {
         PoolScheduler.Cancellable p = connector.scheduler().schedule(this::lived, MIN_LIFETIME_NANOS);
         probation = p;
-        if (judged.get()) {
+        if (judged != 0) {
             p.cancel(); // judged while the timer was being armed
             probation = null;
         }
@@ -247,7 +254,7 @@ final class ConnectAttempt implements TransportListener {
     /** The minimum lifetime has passed with the connection open (the scheduler's thread). */
     private void lived() {
         probation = null;
-        if (judged.compareAndSet(false, true)) {
+        if (JUDGED.compareAndSet(this, 0, 1)) {
             proved();
         }
     }
@@ -281,7 +288,7 @@ final class ConnectAttempt implements TransportListener {
      * @return the failure it was counted as, or {@code null}
      */
     private EndpointConnectException judgeAtClose(int code, String reason, boolean remote, Throwable error) {
-        if (!judged.compareAndSet(false, true)) {
+        if (!JUDGED.compareAndSet(this, 0, 1)) {
             return null;
         }
         PoolScheduler.Cancellable p = probation;

@@ -93,7 +93,7 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
      */
     private volatile boolean diedYoung;
     /** Why the pool recycles it, once it does ({@code null} before): tells a young connection's close apart. */
-    private volatile RecycleReason recycledFor;
+    private volatile Closing recycledFor;
 
     /** Set by {@code invalidate()} on a lease: recycle on release. */
     private volatile boolean invalidated;
@@ -221,9 +221,12 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
      * Records why the pool recycles the connection (the recycler, before it closes the transport).
      *
      * @param reason why
+     * @return its close, which keeps the close timeout's timer
      */
-    public void recycledFor(RecycleReason reason) {
-        recycledFor = reason;
+    public Closing recycledFor(RecycleReason reason) {
+        Closing closing = new Closing(reason);
+        recycledFor = closing;
+        return closing;
     }
 
     /**
@@ -232,8 +235,10 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
      * @return the reason, or {@code null} if it has not (yet) been recycled
      */
     public RecycleReason recycledFor() {
-        return recycledFor;
+        Closing closing = recycledFor;
+        return closing == null ? null : closing.reason();
     }
+
 
     /**
      * The open connection, or the connect in progress: what a close or an abort goes to.
@@ -616,11 +621,12 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
     }
 
     /**
-     * The transport is done with a recycled connection: RECYCLING → CLOSED.
+     * The transport is done with a recycled connection: RECYCLING → CLOSED, and its close timeout is withdrawn.
      *
      * @return whether this call made the move
      */
     public boolean markClosed() {
+        Closing.ended(recycledFor);
         return transition(ConnectionState.RECYCLING, ConnectionState.CLOSED);
     }
 

@@ -74,7 +74,7 @@ public final class Recycler {
      * @param reason why
      */
     public void recycle(ManagedConnection c, RecycleReason reason) {
-        c.recycledFor(reason); // before the close: the connect's verdict on a young connection reads it
+        Closing closing = c.recycledFor(reason); // before the close: the connect's verdict on a young one reads it
         if (log.isDebugEnabled()) {
             log.debug("[{}] {} recycling: {}", pool, c.id, reason.tagValue());
         }
@@ -91,7 +91,7 @@ public final class Recycler {
                     t.abort();
                 }
                 if (!c.finished()) {
-                    scheduler.schedule(() -> abortIfUnanswered(c, t), closeTimeoutNanos);
+                    closing.timer(scheduler.schedule(() -> abortIfUnanswered(c, t), closeTimeoutNanos));
                 }
             }
         }
@@ -172,13 +172,15 @@ public final class Recycler {
      *
      * @param c      the connection
      * @param reason why
+     * @return whether this call recycled it (started its close)
      */
-    public void recycleIfOpen(ManagedConnection c, RecycleReason reason) {
+    public boolean recycleIfOpen(ManagedConnection c, RecycleReason reason) {
         if (c.recycleIfOpen()) {
             recycle(c, reason);
-        } else {
-            c.abortConnect();
+            return true;
         }
+        c.abortConnect();
+        return false;
     }
 
     /**

@@ -9,14 +9,15 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What {@link Messaging} keeps per channel: the send lock and the estimate of queued bytes it guards, the holders
- * with a message handler (copy-on-write), the requests waiting for replies and the inbound queue (both created on
- * first use, so an idle connection carries neither).
+ * with a message handler (copy-on-write), the requests waiting for replies and the inbound queue (the lock, the
+ * requests and the queue are created on first use, so a connection never sent on carries none of them).
  */
 public final class ChannelState {
 
     private static final VarHandle HOLDERS;
     private static final VarHandle PENDING_REQUESTS;
     private static final VarHandle MAILBOX;
+    private static final VarHandle SEND_LOCK;
     private static final Holder[] NO_HOLDERS = new Holder[0];
 
     static {
@@ -25,14 +26,15 @@ public final class ChannelState {
             HOLDERS = lookup.findVarHandle(ChannelState.class, "holders", Holder[].class);
             PENDING_REQUESTS = lookup.findVarHandle(ChannelState.class, "pendingRequests", ConcurrentHashMap.class);
             MAILBOX = lookup.findVarHandle(ChannelState.class, "mailbox", Mailbox.class);
+            SEND_LOCK = lookup.findVarHandle(ChannelState.class, "sendLock", ReentrantLock.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** Serialises sends, so the outgoing-buffer check and the enqueue are one step. */
-    final ReentrantLock sendLock = new ReentrantLock();
-    /** Over-estimate of the bytes queued in the transport (guarded by {@link #sendLock}). */
+    /** Serialises sends, so the outgoing-buffer check and the enqueue are one step; created by the first send. */
+    private volatile ReentrantLock sendLock;
+    /** Over-estimate of the bytes queued in the transport (guarded by {@link #sendLock()}). */
     long sendEstimate;
     /** Holders of the channel that attached a message handler; copy-on-write. */
     private volatile Holder[] holders = NO_HOLDERS;
@@ -43,6 +45,22 @@ public final class ChannelState {
 
     /** Empty state for a new channel. */
     public ChannelState() {
+    }
+
+    /** The send lock, made by the first send on the channel. */
+    ReentrantLock sendLock() {
+        ReentrantLock l = sendLock;
+        if (l != null) {
+            return l;
+        }
+        ReentrantLock created = new ReentrantLock();
+        Object witness = SEND_LOCK.compareAndExchange(this, null, created);
+        return witness == null ? created : (ReentrantLock) witness;
+    }
+
+    /** Whether a send lock was made (tests). */
+    boolean hasSendLock() {
+        return sendLock != null;
     }
 
     Holder[] holders() {

@@ -237,7 +237,7 @@ final class Sending {
      * @throws SendBufferFullException if it does not fit (at once, or within {@code sendBlockTimeout})
      */
     private ReentrantLock admit(Channel c, ChannelState state, TransportConnection t, long wire) {
-        ReentrantLock lock = state.sendLock;
+        ReentrantLock lock = state.sendLock();
         long start = sendBlockNanos > 0 ? ticker.read() : 0;
         if (sendBlockNanos == 0) {
             lock.lock();

@@ -90,13 +90,6 @@ public final class BoundedDraft extends Draft_6455 {
     private boolean compressedMessage;
     /** What the compressed message being read has inflated to so far; the reading thread only. */
     private long inflatedBytes;
-    /** The frames of the last read, handed to the engine; reused (the reading thread only). */
-    private final ArrayList<Framedata> translated = new ArrayList<>();
-    /** Decoded text messages reused from read to read, and how many the current read has used. */
-    private FrameCodec.DecodedText[] textFrames = new FrameCodec.DecodedText[0];
-    private int decodedTexts;
-    /** How many frames of {@link #translated} the engine has processed. */
-    private int processedFrames;
     /** Whether a fragmented message is being translated (its first frame seen, not its last); the reading thread only. */
     private boolean translatingFragments;
     private long fragmentedBytes; // bytes of the fragmented message being assembled; touched by the reading thread only
@@ -240,10 +233,8 @@ public final class BoundedDraft extends Draft_6455 {
      */
     @Override
     public List<Framedata> translateFrame(ByteBuffer buffer) throws InvalidDataException {
-        ArrayList<Framedata> frames = translated; // reused: the engine processes the list before it reads again
-        frames.clear();
-        processedFrames = 0;
-        decodedTexts = 0;
+        ReadFrames read = ReadFrames.begin(); // the reading thread's list, not this connection's (see there)
+        ArrayList<Framedata> frames = read.frames;
         ByteBuffer held = partial; // one read and one write of the field: a concurrent reset() cannot break this
         long heldSize = partialSize;
         if (held != null) {
@@ -270,7 +261,7 @@ public final class BoundedDraft extends Draft_6455 {
             partial = null;
             partialSize = INCOMPLETE;
             held.flip();
-            if (!translateComplete(held, held.limit(), frames)) {
+            if (!translateComplete(held, held.limit(), read)) {
                 buffer.position(buffer.limit());
                 return frames;
             }
@@ -291,7 +282,7 @@ public final class BoundedDraft extends Draft_6455 {
             }
             end += (int) size;
         }
-        if (!translateComplete(buffer, end, frames)) {
+        if (!translateComplete(buffer, end, read)) {
             buffer.position(limit);
             return frames;
         }
@@ -324,7 +315,8 @@ public final class BoundedDraft extends Draft_6455 {
      *
      * @return {@code false} if a frame was refused (nothing after it may be read)
      */
-    private boolean translateComplete(ByteBuffer buffer, int end, List<Framedata> frames) throws InvalidDataException {
+    private boolean translateComplete(ByteBuffer buffer, int end, ReadFrames read) throws InvalidDataException {
+        List<Framedata> frames = read.frames;
         int start = buffer.position();
         if (start == end) {
             return true;
@@ -337,7 +329,7 @@ public final class BoundedDraft extends Draft_6455 {
                     int at = buffer.position();
                     int size = (int) frameSize(buffer, at, end - at); // complete, and checked when it was found
                     try {
-                        frames.add(translateOne(buffer, at, size));
+                        frames.add(translateOne(buffer, at, size, read));
                     } catch (InvalidDataException refused) {
                         frames.add(new Refusal(refused));
                         return false;
@@ -370,7 +362,7 @@ public final class BoundedDraft extends Draft_6455 {
      * ({@link FrameCodec.DecodedText}), and a text frame that starts a fragmented message is not checked for UTF-8
      * on its own (a character may straddle two fragments): the library checks the assembled message, strictly.
      */
-    private Framedata translateOne(ByteBuffer buffer, int at, int size) throws InvalidDataException {
+    private Framedata translateOne(ByteBuffer buffer, int at, int size, ReadFrames read) throws InvalidDataException {
         int b0 = buffer.get(at) & 0xff;
         boolean fin = (b0 & 0x80) != 0;
         int opcode = b0 & 0x0f;
@@ -383,7 +375,7 @@ public final class BoundedDraft extends Draft_6455 {
             translatingFragments = true;
         }
         if (opcode == 1 && fin && (b0 & 0x70) == 0 && !fragmentsBefore) {
-            return decodedText(FrameCodec.utf8(buffer, at + header, length));
+            return read.decodedText(FrameCodec.utf8(buffer, at + header, length));
         }
         ByteBuffer payload = ByteBuffer.allocate(length);
         payload.put(0, buffer, at + header, length);
@@ -519,13 +511,13 @@ public final class BoundedDraft extends Draft_6455 {
 
     @Override
     public void processFrame(WebSocketImpl webSocketImpl, Framedata frame) throws InvalidDataException {
+        ReadFrames.letGo(frame); // first: a frame that fails here is processed too
         if (frame instanceof Refusal refusal) {
             throw refusal.cause;
         }
         if (frame instanceof FrameCodec.DecodedText decoded) {
             String text = decoded.text;
             decoded.text = null;
-            letGo();
             try {
                 webSocketImpl.getWebSocketListener().onWebsocketMessage(webSocketImpl, text);
             } catch (RuntimeException e) { // as the library treats a listener's exception
@@ -544,34 +536,7 @@ public final class BoundedDraft extends Draft_6455 {
             }
             fragmentedBytes = frame.isFin() ? 0 : total;
         }
-        letGo();
         super.processFrame(webSocketImpl, frame);
-    }
-
-    /**
-     * The reused translation list lets go of each frame as the engine processes it (in the list's order), so that a
-     * connection that goes quiet keeps no message alive until its next read. Only {@code set}: the engine is
-     * iterating the list, which must not change size meanwhile.
-     */
-    private void letGo() {
-        if (processedFrames < translated.size()) {
-            translated.set(processedFrames++, null);
-        }
-    }
-
-    /** A {@link FrameCodec.DecodedText} for this batch, reused from earlier batches (the engine keeps none). */
-    private FrameCodec.DecodedText decodedText(String text) {
-        if (decodedTexts == textFrames.length) {
-            textFrames = java.util.Arrays.copyOf(textFrames, Math.max(2, textFrames.length * 2));
-        }
-        FrameCodec.DecodedText t = textFrames[decodedTexts];
-        if (t == null) {
-            t = new FrameCodec.DecodedText();
-            textFrames[decodedTexts] = t;
-        }
-        decodedTexts++;
-        t.text = text;
-        return t;
     }
 
     /**
@@ -596,6 +561,9 @@ public final class BoundedDraft extends Draft_6455 {
      * @return an {@link EndpointConnectException} for a refused upgrade, else {@code error}
      */
     public static Throwable upgradeRejection(URI uri, String reason, Throwable error) {
+        if (!reason.contains("Invalid status code received: ")) {
+            return error; // every ordinary close: no matcher made for it
+        }
         Matcher m = REJECTED_STATUS.matcher(reason);
         if (m.find()) {
             return new EndpointConnectException(uri, "server rejected the WebSocket upgrade with " + m.group(2).trim(),

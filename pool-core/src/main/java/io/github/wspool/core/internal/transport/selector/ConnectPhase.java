@@ -76,6 +76,23 @@ final class ConnectPhase {
     private long responseBytes; // bytes given to the engine before the handshake completed
     private boolean tunnelling; // connected to the proxy, its answer to CONNECT not complete yet
     private ByteBuffer tunnelRequest; // the CONNECT request's bytes not written yet, or null
+    private SelectorLoop.Deadline connectDeadline; // the connect timeout's, cancelled once open
+    private SelectorLoop.Deadline attemptDeadline; // the current address's share of it, if there are more
+
+    /**
+     * What an open connection keeps in place of its connect phase ({@link SelectorConnection#onWebsocketOpen}): no
+     * TCP connect pending, no tunnel, nothing to give up. One for all connections, so that an open connection keeps
+     * none of its own.
+     */
+    static final ConnectPhase OPEN = new ConnectPhase();
+
+    private ConnectPhase() {
+        this.connection = null;
+        this.loop = null;
+        this.uri = null;
+        this.options = null;
+        this.deadline = 0;
+    }
 
     ConnectPhase(SelectorConnection connection, SelectorLoop loop, URI uri, TransportOptions options,
                  AddressResolver resolver) {
@@ -95,7 +112,7 @@ final class ConnectPhase {
      * @throws RejectedExecutionException if they are shut down
      */
     void start(Executor connectors) {
-        if (!loop.execute(() -> loop.deadline(deadline, this::deadlinePassed))) {
+        if (!loop.execute(() -> connectDeadline = loop.deadline(deadline, this::deadlinePassed))) {
             throw new RejectedExecutionException("transport closed");
         }
         preparation.start(connectors);
@@ -118,6 +135,9 @@ final class ConnectPhase {
      * thread.
      */
     void opened() {
+        if (this == OPEN) {
+            return;
+        }
         preparation = null;
         addresses = null;
         tunnel = null;
@@ -125,6 +145,10 @@ final class ConnectPhase {
             sent.release();
             sent = null;
         }
+        loop.cancel(connectDeadline); // else it keeps this object alive for the rest of the connect timeout
+        loop.cancel(attemptDeadline);
+        connectDeadline = null;
+        attemptDeadline = null;
     }
 
     /** Whether a TCP connect is in progress (OP_CONNECT is what to select on). Loop thread. */
@@ -257,7 +281,7 @@ final class ConnectPhase {
             connection.updateInterest();
             if (nextAddress < addresses.size()) {
                 int attempt = nextAddress;
-                loop.deadline(System.nanoTime() + AddressResolver.attemptNanos(remaining, left),
+                attemptDeadline = loop.deadline(System.nanoTime() + AddressResolver.attemptNanos(remaining, left),
                         () -> attemptTimedOut(attempt));
             }
             return;

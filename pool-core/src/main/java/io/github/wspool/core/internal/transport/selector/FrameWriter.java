@@ -1,13 +1,13 @@
 package io.github.wspool.core.internal.transport.selector;
 
 import io.github.wspool.MessageNotSentException;
+import io.github.wspool.core.internal.concurrent.VarHandles;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Queue;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The write side of one {@link SelectorConnection}: gets the frames Java-WebSocket's engine queued ({@code outQueue})
@@ -29,22 +29,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class FrameWriter {
 
-    private static final VarHandle WRITING;
-
-    static {
-        try {
-            WRITING = MethodHandles.lookup().findVarHandle(FrameWriter.class, "writing", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final VarHandle WRITING = VarHandles.field(MethodHandles.lookup(), FrameWriter.class, "writing",
+            int.class);
+    private static final VarHandle FLUSH_REQUESTED = VarHandles.field(MethodHandles.lookup(), FrameWriter.class,
+            "flushRequested", int.class);
 
     private final SelectorConnection connection;
     private final SelectorLoop loop;
     /** The engine's queue of encoded frames. */
     private final Queue<ByteBuffer> queue;
     private final SentFrames sent;
-    private final AtomicBoolean flushRequested = new AtomicBoolean();
+    /** 1 while a flush is scheduled on the loop and has not started yet. */
+    private volatile int flushRequested;
     /** 1 while a thread writes the engine's queue to the socket (plain connections). */
     @SuppressWarnings("unused") // through WRITING
     private volatile int writing;
@@ -65,14 +61,14 @@ final class FrameWriter {
     }
 
     void requestFlush() {
-        if (flushRequested.compareAndSet(false, true)) {
+        if (FLUSH_REQUESTED.compareAndSet(this, 0, 1)) {
             loop.execute(this::flush); // false: the loop stopped and finished this connection
         }
     }
 
     /** Writes what the engine has queued; arms OP_WRITE only while the socket cannot take more. Loop thread. */
     void flush() {
-        flushRequested.set(false); // first: a frame queued from now on schedules another flush
+        flushRequested = 0; // first: a frame queued from now on schedules another flush
         SocketChannel channel = connection.channel();
         if (connection.isFinished() || channel == null || connection.connectPhase().tcpPending()) {
             return; // a connect in progress flushes once it completes

@@ -2,6 +2,7 @@ package io.github.wspool.core.internal.transport.selector;
 
 import io.github.wspool.Endpoint;
 import io.github.wspool.MessageNotSentException;
+import io.github.wspool.core.internal.concurrent.VarHandles;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
 import io.github.wspool.core.internal.transport.EndReason;
@@ -11,6 +12,8 @@ import io.github.wspool.core.spi.TransportConnection;
 import io.github.wspool.core.spi.TransportListener;
 import io.github.wspool.core.spi.TransportOptions;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.URI;
@@ -18,7 +21,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
@@ -78,6 +80,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private static final Logger log = LoggerFactory.getLogger(SelectorConnection.class);
     /** How long a close the engine started waits for the server to close the TCP connection. */
     static final long CLOSE_LINGER_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final VarHandle FINISHED = VarHandles.field(MethodHandles.lookup(), SelectorConnection.class,
+            "finished", int.class);
 
     private final SelectorTransport transport;
     private final SelectorLoop loop;
@@ -89,7 +93,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     private final BoundedDraft draft; // the engine's own copy
     /** The outcomes of sent frames: tracked sends, and what was never written. */
     private final SentFrames sent = new SentFrames();
-    private final AtomicBoolean finished = new AtomicBoolean();
+    /** 1 once finished (set through FINISHED, exactly once: no AtomicBoolean per connection). */
+    private volatile int finished;
     /** Writes the engine's queue to the socket, one writer at a time. */
     private final FrameWriter writer;
     /** Set on the loop once a plain connection is open and its channel connected: senders may write themselves. */
@@ -103,8 +108,12 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     /** The address being connected to, then the connected one (for the engine; any thread). */
     private volatile InetSocketAddress address;
 
-    /** Preparation, TCP, TLS, the upgrade request: until the engine reports the connection open. */
-    private final ConnectPhase connect;
+    /**
+     * Preparation, TCP, TLS, the upgrade request: until the engine reports the connection open; then
+     * {@link ConnectPhase#OPEN}, shared (set on the loop; a racing reader elsewhere sees either, and both answer
+     * "nothing pending, nothing to give up" once open).
+     */
+    private ConnectPhase connect;
     /** Set by the connect phase on the connector thread, read by the loop after execute() (a happens-before edge). */
     private TlsSession tls;
 
@@ -183,7 +192,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     }
 
     boolean isFinished() {
-        return finished.get();
+        return finished != 0;
     }
 
     boolean isFailing() {
@@ -227,14 +236,14 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     /** Plain bytes for the engine (from the socket, or decrypted). */
     void decode(ByteBuffer plain) {
-        if (finished.get() || !plain.hasRemaining()) {
+        if (finished != 0 || !plain.hasRemaining()) {
             return;
         }
         if (!opened && !connect.responseFits(plain.remaining())) {
             return;
         }
         engine.decode(plain);
-        if (!opened && engine.isFlushAndClose() && !failing && !finished.get()) {
+        if (!opened && engine.isFlushAndClose() && !failing && finished == 0) {
             // the upgrade failed (rejected, or not a WebSocket answer): nothing to wait for
             engine.closeConnection();
         }
@@ -247,7 +256,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     /** The server closed its side of the TCP connection (or, over TLS, sent close_notify). */
     void endOfStream() {
-        if (!finished.get()) {
+        if (finished == 0) {
             engine.eot();
         }
     }
@@ -276,7 +285,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
      * the sender drains again (each frame is taken once, by one of them).
      */
     private void afterSend() {
-        if (finished.get()) {
+        if (finished != 0) {
             long[] lost = writer.dropQueued(MessageNotSentException.Reason.NOT_OPEN, null);
             if (lost != null) {
                 listener.onUndelivered((int) lost[0], lost[1], MessageNotSentException.Reason.NOT_OPEN);
@@ -325,7 +334,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     /** Ends the connection now, without a closing handshake. Loop thread. */
     private void abortNow() {
-        if (finished.get()) {
+        if (finished != 0) {
             return;
         }
         try {
@@ -333,14 +342,14 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         } catch (RuntimeException e) {
             log.debug("closing the engine of {} failed", Endpoint.describe(uri), e);
         }
-        if (!finished.get()) {
+        if (finished == 0) {
             finish(opened ? 1006 : -1, "aborted", false, firstError);
         }
     }
 
     /** A close the engine started did not end within {@link #CLOSE_LINGER_NANOS}. */
     void deadlinePassed() {
-        if (!finished.get()) {
+        if (finished == 0) {
             log.debug("server of {} did not close the connection within {} ms of the closing handshake",
                     Endpoint.describe(uri), TimeUnit.NANOSECONDS.toMillis(CLOSE_LINGER_NANOS));
             abortNow();
@@ -395,7 +404,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     /** Reports the end once: closes the channel, forgets the connection, and calls the pool last of all. */
     void finish(int code, String reason, boolean remote, Throwable error) {
-        if (!finished.compareAndSet(false, true)) {
+        if (!FINISHED.compareAndSet(this, 0, 1)) {
             return;
         }
         directWrites = false;
@@ -428,7 +437,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
         }
         subprotocol = accepted;
         opened = true;
-        connect.opened(); // what only the connect needed goes
+        connect.opened(); // what only the connect needed goes, its deadline included
+        connect = ConnectPhase.OPEN;
         directWrites = tls == null; // connected and upgraded; the channel field is published by this volatile write
         if (aborted) {
             abortNow();
@@ -455,21 +465,21 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     @Override
     public void onWebsocketMessage(WebSocket conn, String message) {
-        if (!finished.get()) {
+        if (finished == 0) {
             callbacks.inline(() -> listener.onText(message));
         }
     }
 
     @Override
     public void onWebsocketMessage(WebSocket conn, ByteBuffer blob) {
-        if (!finished.get()) {
+        if (finished == 0) {
             callbacks.inline(() -> listener.onBinary(blob)); // the engine's own copy: valid after this call too
         }
     }
 
     @Override
     public void onWebsocketPong(WebSocket conn, Framedata f) {
-        if (!finished.get()) {
+        if (finished == 0) {
             ByteBuffer payload = f.getPayloadData(); // the frame's own copy: valid after this call too
             callbacks.inline(() -> listener.onPong(payload));
         }
@@ -507,7 +517,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     /** Stops reading and writes the close frame; the writer closes the connection once it is out. Loop thread. */
     private void failNow() {
-        if (!finished.get()) {
+        if (finished == 0) {
             updateInterest();
             writer.flush();
         }
@@ -603,7 +613,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     @Override
     public void close(int code, String reason) {
         loop.execute(() -> {
-            if (finished.get()) {
+            if (finished != 0) {
                 return;
             }
             if (opened) {
@@ -650,7 +660,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     @Override
     public boolean isOpen() {
-        return engine.isOpen() && !finished.get();
+        return engine.isOpen() && finished == 0;
     }
 
     @Override

@@ -27,8 +27,22 @@ final class SelectorLoop implements Runnable {
     static final int READ_BUFFER_SIZE = 64 * 1024;
     private static final long MAX_SELECT_MILLIS = 1000;
 
-    /** Something to run at {@code at} (nanoTime): it checks itself whether it is still needed. */
-    private record Deadline(long at, Runnable action) {
+    /** Cancelled deadlines are dropped from the queue once they are more than half of it (and more than this). */
+    private static final int COMPACT_AT = 64;
+
+    /**
+     * Something to run at {@code at} (nanoTime): it checks itself whether it is still needed; or, once
+     * {@linkplain #cancel cancelled}, nothing (its action is let go at once: a connection's connect deadline would
+     * otherwise keep what its action refers to alive for the whole connect timeout after the connection opened).
+     */
+    static final class Deadline {
+        private final long at;
+        private Runnable action; // loop only; null once cancelled
+
+        private Deadline(long at, Runnable action) {
+            this.at = at;
+            this.action = action;
+        }
     }
 
     private final Selector selector;
@@ -43,6 +57,8 @@ final class SelectorLoop implements Runnable {
     private ByteBuffer discard; // loop only
     /** Close and connect deadlines, earliest first. Loop only. */
     private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>((a, b) -> Long.signum(a.at - b.at));
+    /** How many of {@link #deadlines} are cancelled. Loop only. */
+    private int cancelledDeadlines;
     private volatile boolean stopping;
     private volatile boolean stopped;
 
@@ -136,9 +152,39 @@ final class SelectorLoop implements Runnable {
      *
      * @param at     when
      * @param action what; it must check whether it is still needed (the connection may have finished meanwhile)
+     * @return the deadline, to {@linkplain #cancel cancel} once it is not needed
      */
-    void deadline(long at, Runnable action) {
-        deadlines.add(new Deadline(at, action));
+    Deadline deadline(long at, Runnable action) {
+        Deadline d = new Deadline(at, action);
+        deadlines.add(d);
+        return d;
+    }
+
+    /**
+     * Lets go of a deadline's action: it will not run. The deadline itself leaves the queue when it is due, or
+     * sooner, when cancelled ones are over half of the queue. Loop thread only.
+     *
+     * @param d the deadline, or {@code null} (nothing to do)
+     */
+    void cancel(Deadline d) {
+        if (d == null || d.action == null) {
+            return;
+        }
+        d.action = null;
+        if (++cancelledDeadlines > COMPACT_AT && cancelledDeadlines > deadlines.size() / 2) {
+            deadlines.removeIf(x -> x.action == null);
+            cancelledDeadlines = 0;
+        }
+    }
+
+    /** How many deadlines are queued, cancelled ones included (tests). Loop thread only. */
+    int queuedDeadlines() {
+        return deadlines.size();
+    }
+
+    /** How many queued deadlines will still run their action (tests). Loop thread only. */
+    int liveDeadlines() {
+        return (int) deadlines.stream().filter(d -> d.action != null).count();
     }
 
     /** Asks the loop to close every channel it holds, report their connections closed, and end. */
@@ -223,8 +269,14 @@ final class SelectorLoop implements Runnable {
         Deadline d;
         while ((d = deadlines.peek()) != null && now - d.at >= 0) {
             deadlines.poll();
+            Runnable action = d.action;
+            if (action == null) {
+                cancelledDeadlines--;
+                continue;
+            }
+            d.action = null;
             try {
-                d.action.run();
+                action.run();
             } catch (RuntimeException e) {
                 log.warn("selector deadline task failed", e);
             }

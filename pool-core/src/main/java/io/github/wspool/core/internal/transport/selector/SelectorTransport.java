@@ -124,6 +124,11 @@ public final class SelectorTransport implements Transport {
         return c;
     }
 
+    /** The selector loops, {@code null} before the first connect (tests). */
+    SelectorLoop[] loops() {
+        return loops;
+    }
+
     /** Starts the selector threads and the workers on the first connect; {@code null} once closed. */
     private SelectorLoop[] start(String threadNamePrefix) {
         SelectorLoop[] ls = loops;

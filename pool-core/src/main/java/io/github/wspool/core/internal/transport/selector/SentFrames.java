@@ -1,8 +1,11 @@
 package io.github.wspool.core.internal.transport.selector;
 
 import io.github.wspool.MessageNotSentException;
+import io.github.wspool.core.internal.concurrent.VarHandles;
 import io.github.wspool.core.internal.transport.BoundedDraft;
 import io.github.wspool.core.spi.SendCallback;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Queue;
@@ -26,31 +29,46 @@ final class SentFrames {
     private record Tracked(ByteBuffer frame, SendCallback callback) {
     }
 
-    /** Tracked frames not yet written, in queue order; appended by senders, polled by the writer. */
-    private final ConcurrentLinkedQueue<Tracked> tracked = new ConcurrentLinkedQueue<>();
+    private static final VarHandle TRACKED = VarHandles.field(MethodHandles.lookup(), SentFrames.class, "tracked",
+            ConcurrentLinkedQueue.class);
+
+    /**
+     * Tracked frames not yet written, in queue order; appended by senders, polled by the writer. Made by the first
+     * tracked send: most connections never have one, and keep no queue.
+     */
+    private volatile ConcurrentLinkedQueue<Tracked> tracked;
     private ArrayDeque<Tracked> awaitingNet; // TLS: tracked frames wrapped, their encrypted bytes not all written
     private int netFrames; // TLS: untracked data frames wrapped, their encrypted bytes not all written
     private long netFrameBytes;
 
     /** A tracked send's frame was encoded and is about to be queued. Sending thread. */
     void track(ByteBuffer frame, SendCallback callback) {
-        tracked.add(new Tracked(frame, callback));
+        ConcurrentLinkedQueue<Tracked> q = tracked;
+        if (q == null) {
+            q = new ConcurrentLinkedQueue<>();
+            if (!TRACKED.compareAndSet(this, null, q)) {
+                q = tracked;
+            }
+        }
+        q.add(new Tracked(frame, callback));
     }
 
     /** A plain connection's frame left the queue, all written. Writer only. */
     void written(ByteBuffer frame) {
-        Tracked t = tracked.peek();
+        ConcurrentLinkedQueue<Tracked> q = tracked;
+        Tracked t = q == null ? null : q.peek();
         if (t != null && t.frame == frame) {
-            tracked.poll();
+            q.poll();
             t.callback.written();
         }
     }
 
     /** TLS: a frame left the queue, encrypted; it is written once the encrypted bytes are. Loop thread. */
     void wrapped(ByteBuffer frame) {
-        Tracked t = tracked.peek();
+        ConcurrentLinkedQueue<Tracked> tq = tracked;
+        Tracked t = tq == null ? null : tq.peek();
         if (t != null && t.frame == frame) {
-            tracked.poll();
+            tq.poll();
             if (awaitingNet == null) {
                 awaitingNet = new ArrayDeque<>();
             }
@@ -101,19 +119,24 @@ final class SentFrames {
             netFrames = 0;
             netFrameBytes = 0;
         }
+        ConcurrentLinkedQueue<Tracked> tq = tracked;
         ByteBuffer b;
         while ((b = queue.poll()) != null) {
-            Tracked t = tracked.peek();
+            if (tq == null) {
+                tq = tracked; // a frame tracked meanwhile: its queue exists before the frame is queued
+            }
+            Tracked t = tq == null ? null : tq.peek();
             if (t != null && t.frame == b) {
-                tracked.poll();
+                tq.poll();
                 t.callback.notWritten(reason, b.remaining(), cause);
             } else if (BoundedDraft.isDataFrame(b)) {
                 frames++;
                 bytes += b.remaining();
             }
         }
+        tq = tracked;
         Tracked t;
-        while ((t = tracked.poll()) != null) { // (none: every tracked frame was queued)
+        while (tq != null && (t = tq.poll()) != null) { // (none: every tracked frame was queued)
             t.callback.notWritten(reason, t.frame.remaining(), cause);
         }
         return frames == 0 ? null : new long[] {frames, bytes};
