@@ -23,9 +23,12 @@ import org.slf4j.LoggerFactory;
  * <p>A stage that blocks holds its drainer. So that it never holds the completions queued behind it until it returns,
  * a task queued behind a running drainer arms a watch on {@code scheduler}: if no task started for {@code stallNanos}
  * while tasks wait, the watch writes off the drainers stuck in a task (they no longer count, so the next completion
- * starts a drainer at once) and starts another drainer, and keeps watching while tasks wait. A stage that blocks thus
- * delays the completions queued at that moment by about {@code stallNanos}, and none after; under steady load the
- * watch costs one scheduler wake-up per period. A drainer leaves when the queue is empty; a written-off one when its
+ * starts a drainer at once) and starts another drainer, and keeps watching while tasks wait. Stuck means waiting
+ * (parked, sleeping, on a lock); a drainer that is RUNNABLE (computing, preempted on a busy machine, or blocked in a
+ * socket read) is written off only after {@link #PATIENCE} periods in a row, so that a busy machine does not add
+ * threads to itself. A stage that blocks thus delays the completions queued at that moment by about {@code
+ * stallNanos} (four times that in a native read), and none after; under steady load the watch costs one scheduler
+ * wake-up per period. The watch runs on the scheduler's one thread. A drainer leaves when the queue is empty; a written-off one when its
  * stage returns and the queue is empty. Once {@code threads} refuses work (the pool closed), a task is drained on the
  * calling thread: completed late rather than never.
  */
@@ -35,6 +38,8 @@ public final class CompletionLane implements Executor {
     private static final int COUNTED = 0;
     private static final int LEFT = 1;
     private static final int WRITTEN_OFF = 2;
+    /** Stall periods in a row after which a drainer in a task is written off even if RUNNABLE. */
+    private static final int PATIENCE = 4;
 
     private final String pool;
     private final Executor threads;
@@ -46,6 +51,8 @@ public final class CompletionLane implements Executor {
     /** Tasks started so far: the watch's sign of progress. */
     private final AtomicLong started = new AtomicLong();
     private final AtomicBoolean watching = new AtomicBoolean();
+    /** Watches in a row that saw no progress while tasks waited (the watch's own, one at a time). */
+    private int stalledChecks;
     /** Drainers running now, counted or written off. */
     private final Set<Drainer> running = ConcurrentHashMap.newKeySet();
 
@@ -94,11 +101,14 @@ public final class CompletionLane implements Executor {
     private final class Drainer implements Runnable {
         /** The {@link #started} number of the task it runs, 0 between tasks. */
         volatile long inTask;
+        /** The thread it runs on. */
+        volatile Thread thread;
         /** COUNTED → LEFT (by itself) or COUNTED → WRITTEN_OFF (by the watch): whoever moves it uncounts it. */
         final AtomicInteger state = new AtomicInteger(COUNTED);
 
         @Override
         public void run() {
+            thread = Thread.currentThread();
             running.add(this);
             try {
                 for (;;) {
@@ -134,9 +144,16 @@ public final class CompletionLane implements Executor {
             return false;
         }
 
-        /** The watch gave up on it (stuck in a task): it no longer counts, so a new completion starts a drainer. */
-        void writeOffIfStuck() {
-            if (inTask != 0 && state.compareAndSet(COUNTED, WRITTEN_OFF)) {
+        /**
+         * The watch gives up on it when it is in a task and waiting (parked, sleeping, on a lock), or in a task for
+         * {@code patient} periods whatever its state (a stage blocked in a socket read is RUNNABLE): it no longer
+         * counts, so a new completion starts a drainer. A drainer only preempted (RUNNABLE) on a busy machine is given
+         * those periods, so that the machine's load does not add threads to it.
+         */
+        void writeOffIfStuck(boolean patient) {
+            Thread t = thread;
+            boolean waiting = t != null && t.getState() != Thread.State.RUNNABLE;
+            if (inTask != 0 && (waiting || patient) && state.compareAndSet(COUNTED, WRITTEN_OFF)) {
                 drainers.decrementAndGet();
             }
         }
@@ -179,11 +196,15 @@ public final class CompletionLane implements Executor {
      */
     private void check(long seen) {
         watching.set(false);
+        if (queue.isEmpty() || started.get() != seen) {
+            stalledChecks = 0;
+        }
         if (queue.isEmpty()) {
             return; // a task queued from now on arms the watch again
         }
         if (started.get() == seen) {
-            running.forEach(Drainer::writeOffIfStuck);
+            boolean patient = ++stalledChecks >= PATIENCE;
+            running.forEach(d -> d.writeOffIfStuck(patient));
             if (drainers.get() == 0 && drainers.compareAndSet(0, 1)) {
                 log.debug("[{}] completions waited {} µs behind a completion thread stuck in a stage: starting"
                         + " another", pool, stallNanos / 1_000);

@@ -159,6 +159,37 @@ class CompletionLaneTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> handOffs.get() == 2);
     }
 
+    /** A drainer busy computing (RUNNABLE) is given four stall periods before another drainer joins it. */
+    @Test
+    void aRunnableDrainerIsGivenFourStallPeriodsBeforeItIsWrittenOff() {
+        CompletionLane lane = new CompletionLane("t", counted, manual, STALL);
+        java.util.concurrent.atomic.AtomicBoolean spinning = new java.util.concurrent.atomic.AtomicBoolean(true);
+        CountDownLatch entered = new CountDownLatch(1);
+        lane.execute(() -> {
+            entered.countDown();
+            while (spinning.get()) {
+                Thread.onSpinWait(); // computing: RUNNABLE all along
+            }
+        });
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> entered.getCount() == 0);
+            AtomicInteger ran = new AtomicInteger();
+            lane.execute(ran::incrementAndGet);
+            for (int period = 1; period <= 3; period++) {
+                ticker.advance(Duration.ofNanos(STALL));
+                manual.runDue();
+                assertEquals(1, handOffs.get(), "still patient after " + period + " stall period(s)");
+            }
+            ticker.advance(Duration.ofNanos(STALL));
+            manual.runDue();
+            assertEquals(2, handOffs.get(), "written off after the fourth");
+            await().atMost(Duration.ofSeconds(10)).until(() -> ran.get() == 1);
+        } finally {
+            spinning.set(false);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> lane.drainers() == 0);
+    }
+
     @Test
     void aBlockedStageDelaysTheOthersByAboutTheStallPeriodWithTheRealScheduler() throws Exception {
         ExecutorPoolScheduler scheduler = new ExecutorPoolScheduler("lane-test");
