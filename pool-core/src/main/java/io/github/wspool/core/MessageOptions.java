@@ -65,9 +65,7 @@ abstract class MessageOptions extends SessionOptions {
      * Where the stages of {@code request(...)}, {@code sendAsync(...)} and {@code acquireAsync()} chains run when
      * the reply, the write or the timeout that completes the future happens on one of the pool's own threads. By
      * default the pool completes such a future on its own completion threads ({@code wspool-<pool>-reply-N},
-     * elastic, started on first use, one of them draining the completions while they keep coming): a stage that
-     * blocks then holds only its own thread, never a selector (the completions queued behind it at that moment wait
-     * about 5 ms, then another completion thread takes them). (A
+     * elastic, started on first use): a stage that blocks then holds only its own thread, never a selector. (A
      * caller blocked in {@code join()} or {@code get()} with no stage attached is woken directly, without a hop.)
      *
      * <p>{@code Runnable::run} completes the future where the reply was read, like gRPC's

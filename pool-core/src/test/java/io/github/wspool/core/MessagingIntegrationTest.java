@@ -132,22 +132,23 @@ class MessagingIntegrationTest {
 
     /**
      * A caller's stage that blocks holds its completion thread, never the other replies: another request's stage runs
-     * while the first still blocks (the completion lane starts another thread after 5 ms without progress),
-     * on the pool's completion threads.
+     * while the first still blocks, on the pool's completion threads (elastic: another thread takes it).
      */
     @Test
     void aStageThatBlocksDoesNotHoldAnotherRequestsReply() throws Exception {
         TestWebSocketServer server = track(TestWebSocketServer.start());
-        // each "other" request is answered once its stage exists (else the reply could complete it first and the
-        // stage would run on the test's thread, never on the pool's)
+        // each request is answered once its stage exists (else the reply could complete it first and the stage
+        // would run on the test's thread, never on the pool's: the blocking one would block the test)
         java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> answer =
-                answerWhenReleased(server, text -> text.contains("other-"));
+                answerWhenReleased(server, text -> true);
         WebSocketPool pool = track(pools().name("it-blocked-stage").endpoint(server.uri()).pooling(true)
                 .maxConnections(2).build());
         java.util.concurrent.CountDownLatch blocking = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         try (PooledConnection a = pool.acquire(); PooledConnection b = pool.acquire()) {
             try {
+                java.util.concurrent.CountDownLatch stuckDerived = new java.util.concurrent.CountDownLatch(1);
+                answer.set(stuckDerived);
                 CompletableFuture<String> stuck = a.request(request("stuck"), WAIT).thenApply(r -> {
                     blocking.countDown();
                     try {
@@ -157,6 +158,7 @@ class MessagingIntegrationTest {
                     }
                     return r;
                 });
+                stuckDerived.countDown();
                 assertTrue(blocking.await(10, TimeUnit.SECONDS), "the first stage is blocking");
                 for (int i = 0; i < 5; i++) {
                     java.util.concurrent.CountDownLatch derived = new java.util.concurrent.CountDownLatch(1);

@@ -4,7 +4,6 @@ import io.github.wspool.MessageHandler;
 import io.github.wspool.MessageNotSentException;
 import io.github.wspool.RequestTimeoutException;
 import io.github.wspool.core.Ticker;
-import io.github.wspool.core.internal.concurrent.CompletionLane;
 import io.github.wspool.core.internal.concurrent.DaemonThreads;
 import io.github.wspool.core.internal.concurrent.ElasticExecutor;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
@@ -46,11 +45,6 @@ public final class Messaging {
     private static final Logger log = LoggerFactory.getLogger(Messaging.class);
     /** How long the pool's own handler and completion threads live without work. */
     private static final long IDLE_SECONDS = 60;
-    /**
-     * How long completions may wait behind a completion thread stuck in a caller's stage before another thread takes
-     * them ({@link CompletionLane}).
-     */
-    private static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     /** What the messaging layer reports to the pool: the outcomes that count for a connection's health. */
     public interface Host {
@@ -105,8 +99,6 @@ public final class Messaging {
     private final ExecutorService ownedExecutor;
     /** Completes request futures whose stages may run user code, off every thread that must not wait for them. */
     private final ExecutorService completions;
-    /** Feeds {@link #completions}: one drainer while work comes, another if a stage blocks it (see the class). */
-    private final CompletionLane lane;
     /** The application's {@code completionExecutor}, used instead of {@link #completions} when given. */
     private final Executor userCompletions;
     /** Threads of the pool's own executor, joined on close so that none outlives the pool. */
@@ -137,7 +129,6 @@ public final class Messaging {
         this.userCompletions = settings.completionExecutor();
         this.completions = ElasticExecutor.create(1, ElasticExecutor.DEFAULT_MAX_THREADS, IDLE_SECONDS,
                 "wspool-" + pool + "-reply-", threads);
-        this.lane = new CompletionLane(pool, completions, scheduler, STALL_NANOS);
         this.sending = new Sending(pool, settings, ticker, host, events, this::completeOffThread);
         this.requests = new Requests(pool, settings.correlator(), ticker, scheduler, host, events, sending,
                 this::completeOffThread, userCompletions != null);
@@ -254,17 +245,15 @@ public final class Messaging {
     /**
      * Completes a request future on the pool's completion threads: an {@link ElasticExecutor} of its own, apart from
      * the message executor, so that neither blocked handlers nor a saturated user executor delay a reply or a
-     * timeout; the caller's dependent stages run there, fed by the {@link CompletionLane} (one thread drains while
-     * replies keep coming; a stage that blocks delays the others by about {@link #STALL_NANOS}). On the calling thread
-     * once the pool is closed.
+     * timeout; the caller's dependent stages run there. On the calling thread once the pool is closed.
      */
     void completeOffThread(Runnable completion) {
-        if (userCompletions == null) {
-            lane.execute(completion);
-            return;
-        }
         try {
-            userCompletions.execute(completion); // Runnable::run: here, on the I/O thread (the user's choice)
+            if (userCompletions != null) {
+                userCompletions.execute(completion); // Runnable::run: here, on the I/O thread (the user's choice)
+                return;
+            }
+            completions.execute(completion);
         } catch (RejectedExecutionException e) {
             completion.run();
         }
