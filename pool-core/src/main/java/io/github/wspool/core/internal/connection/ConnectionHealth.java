@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.connection;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.wspool.core.internal.concurrent.VarHandles;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -19,16 +20,9 @@ public final class ConnectionHealth {
     /** {@link #successesWithoutBreaker()} once the breaker is made (plus any late increments: still negative). */
     public static final int SEALED = Integer.MIN_VALUE;
 
-    private static final VarHandle SUCCESSES;
+    private static final VarHandle SUCCESSES = VarHandles.field(MethodHandles.lookup(), ConnectionHealth.class,
+            "successesWithoutBreaker", int.class);
 
-    static {
-        try {
-            SUCCESSES = MethodHandles.lookup().findVarHandle(ConnectionHealth.class, "successesWithoutBreaker",
-                    int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private volatile long nextPingAt = Long.MAX_VALUE;
     private volatile long lastPingSentAt;

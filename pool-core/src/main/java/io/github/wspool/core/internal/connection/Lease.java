@@ -4,6 +4,7 @@ import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
 import io.github.wspool.MessageHandler;
 import io.github.wspool.PooledConnection;
+import io.github.wspool.core.internal.concurrent.VarHandles;
 import io.github.wspool.core.internal.event.PoolEvents;
 import io.github.wspool.core.internal.messaging.Channel;
 import io.github.wspool.core.internal.messaging.Holder;
@@ -29,8 +30,10 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class Lease implements PooledConnection, Holder {
 
-    private static final VarHandle TOKEN;
-    private static final VarHandle HANDLER;
+    private static final VarHandle TOKEN = VarHandles.field(MethodHandles.lookup(), Lease.class, "token",
+            int.class);
+    private static final VarHandle HANDLER = VarHandles.field(MethodHandles.lookup(), Lease.class, "handler",
+            MessageHandler.class);
     private static final int RELEASED = -1;
     /**
      * The handler field's "messaging was used, no handler now": a request was made, or a handler removed. A lease
@@ -40,14 +43,6 @@ public final class Lease implements PooledConnection, Holder {
      */
     private static final MessageHandler NONE = message -> { };
 
-    static {
-        try {
-            TOKEN = MethodHandles.lookup().findVarHandle(Lease.class, "token", int.class);
-            HANDLER = MethodHandles.lookup().findVarHandle(Lease.class, "handler", MessageHandler.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** A start time that was not read: nobody would have looked at it (no listeners, no leak detection). */
     public static final long UNTIMED = PoolEvents.UNTIMED;

@@ -2,6 +2,7 @@ package io.github.wspool.core.internal.connection;
 
 import io.github.wspool.ConnectionState;
 import io.github.wspool.Endpoint;
+import io.github.wspool.core.internal.concurrent.VarHandles;
 import io.github.wspool.core.internal.messaging.Channel;
 import io.github.wspool.core.internal.messaging.ChannelState;
 import io.github.wspool.core.internal.messaging.Traffic;
@@ -36,7 +37,8 @@ import java.lang.invoke.VarHandle;
  */
 public final class ManagedConnection extends StateWordPadAfter implements Channel {
 
-    private static final VarHandle LEASES;
+    private static final VarHandle LEASES = VarHandles.field(MethodHandles.lookup(), ManagedConnection.class, "leases",
+            int.class);
     private static final ConnectionState[] STATES = ConnectionState.values();
     private static final int READY = ConnectionState.READY.ordinal();
     private static final int IDLE = ConnectionState.IDLE.ordinal();
@@ -58,12 +60,6 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
                 || !ConnectionLifecycle.isLegal(ConnectionState.IDLE, ConnectionState.ACTIVE)
                 || !ConnectionLifecycle.isLegal(ConnectionState.ACTIVE, ConnectionState.READY)) {
             throw new ExceptionInInitializerError("the lifecycle table forbids a move of the acquire/release path");
-        }
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            LEASES = lookup.findVarHandle(ManagedConnection.class, "leases", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
         }
     }
 
@@ -238,7 +234,6 @@ public final class ManagedConnection extends StateWordPadAfter implements Channe
         Closing closing = recycledFor;
         return closing == null ? null : closing.reason();
     }
-
 
     /**
      * The open connection, or the connect in progress: what a close or an abort goes to.

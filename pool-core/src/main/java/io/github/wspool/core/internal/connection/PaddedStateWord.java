@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.connection;
 
 import io.github.wspool.ConnectionState;
+import io.github.wspool.core.internal.concurrent.VarHandles;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -18,15 +19,9 @@ import java.lang.invoke.VarHandle;
 abstract class PaddedStateWord extends StateWordPadBefore {
 
     /** The word's handle, for the compare-and-set moves. */
-    static final VarHandle WORD;
+    static final VarHandle WORD = VarHandles.field(MethodHandles.lookup(), PaddedStateWord.class, "word",
+            long.class);
 
-    static {
-        try {
-            WORD = MethodHandles.lookup().findVarHandle(PaddedStateWord.class, "word", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /**
      * The {@link ConnectionState} by ordinal (bits 0-3), the "recycle on release" flag (bit 4, see

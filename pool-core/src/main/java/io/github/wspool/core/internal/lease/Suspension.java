@@ -5,6 +5,7 @@ import io.github.wspool.PoolException;
 import io.github.wspool.PooledConnection;
 import io.github.wspool.core.Ticker;
 import io.github.wspool.core.internal.concurrent.PoolScheduler;
+import io.github.wspool.core.internal.concurrent.VarHandles;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -27,15 +28,9 @@ import java.util.function.LongFunction;
  */
 final class Suspension {
 
-    private static final VarHandle GATE;
+    private static final VarHandle GATE = VarHandles.field(MethodHandles.lookup(), Suspension.class, "gate",
+            CompletableFuture.class);
 
-    static {
-        try {
-            GATE = MethodHandles.lookup().findVarHandle(Suspension.class, "gate", CompletableFuture.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final String pool;
     private final Ticker ticker;

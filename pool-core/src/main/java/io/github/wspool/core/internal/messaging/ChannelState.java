@@ -1,6 +1,7 @@
 package io.github.wspool.core.internal.messaging;
 
 import io.github.wspool.core.internal.concurrent.CopyOnWrite;
+import io.github.wspool.core.internal.concurrent.VarHandles;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,23 +15,15 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ChannelState {
 
-    private static final VarHandle HOLDERS;
-    private static final VarHandle PENDING_REQUESTS;
-    private static final VarHandle MAILBOX;
-    private static final VarHandle SEND_LOCK;
+    private static final VarHandle HOLDERS = VarHandles.field(MethodHandles.lookup(), ChannelState.class, "holders",
+            Holder[].class);
+    private static final VarHandle PENDING_REQUESTS = VarHandles.field(MethodHandles.lookup(), ChannelState.class,
+            "pendingRequests", ConcurrentHashMap.class);
+    private static final VarHandle MAILBOX = VarHandles.field(MethodHandles.lookup(), ChannelState.class, "mailbox",
+            Mailbox.class);
+    private static final VarHandle SEND_LOCK = VarHandles.field(MethodHandles.lookup(), ChannelState.class, "sendLock",
+            ReentrantLock.class);
     private static final Holder[] NO_HOLDERS = new Holder[0];
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            HOLDERS = lookup.findVarHandle(ChannelState.class, "holders", Holder[].class);
-            PENDING_REQUESTS = lookup.findVarHandle(ChannelState.class, "pendingRequests", ConcurrentHashMap.class);
-            MAILBOX = lookup.findVarHandle(ChannelState.class, "mailbox", Mailbox.class);
-            SEND_LOCK = lookup.findVarHandle(ChannelState.class, "sendLock", ReentrantLock.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** Serialises sends, so the outgoing-buffer check and the enqueue are one step; created by the first send. */
     private volatile ReentrantLock sendLock;

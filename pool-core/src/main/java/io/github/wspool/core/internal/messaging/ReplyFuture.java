@@ -1,5 +1,6 @@
 package io.github.wspool.core.internal.messaging;
 
+import io.github.wspool.core.internal.concurrent.VarHandles;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
@@ -35,15 +36,9 @@ import java.util.function.Supplier;
  */
 final class ReplyFuture<T> extends CompletableFuture<T> {
 
-    private static final VarHandle WAITER;
+    private static final VarHandle WAITER = VarHandles.field(MethodHandles.lookup(), ReplyFuture.class, "waiter",
+            Thread.class);
 
-    static {
-        try {
-            WAITER = MethodHandles.lookup().findVarHandle(ReplyFuture.class, "waiter", Thread.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** The thread parked in this future's own wait, or {@code null}. */
     private volatile Thread waiter;
