@@ -4,15 +4,11 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
@@ -36,49 +32,14 @@ import org.openjdk.jmh.infra.Blackhole;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 4, time = 1)
 @Fork(1)
-public class WaitersBenchmark {
+public class WaitersBenchmark extends BorrowWorkRelease {
 
     /** Objects in the pool. */
     static final int POOL_SIZE = 8;
 
-    /** The pool under test, a {@link PeerPool} name. */
-    @Param({"wspool", "concurrentbag"})
-    public String impl;
-
-    /** {@link Blackhole#consumeCPU(long)} tokens spent holding the object (a few hundred nanoseconds). */
-    @Param({"100"})
-    public long work;
-
-    private PeerPool pool;
-
-    /**
-     * Builds and pre-fills a pool of {@value #POOL_SIZE}.
-     *
-     * @throws Exception if the pool cannot be built or filled
-     */
-    @Setup(Level.Trial)
-    public void setUp() throws Exception {
-        pool = PeerPool.create(impl);
-        pool.setUp(POOL_SIZE);
-    }
-
-    /**
-     * Closes the pool.
-     *
-     * @throws Exception as the pool's shutdown does
-     */
-    @TearDown(Level.Trial)
-    public void tearDown() throws Exception {
-        pool.tearDown();
-    }
-
-    private void cycle() throws Exception {
-        Object lease = pool.borrow();
-        try {
-            Blackhole.consumeCPU(work);
-        } finally {
-            pool.release(lease);
-        }
+    @Override
+    protected int poolSize() {
+        return POOL_SIZE;
     }
 
     /**
