@@ -8,6 +8,7 @@ import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
 import io.github.wspool.core.internal.transport.EndReason;
 import io.github.wspool.core.internal.transport.ConnectPreparation;
+import io.github.wspool.core.internal.transport.MessageFrames;
 import io.github.wspool.MessageNotSentException;
 import io.github.wspool.core.spi.SendCallback;
 import io.github.wspool.core.spi.Transport;
@@ -401,7 +402,11 @@ public final class JavaWebSocketTransport implements Transport {
         }
 
         private Queue<ByteBuffer> outQueue() {
-            return ((WebSocketImpl) getConnection()).outQueue;
+            return engine().outQueue;
+        }
+
+        private WebSocketImpl engine() {
+            return (WebSocketImpl) getConnection();
         }
 
         /**
@@ -456,13 +461,13 @@ public final class JavaWebSocketTransport implements Transport {
 
         @Override
         public void sendText(String text) {
-            send(text);
+            MessageFrames.queueText(engine(), engineDraft, text);
             afterSend();
         }
 
         @Override
         public void sendBinary(ByteBuffer data) {
-            send(data.duplicate());
+            MessageFrames.queueBinary(engine(), engineDraft, data.duplicate());
             afterSend();
         }
 
@@ -471,7 +476,7 @@ public final class JavaWebSocketTransport implements Transport {
         public void sendText(String text, SendCallback callback) {
             engineDraft.captureNext(callback);
             try {
-                send(text);
+                MessageFrames.queueText(engine(), engineDraft, text);
             } finally {
                 engineDraft.endCapture();
             }
@@ -482,7 +487,7 @@ public final class JavaWebSocketTransport implements Transport {
         public void sendBinary(ByteBuffer data, SendCallback callback) {
             engineDraft.captureNext(callback);
             try {
-                send(data.duplicate());
+                MessageFrames.queueBinary(engine(), engineDraft, data.duplicate());
             } finally {
                 engineDraft.endCapture();
             }

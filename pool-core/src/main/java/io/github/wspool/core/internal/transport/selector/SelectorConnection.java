@@ -6,6 +6,7 @@ import io.github.wspool.core.internal.concurrent.VarHandles;
 import io.github.wspool.core.internal.transport.AddressResolver;
 import io.github.wspool.core.internal.transport.BoundedDraft;
 import io.github.wspool.core.internal.transport.EndReason;
+import io.github.wspool.core.internal.transport.MessageFrames;
 import io.github.wspool.core.spi.LocalConnectException;
 import io.github.wspool.core.spi.SendCallback;
 import io.github.wspool.core.spi.TransportConnection;
@@ -42,8 +43,8 @@ import org.slf4j.LoggerFactory;
  *   <li>The connect is prepared on a connector thread ({@link ConnectPhase}). From then on the channel, its key and
  *       the engine's reading side belong to the loop thread; other threads reach them only through
  *       {@link SelectorLoop#execute}.</li>
- *   <li>Sends come from any thread: the engine queues the frames ({@code outQueue}) and calls
- *       {@link #onWriteDemand}; the {@link FrameWriter} writes them, from the sending thread itself on an open
+ *   <li>Sends come from any thread: a message's frame goes on the engine's queue ({@code outQueue},
+ *       {@link MessageFrames}), then {@link #onWriteDemand}; the {@link FrameWriter} writes them, from the sending thread itself on an open
  *       {@code ws://} connection when it can, else from the loop. One writer at a time.</li>
  *   <li>Callbacks to the pool go through a {@link CallbackSequence}: open and close on a worker, messages and pongs
  *       inline on the loop, in order.</li>
@@ -281,10 +282,12 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     }
 
     /**
-     * After a send: if the connection finished meanwhile, its frame may have been queued after the final drain, so
-     * the sender drains again (each frame is taken once, by one of them).
+     * After a send queued its frame ({@link MessageFrames}): written as the engine's write demand asks; and if the
+     * connection finished meanwhile, the frame may have been queued after the final drain, so the sender drains
+     * again (each frame is taken once, by one of them).
      */
     private void afterSend() {
+        onWriteDemand(engine);
         if (finished != 0) {
             long[] lost = writer.dropQueued(MessageNotSentException.Reason.NOT_OPEN, null);
             if (lost != null) {
@@ -561,13 +564,13 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
 
     @Override
     public void sendText(String text) {
-        engine.send(text);
+        MessageFrames.queueText(engine, draft, text);
         afterSend();
     }
 
     @Override
     public void sendBinary(ByteBuffer data) {
-        engine.send(data.duplicate());
+        MessageFrames.queueBinary(engine, draft, data.duplicate());
         afterSend();
     }
 
@@ -575,7 +578,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     public void sendText(String text, SendCallback callback) {
         draft.captureNext(callback);
         try {
-            engine.send(text);
+            MessageFrames.queueText(engine, draft, text);
         } finally {
             draft.endCapture();
         }
@@ -586,7 +589,7 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     public void sendBinary(ByteBuffer data, SendCallback callback) {
         draft.captureNext(callback);
         try {
-            engine.send(data.duplicate());
+            MessageFrames.queueBinary(engine, draft, data.duplicate());
         } finally {
             draft.endCapture();
         }
