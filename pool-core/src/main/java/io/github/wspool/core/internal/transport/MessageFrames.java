@@ -58,7 +58,15 @@ public final class MessageFrames {
         queue(engine, draft, frame);
     }
 
-    private static void queue(WebSocketImpl engine, BoundedDraft draft, Framedata frame) {
+    /**
+     * Queues any frame (a ping, say) as the engine's {@code sendFrame} would.
+     *
+     * @param engine the connection's engine, client role
+     * @param draft  the engine's own draft ({@code engine.getDraft()})
+     * @param frame  the frame, client role (masked when encoded)
+     * @throws WebsocketNotConnectedException the engine is not open (as {@code WebSocketImpl.sendFrame})
+     */
+    public static void queue(WebSocketImpl engine, BoundedDraft draft, Framedata frame) {
         if (!engine.isOpen()) {
             throw new WebsocketNotConnectedException();
         }

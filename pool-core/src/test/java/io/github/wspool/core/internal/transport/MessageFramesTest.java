@@ -17,6 +17,7 @@ import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
+import org.java_websocket.framing.PingFrame;
 import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.handshake.HandshakeImpl1Client;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,23 @@ class MessageFramesTest {
         assertEquals(0x82, byUs[0][0] & 0xff);
         assertArrayEquals(java.util.Arrays.copyOfRange(data, 5, 295), byUs[1]);
         assertEquals(5, buffer.position(), "the caller's buffer is left as it was");
+    }
+
+    @Test
+    void aPingIsQueuedAsTheEngineQueuesIt() throws Exception {
+        WebSocketImpl engine = open();
+        BoundedDraft draft = (BoundedDraft) engine.getDraft();
+        PingFrame ping = new PingFrame();
+        ping.setPayload(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
+
+        engine.sendFrame(ping);
+        MessageFrames.queue(engine, draft, ping);
+
+        byte[][] byEngine = unmasked(engine.outQueue.poll());
+        byte[][] byUs = unmasked(engine.outQueue.poll());
+        assertArrayEquals(byEngine[0], byUs[0]);
+        assertEquals(0x89, byUs[0][0] & 0xff, "FIN + ping");
+        assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, byUs[1]);
     }
 
     @Test

@@ -509,7 +509,7 @@ public final class JavaWebSocketTransport implements Transport {
             if (isOpen()) {
                 PingFrame frame = new PingFrame();
                 frame.setPayload(payload.duplicate());
-                sendFrame(frame);
+                MessageFrames.queue(engine(), engineDraft, frame);
             }
         }
 

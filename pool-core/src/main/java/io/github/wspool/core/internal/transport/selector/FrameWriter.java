@@ -228,6 +228,15 @@ final class FrameWriter {
         }
     }
 
+    /** The bytes of the frames queued and not yet written (over by a frame being written meanwhile). */
+    long queuedBytes() {
+        long n = 0;
+        for (ByteBuffer b : queue) {
+            n += b.remaining();
+        }
+        return n;
+    }
+
     /**
      * The connection finished: takes every frame still queued out of the queue under the writer's flag (no writer
      * polls meanwhile); tracked ones fail, untracked data frames are counted for the caller to report. Safe to call

@@ -605,7 +605,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
                 // straight to the socket when nothing is queued ({@link FrameWriter#tryWriteControl}: no node in
                 // the engine's long-lived queue per ping), else behind the queued frames as usual
                 if (!directWrites || !writer.tryWriteControl(() -> draft.createBinaryFrame(frame))) {
-                    engine.sendFrame(frame);
+                    MessageFrames.queue(engine, draft, frame);
+                    onWriteDemand(engine);
                 }
             } catch (RuntimeException e) {
                 log.debug("ping on {} not sent: the connection is closing", Endpoint.describe(uri), e);
@@ -648,12 +649,8 @@ final class SelectorConnection extends WebSocketAdapter implements TransportConn
     /** The engine's queue plus TLS bytes not yet written: exact, or over by a frame being written meanwhile. */
     @Override
     public long bufferedBytes() {
-        long n = 0;
-        for (ByteBuffer b : engine.outQueue) {
-            n += b.remaining();
-        }
         TlsSession t = tls;
-        return t != null ? n + t.bufferedBytes() : n;
+        return t != null ? writer.queuedBytes() + t.bufferedBytes() : writer.queuedBytes();
     }
 
     @Override
