@@ -6,12 +6,14 @@ import io.github.wspool.WebSocketPool;
 import io.github.wspool.core.WebSocketPoolBuilder;
 import io.github.wspool.core.WebSocketPools;
 import io.github.wspool.event.ConnectEvent;
+import io.github.wspool.event.PongEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The scale run's client, one transport and one connection count per JVM: opens {@code N} pooled connections to
@@ -74,6 +76,7 @@ public final class ScaleClient {
         ScaleMeasurement m = ScaleMeasurement.baseline();
         ConcurrentLinkedQueue<Long> connectNanos = new ConcurrentLinkedQueue<>();
         AtomicInteger connectFailures = new AtomicInteger();
+        LongAdder pongs = new LongAdder();
         WebSocketPoolBuilder b = WebSocketPools.builder().name("scale").endpoint(uri).pooling(true)
                 .minConnections(n).maxConnections(n).maxConcurrentConnects(CONNECTS_IN_FLIGHT, CONNECTS_IN_FLIGHT)
                 .connectTimeout(CONNECT_TIMEOUT).acquireTimeout(Duration.ofSeconds(30))
@@ -88,6 +91,11 @@ public final class ScaleClient {
                         } else {
                             connectFailures.incrementAndGet();
                         }
+                    }
+
+                    @Override
+                    public void onPong(PongEvent event) {
+                        pongs.increment(); // the keepalive's, for the line on stderr (the Netty peer prints its own)
                     }
                 });
         if (transport.equals("nio")) {
@@ -124,6 +132,7 @@ public final class ScaleClient {
                 c.request(msg, REQUEST_TIMEOUT).join();
             }
         });
+        System.err.println(transport + ": " + pongs.sum() + " keepalive pongs back before the close");
         m.closing(() -> pool.stats().total());
         pool.close();
         m.closed();
