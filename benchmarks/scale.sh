@@ -4,6 +4,10 @@
 #        TLS=1 benchmarks/scale.sh [counts...]   the same over wss:// (self-signed EC key from keytool, SAN ip:127.0.0.1)
 #        CLIENT_JVM_ARGS="-XX:MaxGCPauseMillis=20" benchmarks/scale.sh 10000   extra JVM options for the client
 #        TRANSPORTS=nio benchmarks/scale.sh 10000   one transport only (nio = the default shared selector, jws)
+#        SERVER_KIND=netty TRANSPORTS="nio netty" benchmarks/scale.sh 19000   the pool and, as a peer measured in the
+#            same run, a plain Netty WebSocket client (NettyScaleClient: as many event loops as the pool has selector
+#            threads, 64 connects in flight, a ping every 5 s less up to 10% jitter, close frames 1001; ws:// only,
+#            no COMPRESSION)
 #        COMPRESSION=1 TRANSPORTS=nio benchmarks/scale.sh 10000   each transport twice, compression off and on, against
 #            a server that compresses and keeps its context; every connection carries one 2 KiB message first
 #        SERVER_JVM_ARGS="..." extra JVM options for the server JVM
